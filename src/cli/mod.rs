@@ -1,0 +1,108 @@
+//! Command runners: each reads the store and returns what to print.
+
+pub mod args;
+mod render;
+
+use std::path::PathBuf;
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::lead::ledger_order;
+use crate::model::{Lead, Status, contacts_for, leads_of};
+use crate::notice;
+use crate::search;
+use crate::store::{self, InitOptions, Store};
+use args::{ChannelCommand, Cli, Command, LeadCommand};
+
+/// Where the store is: `--store`, else `FIELDCHECK_STORE` (both via clap), else the data folder.
+pub fn store_path(cli: &Cli) -> Result<PathBuf> {
+    match &cli.store {
+        Some(path) => Ok(path.clone()),
+        None => store::default_path().ok_or_else(|| Error::StoreOpen {
+            path: PathBuf::from("?"),
+            detail: "this system has no data folder".into(),
+        }),
+    }
+}
+
+/// Runs a subcommand (or, without one, prints an overview) and returns its output.
+pub fn run(cli: &Cli) -> Result<String> {
+    let lang: Lang = cli.lang.into();
+    let path = store_path(cli)?;
+    let open = |init: &InitOptions| Store::open(&path, init);
+    let Some(command) = &cli.command else {
+        let store = open(&InitOptions::default())?;
+        return render::overview(&store, lang);
+    };
+    match command {
+        Command::Init {
+            inspector,
+            device,
+            json,
+        } => {
+            let init = InitOptions {
+                inspector: inspector.clone(),
+                device: device.clone(),
+            };
+            let store = open(&init)?;
+            render::init(&store, lang, json.json)
+        }
+        Command::ImportNotice { file, json } => {
+            // Parse first: a bad file never touches (or creates) the store.
+            let notice = notice::read_file(file)?;
+            let store = open(&InitOptions::default())?;
+            let summary = store.import_notice(&notice)?;
+            render::imported(&summary, lang, json.json)
+        }
+        Command::Directory { json } => {
+            let store = open(&InitOptions::default())?;
+            render::directory(&store.channels()?, lang, json.json)
+        }
+        Command::Leads {
+            status,
+            district,
+            overdue,
+            json,
+        } => {
+            let status = status
+                .as_deref()
+                .map(|s| Status::parse(s).ok_or_else(|| Error::BadStatus { text: s.into() }))
+                .transpose()?;
+            let store = open(&InitOptions::default())?;
+            let today = clock::today();
+            let mut leads: Vec<Lead> = store
+                .leads()?
+                .into_iter()
+                .filter(|l| status.is_none_or(|s| l.status == s))
+                .filter(|l| district.as_deref().is_none_or(|d| l.district.contains(d)))
+                .filter(|l| !*overdue || l.is_overdue(today))
+                .collect();
+            ledger_order(&mut leads, today);
+            render::leads(&leads, today, lang, json.json)
+        }
+        Command::Search {
+            query,
+            scope,
+            limit,
+            json,
+        } => {
+            let store = open(&InitOptions::default())?;
+            let hits = search::search(&store, query, (*scope).into(), *limit)?;
+            render::hits(&hits, lang, json.json)
+        }
+        Command::Lead(LeadCommand::Show { id, json }) => {
+            let store = open(&InitOptions::default())?;
+            let lead = store.lead(id)?;
+            let channels = store.channels()?;
+            let contacts = contacts_for(&lead, &channels);
+            render::lead(&lead, &contacts, clock::today(), lang, json.json)
+        }
+        Command::Channel(ChannelCommand::Show { id, json }) => {
+            let store = open(&InitOptions::default())?;
+            let channel = store.channel(id)?;
+            let leads = store.leads()?;
+            render::channel(&channel, &leads_of(&channel, &leads), lang, json.json)
+        }
+    }
+}

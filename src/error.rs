@@ -1,0 +1,293 @@
+//! Everything that can go wrong, each with a message that says what, where, and what to do.
+
+use std::path::PathBuf;
+
+use crate::i18n::Lang;
+pub use crate::model::RecordKind;
+use crate::model::amount::AmountError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A problem found in a notice file, at a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeProblem {
+    NotText,
+    NoNumber,
+    NoDate,
+    NoTable,
+    MissingColumn { column: &'static str },
+    CellCount { expected: usize, found: usize },
+    BadSeq { text: String },
+    DuplicateSeq { seq: u32 },
+    EmptyCell { column: &'static str },
+    BadAmount { text: String, why: AmountError },
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// An input file could not be read.
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The notice file is not in the expected layout.
+    Notice {
+        file: String,
+        line: usize,
+        problem: NoticeProblem,
+    },
+    UnknownId {
+        kind: RecordKind,
+        id: String,
+    },
+    AmbiguousId {
+        kind: RecordKind,
+        id: String,
+        candidates: Vec<String>,
+    },
+    /// A lead state that does not exist.
+    BadStatus {
+        text: String,
+    },
+    /// Another process holds the store's lock.
+    StoreInUse {
+        path: PathBuf,
+    },
+    /// The store was written by a newer fieldcheck.
+    StoreNewer {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    /// The file exists but is not a readable fieldcheck store.
+    StoreDamaged {
+        path: PathBuf,
+        detail: String,
+    },
+    /// The store could not be created or opened (permissions, missing folder, full disk).
+    StoreOpen {
+        path: PathBuf,
+        detail: String,
+    },
+    /// A read or write inside an open store failed.
+    Store {
+        detail: String,
+    },
+}
+
+impl Error {
+    /// The message shown to the user, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            Error::ReadFile { path, source } => {
+                let p = path.display();
+                if zh {
+                    format!("无法读取文件 {p}：{source}。请检查路径和权限。")
+                } else {
+                    format!("cannot read {p}: {source}. Check the path and its permissions.")
+                }
+            }
+            Error::Notice {
+                file,
+                line,
+                problem,
+            } => {
+                let what = problem.message(lang);
+                if zh {
+                    format!("{file}:{line}: {what}。未导入任何内容，请修正文件后重试。")
+                } else {
+                    format!(
+                        "{file}:{line}: {what}. Nothing was imported; fix the file and try again."
+                    )
+                }
+            }
+            Error::UnknownId { kind, id } => {
+                let (zk, ek, cmd) = kind_words(*kind);
+                if zh {
+                    format!("没有编号为 {id} 的{zk}。用 `fieldcheck {cmd}` 查看所有编号。")
+                } else {
+                    format!("no {ek} has the id {id}. Run `fieldcheck {cmd}` to list the ids.")
+                }
+            }
+            Error::AmbiguousId {
+                kind,
+                id,
+                candidates,
+            } => {
+                let (zk, ek, _) = kind_words(*kind);
+                let list = candidates.join(", ");
+                if zh {
+                    format!("{id} 可指多条{zk}：{list}。请写出完整编号。")
+                } else {
+                    format!("{id} matches several {ek}s: {list}. Give the full id.")
+                }
+            }
+            Error::BadStatus { text } => {
+                let codes: Vec<String> = crate::model::Status::ALL
+                    .iter()
+                    .map(|s| format!("{} ({})", s.code(), s.label(Lang::Zh)))
+                    .collect();
+                let codes = codes.join(", ");
+                if zh {
+                    format!("没有“{text}”这种线索状态。可用：{codes}。")
+                } else {
+                    format!("there is no lead state “{text}”. Use one of: {codes}.")
+                }
+            }
+            Error::StoreInUse { path } => {
+                let p = path.display();
+                if zh {
+                    format!(
+                        "数据库 {p} 正被另一个 fieldcheck 进程使用。请先关闭它，或用 --store 指定另一个数据库。"
+                    )
+                } else {
+                    format!(
+                        "store {p} is in use by another fieldcheck process. Close that one first, or pick another store with --store."
+                    )
+                }
+            }
+            Error::StoreNewer {
+                path,
+                found,
+                supported,
+            } => {
+                let p = path.display();
+                if zh {
+                    format!(
+                        "数据库 {p} 由更新版本的 fieldcheck 写入（结构版本 {found}，本程序只认识到 {supported}）。请升级 fieldcheck；数据库未被改动。"
+                    )
+                } else {
+                    format!(
+                        "store {p} was written by a newer fieldcheck (schema {found}; this one knows up to {supported}). Upgrade fieldcheck; the store was not changed."
+                    )
+                }
+            }
+            Error::StoreDamaged { path, detail } => {
+                let p = path.display();
+                if zh {
+                    format!(
+                        "{p} 不是可读的 fieldcheck 数据库（{detail}）。请检查 --store 路径，或从备份恢复。"
+                    )
+                } else {
+                    format!(
+                        "{p} is not a readable fieldcheck store ({detail}). Check the --store path, or restore a backup."
+                    )
+                }
+            }
+            Error::StoreOpen { path, detail } => {
+                let p = path.display();
+                if zh {
+                    format!(
+                        "无法打开或创建数据库 {p}：{detail}。请用 --store 或 FIELDCHECK_STORE 指定一个可写的位置。"
+                    )
+                } else {
+                    format!(
+                        "cannot open or create store {p}: {detail}. Pick a writable place with --store or FIELDCHECK_STORE."
+                    )
+                }
+            }
+            Error::Store { detail } => {
+                if zh {
+                    format!("数据库读写失败：{detail}。未做任何改动。")
+                } else {
+                    format!("store read/write failed: {detail}. Nothing was changed.")
+                }
+            }
+        }
+    }
+}
+
+fn kind_words(kind: RecordKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        RecordKind::Lead => ("线索", "lead", "leads"),
+        RecordKind::Channel => ("投诉渠道", "channel", "directory"),
+    }
+}
+
+impl NoticeProblem {
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            NoticeProblem::NotText => lang
+                .pick(
+                    "文件不是 UTF-8 文本（请另存为 UTF-8 的 .txt）",
+                    "the file is not UTF-8 text (save it as UTF-8 .txt)",
+                )
+                .into(),
+            NoticeProblem::NoNumber => lang
+                .pick(
+                    "开头几行没有文号（如 渝减负办〔2022〕3号）",
+                    "no notice number (like 渝减负办〔2022〕3号) on the first lines",
+                )
+                .into(),
+            NoticeProblem::NoDate => lang
+                .pick(
+                    "正文后没有成文日期（如 2022年1月19日）",
+                    "no issue date (like 2022年1月19日) after the body",
+                )
+                .into(),
+            NoticeProblem::NoTable => lang
+                .pick(
+                    "没有可识别的表格：需要以制表符开头的表头行 序号/省份或区县（部门）/电话…，或 序号/债权人名称/…/问题归属",
+                    "no recognisable table: expected a tab-led header row 序号/省份 or 区县（部门）/电话…, or 序号/债权人名称/…/问题归属",
+                )
+                .into(),
+            NoticeProblem::MissingColumn { column } => {
+                if zh {
+                    format!("表头缺少“{column}”列")
+                } else {
+                    format!("the header row has no “{column}” column")
+                }
+            }
+            NoticeProblem::CellCount { expected, found } => {
+                if zh {
+                    format!("这一行有 {found} 个单元格，表头有 {expected} 个")
+                } else {
+                    format!("this row has {found} cells; the header has {expected}")
+                }
+            }
+            NoticeProblem::BadSeq { text } => {
+                if zh {
+                    format!("序号“{text}”不是数字")
+                } else {
+                    format!("序号 “{text}” is not a number")
+                }
+            }
+            NoticeProblem::DuplicateSeq { seq } => {
+                if zh {
+                    format!("序号 {seq} 在同一表格中出现了两次")
+                } else {
+                    format!("序号 {seq} appears twice in the same table")
+                }
+            }
+            NoticeProblem::EmptyCell { column } => {
+                if zh {
+                    format!("“{column}”不能为空")
+                } else {
+                    format!("“{column}” must not be empty")
+                }
+            }
+            NoticeProblem::BadAmount { text, why } => {
+                let reason = match why {
+                    AmountError::NotANumber => lang.pick("不是数字", "not a number"),
+                    AmountError::TooPrecise => lang.pick("小数位过多", "too many decimals"),
+                    AmountError::TooLarge => lang.pick("数额过大", "too large"),
+                };
+                if zh {
+                    format!("欠款金额“{text}”无法读取：{reason}（未知金额请写 /）")
+                } else {
+                    format!("amount “{text}” cannot be read: {reason} (write / for unknown)")
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,14 @@
+//! fieldcheck: verify SME-arrears and enterprise-burden complaints on site, offline.
+//!
+//! The core (model, notice, store, search) never touches the terminal; the command line (`cli`)
+//! and the binary build on it.
+
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod notice;
+pub mod search;
+pub mod store;
+pub mod text;

@@ -1,0 +1,172 @@
+//! 问题线索: a complaint to verify on site.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// Where a lead is in its life (DESIGN.md: 待核查 → 核查中 → 协商中 → 已办结待回访 → 已回访办结).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Verifying,
+    Negotiating,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Verifying,
+        Status::Negotiating,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    /// The code name used in JSON and on the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Verifying => "verifying",
+            Status::Negotiating => "negotiating",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => match self {
+                Status::New => "待核查",
+                Status::Verifying => "核查中",
+                Status::Negotiating => "协商中",
+                Status::Resolved => "已办结待回访",
+                Status::Closed => "已回访办结",
+            },
+            Lang::En => match self {
+                Status::New => "new",
+                Status::Verifying => "verifying",
+                Status::Negotiating => "negotiating",
+                Status::Resolved => "resolved",
+                Status::Closed => "closed",
+            },
+        }
+    }
+
+    /// Reads a code name (`verifying`) or a Chinese label (`核查中`).
+    pub fn parse(text: &str) -> Option<Status> {
+        let text = text.trim();
+        Status::ALL
+            .into_iter()
+            .find(|s| s.code().eq_ignore_ascii_case(text) || s.label(Lang::Zh) == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lead {
+    /// `<notice>/a<attachment>/<seq>`, e.g. `cq-jfb-2022-3/a3/1`.
+    pub id: String,
+    pub seq: u32,
+    /// 债权人（被拖欠方）: who is owed.
+    pub creditor: String,
+    /// 债务人（拖欠方）: who owes; `None` where the notice writes `/`.
+    pub debtor: Option<String>,
+    /// 问题归属: the district responsible.
+    pub district: String,
+    /// Integer yuan; `None` where the notice gives no amount.
+    pub amount_yuan: Option<i64>,
+    /// 事项: what the enterprise reported.
+    pub matter: String,
+    /// Feedback deadline (限期核实处理), from the notice's body.
+    pub deadline: Option<NaiveDate>,
+    pub status: Status,
+    /// 挂牌督办.
+    pub supervised: bool,
+    pub confidential: bool,
+    /// The notice this lead comes from, e.g. `cq-jfb-2022-3`.
+    pub notice: String,
+}
+
+impl Lead {
+    /// Past its deadline and not yet handled (resolved or closed leads are never overdue).
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        let open = matches!(
+            self.status,
+            Status::New | Status::Verifying | Status::Negotiating
+        );
+        open && self.deadline.is_some_and(|d| d < today)
+    }
+}
+
+/// Ledger order (rules 4 and 6): supervised first, then overdue, then by deadline (none last),
+/// then by notice and row.
+pub fn ledger_order(leads: &mut [Lead], today: NaiveDate) {
+    leads.sort_by(|a, b| {
+        b.supervised
+            .cmp(&a.supervised)
+            .then(b.is_overdue(today).cmp(&a.is_overdue(today)))
+            .then(match (a.deadline, b.deadline) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| super::id_order(&a.id, &b.id))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(id: &str, deadline: Option<NaiveDate>, supervised: bool) -> Lead {
+        Lead {
+            id: id.into(),
+            seq: 1,
+            creditor: "c".into(),
+            debtor: None,
+            district: "d".into(),
+            amount_yuan: None,
+            matter: String::new(),
+            deadline,
+            status: Status::New,
+            supervised,
+            confidential: false,
+            notice: "n".into(),
+        }
+    }
+
+    #[test]
+    fn supervised_then_overdue_then_deadline() {
+        let day = |d| NaiveDate::from_ymd_opt(2022, 1, d);
+        let today = NaiveDate::from_ymd_opt(2022, 1, 20).unwrap_or_default();
+        let mut leads = vec![
+            lead("n/a3/1", day(30), false),
+            lead("n/a3/2", None, false),
+            lead("n/a3/3", day(10), false),
+            lead("n/a3/4", day(31), true),
+            lead("n/a3/10", day(25), false),
+        ];
+        ledger_order(&mut leads, today);
+        let ids: Vec<_> = leads.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["n/a3/4", "n/a3/3", "n/a3/10", "n/a3/1", "n/a3/2"]);
+    }
+
+    #[test]
+    fn handled_leads_are_not_overdue() {
+        let today = NaiveDate::from_ymd_opt(2022, 2, 1).unwrap_or_default();
+        let mut l = lead("x", NaiveDate::from_ymd_opt(2022, 1, 30), false);
+        assert!(l.is_overdue(today));
+        l.status = Status::Resolved;
+        assert!(!l.is_overdue(today));
+    }
+
+    #[test]
+    fn status_parses_codes_and_labels() {
+        assert_eq!(Status::parse("verifying"), Some(Status::Verifying));
+        assert_eq!(Status::parse("已办结待回访"), Some(Status::Resolved));
+        assert_eq!(Status::parse("done"), None);
+    }
+}

@@ -1,0 +1,74 @@
+//! Domain types and the notice's rules. No I/O here.
+
+pub mod amount;
+pub mod channel;
+pub mod lead;
+pub mod notice;
+pub mod phone;
+
+pub use channel::{Channel, Phone, Scope};
+pub use lead::{Lead, Status};
+pub use notice::{Contact, Notice, NoticeMeta};
+
+/// The two kinds of record the directory and ledger hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Lead,
+    Channel,
+}
+
+/// The provincial channel of Chongqing (附件1) — the province every lead of this app is in.
+pub const PROVINCE: &str = "重庆";
+
+/// Whom to call about a lead: the channel of its district (附件2), then the provincial channel
+/// (附件1 重庆).
+pub fn contacts_for<'a>(lead: &Lead, channels: &'a [Channel]) -> Vec<&'a Channel> {
+    let district = channels
+        .iter()
+        .filter(|c| c.scope == Scope::Chongqing && c.name == lead.district);
+    let province = channels
+        .iter()
+        .filter(|c| c.scope == Scope::National && c.name == PROVINCE);
+    district.chain(province).collect()
+}
+
+/// The leads a channel's district is responsible for.
+pub fn leads_of<'a>(channel: &Channel, leads: &'a [Lead]) -> Vec<&'a Lead> {
+    leads
+        .iter()
+        .filter(|l| l.district == channel.name)
+        .collect()
+}
+
+/// Orders ids naturally, so `…/a2/9` comes before `…/a2/10`.
+pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let mut x = a.split('/');
+    let mut y = b.split('/');
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(p), Some(q)) => {
+                let order = match (p.parse::<u64>(), q.parse::<u64>()) {
+                    (Ok(m), Ok(n)) => m.cmp(&n),
+                    _ => p.cmp(q),
+                };
+                if order.is_ne() {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_sort_naturally() {
+        let mut ids = vec!["n/a2/10", "n/a2/9", "n/a1/31", "n/a3/1"];
+        ids.sort_by(|a, b| super::id_order(a, b));
+        assert_eq!(ids, ["n/a1/31", "n/a2/9", "n/a2/10", "n/a3/1"]);
+    }
+}

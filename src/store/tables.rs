@@ -1,0 +1,29 @@
+//! Every redb table of a fieldcheck store, in one place. Names carry a version suffix: a change
+//! to a table's key or value layout gets a new name and a migration (see `migrate.rs`).
+//!
+//! | table | key | value | meaning |
+//! |---|---|---|---|
+//! | `meta_v1` | setting name | text | schema version, device id (UUIDv7), inspector, device name, created |
+//! | `notices_v1` | notice id (`cq-jfb-2022-3`) | JSON `NoticeMeta` | notices imported, with number, date, contact, feedback deadline |
+//! | `channels_v1` | channel id (`cq-jfb-2022-3/a2/15`) | JSON `Channel` | the complaint-channel directory |
+//! | `leads_v1` | lead id (`cq-jfb-2022-3/a3/1`) | JSON `Lead` | leads and their current state |
+//! | `channel_search_v1` | channel id | search key text | per-channel search key (text, pinyin, digits), written with the channel |
+//! | `lead_search_v1` | lead id | search key text | per-lead search key, written with the lead |
+
+use redb::TableDefinition;
+
+pub const META: TableDefinition<&str, &str> = TableDefinition::new("meta_v1");
+pub const NOTICES: TableDefinition<&str, &str> = TableDefinition::new("notices_v1");
+pub const CHANNELS: TableDefinition<&str, &str> = TableDefinition::new("channels_v1");
+pub const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
+pub const CHANNEL_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
+pub const LEAD_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
+
+/// Keys of the `meta_v1` table.
+pub mod meta {
+    pub const SCHEMA_VERSION: &str = "schema_version";
+    pub const DEVICE_ID: &str = "device_id";
+    pub const DEVICE_NAME: &str = "device_name";
+    pub const INSPECTOR: &str = "inspector";
+    pub const CREATED: &str = "created";
+}

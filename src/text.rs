@@ -1,0 +1,106 @@
+//! Display width of text in terminal cells: CJK characters take two. Every column, truncation
+//! and cursor computation goes through here.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Cells `text` takes on a terminal.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` followed by spaces up to `cells` (unchanged if already wider).
+pub fn pad(text: &str, cells: usize) -> String {
+    let mut out = text.to_string();
+    out.extend(std::iter::repeat_n(' ', cells.saturating_sub(width(text))));
+    out
+}
+
+/// `text` cut to at most `cells`, ending in `…` when cut; never splits a wide character.
+pub fn truncate(text: &str, cells: usize) -> String {
+    if width(text) <= cells {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > cells {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if cells > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Lays rows out in columns padded to their widest cell (the last column is not padded).
+pub fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(width(cell));
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.to_string()
+                } else {
+                    pad(c, widths[i])
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    let mut out = line(header.to_vec());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_two_cells() {
+        assert_eq!(width("北碚区"), 6);
+        assert_eq!(width("a北"), 3);
+        assert_eq!(pad("北碚", 6), "北碚  ");
+    }
+
+    #[test]
+    fn truncation_respects_wide_characters() {
+        assert_eq!(truncate("重庆朋昆电子", 7), "重庆朋…");
+        assert_eq!(truncate("重庆朋昆电子", 8), "重庆朋…");
+        assert_eq!(truncate("重庆", 4), "重庆");
+        assert!(width(&truncate("重庆朋昆电子有限公司", 9)) <= 9);
+    }
+
+    #[test]
+    fn columns_align_by_cells() {
+        let out = columns(
+            &["名称", "电话"],
+            &[
+                vec!["北碚区".into(), "1".into()],
+                vec!["ab".into(), "2".into()],
+            ],
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "北碚区  1");
+        assert_eq!(lines[2], "ab      2");
+        assert_eq!(lines[0], "名称    电话");
+    }
+}
