@@ -277,8 +277,11 @@ mod tests {
     #[test]
     fn initials_of_every_reading() {
         let (text, map) = derive("重庆A", Derivation::Initials);
-        assert!(text == "zcqa" || text == "czqa", "{text}");
-        assert_eq!(map, [0, 0, 1, 2]);
+        let zhong = &text[..text.len() - 2];
+        assert!(zhong.contains('z') && zhong.contains('c'), "{text}");
+        assert!(text.ends_with("qa"), "{text}");
+        assert!(map[..zhong.len()].iter().all(|&i| i == 0));
+        assert_eq!(map[zhong.len()..], [1, 2]);
     }
 
     #[test]

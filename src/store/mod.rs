@@ -76,7 +76,11 @@ impl Store {
             DatabaseError::DatabaseAlreadyOpen => Error::StoreInUse {
                 path: path.to_path_buf(),
             },
-            DatabaseError::Storage(redb::StorageError::Io(io)) => open_err(io.to_string()),
+            DatabaseError::Storage(redb::StorageError::Io(io))
+                if io.kind() != std::io::ErrorKind::InvalidData =>
+            {
+                open_err(io.to_string())
+            }
             other => Error::StoreDamaged {
                 path: path.to_path_buf(),
                 detail: other.to_string(),

@@ -1,0 +1,222 @@
+//! The redb store: seeding, identity, idempotent import, agreement between stores, migrations,
+//! and clear refusals.
+
+use fieldcheck::error::Error;
+use fieldcheck::model::RecordKind;
+use fieldcheck::notice;
+use fieldcheck::search::key;
+use fieldcheck::store::{InitOptions, MIGRATIONS, Migration, Outcome, Store, migrate_with, tables};
+use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition, WriteTransaction};
+
+fn open(path: &std::path::Path) -> Store {
+    Store::open(path, &InitOptions::default()).expect("store opens")
+}
+
+#[test]
+fn a_new_store_is_seeded_with_an_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = InitOptions {
+        inspector: Some("张三".into()),
+        device: Some("laptop-7".into()),
+    };
+    let store = Store::open(&dir.path().join("s.redb"), &init).unwrap();
+    assert_eq!(store.channels().unwrap().len(), 77);
+    assert_eq!(store.leads().unwrap().len(), 3);
+    assert_eq!(store.notices().unwrap()[0].number, "渝减负办〔2022〕3号");
+    let id = store.identity().unwrap();
+    assert_eq!(
+        (id.inspector.as_str(), id.device_name.as_str()),
+        ("张三", "laptop-7")
+    );
+    let uuid = uuid::Uuid::parse_str(&id.device_id).unwrap();
+    assert_eq!(uuid.get_version_num(), 7);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        fieldcheck::store::latest(MIGRATIONS)
+    );
+}
+
+#[test]
+fn reopening_keeps_the_identity_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/folder/s.redb");
+    let first = open(&path).identity().unwrap();
+    let store = open(&path);
+    assert_eq!(store.identity().unwrap(), first);
+    assert_eq!(store.leads().unwrap().len(), 3);
+    drop(store);
+    let renamed = Store::open(
+        &path,
+        &InitOptions {
+            inspector: Some("李四".into()),
+            device: None,
+        },
+    )
+    .unwrap();
+    let id = renamed.identity().unwrap();
+    assert_eq!(
+        (id.device_id.as_str(), id.inspector.as_str()),
+        (first.device_id.as_str(), "李四")
+    );
+}
+
+#[test]
+fn importing_the_same_notice_twice_changes_nothing() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    let before = (store.channels().unwrap(), store.leads().unwrap());
+    let summary = store.import_notice(&notice::seed().unwrap()).unwrap();
+    assert_eq!(
+        (
+            summary.channels_added,
+            summary.leads_added,
+            summary.already_present
+        ),
+        (0, 0, 80)
+    );
+    assert_eq!((store.channels().unwrap(), store.leads().unwrap()), before);
+
+    let other = notice::parse(include_str!("fixtures/other-notice.txt"), "other").unwrap();
+    let summary = store.import_notice(&other).unwrap();
+    assert_eq!((summary.channels_added, summary.leads_added), (3, 2));
+    let summary = store.import_notice(&other).unwrap();
+    assert_eq!(
+        (
+            summary.channels_added,
+            summary.leads_added,
+            summary.already_present
+        ),
+        (0, 0, 5)
+    );
+    assert_eq!(store.leads().unwrap().len(), 5);
+}
+
+#[test]
+fn two_independently_seeded_stores_agree_on_every_record() {
+    let a = Store::memory(&InitOptions::default()).unwrap();
+    let b = Store::memory(&InitOptions::default()).unwrap();
+    assert_ne!(
+        a.identity().unwrap().device_id,
+        b.identity().unwrap().device_id
+    );
+    assert_eq!(a.channels().unwrap(), b.channels().unwrap());
+    assert_eq!(a.leads().unwrap(), b.leads().unwrap());
+}
+
+#[test]
+fn search_keys_are_stored_with_each_record() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    let keys = store.search_keys(RecordKind::Lead).unwrap();
+    assert_eq!(keys.len(), 3);
+    for (id, stored) in keys {
+        assert_eq!(stored, key::lead_key(&store.lead(&id).unwrap()));
+    }
+    assert_eq!(store.search_keys(RecordKind::Channel).unwrap().len(), 77);
+}
+
+#[test]
+fn ids_resolve_exactly_or_by_a_unique_suffix() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    assert_eq!(store.lead("cq-jfb-2022-3/a3/2").unwrap().seq, 2);
+    assert_eq!(store.lead("a3/2").unwrap().seq, 2);
+    assert_eq!(store.channel("a2/15").unwrap().name, "北碚区");
+    assert!(matches!(store.channel("1"), Err(Error::AmbiguousId { .. })));
+    assert!(matches!(store.lead("a3/9"), Err(Error::UnknownId { .. })));
+    assert!(matches!(store.lead(""), Err(Error::UnknownId { .. })));
+}
+
+const EXTRA: TableDefinition<&str, u64> = TableDefinition::new("test_extra_v2");
+
+fn add_extra_table(tx: &WriteTransaction) -> Result<(), redb::Error> {
+    // A later schema adds a table and fills it from existing data.
+    let count = tx.open_table(tables::LEADS)?.len()?;
+    tx.open_table(EXTRA)?.insert("leads", count)?;
+    Ok(())
+}
+
+#[test]
+fn migrations_upgrade_an_existing_store_and_newer_stores_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let before = open(&path).leads().unwrap();
+
+    let mut next: Vec<Migration> = MIGRATIONS
+        .iter()
+        .map(|m| Migration {
+            version: m.version,
+            name: m.name,
+            apply: m.apply,
+        })
+        .collect();
+    let v2 = fieldcheck::store::latest(MIGRATIONS) + 1;
+    next.push(Migration {
+        version: v2,
+        name: "test: extra table",
+        apply: add_extra_table,
+    });
+    {
+        let db = redb::Database::create(&path).unwrap();
+        assert_eq!(
+            migrate_with(&db, &next).unwrap(),
+            Outcome::Migrated(v2 - 1, v2)
+        );
+        assert_eq!(migrate_with(&db, &next).unwrap(), Outcome::Current);
+        let tx = db.begin_read().unwrap();
+        let extra = tx.open_table(EXTRA).unwrap();
+        assert_eq!(extra.get("leads").unwrap().map(|v| v.value()), Some(3));
+    }
+    // This build knows only up to v2 - 1: it refuses the file and leaves it as it is.
+    match Store::open(&path, &InitOptions::default()) {
+        Err(Error::StoreNewer {
+            found, supported, ..
+        }) => assert_eq!((found, supported), (v2, v2 - 1)),
+        other => panic!("expected StoreNewer, got {:?}", other.map(|_| ())),
+    }
+    let db = redb::Database::create(&path).unwrap();
+    assert_eq!(migrate_with(&db, &next).unwrap(), Outcome::Current);
+    let tx = db.begin_read().unwrap();
+    assert_eq!(
+        tx.open_table(tables::LEADS).unwrap().len().unwrap(),
+        before.len() as u64
+    );
+}
+
+#[test]
+fn a_store_open_elsewhere_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let _held = open(&path);
+    match Store::open(&path, &InitOptions::default()) {
+        Err(e @ Error::StoreInUse { .. }) => {
+            assert!(
+                e.message(fieldcheck::i18n::Lang::En)
+                    .contains("in use by another fieldcheck process")
+            )
+        }
+        other => panic!("expected StoreInUse, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn files_that_are_not_stores_and_unwritable_places_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.redb");
+    std::fs::write(
+        &junk,
+        "this is not a database, just some text that is long enough".repeat(100),
+    )
+    .unwrap();
+    assert!(matches!(
+        Store::open(&junk, &InitOptions::default()),
+        Err(Error::StoreDamaged { .. })
+    ));
+    // A path whose parent is a file cannot be created.
+    let blocked = junk.join("s.redb");
+    assert!(matches!(
+        Store::open(&blocked, &InitOptions::default()),
+        Err(Error::StoreOpen { .. })
+    ));
+    assert!(matches!(
+        Store::open(dir.path(), &InitOptions::default()),
+        Err(Error::StoreOpen { .. })
+    ));
+}
