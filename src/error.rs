@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use crate::i18n::Lang;
 pub use crate::model::RecordKind;
+use crate::model::Status;
 use crate::model::amount::AmountError;
+use crate::model::lifecycle::Refusal;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -48,6 +50,12 @@ pub enum Error {
     /// A lead state that does not exist.
     BadStatus {
         text: String,
+    },
+    /// A state change the notice's rules forbid.
+    Rule {
+        refusal: Refusal,
+        from: Status,
+        to: Status,
     },
     /// Another process holds the store's lock.
     StoreInUse {
@@ -133,6 +141,15 @@ impl Error {
                     format!("没有“{text}”这种线索状态。可用：{codes}。")
                 } else {
                     format!("there is no lead state “{text}”. Use one of: {codes}.")
+                }
+            }
+            Error::Rule { refusal, from, to } => {
+                let (f, t) = (from.label(lang), to.label(lang));
+                let why = refusal.message(lang);
+                if zh {
+                    format!("不能把线索从“{f}”改为“{t}”：{why}")
+                } else {
+                    format!("cannot move the lead from “{f}” to “{t}”: {why}")
                 }
             }
             Error::StoreInUse { path } => {
@@ -280,6 +297,35 @@ impl NoticeProblem {
                     format!("amount “{text}” cannot be read: {reason} (write / for unknown)")
                 }
             }
+        }
+    }
+}
+
+impl Refusal {
+    /// The rule, in the user's language.
+    pub fn message(self, lang: Lang) -> &'static str {
+        match self {
+            Refusal::ResolveNeedsVisit => lang.pick(
+                "办结须有附外部或书面证据的实地核查记录（规则1、2）。",
+                "resolving takes an on-site check with written or external evidence (rules 1, 2).",
+            ),
+            Refusal::NegotiateNeedsDispute => lang.pick(
+                "转入协商须记录有分歧的核查结果，并写明下一步措施和期限（规则3）。",
+                "negotiation starts from a disputed finding with a next step and a due date (rule 3).",
+            ),
+            Refusal::CloseNeedsRevisit => lang.pick(
+                "只有确认办结的回访才能结案（规则5）。",
+                "only a revisit that confirms the outcome closes a lead (rule 5).",
+            ),
+            Refusal::ClosedIsFinal => lang.pick(
+                "已回访办结的线索只能由复核重新打开（规则5）。",
+                "a closed lead is reopened only by a re-verification (rule 5).",
+            ),
+            Refusal::NewOnlyFromVerifying => lang.pick(
+                "只有“核查中”的线索可以退回“待核查”。",
+                "only a lead being verified can go back to new.",
+            ),
+            Refusal::Unchanged => lang.pick("线索已是这个状态。", "the lead is already in that state."),
         }
     }
 }

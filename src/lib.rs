@@ -11,4 +11,5 @@ pub mod model;
 pub mod notice;
 pub mod search;
 pub mod store;
+pub mod sync;
 pub mod text;

@@ -3,9 +3,12 @@
 
 use fieldcheck::error::Error;
 use fieldcheck::model::RecordKind;
+use fieldcheck::model::Status;
+use fieldcheck::model::lifecycle::Refusal;
 use fieldcheck::notice;
 use fieldcheck::search::key;
 use fieldcheck::store::{InitOptions, MIGRATIONS, Migration, Outcome, Store, migrate_with, tables};
+use fieldcheck::sync::LeadField;
 use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 fn open(path: &std::path::Path) -> Store {
@@ -18,6 +21,7 @@ fn a_new_store_is_seeded_with_an_identity() {
     let init = InitOptions {
         inspector: Some("张三".into()),
         device: Some("laptop-7".into()),
+        ..InitOptions::default()
     };
     let store = Store::open(&dir.path().join("s.redb"), &init).unwrap();
     assert_eq!(store.channels().unwrap().len(), 77);
@@ -49,7 +53,7 @@ fn reopening_keeps_the_identity_and_data() {
         &path,
         &InitOptions {
             inspector: Some("李四".into()),
-            device: None,
+            ..InitOptions::default()
         },
     )
     .unwrap();
@@ -218,5 +222,98 @@ fn files_that_are_not_stores_and_unwritable_places_are_refused() {
     assert!(matches!(
         Store::open(dir.path(), &InitOptions::default()),
         Err(Error::StoreOpen { .. })
+    ));
+}
+
+#[test]
+fn a_store_from_schema_1_is_migrated_and_keeps_its_data() {
+    // Written by the first release (schema 1, no change log), committed as a fixture.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.redb");
+    std::fs::copy("tests/fixtures/store-v1.redb", &path).unwrap();
+    let store = open(&path);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        fieldcheck::store::latest(MIGRATIONS)
+    );
+    let id = store.identity().unwrap();
+    assert_eq!(
+        (id.inspector.as_str(), id.device_name.as_str()),
+        ("旧版检查员", "old-laptop")
+    );
+    assert_eq!(store.leads().unwrap().len(), 3);
+    assert_eq!(store.leads().unwrap()[0].assignee, None);
+    let (_, change) = store
+        .set_lead_field("cq-jfb-2022-3/a3/1", &LeadField::Status(Status::Verifying))
+        .unwrap();
+    assert_eq!(change.map(|c| c.idx), Some(1));
+}
+
+#[test]
+fn a_field_set_by_hand_is_logged_with_its_state_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let init = InitOptions {
+        inspector: Some("张三".into()),
+        ..InitOptions::default()
+    };
+    let lead = "cq-jfb-2022-3/a3/1";
+    {
+        let store = Store::open(&path, &init).unwrap();
+        let device = store.identity().unwrap().device_id;
+        let (saved, change) = store
+            .set_lead_field(lead, &LeadField::Supervised(true))
+            .unwrap();
+        assert!(saved.supervised);
+        let change = change.expect("a change");
+        assert_eq!(
+            (change.idx, change.author.as_str(), change.device.as_str()),
+            (1, "张三", device.as_str())
+        );
+        assert_eq!(
+            (change.entity.as_str(), change.field.as_str()),
+            ("lead:cq-jfb-2022-3/a3/1", "supervised")
+        );
+        assert_eq!(change.value, serde_json::json!(true));
+        store
+            .set_lead_field(lead, &LeadField::Status(Status::Verifying))
+            .unwrap();
+        store
+            .set_lead_field(lead, &LeadField::Assignee(Some("张三".into())))
+            .unwrap();
+        // Setting a value it already has logs nothing.
+        let (_, none) = store
+            .set_lead_field(lead, &LeadField::Supervised(true))
+            .unwrap();
+        assert!(none.is_none());
+    }
+    let store = open(&path);
+    let saved = store.lead(lead).unwrap();
+    assert!(saved.supervised);
+    assert_eq!(saved.status, Status::Verifying);
+    assert_eq!(saved.assignee.as_deref(), Some("张三"));
+    let changes = store.changes().unwrap();
+    let idx: Vec<u64> = changes.iter().map(|c| c.idx).collect();
+    assert_eq!(idx, [1, 2, 3]);
+    assert!(changes.windows(2).all(|w| w[0].clock < w[1].clock));
+    let ids: std::collections::HashSet<&str> = changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), 3);
+}
+
+#[test]
+fn a_status_change_the_rules_forbid_changes_nothing() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    let lead = "cq-jfb-2022-3/a3/2";
+    for to in [Status::Resolved, Status::Closed, Status::Negotiating] {
+        match store.set_lead_field(lead, &LeadField::Status(to)) {
+            Err(Error::Rule { refusal, .. }) => assert_ne!(refusal, Refusal::Unchanged),
+            other => panic!("expected a rule refusal, got {:?}", other.map(|_| ())),
+        }
+    }
+    assert_eq!(store.lead(lead).unwrap().status, Status::New);
+    assert!(store.changes().unwrap().is_empty());
+    assert!(matches!(
+        store.set_lead_field("cq-jfb-2022-3/a3/9", &LeadField::Supervised(true)),
+        Err(Error::UnknownId { .. })
     ));
 }

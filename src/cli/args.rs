@@ -73,6 +73,9 @@ pub enum Command {
         /// A name for this laptop.
         #[arg(long)]
         device: Option<String>,
+        /// The inspector's own district (for the "my district" filter), e.g. 北碚区.
+        #[arg(long)]
+        district: Option<String>,
         #[command(flatten)]
         json: Json,
     },

@@ -39,11 +39,13 @@ pub fn run(cli: &Cli) -> Result<String> {
         Command::Init {
             inspector,
             device,
+            district,
             json,
         } => {
             let init = InitOptions {
                 inspector: inspector.clone(),
                 device: device.clone(),
+                district: district.clone(),
             };
             let store = open(&init)?;
             render::init(&store, lang, json.json)

@@ -87,6 +87,9 @@ pub struct Lead {
     pub confidential: bool,
     /// The notice this lead comes from, e.g. `cq-jfb-2022-3`.
     pub notice: String,
+    /// The inspector the lead is assigned to.
+    #[serde(default)]
+    pub assignee: Option<String>,
 }
 
 impl Lead {
@@ -135,6 +138,7 @@ mod tests {
             supervised,
             confidential: false,
             notice: "n".into(),
+            assignee: None,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod amount;
 pub mod channel;
 pub mod lead;
+pub mod lifecycle;
 pub mod notice;
 pub mod phone;
 

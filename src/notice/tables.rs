@@ -316,6 +316,7 @@ pub fn leads(
                 supervised: false,
                 confidential: false,
                 notice: notice.to_string(),
+                assignee: None,
             })
         })
         .collect()

@@ -14,11 +14,18 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Append new ones; never change a released one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "directory, leads, notices and their search keys",
-    apply: create_v1_tables,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "directory, leads, notices and their search keys",
+        apply: create_v1_tables,
+    },
+    Migration {
+        version: 2,
+        name: "change log",
+        apply: create_change_log,
+    },
+];
 
 /// The schema version this build writes.
 pub fn latest(migrations: &[Migration]) -> u32 {
@@ -31,6 +38,11 @@ fn create_v1_tables(tx: &WriteTransaction) -> Result<(), redb::Error> {
     tx.open_table(tables::LEADS)?;
     tx.open_table(tables::CHANNEL_SEARCH)?;
     tx.open_table(tables::LEAD_SEARCH)?;
+    Ok(())
+}
+
+fn create_change_log(tx: &WriteTransaction) -> Result<(), redb::Error> {
+    tx.open_table(tables::CHANGES)?;
     Ok(())
 }
 

@@ -3,12 +3,13 @@
 //!
 //! | table | key | value | meaning |
 //! |---|---|---|---|
-//! | `meta_v1` | setting name | text | schema version, device id (UUIDv7), inspector, device name, created |
+//! | `meta_v1` | setting name | text | schema version, device id (UUIDv7), inspector, device name, created, district, next idx, clock |
 //! | `notices_v1` | notice id (`cq-jfb-2022-3`) | JSON `NoticeMeta` | notices imported, with number, date, contact, feedback deadline |
 //! | `channels_v1` | channel id (`cq-jfb-2022-3/a2/15`) | JSON `Channel` | the complaint-channel directory |
 //! | `leads_v1` | lead id (`cq-jfb-2022-3/a3/1`) | JSON `Lead` | leads and their current state |
 //! | `channel_search_v1` | channel id | search key text | per-channel search key (text, pinyin, digits), written with the channel |
 //! | `lead_search_v1` | lead id | search key text | per-lead search key, written with the lead |
+//! | `changes_v1` | (device id, idx) | JSON `Change` | every device's change log, idx 1, 2, 3… per device |
 
 use redb::TableDefinition;
 
@@ -18,6 +19,7 @@ pub const CHANNELS: TableDefinition<&str, &str> = TableDefinition::new("channels
 pub const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
 pub const CHANNEL_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
 pub const LEAD_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
+pub const CHANGES: TableDefinition<(&str, u64), &str> = TableDefinition::new("changes_v1");
 
 /// Keys of the `meta_v1` table.
 pub mod meta {
@@ -26,4 +28,10 @@ pub mod meta {
     pub const DEVICE_NAME: &str = "device_name";
     pub const INSPECTOR: &str = "inspector";
     pub const CREATED: &str = "created";
+    /// The inspector's own district (for the "my district" filter), if set.
+    pub const DISTRICT: &str = "district";
+    /// The idx the next local change gets.
+    pub const NEXT_IDX: &str = "next_idx";
+    /// The last hybrid-logical-clock value issued, `ms.n`.
+    pub const CLOCK: &str = "clock";
 }

@@ -1,0 +1,115 @@
+//! Local changes: a lead field set by the inspector is written together with its entry in this
+//! device's change log, in one transaction (DESIGN.md's sync model).
+
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+
+use super::records::{decode, encode};
+use super::{Store, db_err, tables, tables::meta};
+use crate::error::{Error, RecordKind, Result};
+use crate::model::Lead;
+use crate::model::lifecycle::check_manual;
+use crate::sync::clock::now_ms;
+use crate::sync::{Change, Hlc, LeadField};
+
+impl Store {
+    /// Sets one field of a lead by hand and logs the change. A status change must be one the
+    /// rules allow by hand (`lifecycle::check_manual`). Returns the lead as saved and the change,
+    /// or no change when the field already had that value.
+    pub fn set_lead_field(
+        &self,
+        lead_id: &str,
+        field: &LeadField,
+    ) -> Result<(Lead, Option<Change>)> {
+        let identity = self.identity()?;
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let mut lead: Lead = {
+            let leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+            let json = leads
+                .get(lead_id)
+                .map_err(db_err)?
+                .ok_or_else(|| Error::UnknownId {
+                    kind: RecordKind::Lead,
+                    id: lead_id.to_string(),
+                })?;
+            decode(lead_id, json.value())?
+        };
+        if let LeadField::Status(to) = field {
+            check_manual(lead.status, *to).map_err(|refusal| Error::Rule {
+                refusal,
+                from: lead.status,
+                to: *to,
+            })?;
+        }
+        let before = lead.clone();
+        field.apply(&mut lead);
+        if lead == before {
+            return Ok((lead, None));
+        }
+        tx.open_table(tables::LEADS)
+            .map_err(db_err)?
+            .insert(lead_id, encode(&lead)?.as_str())
+            .map_err(db_err)?;
+        let change = append(&tx, &identity, LeadField::entity(lead_id), field)?;
+        tx.commit().map_err(db_err)?;
+        Ok((lead, Some(change)))
+    }
+
+    /// Every change the store holds, by device then idx.
+    pub fn changes(&self) -> Result<Vec<Change>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        table
+            .iter()
+            .map_err(db_err)?
+            .map(|entry| {
+                let (k, v) = entry.map_err(db_err)?;
+                let (device, idx) = k.value();
+                decode(&format!("{device}/{idx}"), v.value())
+            })
+            .collect()
+    }
+}
+
+/// Appends a change to this device's log: next idx, next clock tick.
+fn append(
+    tx: &WriteTransaction,
+    identity: &super::Identity,
+    entity: String,
+    field: &LeadField,
+) -> Result<Change> {
+    let mut meta_table = tx.open_table(tables::META).map_err(db_err)?;
+    let read = |k: &str| -> Result<Option<String>> {
+        Ok(meta_table
+            .get(k)
+            .map_err(db_err)?
+            .map(|v| v.value().to_string()))
+    };
+    let idx: u64 = read(meta::NEXT_IDX)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let last = read(meta::CLOCK)?
+        .and_then(|v| Hlc::decode(&v))
+        .unwrap_or_default();
+    let clock = Hlc::tick(last, now_ms());
+    let change = Change {
+        id: uuid::Uuid::now_v7().to_string(),
+        device: identity.device_id.clone(),
+        idx,
+        author: identity.inspector.clone(),
+        clock,
+        entity,
+        field: field.name().to_string(),
+        value: field.value(),
+    };
+    meta_table
+        .insert(meta::NEXT_IDX, (idx + 1).to_string().as_str())
+        .map_err(db_err)?;
+    meta_table
+        .insert(meta::CLOCK, clock.encode().as_str())
+        .map_err(db_err)?;
+    tx.open_table(tables::CHANGES)
+        .map_err(db_err)?
+        .insert((change.device.as_str(), idx), encode(&change)?.as_str())
+        .map_err(db_err)?;
+    Ok(change)
+}

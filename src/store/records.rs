@@ -1,0 +1,177 @@
+//! Reading and writing the directory, the leads and notices.
+
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{ImportSummary, Store, db_err, tables};
+use crate::error::{Error, RecordKind, Result};
+use crate::model::{Channel, Lead, Notice, NoticeMeta};
+use crate::search::key;
+
+impl Store {
+    /// Adds a parsed notice's channels and leads in one transaction. Rows already held (same
+    /// id) are left as they are, so importing the same notice twice changes nothing.
+    pub fn import_notice(&self, notice: &Notice) -> Result<ImportSummary> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let summary = write_notice(&tx, notice)?;
+        tx.commit().map_err(db_err)?;
+        Ok(summary)
+    }
+
+    pub fn notices(&self) -> Result<Vec<NoticeMeta>> {
+        self.all(tables::NOTICES)
+    }
+
+    /// Every channel, in notice and table order.
+    pub fn channels(&self) -> Result<Vec<Channel>> {
+        let mut channels: Vec<Channel> = self.all(tables::CHANNELS)?;
+        channels.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
+        Ok(channels)
+    }
+
+    /// Every lead, in notice and table order.
+    pub fn leads(&self) -> Result<Vec<Lead>> {
+        let mut leads: Vec<Lead> = self.all(tables::LEADS)?;
+        leads.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
+        Ok(leads)
+    }
+
+    /// A channel by id, or by a unique id suffix such as `a2/15`.
+    pub fn channel(&self, id: &str) -> Result<Channel> {
+        self.one(tables::CHANNELS, RecordKind::Channel, id)
+    }
+
+    /// A lead by id, or by a unique id suffix such as `a3/1`.
+    pub fn lead(&self, id: &str) -> Result<Lead> {
+        self.one(tables::LEADS, RecordKind::Lead, id)
+    }
+
+    /// The stored search keys of one kind of record, as (id, key) pairs.
+    pub fn search_keys(&self, kind: RecordKind) -> Result<Vec<(String, String)>> {
+        let def = match kind {
+            RecordKind::Lead => tables::LEAD_SEARCH,
+            RecordKind::Channel => tables::CHANNEL_SEARCH,
+        };
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(def).map_err(db_err)?;
+        table
+            .iter()
+            .map_err(db_err)?
+            .map(|entry| {
+                let (k, v) = entry.map_err(db_err)?;
+                Ok((k.value().to_string(), v.value().to_string()))
+            })
+            .collect()
+    }
+
+    fn all<T: DeserializeOwned>(&self, def: TableDefinition<&str, &str>) -> Result<Vec<T>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(def).map_err(db_err)?;
+        table
+            .iter()
+            .map_err(db_err)?
+            .map(|entry| {
+                let (k, v) = entry.map_err(db_err)?;
+                decode(k.value(), v.value())
+            })
+            .collect()
+    }
+
+    fn one<T: DeserializeOwned>(
+        &self,
+        def: TableDefinition<&str, &str>,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<T> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(def).map_err(db_err)?;
+        if let Some(v) = table.get(id).map_err(db_err)? {
+            return decode(id, v.value());
+        }
+        let suffix = format!("/{}", id.trim_start_matches('/'));
+        let mut found = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            if !id.is_empty() && k.value().ends_with(&suffix) {
+                found.push((k.value().to_string(), v.value().to_string()));
+            }
+        }
+        match found.len() {
+            1 => decode(&found[0].0, &found[0].1),
+            0 => Err(Error::UnknownId {
+                kind,
+                id: id.to_string(),
+            }),
+            _ => Err(Error::AmbiguousId {
+                kind,
+                id: id.to_string(),
+                candidates: found.into_iter().map(|(k, _)| k).collect(),
+            }),
+        }
+    }
+}
+
+pub(super) fn decode<T: DeserializeOwned>(key: &str, json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| Error::Store {
+        detail: format!("record {key} cannot be read: {e}"),
+    })
+}
+
+pub(super) fn encode<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Store {
+        detail: e.to_string(),
+    })
+}
+
+/// Writes a notice's metadata and every row not yet held, with its search key.
+pub(super) fn write_notice(tx: &WriteTransaction, notice: &Notice) -> Result<ImportSummary> {
+    let mut summary = ImportSummary {
+        notice: notice.meta.id.clone(),
+        number: notice.meta.number.clone(),
+        channels_added: 0,
+        leads_added: 0,
+        already_present: 0,
+    };
+    let mut notices = tx.open_table(tables::NOTICES).map_err(db_err)?;
+    if notices
+        .get(notice.meta.id.as_str())
+        .map_err(db_err)?
+        .is_none()
+    {
+        notices
+            .insert(notice.meta.id.as_str(), encode(&notice.meta)?.as_str())
+            .map_err(db_err)?;
+    }
+    let mut channels = tx.open_table(tables::CHANNELS).map_err(db_err)?;
+    let mut channel_keys = tx.open_table(tables::CHANNEL_SEARCH).map_err(db_err)?;
+    for channel in &notice.channels {
+        let id = channel.id.as_str();
+        if channels.get(id).map_err(db_err)?.is_some() {
+            summary.already_present += 1;
+            continue;
+        }
+        channels
+            .insert(id, encode(channel)?.as_str())
+            .map_err(db_err)?;
+        channel_keys
+            .insert(id, key::channel_key(channel).as_str())
+            .map_err(db_err)?;
+        summary.channels_added += 1;
+    }
+    let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+    let mut lead_keys = tx.open_table(tables::LEAD_SEARCH).map_err(db_err)?;
+    for lead in &notice.leads {
+        let id = lead.id.as_str();
+        if leads.get(id).map_err(db_err)?.is_some() {
+            summary.already_present += 1;
+            continue;
+        }
+        leads.insert(id, encode(lead)?.as_str()).map_err(db_err)?;
+        lead_keys
+            .insert(id, key::lead_key(lead).as_str())
+            .map_err(db_err)?;
+        summary.leads_added += 1;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,69 @@
+//! One entry of a device's change log, and the lead fields a change can set.
+
+use serde::{Deserialize, Serialize};
+
+use super::Hlc;
+use crate::model::{Lead, Status};
+
+/// `{id, device, idx, author, clock, entity, field, value}` (DESIGN.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// UUIDv7.
+    pub id: String,
+    /// The device that made the change.
+    pub device: String,
+    /// Position in that device's log: 1, 2, 3… without gaps.
+    pub idx: u64,
+    /// The inspector who made it.
+    pub author: String,
+    pub clock: Hlc,
+    /// What changed, e.g. `lead:cq-jfb-2022-3/a3/1`.
+    pub entity: String,
+    /// Which field, e.g. `status`.
+    pub field: String,
+    pub value: serde_json::Value,
+}
+
+/// A last-writer-wins field of a lead, with its new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadField {
+    Status(Status),
+    Supervised(bool),
+    Confidential(bool),
+    Assignee(Option<String>),
+}
+
+impl LeadField {
+    /// The field's name in changes and JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LeadField::Status(_) => "status",
+            LeadField::Supervised(_) => "supervised",
+            LeadField::Confidential(_) => "confidential",
+            LeadField::Assignee(_) => "assignee",
+        }
+    }
+
+    pub fn value(&self) -> serde_json::Value {
+        match self {
+            LeadField::Status(s) => serde_json::Value::from(s.code()),
+            LeadField::Supervised(b) | LeadField::Confidential(b) => serde_json::Value::from(*b),
+            LeadField::Assignee(a) => a.clone().map_or(serde_json::Value::Null, Into::into),
+        }
+    }
+
+    /// Sets the field on a lead.
+    pub fn apply(&self, lead: &mut Lead) {
+        match self {
+            LeadField::Status(s) => lead.status = *s,
+            LeadField::Supervised(b) => lead.supervised = *b,
+            LeadField::Confidential(b) => lead.confidential = *b,
+            LeadField::Assignee(a) => lead.assignee = a.clone(),
+        }
+    }
+
+    /// The entity name of a lead in changes.
+    pub fn entity(lead_id: &str) -> String {
+        format!("lead:{lead_id}")
+    }
+}
