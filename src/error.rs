@@ -77,6 +77,20 @@ pub enum Error {
         path: PathBuf,
         detail: String,
     },
+    /// The store path names a folder.
+    StoreIsFolder {
+        path: PathBuf,
+    },
+    /// No `--store`, no `FIELDCHECK_STORE`, and the system has no data folder.
+    NoDataFolder,
+    /// Another notice with a different number already has this id.
+    NoticeIdTaken {
+        id: String,
+        held: String,
+        new: String,
+    },
+    /// A search without anything to search for.
+    EmptyQuery,
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -204,6 +218,33 @@ impl Error {
                     )
                 }
             }
+            Error::StoreIsFolder { path } => {
+                let p = path.display();
+                if zh {
+                    format!("{p} 是一个文件夹，不是数据库文件。请给 --store 一个文件路径，如 {p}/store.redb。")
+                } else {
+                    format!("{p} is a folder, not a store file. Give --store a file path, like {p}/store.redb.")
+                }
+            }
+            Error::NoDataFolder => lang
+                .pick(
+                    "这个系统没有用户数据文件夹。请用 --store 或 FIELDCHECK_STORE 指定数据库文件。",
+                    "this system has no user data folder. Name a store file with --store or FIELDCHECK_STORE.",
+                )
+                .into(),
+            Error::NoticeIdTaken { id, held, new } => {
+                if zh {
+                    format!("通知 {new} 的编号 {id} 已被数据库中的另一份通知 {held} 使用，未导入任何内容。请联系开发者处理编号冲突。")
+                } else {
+                    format!("notice {new} would get the id {id}, which the store already gives to notice {held}; nothing was imported. Report this id clash to the developers.")
+                }
+            }
+            Error::EmptyQuery => lang
+                .pick(
+                    "搜索需要关键词，例如 fieldcheck search 北碚 或 search bbq。",
+                    "search needs something to look for, e.g. fieldcheck search 北碚 or search bbq.",
+                )
+                .into(),
             Error::Store { detail } => {
                 if zh {
                     format!("数据库读写失败：{detail}。未做任何改动。")

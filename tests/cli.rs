@@ -401,3 +401,91 @@ fn a_store_from_a_newer_fieldcheck_is_refused_untouched() {
         .code(1)
         .stderr(contains("newer fieldcheck (schema 99"));
 }
+
+#[test]
+fn today_can_be_given_for_overdue_marks() {
+    let e = env();
+    let before = e.json(&["--today", "2022-01-25", "leads", "--overdue"]);
+    assert_eq!(before.as_array().unwrap().len(), 0);
+    let leads = e.json(&["--today", "2022-01-31", "leads"]);
+    assert!(
+        leads
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["overdue"] == true)
+    );
+    let text = e.text(&["--today", "2022-01-25", "leads"]);
+    assert!(!text.contains("逾期"), "{text}");
+}
+
+#[test]
+fn usage_errors_and_empty_searches_exit_1() {
+    let e = env();
+    e.cmd().arg("--bogus").assert().code(1);
+    e.cmd()
+        .args(["search", "bbq", "--limit", "0"])
+        .assert()
+        .code(1);
+    e.cmd()
+        .args(["search", "  "])
+        .assert()
+        .code(1)
+        .stderr(contains("search 北碚"));
+    e.cmd().arg("--help").assert().success();
+}
+
+#[test]
+fn an_empty_store_variable_falls_back_to_the_data_folder() {
+    let e = env();
+    let home = e.dir().join("home");
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
+    cmd.env("FIELDCHECK_STORE", "")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .args(["init", "--json"])
+        .assert()
+        .success()
+        .stdout(contains("store.redb"));
+    assert!(home.join("data/fieldcheck/store.redb").exists());
+}
+
+#[test]
+fn notices_show_their_metadata_and_other_provinces_get_their_own_contacts() {
+    let e = env();
+    let text = e.text(&["notices"]);
+    assert!(
+        text.contains("渝减负办〔2022〕3号") && text.contains("包能 63899272 cqjxwyxj@163.com"),
+        "{text}"
+    );
+    assert!(text.contains("2022-01-30"), "{text}");
+    e.json(&["import-notice", OTHER]);
+    assert_eq!(e.json(&["notices"]).as_array().unwrap().len(), 2);
+    let lead = e.json(&["lead", "show", "sc-jx-2023-12/a1/1"]);
+    let contacts: Vec<&str> = lead["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    // The seed's 附件1 row for 四川 and the Sichuan notice's own provincial row.
+    assert_eq!(contacts, ["成都市", "四川", "四川"]);
+}
+
+#[test]
+fn import_warnings_are_printed() {
+    let e = env();
+    let text =
+        std::fs::read_to_string(OTHER).unwrap() + "\n\n附件5\n\n\t编号\n\t单位\n\n\t1\n\t甲\n";
+    let path = e.dir().join("extra.txt");
+    std::fs::write(&path, text).unwrap();
+    e.cmd()
+        .arg("import-notice")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(contains("注意：第"))
+        .stdout(contains("编号/单位"));
+    let out = e.json(&["import-notice", path.to_str().unwrap()]);
+    assert_eq!(out["warnings"].as_array().unwrap().len(), 1);
+}

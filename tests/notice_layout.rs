@@ -18,7 +18,9 @@ fn problem(text: &str) -> (usize, NoticeProblem) {
 
 #[test]
 fn another_notice_in_the_same_layout() {
-    let n = notice::parse(OTHER, "other").expect("parses");
+    let parsed = notice::parse(OTHER, "other").expect("parses");
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let n = parsed.notice;
     assert_eq!(n.meta.id, "sc-jx-2023-12");
     assert_eq!(n.meta.number, "川经信〔2023〕12号");
     assert_eq!(n.meta.issuer.as_deref(), Some("四川省经济和信息化厅"));
@@ -157,7 +159,7 @@ fn a_lead_table_without_a_district_column_is_refused() {
 #[test]
 fn windows_line_endings_and_a_bom_parse_the_same() {
     let crlf = format!("\u{feff}{}", notice::SEED.replace('\n', "\r\n"));
-    let a = notice::parse(&crlf, "crlf").expect("parses");
+    let a = notice::parse(&crlf, "crlf").expect("parses").notice;
     let b = notice::seed().expect("parses");
     assert_eq!(a, b);
 }
@@ -171,4 +173,60 @@ fn non_utf8_files_are_refused() {
         Err(Error::Notice { problem, .. }) => assert_eq!(problem, NoticeProblem::NotText),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn two_tables_under_one_heading_get_distinct_ids() {
+    let text =
+        notice::SEED.to_string() + "\t序号\n\t债权人名称\n\t问题归属\n\n\t1\n\t乙公司\n\t渝北区\n";
+    let n = notice::parse(&text, "two").expect("parses").notice;
+    let ids: Vec<&str> = n.leads.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "cq-jfb-2022-3/a3/1",
+            "cq-jfb-2022-3/a3/2",
+            "cq-jfb-2022-3/a3/3",
+            "cq-jfb-2022-3/a3-2/1"
+        ]
+    );
+}
+
+#[test]
+fn unknown_tables_empty_tables_and_missing_deadlines_are_reported() {
+    let text = OTHER.replace("请成都市、绵阳市于2月15日前报送核查结果。", "")
+        + "\n\n附件5\n\n\t编号\n\t单位\n\n\t1\n\t甲\n\n\n附件6\n\n\t序号\n\t债权人名称\n\t问题归属\n";
+    let parsed = notice::parse(&text, "t").expect("parses");
+    assert_eq!(parsed.notice.leads.len(), 2);
+    let kinds: Vec<String> = parsed
+        .warnings
+        .iter()
+        .map(|w| w.message(fieldcheck::i18n::Lang::En))
+        .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(kinds[0].contains("(header 编号/单位)"), "{kinds:?}");
+    assert!(kinds[1].contains("has no rows"), "{kinds:?}");
+    assert!(kinds[2].contains("2 leads have none"), "{kinds:?}");
+    assert!(parsed.notice.leads.iter().all(|l| l.deadline.is_none()));
+}
+
+#[test]
+fn dates_inside_attachments_do_not_become_the_notice_date() {
+    let text = notice::SEED.replace("附件3\n", "附件3\n2023年6月1日\n");
+    let meta = notice::parse(&text, "t").expect("parses").notice.meta;
+    assert_eq!(meta.date, NaiveDate::from_ymd_opt(2022, 1, 19).unwrap());
+    assert_eq!(meta.feedback_deadline, NaiveDate::from_ymd_opt(2022, 1, 30));
+}
+
+#[test]
+fn a_note_after_a_table_stays_out_of_the_last_cell() {
+    let text = notice::SEED.replace(
+        "不敢通过公开途径要回账款。\n",
+        "不敢通过公开途径要回账款。\n\n注：金额以核实为准。\n",
+    );
+    let n = notice::parse(&text, "t").expect("parses").notice;
+    assert_eq!(
+        n.leads[2].matter,
+        "重庆安宝清洁服务有限公司反映，为维持长期合作关系，不敢通过公开途径要回账款。"
+    );
 }

@@ -79,7 +79,9 @@ fn importing_the_same_notice_twice_changes_nothing() {
     );
     assert_eq!((store.channels().unwrap(), store.leads().unwrap()), before);
 
-    let other = notice::parse(include_str!("fixtures/other-notice.txt"), "other").unwrap();
+    let other = notice::parse(include_str!("fixtures/other-notice.txt"), "other")
+        .unwrap()
+        .notice;
     let summary = store.import_notice(&other).unwrap();
     assert_eq!((summary.channels_added, summary.leads_added), (3, 2));
     let summary = store.import_notice(&other).unwrap();
@@ -109,12 +111,21 @@ fn two_independently_seeded_stores_agree_on_every_record() {
 #[test]
 fn search_keys_are_stored_with_each_record() {
     let store = Store::memory(&InitOptions::default()).unwrap();
-    let keys = store.search_keys(RecordKind::Lead).unwrap();
+    let mut keys = Vec::new();
+    store
+        .scan_search_keys(RecordKind::Lead, |id, k| {
+            keys.push((id.to_string(), k.to_string()))
+        })
+        .unwrap();
     assert_eq!(keys.len(), 3);
     for (id, stored) in keys {
         assert_eq!(stored, key::lead_key(&store.lead(&id).unwrap()));
     }
-    assert_eq!(store.search_keys(RecordKind::Channel).unwrap().len(), 77);
+    let mut channels = 0;
+    store
+        .scan_search_keys(RecordKind::Channel, |_, _| channels += 1)
+        .unwrap();
+    assert_eq!(channels, 77);
 }
 
 #[test]
@@ -221,7 +232,7 @@ fn files_that_are_not_stores_and_unwritable_places_are_refused() {
     ));
     assert!(matches!(
         Store::open(dir.path(), &InitOptions::default()),
-        Err(Error::StoreOpen { .. })
+        Err(Error::StoreIsFolder { .. })
     ));
 }
 
@@ -316,4 +327,23 @@ fn a_status_change_the_rules_forbid_changes_nothing() {
         store.set_lead_field("cq-jfb-2022-3/a3/9", &LeadField::Supervised(true)),
         Err(Error::UnknownId { .. })
     ));
+}
+
+#[test]
+fn a_different_notice_with_the_same_id_is_refused() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    // 渝建发办 has the same initials as 渝减负办: same id, different notice.
+    let clash = notice::SEED.replace("渝减负办〔2022〕3号", "渝建发办〔2022〕3号");
+    let clash = notice::parse(&clash, "clash").unwrap().notice;
+    assert_eq!(clash.meta.id, "cq-jfb-2022-3");
+    match store.import_notice(&clash) {
+        Err(Error::NoticeIdTaken { held, new, .. }) => {
+            assert_eq!(
+                (held.as_str(), new.as_str()),
+                ("渝减负办〔2022〕3号", "渝建发办〔2022〕3号")
+            )
+        }
+        other => panic!("expected NoticeIdTaken, got {:?}", other.map(|_| ())),
+    }
+    assert_eq!(store.notices().unwrap().len(), 1);
 }

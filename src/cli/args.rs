@@ -14,9 +14,12 @@ use crate::search::Scope;
     about = "Verify SME-arrears (清欠) and enterprise-burden (减负) complaints on site, offline."
 )]
 pub struct Cli {
-    /// The store file (default: store.redb in the platform data folder).
-    #[arg(long, global = true, env = "FIELDCHECK_STORE", value_name = "PATH")]
+    /// The store file [env: FIELDCHECK_STORE] (default: store.redb in the platform data folder).
+    #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    /// Take this date as today (for overdue marks), e.g. 2022-01-25; default: today in China.
+    #[arg(long, global = true, value_name = "DATE")]
+    pub today: Option<chrono::NaiveDate>,
     /// Language of labels and messages.
     #[arg(long, global = true, value_enum, default_value = "zh")]
     pub lang: LangArg,
@@ -85,6 +88,11 @@ pub enum Command {
         #[command(flatten)]
         json: Json,
     },
+    /// The notices imported: number, title, date, contact, feedback deadline.
+    Notices {
+        #[command(flatten)]
+        json: Json,
+    },
     /// The complaint-channel directory.
     Directory {
         #[command(flatten)]
@@ -110,9 +118,9 @@ pub enum Command {
         /// What to search.
         #[arg(long = "in", value_enum, default_value = "all")]
         scope: ScopeArg,
-        /// How many hits at most.
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
+        /// How many hits at most (1 or more).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
         #[command(flatten)]
         json: Json,
     },

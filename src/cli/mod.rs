@@ -15,20 +15,23 @@ use crate::search;
 use crate::store::{self, InitOptions, Store};
 use args::{ChannelCommand, Cli, Command, LeadCommand};
 
-/// Where the store is: `--store`, else `FIELDCHECK_STORE` (both via clap), else the data folder.
+/// Where the store is: `--store`, else a non-empty `FIELDCHECK_STORE`, else the data folder.
 pub fn store_path(cli: &Cli) -> Result<PathBuf> {
-    match &cli.store {
-        Some(path) => Ok(path.clone()),
-        None => store::default_path().ok_or_else(|| Error::StoreOpen {
-            path: PathBuf::from("?"),
-            detail: "this system has no data folder".into(),
-        }),
-    }
+    cli.store
+        .clone()
+        .or_else(|| {
+            std::env::var_os("FIELDCHECK_STORE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(store::default_path)
+        .ok_or(Error::NoDataFolder)
 }
 
 /// Runs a subcommand (or, without one, prints an overview) and returns its output.
 pub fn run(cli: &Cli) -> Result<String> {
     let lang: Lang = cli.lang.into();
+    let today = cli.today.unwrap_or_else(clock::today);
     let path = store_path(cli)?;
     let open = |init: &InitOptions| Store::open(&path, init);
     let Some(command) = &cli.command else {
@@ -52,10 +55,14 @@ pub fn run(cli: &Cli) -> Result<String> {
         }
         Command::ImportNotice { file, json } => {
             // Parse first: a bad file never touches (or creates) the store.
-            let notice = notice::read_file(file)?;
+            let parsed = notice::read_file(file)?;
             let store = open(&InitOptions::default())?;
-            let summary = store.import_notice(&notice)?;
-            render::imported(&summary, lang, json.json)
+            let summary = store.import_notice(&parsed.notice)?;
+            render::imported(&summary, &parsed.warnings, lang, json.json)
+        }
+        Command::Notices { json } => {
+            let store = open(&InitOptions::default())?;
+            render::notices(&store.notices()?, lang, json.json)
         }
         Command::Directory { json } => {
             let store = open(&InitOptions::default())?;
@@ -72,7 +79,6 @@ pub fn run(cli: &Cli) -> Result<String> {
                 .map(|s| Status::parse(s).ok_or_else(|| Error::BadStatus { text: s.into() }))
                 .transpose()?;
             let store = open(&InitOptions::default())?;
-            let today = clock::today();
             let mut leads: Vec<Lead> = store
                 .leads()?
                 .into_iter()
@@ -90,7 +96,8 @@ pub fn run(cli: &Cli) -> Result<String> {
             json,
         } => {
             let store = open(&InitOptions::default())?;
-            let hits = search::search(&store, query, (*scope).into(), *limit)?;
+            let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
+            let hits = search::search(&store, query, (*scope).into(), limit)?;
             render::hits(&hits, lang, json.json)
         }
         Command::Lead(LeadCommand::Show { id, json }) => {
@@ -98,7 +105,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             let lead = store.lead(id)?;
             let channels = store.channels()?;
             let contacts = contacts_for(&lead, &channels);
-            render::lead(&lead, &contacts, clock::today(), lang, json.json)
+            render::lead(&lead, &contacts, today, lang, json.json)
         }
         Command::Channel(ChannelCommand::Show { id, json }) => {
             let store = open(&InitOptions::default())?;

@@ -6,7 +6,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
-use crate::model::{Channel, Lead, Phone, RecordKind};
+use crate::model::{Channel, Lead, NoticeMeta, Phone, RecordKind};
+use crate::notice::Warning;
 use crate::search::{FieldMatch, Hit};
 use crate::store::{ImportSummary, Store};
 use crate::text::{columns, truncate, width};
@@ -120,12 +121,25 @@ fn fields(rows: &[(&str, String)]) -> String {
         .collect()
 }
 
-pub fn imported(summary: &ImportSummary, lang: Lang, as_json: bool) -> Result<String> {
+#[derive(Serialize)]
+struct ImportedJson<'a> {
+    #[serde(flatten)]
+    summary: &'a ImportSummary,
+    warnings: Vec<String>,
+}
+
+pub fn imported(
+    summary: &ImportSummary,
+    warnings: &[Warning],
+    lang: Lang,
+    as_json: bool,
+) -> Result<String> {
+    let warnings: Vec<String> = warnings.iter().map(|w| w.message(lang)).collect();
     if as_json {
-        return json(summary);
+        return json(&ImportedJson { summary, warnings });
     }
     let s = summary;
-    Ok(match lang {
+    let mut out = match lang {
         Lang::Zh => format!(
             "已导入 {}（{}）：新增投诉渠道 {} 条、问题线索 {} 条；已有 {} 条保持不变。\n",
             s.number, s.notice, s.channels_added, s.leads_added, s.already_present
@@ -134,7 +148,55 @@ pub fn imported(summary: &ImportSummary, lang: Lang, as_json: bool) -> Result<St
             "Imported {} ({}): {} channels and {} leads added; {} already held, left as they were.\n",
             s.number, s.notice, s.channels_added, s.leads_added, s.already_present
         ),
-    })
+    };
+    for w in warnings {
+        out.push_str(&format!("{}{w}\n", lang.pick("注意：", "note: ")));
+    }
+    Ok(out)
+}
+
+pub fn notices(notices: &[NoticeMeta], lang: Lang, as_json: bool) -> Result<String> {
+    if as_json {
+        return json(notices);
+    }
+    let none = || "—".to_string();
+    let mut out = String::new();
+    for n in notices {
+        let contact = n.contact.as_ref().map_or_else(none, |c| {
+            let parts: Vec<&str> = [
+                Some(c.name.as_str()),
+                c.phone.as_deref(),
+                c.email.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            parts.join(" ")
+        });
+        let rows = [
+            (
+                lang.pick("文号", "number"),
+                format!("{}（{}）", n.number, n.id),
+            ),
+            (
+                lang.pick("标题", "title"),
+                n.title.clone().unwrap_or_else(none),
+            ),
+            (
+                lang.pick("发文单位", "issuer"),
+                n.issuer.clone().unwrap_or_else(none),
+            ),
+            (lang.pick("成文日期", "date"), n.date.to_string()),
+            (lang.pick("联系人", "contact"), contact),
+            (
+                lang.pick("反馈期限", "feedback by"),
+                n.feedback_deadline.map_or_else(none, |d| d.to_string()),
+            ),
+        ];
+        out.push_str(&fields(&rows));
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 pub fn directory(channels: &[Channel], lang: Lang, as_json: bool) -> Result<String> {
@@ -224,7 +286,8 @@ fn marked(m: &FieldMatch, cells: usize) -> String {
             out.push(if hit { '[' } else { ']' });
             open = hit;
         }
-        out.push(*c);
+        // One line per hit: a matter's line breaks become spaces.
+        out.push(if c.is_control() { ' ' } else { *c });
     }
     if open {
         out.push(']');

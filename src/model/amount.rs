@@ -22,7 +22,7 @@ pub fn parse_amount(cell: &str, unit: i64) -> Result<Option<i64>, AmountError> {
         .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
         .map(fullwidth_to_ascii)
         .collect();
-    if matches!(text.as_str(), "" | "/" | "—" | "-" | "－" | "不详" | "未知") {
+    if super::is_empty_mark(&text) {
         return Ok(None);
     }
     let (int_part, frac_part) = match text.split_once('.') {
@@ -81,11 +81,13 @@ pub fn format_wan(yuan: i64) -> String {
     }
 }
 
-/// Maps full-width digits and punctuation (０-９, ．) to ASCII; other characters unchanged.
+/// Maps full-width digits, letters, `．` and `＠` (as typed with a Chinese input method) to
+/// ASCII; other characters unchanged.
 pub fn fullwidth_to_ascii(c: char) -> char {
     match c {
-        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-        '．' => '.',
+        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '．' | '＠' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
         _ => c,
     }
 }
@@ -137,5 +139,11 @@ mod tests {
         assert_eq!(format_wan(10_000), "1");
         assert_eq!(format_wan(1), "0.0001");
         assert_eq!(format_wan(-15_000), "-1.5");
+    }
+
+    #[test]
+    fn fullwidth_letters_and_digits_become_ascii() {
+        let text: String = "ＢＢＱ１２ａ＠．".chars().map(fullwidth_to_ascii).collect();
+        assert_eq!(text, "BBQ12a@.");
     }
 }

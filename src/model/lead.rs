@@ -105,19 +105,22 @@ impl Lead {
 
 /// Ledger order (rules 4 and 6): supervised first, then overdue, then by deadline (none last),
 /// then by notice and row.
+pub fn ledger_cmp(a: &Lead, b: &Lead, today: NaiveDate) -> std::cmp::Ordering {
+    b.supervised
+        .cmp(&a.supervised)
+        .then(b.is_overdue(today).cmp(&a.is_overdue(today)))
+        .then(match (a.deadline, b.deadline) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| super::id_order(&a.id, &b.id))
+}
+
+/// Sorts leads into ledger order.
 pub fn ledger_order(leads: &mut [Lead], today: NaiveDate) {
-    leads.sort_by(|a, b| {
-        b.supervised
-            .cmp(&a.supervised)
-            .then(b.is_overdue(today).cmp(&a.is_overdue(today)))
-            .then(match (a.deadline, b.deadline) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| super::id_order(&a.id, &b.id))
-    });
+    leads.sort_by(|a, b| ledger_cmp(a, b, today));
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod lead;
 pub mod lifecycle;
 pub mod notice;
 pub mod phone;
+pub mod region;
 
 pub use channel::{Channel, Phone, Scope};
 pub use lead::{Lead, Status};
@@ -19,19 +20,25 @@ pub enum RecordKind {
     Channel,
 }
 
-/// The provincial channel of Chongqing (附件1) — the province every lead of this app is in.
-pub const PROVINCE: &str = "重庆";
+/// What notices write for "nothing here": `—`, `/`, `无`, `不详`… or nothing at all.
+pub fn is_empty_mark(text: &str) -> bool {
+    matches!(
+        text.trim(),
+        "" | "—" | "——" | "/" | "／" | "-" | "－" | "无" | "不详" | "未知"
+    )
+}
 
 /// Whom to call about a lead: the channel of its district (附件2), then the provincial channel
-/// (附件1 重庆).
+/// (附件1) of the province its notice is from (重庆 for 渝… notices).
 pub fn contacts_for<'a>(lead: &Lead, channels: &'a [Channel]) -> Vec<&'a Channel> {
+    let province = region::province_of(&lead.notice);
     let district = channels
         .iter()
         .filter(|c| c.scope == Scope::Chongqing && c.name == lead.district);
-    let province = channels
+    let provincial = channels
         .iter()
-        .filter(|c| c.scope == Scope::National && c.name == PROVINCE);
-    district.chain(province).collect()
+        .filter(move |c| c.scope == Scope::National && Some(c.name.as_str()) == province);
+    district.chain(provincial).collect()
 }
 
 /// The leads a channel's district is responsible for.

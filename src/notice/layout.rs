@@ -50,9 +50,12 @@ pub fn scan(text: &str) -> Layout {
     let mut heading: Option<u32> = None;
     let mut blanks = 0usize;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    for (index, raw) in text.lines().enumerate() {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|raw| raw.strip_suffix('\r').unwrap_or(raw))
+        .collect();
+    for (index, &line) in lines.iter().enumerate() {
         let number = index + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some(cell_text) = line.strip_prefix('\t') {
             let cell = new_cell(number, cell_text);
             match table.as_mut() {
@@ -73,8 +76,7 @@ pub fn scan(text: &str) -> Layout {
             blanks += 1;
         } else {
             if let Some(t) = table.as_mut() {
-                let ends = attachment_heading(line).is_some() || (row_complete(t) && blanks >= 2);
-                if !ends {
+                if !ends_table(t, blanks, line, &lines[index + 1..]) {
                     if let Some(cell) = current_row(t).cells.last_mut() {
                         cell.lines.push(line.trim().to_string());
                     }
@@ -92,6 +94,57 @@ pub fn scan(text: &str) -> Layout {
     }
     layout.tables.extend(table);
     layout
+}
+
+/// Does this non-tab line end the table? An `附件N` heading does; inside an incomplete row, or
+/// right after a cell line, it continues the cell. After a complete row and one blank line, a
+/// phone, e-mail, URL or fax mark continues the last cell, and other text does only when another
+/// row of the table follows; after two blank lines the table has ended.
+fn ends_table(table: &Table, blanks: usize, line: &str, rest: &[&str]) -> bool {
+    if attachment_heading(line).is_some() {
+        return true;
+    }
+    if !row_complete(table) || blanks == 0 {
+        return false;
+    }
+    if blanks >= 2 {
+        return true;
+    }
+    !(looks_like_list_item(line) || next_row_follows(rest))
+}
+
+/// A line that can only belong to a phone, e-mail or URL cell.
+fn looks_like_list_item(line: &str) -> bool {
+    let text = line.trim();
+    let bare = text
+        .replace("（传真）", "")
+        .replace("(传真)", "")
+        .replace("传真", "");
+    if bare.trim().is_empty() {
+        return !text.is_empty();
+    }
+    let phone = bare.chars().all(|c| {
+        c.is_ascii_digit()
+            || ('０'..='９').contains(&c)
+            || crate::model::phone::is_dash(c)
+            || " ()（）+转".contains(c)
+    });
+    let email = bare.contains('@') && !bare.contains(char::is_whitespace);
+    let url = bare.starts_with("http") || bare.starts_with("www.");
+    phone || email || url
+}
+
+/// Is the next tab line the first cell (a 序号) of another row, with no heading before it?
+fn next_row_follows(rest: &[&str]) -> bool {
+    for line in rest {
+        if let Some(cell) = line.strip_prefix('\t') {
+            return cell.trim().parse::<u32>().is_ok();
+        }
+        if attachment_heading(line).is_some() {
+            return false;
+        }
+    }
+    false
 }
 
 fn new_table(attachment: Option<u32>, line: usize, first: Cell) -> Table {
@@ -149,6 +202,30 @@ mod tests {
         assert_eq!(
             layout.body.last().map(|(n, l)| (*n, l.as_str())),
             Some((22, "附件2"))
+        );
+    }
+
+    #[test]
+    fn a_note_after_the_last_row_is_not_part_of_the_table() {
+        let layout = scan("\t序号\n\t事项\n\n\t1\n\t甲\n\n注：以核实为准。\n");
+        assert_eq!(layout.tables[0].rows[0].cells[1].lines, ["甲"]);
+        assert_eq!(layout.body[0].1, "注：以核实为准。");
+    }
+
+    #[test]
+    fn a_second_paragraph_continues_when_another_row_follows() {
+        let layout = scan("\t序号\n\t事项\n\n\t1\n\t甲\n\n乙\n\n\t2\n\t丙\n");
+        let t = &layout.tables[0];
+        assert_eq!(t.rows[0].cells[1].lines, ["甲", "乙"]);
+        assert_eq!(t.rows.len(), 2);
+    }
+
+    #[test]
+    fn phones_continue_the_last_cell_after_a_blank_line() {
+        let layout = scan("\t序号\n\t电话\n\n\t1\n\t010—1\n\n010—2\n\n（传真）\n");
+        assert_eq!(
+            layout.tables[0].rows[0].cells[1].lines,
+            ["010—1", "010—2", "（传真）"]
         );
     }
 

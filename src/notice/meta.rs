@@ -9,7 +9,7 @@ use regex::Regex;
 
 use crate::error::NoticeProblem;
 use crate::model::phone::normalize_dashes;
-use crate::model::{Contact, NoticeMeta};
+use crate::model::{Contact, NoticeMeta, region};
 
 /// How many non-empty lines from the top may hold the number, issuer and title.
 const HEAD_LINES: usize = 8;
@@ -127,54 +127,12 @@ fn contact(body: &[(usize, String)]) -> Option<Contact> {
     })
 }
 
-/// Province abbreviations (简称) to their ISO 3166-2:CN codes, for the notice id.
-const PROVINCES: [(char, &str); 34] = [
-    ('京', "bj"),
-    ('津', "tj"),
-    ('冀', "he"),
-    ('晋', "sx"),
-    ('蒙', "nm"),
-    ('辽', "ln"),
-    ('吉', "jl"),
-    ('黑', "hl"),
-    ('沪', "sh"),
-    ('苏', "js"),
-    ('浙', "zj"),
-    ('皖', "ah"),
-    ('闽', "fj"),
-    ('赣', "jx"),
-    ('鲁', "sd"),
-    ('豫', "ha"),
-    ('鄂', "hb"),
-    ('湘', "hn"),
-    ('粤', "gd"),
-    ('桂', "gx"),
-    ('琼', "hi"),
-    ('渝', "cq"),
-    ('川', "sc"),
-    ('蜀', "sc"),
-    ('黔', "gz"),
-    ('贵', "gz"),
-    ('滇', "yn"),
-    ('云', "yn"),
-    ('藏', "xz"),
-    ('陕', "sn"),
-    ('甘', "gs"),
-    ('陇', "gs"),
-    ('青', "qh"),
-    ('宁', "nx"),
-];
-
 /// `渝减负办`, `2022`, `3` → `cq-jfb-2022-3`: the province code, the pinyin initials of the
 /// issuing office's abbreviation, the year and the number.
 pub fn slug(prefix: &str, year: &str, seq: &str) -> String {
     let mut chars = prefix.chars().peekable();
     let mut parts = Vec::new();
-    if let Some(code) = chars
-        .peek()
-        .and_then(|c| PROVINCES.iter().find(|(p, _)| p == c))
-        .map(|(_, code)| *code)
-    {
+    if let Some(code) = chars.peek().and_then(|c| region::code_of(*c)) {
         parts.push(code.to_string());
         chars.next();
     }

@@ -6,6 +6,7 @@ mod meta;
 mod tables;
 
 use crate::error::{Error, NoticeProblem, Result};
+use crate::i18n::Lang;
 use crate::model::Notice;
 
 /// The notice every store is seeded from, compiled in.
@@ -13,13 +14,54 @@ pub const SEED: &str = include_str!("../../seeds/notice-cq-jfb-2022-3.txt");
 /// The name the seed is reported under in messages.
 pub const SEED_NAME: &str = "seeds/notice-cq-jfb-2022-3.txt";
 
+/// A parsed notice and what the reader should know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub notice: Notice,
+    pub warnings: Vec<Warning>,
+}
+
+/// Something in a notice that was read but deserves a look: nothing is skipped silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// A tab-led table that is neither a channel nor a lead table; not imported.
+    SkippedTable { line: usize, header: String },
+    /// A recognised table with a header and no rows.
+    EmptyTable { line: usize },
+    /// The notice has leads but states no feedback deadline (rule 4).
+    NoDeadline { leads: usize },
+}
+
+impl Warning {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Warning::SkippedTable { line, header }, Lang::Zh) => {
+                format!("第 {line} 行的表格（表头 {header}）不是投诉渠道表或线索表，未导入")
+            }
+            (Warning::SkippedTable { line, header }, Lang::En) => format!(
+                "the table at line {line} (header {header}) is neither a channel nor a lead table; not imported"
+            ),
+            (Warning::EmptyTable { line }, Lang::Zh) => format!("第 {line} 行的表格没有数据行"),
+            (Warning::EmptyTable { line }, Lang::En) => {
+                format!("the table at line {line} has no rows")
+            }
+            (Warning::NoDeadline { leads }, Lang::Zh) => format!(
+                "通知正文没有反馈期限（如“于1月30日之前反馈”），{leads} 条线索没有期限，请尽快设定"
+            ),
+            (Warning::NoDeadline { leads }, Lang::En) => format!(
+                "the notice states no feedback deadline (like 于1月30日之前反馈): {leads} leads have none; set one soon"
+            ),
+        }
+    }
+}
+
 /// Parses the built-in seed notice.
 pub fn seed() -> Result<Notice> {
-    parse(SEED, SEED_NAME)
+    parse(SEED, SEED_NAME).map(|p| p.notice)
 }
 
 /// Reads and parses a notice file.
-pub fn read_file(path: &std::path::Path) -> Result<Notice> {
+pub fn read_file(path: &std::path::Path) -> Result<Parsed> {
     let bytes = std::fs::read(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,
@@ -34,27 +76,55 @@ pub fn read_file(path: &std::path::Path) -> Result<Notice> {
 }
 
 /// Parses notice text. `file` names it in error messages. All or nothing: any malformed row
-/// is an error with its line; nothing is skipped.
-pub fn parse(text: &str, file: &str) -> Result<Notice> {
+/// is an error with its line; nothing is skipped without a warning.
+pub fn parse(text: &str, file: &str) -> Result<Parsed> {
     let located = |(line, problem): (usize, NoticeProblem)| Error::Notice {
         file: file.to_string(),
         line,
         problem,
     };
     let layout = layout::scan(text);
-    let meta = meta::read(&layout.body).map_err(located)?;
+    // The metadata is in the body before the first table (attachments may carry dates too).
+    let first_table = layout.tables.first().map_or(usize::MAX, |t| t.header.line);
+    let body: Vec<(usize, String)> = layout
+        .body
+        .iter()
+        .filter(|(n, _)| *n < first_table)
+        .cloned()
+        .collect();
+    let meta = meta::read(&body).map_err(located)?;
     let mut channels = Vec::new();
     let mut leads = Vec::new();
-    let mut known_tables = 0;
+    let mut warnings = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
     for (ordinal, table) in layout.tables.iter().enumerate() {
         let Some(header) = tables::header(table).map_err(located)? else {
+            if table.header.cells.len() >= 2 {
+                let names: Vec<String> = table.header.cells.iter().map(|c| c.joined()).collect();
+                warnings.push(Warning::SkippedTable {
+                    line: table.header.line,
+                    header: names.join("/"),
+                });
+            }
             continue;
         };
-        known_tables += 1;
-        let part = match table.attachment {
+        if table.rows.is_empty() {
+            warnings.push(Warning::EmptyTable {
+                line: table.header.line,
+            });
+        }
+        let mut part = match table.attachment {
             Some(n) => format!("a{n}"),
             None => format!("t{}", ordinal + 1),
         };
+        // A second table under the same heading gets its own ids: a1, a1-2, a1-3…
+        let base = part.clone();
+        let mut k = 1;
+        while prefixes.contains(&part) {
+            k += 1;
+            part = format!("{base}-{k}");
+        }
+        prefixes.push(part.clone());
         let prefix = format!("{}/{part}", meta.id);
         match header.kind {
             tables::Kind::Channels => channels
@@ -65,13 +135,19 @@ pub fn parse(text: &str, file: &str) -> Result<Notice> {
             ),
         }
     }
-    if known_tables == 0 {
+    if prefixes.is_empty() {
         let line = layout.body.last().map_or(1, |(n, _)| *n);
         return Err(located((line, NoticeProblem::NoTable)));
     }
-    Ok(Notice {
-        meta,
-        channels,
-        leads,
+    if meta.feedback_deadline.is_none() && !leads.is_empty() {
+        warnings.push(Warning::NoDeadline { leads: leads.len() });
+    }
+    Ok(Parsed {
+        notice: Notice {
+            meta,
+            channels,
+            leads,
+        },
+        warnings,
     })
 }

@@ -10,7 +10,7 @@ use super::layout::{Cell, Row, Table};
 use crate::error::NoticeProblem;
 use crate::model::amount::{YUAN_PER_WAN, parse_amount};
 use crate::model::phone::normalize_dashes;
-use crate::model::{Channel, Lead, Phone, Scope, Status};
+use crate::model::{Channel, Lead, Phone, Scope, Status, is_empty_mark};
 
 /// A problem and the line it is on.
 pub type Located = (usize, NoticeProblem);
@@ -41,9 +41,12 @@ fn column_of(cell: &Cell) -> Column {
     let starts = |p: &str| name.starts_with(p);
     if name == "序号" {
         Column::Seq
-    } else if starts("省份") || starts("省（区、市）") {
+    } else if starts("省份") || starts("省（区、市）") || starts("省区市") {
         Column::Name(Scope::National)
-    } else if starts("区县") {
+    } else if ["区县", "市（州）", "市州", "地区", "单位", "部门", "名称"]
+        .iter()
+        .any(|p| starts(p))
+    {
         Column::Name(Scope::Chongqing)
     } else if name.contains("电话") {
         Column::Phones
@@ -155,23 +158,30 @@ fn cell<'a>(header: &Header, row: &'a Row, want: Column) -> Option<&'a Cell> {
         .map(|i| &row.cells[i])
 }
 
-/// `—` alone (or `/`) is an empty cell.
-fn is_empty_mark(text: &str) -> bool {
-    matches!(text.trim(), "" | "—" | "——" | "/" | "-" | "－" | "无")
+fn lines(cell: Option<&Cell>) -> &[String] {
+    cell.map(|c| c.lines.as_slice()).unwrap_or_default()
+}
+
+/// Keeps the first of equal items, in order.
+fn unique<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// Splits a cell into items on line breaks and list separators, dropping empty marks.
 fn items(cell: Option<&Cell>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for line in cell.map(|c| c.lines.as_slice()).unwrap_or_default() {
-        for part in line.split(['，', ',', '；', ';', '、', ' ', '\u{3000}']) {
-            let item = normalize_dashes(part);
-            if !is_empty_mark(&item) && !out.contains(&item) {
-                out.push(item);
-            }
-        }
-    }
-    out
+    unique(
+        lines(cell)
+            .iter()
+            .flat_map(|line| line.split(['，', ',', '；', ';', '、', ' ', '\u{3000}']))
+            .map(normalize_dashes)
+            .filter(|item| !is_empty_mark(item)),
+    )
 }
 
 const FAX_MARKS: [&str; 4] = ["（传真）", "(传真)", "传真：", "传真:"];
@@ -181,7 +191,7 @@ const FAX_MARKS: [&str; 4] = ["（传真）", "(传真)", "传真：", "传真:"
 /// fax keeps both roles.
 fn phones(cell: Option<&Cell>) -> Vec<Phone> {
     let mut out: Vec<Phone> = Vec::new();
-    for line in cell.map(|c| c.lines.as_slice()).unwrap_or_default() {
+    for line in lines(cell) {
         for part in line.split(['，', ',', '；', ';', '、']) {
             let mut text = part.trim().to_string();
             let mut fax = false;
@@ -201,24 +211,16 @@ fn phones(cell: Option<&Cell>) -> Vec<Phone> {
             out.push(Phone { number, fax });
         }
     }
-    let mut unique: Vec<Phone> = Vec::new();
-    for phone in out {
-        if !unique.contains(&phone) {
-            unique.push(phone);
-        }
-    }
-    unique
+    unique(out)
 }
 
 fn remarks(cell: Option<&Cell>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for line in cell.map(|c| c.lines.as_slice()).unwrap_or_default() {
-        let line = line.trim().to_string();
-        if !is_empty_mark(&line) && !out.contains(&line) {
-            out.push(line);
-        }
-    }
-    out
+    unique(
+        lines(cell)
+            .iter()
+            .map(|line| line.trim().to_string())
+            .filter(|line| !is_empty_mark(line)),
+    )
 }
 
 fn required(cell: Option<&Cell>, column: &'static str, line: usize) -> Result<String, Located> {

@@ -181,6 +181,75 @@ fn join(segments: &[Segment]) -> String {
     texts.join(&SEP.to_string())
 }
 
+/// At most this many spellings of a name's initials are stored.
+const MAX_INITIALS: usize = 8;
+
+/// The initials of a name, once per combination of its characters' readings (`重庆` →
+/// `zq cq tq`), so each reading's initials match contiguously. When the combinations exceed
+/// `MAX_INITIALS`, spelling k takes each character's k-th reading (or its last).
+fn initials(source: &str) -> (String, Vec<usize>) {
+    // Per source character: its position and the distinct initials of its readings.
+    let mut letters: Vec<(usize, Vec<char>)> = Vec::new();
+    for (i, c) in source.chars().enumerate() {
+        if let Some(readings) = c.to_pinyin_multi() {
+            let mut firsts: Vec<char> = Vec::new();
+            for r in readings {
+                if let Some(f) = r.first_letter().chars().next()
+                    && !firsts.contains(&f)
+                {
+                    firsts.push(f);
+                }
+            }
+            letters.push((i, firsts));
+        } else if c.is_ascii_alphanumeric() {
+            letters.push((i, vec![c.to_ascii_lowercase()]));
+        }
+    }
+    let combinations = letters
+        .iter()
+        .try_fold(1usize, |n, (_, f)| n.checked_mul(f.len().max(1)))
+        .unwrap_or(usize::MAX);
+    let spellings: Vec<Vec<usize>> = if combinations <= MAX_INITIALS {
+        (0..combinations)
+            .map(|mut k| {
+                letters
+                    .iter()
+                    .map(|(_, f)| {
+                        let pick = k % f.len().max(1);
+                        k /= f.len().max(1);
+                        pick
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        let widest = letters.iter().map(|(_, f)| f.len()).max().unwrap_or(1);
+        (0..widest.min(MAX_INITIALS))
+            .map(|k| {
+                letters
+                    .iter()
+                    .map(|(_, f)| k.min(f.len().saturating_sub(1)))
+                    .collect()
+            })
+            .collect()
+    };
+    let mut text = String::new();
+    let mut map = Vec::new();
+    for picks in spellings {
+        if !text.is_empty() {
+            text.push(' ');
+            map.push(map.last().copied().unwrap_or(0));
+        }
+        for ((at, firsts), pick) in letters.iter().zip(picks) {
+            if let Some(c) = firsts.get(pick) {
+                text.push(*c);
+                map.push(*at);
+            }
+        }
+    }
+    (text, map)
+}
+
 /// Derives a segment's text from a field's text, with the source position of each character.
 pub fn derive(source: &str, derivation: Derivation) -> (String, Vec<usize>) {
     let mut text = String::new();
@@ -203,22 +272,7 @@ pub fn derive(source: &str, derivation: Derivation) -> (String, Vec<usize>) {
                 }
             }
         }
-        Derivation::Initials => {
-            for (i, c) in source.chars().enumerate() {
-                if let Some(readings) = c.to_pinyin_multi() {
-                    let mut seen = String::new();
-                    for reading in readings {
-                        let initial = reading.first_letter();
-                        if !seen.contains(initial) {
-                            seen.push_str(initial);
-                            initial.chars().for_each(|p| push(p, i, &mut text));
-                        }
-                    }
-                } else if c.is_ascii_alphanumeric() {
-                    push(c.to_ascii_lowercase(), i, &mut text);
-                }
-            }
-        }
+        Derivation::Initials => return initials(source),
         Derivation::Pinyin => {
             for (i, c) in source.chars().enumerate() {
                 if let Some(readings) = c.to_pinyin_multi() {
@@ -275,13 +329,29 @@ mod tests {
     }
 
     #[test]
-    fn initials_of_every_reading() {
+    fn initials_once_per_reading() {
         let (text, map) = derive("重庆A", Derivation::Initials);
-        let zhong = &text[..text.len() - 2];
-        assert!(zhong.contains('z') && zhong.contains('c'), "{text}");
-        assert!(text.ends_with("qa"), "{text}");
-        assert!(map[..zhong.len()].iter().all(|&i| i == 0));
-        assert_eq!(map[zhong.len()..], [1, 2]);
+        let spellings: Vec<&str> = text.split(' ').collect();
+        assert!(
+            spellings.contains(&"zqa") && spellings.contains(&"cqa"),
+            "{text}"
+        );
+        assert_eq!(text.chars().count(), map.len());
+        assert_eq!(map[..3], [0, 1, 2]);
+        let (text, _) = derive("长寿区", Derivation::Initials);
+        assert!(text.split(' ').any(|s| s == "csq"), "{text}");
+    }
+
+    #[test]
+    fn long_names_keep_a_bounded_number_of_spellings() {
+        let (text, map) = derive(
+            "重庆嘉腾机器人自动化有限公司重庆长寿区",
+            Derivation::Initials,
+        );
+        assert!(text.split(' ').count() <= MAX_INITIALS, "{text}");
+        assert!(text.split(' ').any(|s| s.starts_with("zq")), "{text}");
+        assert!(text.split(' ').any(|s| s.starts_with("cq")), "{text}");
+        assert_eq!(text.chars().count(), map.len());
     }
 
     #[test]

@@ -6,16 +6,18 @@
 //! characters for highlighting.
 
 pub mod key;
+mod rank;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::phone::{digits, is_phone_like};
-use crate::model::{RecordKind, amount::fullwidth_to_ascii, id_order};
+use crate::model::{RecordKind, amount::fullwidth_to_ascii};
 use crate::store::Store;
 use key::{Derivation, Field, Record, SEP};
+pub use rank::{Ranked, Ranker};
 
 /// Which records a search covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +95,7 @@ impl Term {
     }
 }
 
-/// The stored keys of every record, in notice order, ready to be scored.
+/// Every stored key held in memory (the terminal app's live search).
 pub struct Index {
     entries: Vec<Entry>,
 }
@@ -104,62 +106,57 @@ struct Entry {
     key: String,
 }
 
-/// A record that matched, before its details are loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ranked {
-    pub kind: RecordKind,
-    pub id: String,
-    pub score: i64,
-}
-
 impl Index {
     /// Reads the stored keys (no pinyin is computed here).
     pub fn load(store: &Store) -> Result<Index> {
         let mut entries = Vec::new();
         for kind in [RecordKind::Channel, RecordKind::Lead] {
-            let mut keys = store.search_keys(kind)?;
-            keys.sort_by(|a, b| id_order(&a.0, &b.0));
-            entries.extend(keys.into_iter().map(|(id, key)| Entry { kind, id, key }));
+            store.scan_search_keys(kind, |id, key| {
+                entries.push(Entry {
+                    kind,
+                    id: id.to_string(),
+                    key: key.to_string(),
+                })
+            })?;
         }
         Ok(Index { entries })
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The best `limit` matches, best first; ties keep directory-then-ledger, notice order.
+    /// The best `limit` matches, best first.
     pub fn rank(&self, query: &Query, scope: Scope, limit: usize) -> Vec<Ranked> {
-        if query.is_empty() || limit == 0 {
-            return Vec::new();
+        let matcher = matcher();
+        let mut ranker = Ranker::new(limit);
+        if !query.is_empty() {
+            for e in self.entries.iter().filter(|e| scope.covers(e.kind)) {
+                if let Some(score) = score_key(&matcher, e.kind, &e.key, query) {
+                    ranker.offer(e.kind, &e.id, score);
+                }
+            }
         }
-        let matcher = SkimMatcherV2::default().respect_case();
-        let mut scored: Vec<(i64, usize)> = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| scope.covers(e.kind))
-            .filter_map(|(i, e)| score_key(&matcher, e.kind, &e.key, query).map(|s| (s, i)))
-            .collect();
-        let order = |a: &(i64, usize), b: &(i64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        if scored.len() > limit {
-            scored.select_nth_unstable_by(limit - 1, order);
-            scored.truncate(limit);
-        }
-        scored.sort_unstable_by(order);
-        scored
-            .into_iter()
-            .map(|(score, i)| Ranked {
-                kind: self.entries[i].kind,
-                id: self.entries[i].id.clone(),
-                score,
-            })
-            .collect()
+        ranker.finish()
     }
+}
+
+fn matcher() -> SkimMatcherV2 {
+    // Keys and queries are lower-cased already.
+    SkimMatcherV2::default().respect_case()
+}
+
+/// The parts of a segment a term is matched against, with their character offsets: each
+/// spelling of the initials on its own (a match never strays from one spelling into the next),
+/// any other segment whole.
+fn spellings(derivation: Derivation, segment: &str) -> impl Iterator<Item = (usize, &str)> {
+    let separator = if derivation == Derivation::Initials {
+        ' '
+    } else {
+        SEP
+    };
+    let mut offset = 0;
+    segment.split(separator).map(move |part| {
+        let at = offset;
+        offset += part.chars().count() + 1;
+        (at, part)
+    })
 }
 
 /// Sum over terms of each term's best segment score; `None` if a term matches nowhere.
@@ -171,10 +168,12 @@ fn score_key(matcher: &SkimMatcherV2, kind: RecordKind, key: &str, query: &Query
             .split(SEP)
             .zip(layout)
             .filter(|(segment, (_, derivation))| term.suits(*derivation) && term.admits(segment))
-            .filter_map(|(segment, (field, _))| {
-                matcher
-                    .fuzzy_match(segment, &term.text)
-                    .map(|s| s + field.bonus())
+            .flat_map(|(segment, (field, derivation))| {
+                spellings(*derivation, segment).filter_map(|(_, text)| {
+                    matcher
+                        .fuzzy_match(text, &term.text)
+                        .map(|s| s + field.bonus())
+                })
             })
             .max()?;
         total += best;
@@ -193,17 +192,20 @@ pub struct FieldMatch {
 
 /// Which characters of which fields a query matched in a record, for highlighting.
 pub fn highlights(record: &Record, query: &Query) -> Vec<FieldMatch> {
-    let matcher = SkimMatcherV2::default().respect_case();
+    let matcher = &matcher();
     let segments = key::segments(record);
     let mut out: Vec<FieldMatch> = Vec::new();
     for term in &query.terms {
         let best = segments
             .iter()
             .filter(|s| term.suits(s.derivation) && term.admits(&s.text))
-            .filter_map(|s| {
-                matcher
-                    .fuzzy_indices(&s.text, &term.text)
-                    .map(|(score, idx)| (score + s.field.bonus(), s, idx))
+            .flat_map(|s| {
+                spellings(s.derivation, &s.text).filter_map(move |(offset, text)| {
+                    matcher.fuzzy_indices(text, &term.text).map(|(score, idx)| {
+                        let idx: Vec<usize> = idx.into_iter().map(|i| i + offset).collect();
+                        (score + s.field.bonus(), s, idx)
+                    })
+                })
             })
             .fold(
                 None,
@@ -244,34 +246,49 @@ pub struct Hit {
     pub matches: Vec<FieldMatch>,
 }
 
-/// Searches the store: ranks the stored keys, then loads the top records for titles and
-/// highlights.
+/// Searches the store: streams through the stored keys keeping the best `limit`, then loads
+/// those records for titles and highlights.
 pub fn search(store: &Store, query: &str, scope: Scope, limit: usize) -> Result<Vec<Hit>> {
     let query = Query::new(query);
-    let index = Index::load(store)?;
-    index
-        .rank(&query, scope, limit)
+    if query.is_empty() {
+        return Err(Error::EmptyQuery);
+    }
+    let matcher = matcher();
+    let mut ranker = Ranker::new(limit);
+    for kind in [RecordKind::Channel, RecordKind::Lead] {
+        if scope.covers(kind) {
+            store.scan_search_keys(kind, |id, key| {
+                if let Some(score) = score_key(&matcher, kind, key, &query) {
+                    ranker.offer(kind, id, score);
+                }
+            })?;
+        }
+    }
+    ranker
+        .finish()
         .into_iter()
-        .map(|ranked| {
-            let (title, matches) = match ranked.kind {
-                RecordKind::Lead => {
-                    let lead = store.lead(&ranked.id)?;
-                    let title = format!("{}（{}）", lead.creditor, lead.district);
-                    (title, highlights(&Record::Lead(&lead), &query))
-                }
-                RecordKind::Channel => {
-                    let channel = store.channel(&ranked.id)?;
-                    let matches = highlights(&Record::Channel(&channel), &query);
-                    (channel.name, matches)
-                }
-            };
-            Ok(Hit {
-                kind: ranked.kind,
-                id: ranked.id,
-                score: ranked.score,
-                title,
-                matches,
-            })
-        })
+        .map(|ranked| hit(store, ranked, &query))
         .collect()
+}
+
+fn hit(store: &Store, ranked: Ranked, query: &Query) -> Result<Hit> {
+    let (title, matches) = match ranked.kind {
+        RecordKind::Lead => {
+            let lead = store.lead(&ranked.id)?;
+            let title = format!("{}（{}）", lead.creditor, lead.district);
+            (title, highlights(&Record::Lead(&lead), query))
+        }
+        RecordKind::Channel => {
+            let channel = store.channel(&ranked.id)?;
+            let matches = highlights(&Record::Channel(&channel), query);
+            (channel.name, matches)
+        }
+    };
+    Ok(Hit {
+        kind: ranked.kind,
+        id: ranked.id,
+        score: ranked.score,
+        title,
+        matches,
+    })
 }

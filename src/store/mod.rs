@@ -70,7 +70,9 @@ impl Store {
             std::fs::create_dir_all(parent).map_err(|e| open_err(e.to_string()))?;
         }
         if path.is_dir() {
-            return Err(open_err("it is a folder".into()));
+            return Err(Error::StoreIsFolder {
+                path: path.to_path_buf(),
+            });
         }
         let db = Database::builder().create(path).map_err(|e| match e {
             DatabaseError::DatabaseAlreadyOpen => Error::StoreInUse {

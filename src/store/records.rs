@@ -47,35 +47,45 @@ impl Store {
         self.one(tables::LEADS, RecordKind::Lead, id)
     }
 
-    /// The stored search keys of one kind of record, as (id, key) pairs.
-    pub fn search_keys(&self, kind: RecordKind) -> Result<Vec<(String, String)>> {
+    /// Calls `visit(id, key)` for every stored search key of one kind of record, without
+    /// copying them: a search streams through the table.
+    pub fn scan_search_keys(
+        &self,
+        kind: RecordKind,
+        mut visit: impl FnMut(&str, &str),
+    ) -> Result<()> {
         let def = match kind {
             RecordKind::Lead => tables::LEAD_SEARCH,
             RecordKind::Channel => tables::CHANNEL_SEARCH,
         };
+        self.scan(def, |k, v| {
+            visit(k, v);
+            Ok(())
+        })
+    }
+
+    /// Calls `visit(key, value)` for every entry of a table, in key order.
+    fn scan(
+        &self,
+        def: TableDefinition<&str, &str>,
+        mut visit: impl FnMut(&str, &str) -> Result<()>,
+    ) -> Result<()> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(def).map_err(db_err)?;
-        table
-            .iter()
-            .map_err(db_err)?
-            .map(|entry| {
-                let (k, v) = entry.map_err(db_err)?;
-                Ok((k.value().to_string(), v.value().to_string()))
-            })
-            .collect()
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            visit(k.value(), v.value())?;
+        }
+        Ok(())
     }
 
     fn all<T: DeserializeOwned>(&self, def: TableDefinition<&str, &str>) -> Result<Vec<T>> {
-        let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(def).map_err(db_err)?;
-        table
-            .iter()
-            .map_err(db_err)?
-            .map(|entry| {
-                let (k, v) = entry.map_err(db_err)?;
-                decode(k.value(), v.value())
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.scan(def, |k, v| {
+            out.push(decode(k, v)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn one<T: DeserializeOwned>(
@@ -134,14 +144,25 @@ pub(super) fn write_notice(tx: &WriteTransaction, notice: &Notice) -> Result<Imp
         already_present: 0,
     };
     let mut notices = tx.open_table(tables::NOTICES).map_err(db_err)?;
-    if notices
+    let held = notices
         .get(notice.meta.id.as_str())
         .map_err(db_err)?
-        .is_none()
-    {
-        notices
-            .insert(notice.meta.id.as_str(), encode(&notice.meta)?.as_str())
-            .map_err(db_err)?;
+        .map(|v| decode::<NoticeMeta>(&notice.meta.id, v.value()))
+        .transpose()?;
+    match held {
+        Some(held) if held.number != notice.meta.number => {
+            return Err(Error::NoticeIdTaken {
+                id: notice.meta.id.clone(),
+                held: held.number,
+                new: notice.meta.number.clone(),
+            });
+        }
+        Some(_) => {}
+        None => {
+            notices
+                .insert(notice.meta.id.as_str(), encode(&notice.meta)?.as_str())
+                .map_err(db_err)?;
+        }
     }
     let mut channels = tx.open_table(tables::CHANNELS).map_err(db_err)?;
     let mut channel_keys = tx.open_table(tables::CHANNEL_SEARCH).map_err(db_err)?;
