@@ -91,6 +91,10 @@ pub enum Error {
     },
     /// A search without anything to search for.
     EmptyQuery,
+    /// The terminal could not be used.
+    Terminal {
+        detail: String,
+    },
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -245,6 +249,13 @@ impl Error {
                     "search needs something to look for, e.g. fieldcheck search 北碚 or search bbq.",
                 )
                 .into(),
+            Error::Terminal { detail } => {
+                if zh {
+                    format!("终端出错：{detail}。请在真正的终端里运行 fieldcheck，或使用命令行子命令（fieldcheck --help）。")
+                } else {
+                    format!("terminal error: {detail}. Run fieldcheck in a real terminal, or use a subcommand (fieldcheck --help).")
+                }
+            }
             Error::Store { detail } => {
                 if zh {
                     format!("数据库读写失败：{detail}。未做任何改动。")

@@ -1,7 +1,7 @@
 //! fieldcheck: verify SME-arrears and enterprise-burden complaints on site, offline.
 //!
-//! The core (model, notice, store, search) never touches the terminal; the command line (`cli`)
-//! and the binary build on it.
+//! The core (model, notice, store, search, sync) never touches the terminal; the command line
+//! (`cli`) and the terminal app (`tui`) build on it.
 
 pub mod cli;
 pub mod clock;
@@ -13,3 +13,4 @@ pub mod search;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod tui;

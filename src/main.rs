@@ -1,9 +1,10 @@
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 use fieldcheck::cli::{self, args::Cli};
+use fieldcheck::i18n::Lang;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -17,15 +18,46 @@ fn main() -> ExitCode {
             };
         }
     };
-    match cli::run(&cli) {
+    let lang: Lang = cli.lang.into();
+    let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let result = if cli.command.is_none() && interactive {
+        start_log();
+        cli::open_store(&cli)
+            .and_then(|store| fieldcheck::tui::run(&store, lang, cli::today(&cli)))
+            .map(|()| String::new())
+    } else {
+        cli::run(&cli)
+    };
+    match result {
         Ok(out) => {
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = std::io::stdout().write_all(out.as_bytes());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("fieldcheck: {}", e.message(cli.lang.into()));
+            eprintln!("fieldcheck: {}", e.message(lang));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The terminal app logs to `fieldcheck.log` in the data folder, never to the screen. Without
+/// a writable data folder it runs without a log.
+fn start_log() {
+    let Some(path) = fieldcheck::store::log_path() else {
+        return;
+    };
+    let file = path.parent().map(std::fs::create_dir_all).and_then(|_| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .ok()
+    });
+    if let Some(file) = file {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
     }
 }

@@ -36,6 +36,33 @@ pub fn truncate(text: &str, cells: usize) -> String {
     out
 }
 
+/// `text` cut to at most `cells` (ending in `…` when cut), split into runs of characters that
+/// are / are not at `positions` (character indices, as search returns them). Line breaks and
+/// other control characters become spaces, so a run is always one line.
+pub fn marked_runs(text: &str, positions: &[usize], cells: usize) -> Vec<(String, bool)> {
+    let fits = width(text) <= cells;
+    let room = if fits { cells } else { cells.saturating_sub(1) };
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    let mut used = 0;
+    for (i, c) in text.chars().enumerate() {
+        let c = if c.is_control() { ' ' } else { c };
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        let hit = positions.contains(&i);
+        match runs.last_mut() {
+            Some((run, marked)) if *marked == hit => run.push(c),
+            _ => runs.push((c.to_string(), hit)),
+        }
+    }
+    if !fits && cells > 0 {
+        runs.push(("…".into(), false));
+    }
+    runs
+}
+
 /// Lays rows out in columns padded to their widest cell (the last column is not padded).
 pub fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
@@ -87,6 +114,32 @@ mod tests {
         assert_eq!(truncate("重庆朋昆电子", 8), "重庆朋…");
         assert_eq!(truncate("重庆", 4), "重庆");
         assert!(width(&truncate("重庆朋昆电子有限公司", 9)) <= 9);
+    }
+
+    #[test]
+    fn marked_runs_follow_characters_not_bytes_or_cells() {
+        let runs = marked_runs("重庆朋昆电子", &[2, 3], 20);
+        assert_eq!(
+            runs,
+            [
+                ("重庆".into(), false),
+                ("朋昆".into(), true),
+                ("电子".into(), false)
+            ]
+        );
+        // Cut to 7 cells: three wide characters and the ellipsis; the match is cut with them.
+        let runs = marked_runs("重庆朋昆电子", &[2, 3], 7);
+        assert_eq!(
+            runs,
+            [
+                ("重庆".into(), false),
+                ("朋".into(), true),
+                ("…".into(), false)
+            ]
+        );
+        let total: usize = runs.iter().map(|(t, _)| width(t)).sum();
+        assert!(total <= 7);
+        assert_eq!(marked_runs("a\nb", &[], 5), [("a b".into(), false)]);
     }
 
     #[test]

@@ -28,10 +28,20 @@ pub fn store_path(cli: &Cli) -> Result<PathBuf> {
         .ok_or(Error::NoDataFolder)
 }
 
+/// The date taken as today: `--today`, else today in China.
+pub fn today(cli: &Cli) -> chrono::NaiveDate {
+    cli.today.unwrap_or_else(clock::today)
+}
+
+/// Opens (creating and seeding on first use) the store the command line names.
+pub fn open_store(cli: &Cli) -> Result<Store> {
+    Store::open(&store_path(cli)?, &InitOptions::default())
+}
+
 /// Runs a subcommand (or, without one, prints an overview) and returns its output.
 pub fn run(cli: &Cli) -> Result<String> {
     let lang: Lang = cli.lang.into();
-    let today = cli.today.unwrap_or_else(clock::today);
+    let today = today(cli);
     let path = store_path(cli)?;
     let open = |init: &InitOptions| Store::open(&path, init);
     let Some(command) = &cli.command else {

@@ -55,6 +55,26 @@ impl Status {
         }
     }
 
+    /// A label short enough for a table column (at most 6 cells).
+    pub fn short_label(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => match self {
+                Status::New => "待核查",
+                Status::Verifying => "核查中",
+                Status::Negotiating => "协商中",
+                Status::Resolved => "待回访",
+                Status::Closed => "已结案",
+            },
+            Lang::En => match self {
+                Status::New => "new",
+                Status::Verifying => "check",
+                Status::Negotiating => "negot.",
+                Status::Resolved => "solved",
+                Status::Closed => "closed",
+            },
+        }
+    }
+
     /// Reads a code name (`verifying`) or a Chinese label (`核查中`).
     pub fn parse(text: &str) -> Option<Status> {
         let text = text.trim();
@@ -93,13 +113,22 @@ pub struct Lead {
 }
 
 impl Lead {
-    /// Past its deadline and not yet handled (resolved or closed leads are never overdue).
-    pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        let open = matches!(
+    /// Days from `today` to the deadline (negative when past), if there is one.
+    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
+        self.deadline.map(|d| (d - today).num_days())
+    }
+
+    /// Not yet handled: new, being verified or negotiated.
+    pub fn is_open(&self) -> bool {
+        matches!(
             self.status,
             Status::New | Status::Verifying | Status::Negotiating
-        );
-        open && self.deadline.is_some_and(|d| d < today)
+        )
+    }
+
+    /// Past its deadline and not yet handled (resolved or closed leads are never overdue).
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.is_open() && self.deadline.is_some_and(|d| d < today)
     }
 }
 

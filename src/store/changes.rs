@@ -1,7 +1,7 @@
 //! Local changes: a lead field set by the inspector is written together with its entry in this
 //! device's change log, in one transaction (DESIGN.md's sync model).
 
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::records::{decode, encode};
 use super::{Store, db_err, tables, tables::meta};
@@ -52,6 +52,13 @@ impl Store {
         let change = append(&tx, &identity, LeadField::entity(lead_id), field)?;
         tx.commit().map_err(db_err)?;
         Ok((lead, Some(change)))
+    }
+
+    /// How many changes the store holds.
+    pub fn change_count(&self) -> Result<u64> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        table.len().map_err(db_err)
     }
 
     /// Every change the store holds, by device then idx.

@@ -213,6 +213,12 @@ fn default_device() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
 
+/// Where the terminal app writes its log.
+pub fn log_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "fieldcheck")
+        .map(|d| d.data_dir().join("fieldcheck.log"))
+}
+
 /// Where the store lives when neither `--store` nor `FIELDCHECK_STORE` says.
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "fieldcheck").map(|d| d.data_dir().join("store.redb"))

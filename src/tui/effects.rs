@@ -1,0 +1,50 @@
+//! Carries out what `update` asks for: saves go to the store (their outcome comes back as an
+//! action), searches go to the search worker.
+
+use std::sync::mpsc::Sender;
+
+use super::action::Action;
+use super::searcher::Request;
+use super::update::Effect;
+use crate::i18n::Lang;
+use crate::store::Store;
+
+pub struct Runner<'a> {
+    pub store: &'a Store,
+    pub searches: Sender<Request>,
+    pub lang: Lang,
+}
+
+impl Runner<'_> {
+    /// Runs one effect; returns the action it results in right away, if any.
+    pub fn run(&self, effect: Effect) -> Option<Action> {
+        match effect {
+            Effect::Search {
+                generation,
+                tab,
+                query,
+            } => {
+                let request = Request {
+                    generation,
+                    tab,
+                    query,
+                };
+                // The worker only stops when the app does.
+                let _ = self.searches.send(request);
+                None
+            }
+            Effect::SetLeadField { lead_id, field } => {
+                Some(match self.store.set_lead_field(&lead_id, &field) {
+                    Ok((lead, change)) => Action::Saved {
+                        lead: Box::new(lead),
+                        change: change.map(Box::new),
+                    },
+                    Err(e) => {
+                        tracing::warn!(lead = %lead_id, error = %e, "saving a lead field failed");
+                        Action::Failed(e.message(self.lang))
+                    }
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! Keys to actions, per mode: one table, so the help overlay lists exactly what works and a
+//! test can check that no key means two things in one mode.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+use super::state::{Mode, Tab};
+use crate::i18n::Lang;
+
+/// A key as bound: code and the modifiers that matter (Shift is ignored for characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn key(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ch(c: char) -> Key {
+    key(KeyCode::Char(c))
+}
+
+const CTRL_C: Key = Key {
+    code: KeyCode::Char('c'),
+    ctrl: true,
+};
+
+/// Which tabs a binding works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    AllTabs,
+    /// The tabs with a list (线索, 名录).
+    Lists,
+    Leads,
+}
+
+impl On {
+    pub fn covers(self, tab: Tab) -> bool {
+        match self {
+            On::AllTabs => true,
+            On::Lists => matches!(tab, Tab::Leads | Tab::Directory),
+            On::Leads => tab == Tab::Leads,
+        }
+    }
+}
+
+pub struct Binding {
+    pub mode: Mode,
+    pub on: On,
+    pub key: Key,
+    pub action: Action,
+    /// How the key is written in the help (`↑/k`); empty for a key described with another.
+    pub label: &'static str,
+    pub help: (&'static str, &'static str),
+}
+
+const fn bind(
+    mode: Mode,
+    on: On,
+    key: Key,
+    action: Action,
+    label: &'static str,
+    help: (&'static str, &'static str),
+) -> Binding {
+    Binding {
+        mode,
+        on,
+        key,
+        action,
+        label,
+        help,
+    }
+}
+
+use Action as A;
+use KeyCode as K;
+use Mode as M;
+use On::{AllTabs, Leads, Lists};
+
+/// Every binding. Keys in the search line that are not listed here type text.
+pub const BINDINGS: &[Binding] = &[
+    // The list (and tabs without a list).
+    bind(
+        M::List,
+        Lists,
+        ch('/'),
+        A::OpenSearch,
+        "/",
+        (
+            "搜索（拼音、首字母、电话）",
+            "search (pinyin, initials, phone)",
+        ),
+    ),
+    bind(
+        M::List,
+        Lists,
+        key(K::Enter),
+        A::FocusDetail,
+        "Enter",
+        ("查看详情", "focus the detail"),
+    ),
+    bind(
+        M::List,
+        Lists,
+        key(K::Esc),
+        A::SearchClear,
+        "Esc",
+        ("清除搜索", "clear the search"),
+    ),
+    bind(
+        M::List,
+        Leads,
+        ch('s'),
+        A::ChangeStatus,
+        "s",
+        ("改变状态", "change status"),
+    ),
+    bind(
+        M::List,
+        Leads,
+        ch('!'),
+        A::ToggleSupervised,
+        "!",
+        ("挂牌督办 开/关", "supervised on/off"),
+    ),
+    bind(
+        M::List,
+        Leads,
+        ch('c'),
+        A::ToggleConfidential,
+        "c",
+        ("保密 开/关", "confidential on/off"),
+    ),
+    bind(
+        M::List,
+        Leads,
+        ch('a'),
+        A::AssignToMe,
+        "a",
+        ("分派给我 / 取消", "assign to me / unassign"),
+    ),
+    bind(
+        M::List,
+        Leads,
+        ch('f'),
+        A::CycleFilter,
+        "f",
+        (
+            "筛选：全部/逾期/状态/本辖区",
+            "filter: all/overdue/status/my district",
+        ),
+    ),
+    bind(
+        M::List,
+        Leads,
+        ch('o'),
+        A::CycleSort,
+        "o",
+        ("排序：期限/金额/属地", "sort: deadline/amount/district"),
+    ),
+    bind(
+        M::List,
+        Lists,
+        key(K::Up),
+        A::Up,
+        "↑↓ j k",
+        ("上下移动", "move up and down"),
+    ),
+    bind(M::List, Lists, ch('k'), A::Up, "", ("", "")),
+    bind(M::List, Lists, key(K::Down), A::Down, "", ("", "")),
+    bind(M::List, Lists, ch('j'), A::Down, "", ("", "")),
+    bind(
+        M::List,
+        Lists,
+        key(K::PageUp),
+        A::PageUp,
+        "PgUp PgDn",
+        ("翻页", "page up and down"),
+    ),
+    bind(M::List, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
+    bind(
+        M::List,
+        Lists,
+        key(K::Home),
+        A::Home,
+        "Home End",
+        ("第一条 / 最后一条", "first / last"),
+    ),
+    bind(M::List, Lists, key(K::End), A::End, "", ("", "")),
+    bind(
+        M::List,
+        AllTabs,
+        key(K::Tab),
+        A::NextTab,
+        "Tab 1-4",
+        ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)"),
+    ),
+    bind(M::List, AllTabs, key(K::BackTab), A::PrevTab, "", ("", "")),
+    bind(
+        M::List,
+        AllTabs,
+        ch('1'),
+        A::GoTab(Tab::Leads),
+        "",
+        ("", ""),
+    ),
+    bind(
+        M::List,
+        AllTabs,
+        ch('2'),
+        A::GoTab(Tab::Directory),
+        "",
+        ("", ""),
+    ),
+    bind(
+        M::List,
+        AllTabs,
+        ch('3'),
+        A::GoTab(Tab::Visits),
+        "",
+        ("", ""),
+    ),
+    bind(M::List, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
+    bind(
+        M::List,
+        AllTabs,
+        ch('?'),
+        A::ToggleHelp,
+        "?",
+        ("帮助：本页全部按键", "help: every key here"),
+    ),
+    bind(
+        M::List,
+        AllTabs,
+        ch('q'),
+        A::Quit,
+        "q Ctrl-C",
+        ("退出", "quit"),
+    ),
+    bind(M::List, AllTabs, CTRL_C, A::Quit, "", ("", "")),
+    // The detail pane.
+    bind(
+        M::Detail,
+        Lists,
+        key(K::Esc),
+        A::Back,
+        "Esc Enter",
+        ("回到列表", "back to the list"),
+    ),
+    bind(M::Detail, Lists, key(K::Enter), A::Back, "", ("", "")),
+    bind(
+        M::Detail,
+        Leads,
+        ch('s'),
+        A::ChangeStatus,
+        "s",
+        ("改变状态", "change status"),
+    ),
+    bind(
+        M::Detail,
+        Leads,
+        ch('!'),
+        A::ToggleSupervised,
+        "!",
+        ("挂牌督办 开/关", "supervised on/off"),
+    ),
+    bind(
+        M::Detail,
+        Leads,
+        ch('c'),
+        A::ToggleConfidential,
+        "c",
+        ("保密 开/关", "confidential on/off"),
+    ),
+    bind(
+        M::Detail,
+        Leads,
+        ch('a'),
+        A::AssignToMe,
+        "a",
+        ("分派给我 / 取消", "assign to me / unassign"),
+    ),
+    bind(
+        M::Detail,
+        Lists,
+        key(K::Up),
+        A::Up,
+        "↑↓ j k",
+        ("滚动详情", "scroll the detail"),
+    ),
+    bind(M::Detail, Lists, ch('k'), A::Up, "", ("", "")),
+    bind(M::Detail, Lists, key(K::Down), A::Down, "", ("", "")),
+    bind(M::Detail, Lists, ch('j'), A::Down, "", ("", "")),
+    bind(
+        M::Detail,
+        Lists,
+        key(K::PageUp),
+        A::PageUp,
+        "PgUp PgDn",
+        ("翻页", "page up and down"),
+    ),
+    bind(
+        M::Detail,
+        Lists,
+        key(K::PageDown),
+        A::PageDown,
+        "",
+        ("", ""),
+    ),
+    bind(
+        M::Detail,
+        Lists,
+        key(K::Home),
+        A::Home,
+        "Home",
+        ("回到顶部", "top"),
+    ),
+    bind(
+        M::Detail,
+        Lists,
+        ch('?'),
+        A::ToggleHelp,
+        "?",
+        ("帮助：本页全部按键", "help: every key here"),
+    ),
+    bind(
+        M::Detail,
+        Lists,
+        ch('q'),
+        A::Quit,
+        "q Ctrl-C",
+        ("退出", "quit"),
+    ),
+    bind(M::Detail, Lists, CTRL_C, A::Quit, "", ("", "")),
+    // The search line.
+    bind(
+        M::Search,
+        Lists,
+        key(K::Enter),
+        A::SearchAccept,
+        "Enter",
+        ("保留结果，回到列表", "keep the results, back to the list"),
+    ),
+    bind(
+        M::Search,
+        Lists,
+        key(K::Esc),
+        A::SearchClear,
+        "Esc",
+        ("清除搜索", "clear the search"),
+    ),
+    bind(
+        M::Search,
+        Lists,
+        key(K::Backspace),
+        A::SearchBackspace,
+        "Backspace",
+        ("删除一个字", "delete a character"),
+    ),
+    bind(
+        M::Search,
+        Lists,
+        key(K::Up),
+        A::Up,
+        "↑↓",
+        ("在结果中移动", "move in the results"),
+    ),
+    bind(M::Search, Lists, key(K::Down), A::Down, "", ("", "")),
+    bind(
+        M::Search,
+        Lists,
+        CTRL_C,
+        A::Quit,
+        "Ctrl-C",
+        ("退出", "quit"),
+    ),
+    // The help overlay.
+    bind(
+        M::Help,
+        AllTabs,
+        key(K::Esc),
+        A::ToggleHelp,
+        "Esc ? q",
+        ("关闭帮助", "close the help"),
+    ),
+    bind(M::Help, AllTabs, ch('?'), A::ToggleHelp, "", ("", "")),
+    bind(M::Help, AllTabs, ch('q'), A::ToggleHelp, "", ("", "")),
+    bind(
+        M::Help,
+        AllTabs,
+        CTRL_C,
+        A::Quit,
+        "Ctrl-C",
+        ("退出", "quit"),
+    ),
+    // Picking a lead's new state.
+    bind(
+        M::PickStatus,
+        Leads,
+        key(K::Enter),
+        A::PickConfirm,
+        "Enter",
+        ("确定", "confirm"),
+    ),
+    bind(
+        M::PickStatus,
+        Leads,
+        key(K::Esc),
+        A::PickCancel,
+        "Esc",
+        ("取消", "cancel"),
+    ),
+    bind(
+        M::PickStatus,
+        Leads,
+        key(K::Up),
+        A::Up,
+        "↑↓ j k",
+        ("选择", "choose"),
+    ),
+    bind(M::PickStatus, Leads, ch('k'), A::Up, "", ("", "")),
+    bind(M::PickStatus, Leads, key(K::Down), A::Down, "", ("", "")),
+    bind(M::PickStatus, Leads, ch('j'), A::Down, "", ("", "")),
+    bind(
+        M::PickStatus,
+        Leads,
+        CTRL_C,
+        A::Quit,
+        "Ctrl-C",
+        ("退出", "quit"),
+    ),
+];
+
+/// The key as bound: Shift folded into the character, Ctrl kept.
+pub fn normalise(event: &KeyEvent) -> Key {
+    Key {
+        code: event.code,
+        ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+    }
+}
+
+/// What a key press means in this mode on this tab (`None`: nothing).
+pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    let key = normalise(event);
+    if let Some(b) = BINDINGS
+        .iter()
+        .find(|b| b.mode == mode && b.on.covers(tab) && b.key == key)
+    {
+        return Some(b.action.clone());
+    }
+    match (mode, key.code) {
+        (Mode::Search, KeyCode::Char(c)) if !key.ctrl => Some(Action::SearchInput(c)),
+        _ => None,
+    }
+}
+
+/// The help lines for a mode and tab: (keys, what they do).
+pub fn help(mode: Mode, tab: Tab, lang: Lang) -> Vec<(&'static str, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.mode == mode && b.on.covers(tab) && !b.label.is_empty())
+        .map(|b| (b.label, lang.pick(b.help.0, b.help.1)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_means_two_things_in_one_mode_and_tab() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                let overlap = Tab::ALL.iter().any(|t| a.on.covers(*t) && b.on.covers(*t));
+                assert!(
+                    !(a.mode == b.mode && a.key == b.key && overlap),
+                    "{:?} is bound twice in {:?}",
+                    a.key,
+                    a.mode
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_labelled_binding_has_help_in_both_languages() {
+        for b in BINDINGS.iter().filter(|b| !b.label.is_empty()) {
+            assert!(!b.help.0.is_empty() && !b.help.1.is_empty(), "{}", b.label);
+        }
+    }
+
+    #[test]
+    fn typing_in_search_is_text_but_ctrl_c_quits() {
+        let press = |code, mods| KeyEvent::new(code, mods);
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(
+            action(Mode::Search, Tab::Leads, &q),
+            Some(Action::SearchInput('q'))
+        );
+        assert_eq!(action(Mode::List, Tab::Leads, &q), Some(Action::Quit));
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            action(Mode::Search, Tab::Leads, &ctrl_c),
+            Some(Action::Quit)
+        );
+        let bang = press(KeyCode::Char('!'), KeyModifiers::SHIFT);
+        assert_eq!(
+            action(Mode::List, Tab::Leads, &bang),
+            Some(Action::ToggleSupervised)
+        );
+        assert_eq!(action(Mode::List, Tab::Directory, &bang), None);
+    }
+}

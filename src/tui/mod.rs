@@ -1,0 +1,155 @@
+//! The terminal app: state, actions, a pure keymap and update, an effect runner on the store,
+//! and views that draw `&State`. The loop is generic over the ratatui `Backend`, so tests drive
+//! it on a `TestBackend`.
+
+pub mod action;
+pub mod effects;
+pub mod keymap;
+pub mod searcher;
+pub mod state;
+pub mod ui;
+pub mod update;
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use chrono::NaiveDate;
+use ratatui::crossterm::event::{self, Event, KeyEvent};
+use ratatui::{Terminal, backend::Backend};
+
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::search::Index;
+use crate::store::Store;
+use action::Action;
+use effects::Runner;
+use searcher::Searcher;
+use state::{Info, State};
+
+/// What the loop waits for: a key, a resize, or the result of work done elsewhere.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    Done(Action),
+}
+
+/// The app's state over a store, as of `today`.
+pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
+    let identity = store.identity()?;
+    let info = Info {
+        store: store.path().display().to_string(),
+        inspector: identity.inspector,
+        device: identity.device_name,
+        device_id: identity.device_id,
+        district: identity.district,
+    };
+    Ok(State::new(
+        info,
+        store.leads()?,
+        store.channels()?,
+        store.change_count()?,
+        today,
+        lang,
+    ))
+}
+
+/// Starts the search worker; its answers arrive on `messages` as `Msg::Done`.
+pub fn spawn_searcher(
+    store: &Store,
+    state: &State,
+    messages: Sender<Msg>,
+) -> Result<Sender<searcher::Request>> {
+    let searcher = Searcher::new(
+        Index::load(store)?,
+        state.leads.clone(),
+        state.channels.clone(),
+    );
+    let (requests, incoming) = mpsc::channel();
+    let (results, answers) = mpsc::channel::<Action>();
+    std::thread::spawn(move || searcher::serve(searcher, incoming, results));
+    std::thread::spawn(move || {
+        while let Ok(action) = answers.recv() {
+            if messages.send(Msg::Done(action)).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(requests)
+}
+
+/// Runs the app in the terminal until the user quits. The terminal is restored on quit, on
+/// error and on panic (ratatui's hook).
+pub fn run(store: &Store, lang: Lang, today: NaiveDate) -> Result<()> {
+    let mut state = load(store, lang, today)?;
+    let (messages, inbox) = mpsc::channel();
+    let searches = spawn_searcher(store, &state, messages.clone())?;
+    std::thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            let msg = match event {
+                Event::Key(key) => Msg::Key(key),
+                Event::Resize(w, h) => Msg::Resize(w, h),
+                _ => continue,
+            };
+            if messages.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+    let runner = Runner {
+        store,
+        searches,
+        lang,
+    };
+    tracing::info!(store = %store.path().display(), "terminal app started");
+    let result = ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox));
+    tracing::info!("terminal app stopped");
+    result.map_err(|e| Error::Terminal {
+        detail: e.to_string(),
+    })
+}
+
+/// Draws, waits for a message, handles it and everything queued behind it, and draws again,
+/// until the state says quit.
+pub fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    runner: &Runner,
+    inbox: &Receiver<Msg>,
+) -> std::result::Result<(), B::Error> {
+    state.height = terminal.size()?.height;
+    loop {
+        terminal.draw(|frame| ui::draw(frame, state))?;
+        if state.quit {
+            return Ok(());
+        }
+        let Ok(first) = inbox.recv() else {
+            return Ok(());
+        };
+        handle(state, runner, first);
+        while !state.quit
+            && let Ok(next) = inbox.try_recv()
+        {
+            handle(state, runner, next);
+        }
+    }
+}
+
+fn handle(state: &mut State, runner: &Runner, msg: Msg) {
+    let action = match msg {
+        Msg::Key(key) => keymap::action(state.mode, state.tab, &key),
+        Msg::Resize(_, height) => Some(Action::Resize(height)),
+        Msg::Done(action) => Some(action),
+    };
+    dispatch(state, runner, action);
+}
+
+/// Applies an action and every action its effects lead to.
+pub fn dispatch(state: &mut State, runner: &Runner, action: Option<Action>) {
+    let mut pending: VecDeque<Action> = action.into_iter().collect();
+    while let Some(action) = pending.pop_front() {
+        for effect in update::update(state, action) {
+            pending.extend(runner.run(effect));
+        }
+    }
+}

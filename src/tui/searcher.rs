@@ -1,0 +1,105 @@
+//! Search off the input path: a worker thread holds the search keys and answers the newest
+//! query of each list; results come back to the event loop as actions, and results of a
+//! superseded query are dropped by `update` (they carry an older generation).
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender};
+
+use super::action::Action;
+use super::state::{SearchHit, Tab};
+use crate::model::{Channel, Lead, RecordKind};
+use crate::search::key::Record;
+use crate::search::{Index, Query, Scope, highlights};
+
+/// How many hits a list shows at most while searching.
+pub const MAX_HITS: usize = 1000;
+
+/// A query for one list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub generation: u64,
+    pub tab: Tab,
+    pub query: String,
+}
+
+/// The search keys and the records (for highlights), in the app's order.
+pub struct Searcher {
+    index: Index,
+    leads: Vec<Lead>,
+    channels: Vec<Channel>,
+    lead_pos: HashMap<String, usize>,
+    channel_pos: HashMap<String, usize>,
+}
+
+impl Searcher {
+    /// `leads` and `channels` in the order of `State::leads` and `State::channels`.
+    pub fn new(index: Index, leads: Vec<Lead>, channels: Vec<Channel>) -> Searcher {
+        let pos = |ids: Vec<&String>| -> HashMap<String, usize> {
+            ids.into_iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
+        };
+        Searcher {
+            lead_pos: pos(leads.iter().map(|l| &l.id).collect()),
+            channel_pos: pos(channels.iter().map(|c| &c.id).collect()),
+            index,
+            leads,
+            channels,
+        }
+    }
+
+    /// The ranked hits of a query in one list, with what matched.
+    pub fn run(&self, tab: Tab, query: &str) -> Vec<SearchHit> {
+        let query = Query::new(query);
+        let scope = match tab {
+            Tab::Directory => Scope::Directory,
+            _ => Scope::Leads,
+        };
+        self.index
+            .rank(&query, scope, MAX_HITS)
+            .into_iter()
+            .filter_map(|r| {
+                let (pos, record) = match r.kind {
+                    RecordKind::Lead => {
+                        let pos = *self.lead_pos.get(&r.id)?;
+                        (pos, Record::Lead(&self.leads[pos]))
+                    }
+                    RecordKind::Channel => {
+                        let pos = *self.channel_pos.get(&r.id)?;
+                        (pos, Record::Channel(&self.channels[pos]))
+                    }
+                };
+                Some(SearchHit {
+                    pos,
+                    matches: highlights(&record, &query),
+                })
+            })
+            .collect()
+    }
+
+    pub fn answer(&self, request: &Request) -> Action {
+        Action::SearchDone {
+            generation: request.generation,
+            tab: request.tab,
+            hits: self.run(request.tab, &request.query),
+        }
+    }
+}
+
+/// Serves requests until the app goes away. Requests that queued up while a search ran are
+/// skipped but the newest of each list.
+pub fn serve(searcher: Searcher, requests: Receiver<Request>, results: Sender<Action>) {
+    while let Ok(first) = requests.recv() {
+        let mut newest: Vec<Request> = vec![first];
+        while let Ok(next) = requests.try_recv() {
+            newest.retain(|r| r.tab != next.tab);
+            newest.push(next);
+        }
+        for request in newest {
+            if results.send(searcher.answer(&request)).is_err() {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Everything the app shows, in one value. `update` changes it; views only read it.
+
+use std::cmp::Ordering;
+
+use chrono::NaiveDate;
+
+use crate::i18n::Lang;
+use crate::model::lead::ledger_cmp;
+use crate::model::{Channel, Lead, Status, id_order};
+use crate::search::FieldMatch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Leads,
+    Directory,
+    Visits,
+    Sync,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Leads, Tab::Directory, Tab::Visits, Tab::Sync];
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    pub fn title(self, lang: Lang) -> &'static str {
+        match self {
+            Tab::Leads => lang.pick("线索", "Leads"),
+            Tab::Directory => lang.pick("名录", "Directory"),
+            Tab::Visits => lang.pick("走访", "Visits"),
+            Tab::Sync => lang.pick("同步", "Sync"),
+        }
+    }
+}
+
+/// Where keys go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    List,
+    Detail,
+    Search,
+    Help,
+    PickStatus,
+}
+
+/// Which leads the list shows (`f`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Overdue,
+    Status(Status),
+    MyDistrict,
+}
+
+impl Filter {
+    /// All → overdue → each state → my district → all.
+    pub fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::Overdue,
+            Filter::Overdue => Filter::Status(Status::ALL[0]),
+            Filter::Status(s) => {
+                let i = Status::ALL.iter().position(|x| *x == s).unwrap_or(0);
+                Status::ALL
+                    .get(i + 1)
+                    .map_or(Filter::MyDistrict, |n| Filter::Status(*n))
+            }
+            Filter::MyDistrict => Filter::All,
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> String {
+        match self {
+            Filter::All => lang.pick("全部", "all").into(),
+            Filter::Overdue => lang.pick("逾期", "overdue").into(),
+            Filter::Status(s) => s.label(lang).into(),
+            Filter::MyDistrict => lang.pick("本辖区", "my district").into(),
+        }
+    }
+}
+
+/// How the lead list is ordered without a search (`o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// The ledger order: supervised, overdue, deadline.
+    Deadline,
+    /// Largest amount first (unknown last).
+    Amount,
+    District,
+}
+
+impl Sort {
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Deadline => Sort::Amount,
+            Sort::Amount => Sort::District,
+            Sort::District => Sort::Deadline,
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Sort::Deadline => lang.pick("期限", "deadline"),
+            Sort::Amount => lang.pick("金额", "amount"),
+            Sort::District => lang.pick("属地", "district"),
+        }
+    }
+}
+
+/// A search result: the record's position in `State::leads` or `State::channels`, and what
+/// matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub pos: usize,
+    pub matches: Vec<FieldMatch>,
+}
+
+/// One list (leads or directory): its query, search results and selection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListView {
+    pub query: String,
+    /// The ranked results of `query`, once they arrive; `None` without a query.
+    pub ranked: Option<Vec<SearchHit>>,
+    /// Positions of the records shown, in order.
+    pub rows: Vec<usize>,
+    pub selected: usize,
+    /// The search generation this list waits for.
+    pub generation: u64,
+}
+
+impl ListView {
+    /// The position of the selected record, if the list is not empty.
+    pub fn current(&self) -> Option<usize> {
+        self.rows.get(self.selected).copied()
+    }
+
+    /// What matched in a record shown (for highlighting).
+    pub fn matches(&self, pos: usize) -> &[FieldMatch] {
+        self.ranked
+            .as_ref()
+            .and_then(|r| r.iter().find(|h| h.pos == pos))
+            .map_or(&[], |h| h.matches.as_slice())
+    }
+}
+
+/// The states the selected lead may be moved to, while the picker is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub lead: usize,
+    pub options: Vec<Status>,
+    pub selected: usize,
+    /// The mode the picker was opened from.
+    pub return_to: Mode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Facts about the store shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    pub store: String,
+    pub inspector: String,
+    pub device: String,
+    pub device_id: String,
+    pub district: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub lang: Lang,
+    /// The injected clock: deadlines are compared with this date.
+    pub today: NaiveDate,
+    pub tab: Tab,
+    pub mode: Mode,
+    /// The mode to return to when the help closes.
+    pub before_help: Mode,
+    pub leads: Vec<Lead>,
+    pub channels: Vec<Channel>,
+    pub lead_list: ListView,
+    pub channel_list: ListView,
+    pub filter: Filter,
+    pub sort: Sort,
+    pub picker: Option<Picker>,
+    pub detail_scroll: u16,
+    pub message: Option<Message>,
+    pub info: Info,
+    /// Changes in this store's log (shown on the Sync tab).
+    pub changes: u64,
+    /// The last search generation handed out.
+    pub generation: u64,
+    /// Terminal rows, for page-sized moves.
+    pub height: u16,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(
+        info: Info,
+        mut leads: Vec<Lead>,
+        mut channels: Vec<Channel>,
+        changes: u64,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> State {
+        leads.sort_by(|a, b| id_order(&a.id, &b.id));
+        channels.sort_by(|a, b| id_order(&a.id, &b.id));
+        let mut state = State {
+            lang,
+            today,
+            tab: Tab::Leads,
+            mode: Mode::List,
+            before_help: Mode::List,
+            leads,
+            channels,
+            lead_list: ListView::default(),
+            channel_list: ListView::default(),
+            filter: Filter::All,
+            sort: Sort::Deadline,
+            picker: None,
+            detail_scroll: 0,
+            message: None,
+            info,
+            changes,
+            generation: 0,
+            height: 24,
+            quit: false,
+        };
+        state.refresh_leads();
+        state.refresh_channels();
+        state
+    }
+
+    /// The list of the current tab, if it has one.
+    pub fn list(&self) -> Option<&ListView> {
+        match self.tab {
+            Tab::Leads => Some(&self.lead_list),
+            Tab::Directory => Some(&self.channel_list),
+            _ => None,
+        }
+    }
+
+    pub fn list_mut(&mut self) -> Option<&mut ListView> {
+        match self.tab {
+            Tab::Leads => Some(&mut self.lead_list),
+            Tab::Directory => Some(&mut self.channel_list),
+            _ => None,
+        }
+    }
+
+    pub fn selected_lead(&self) -> Option<&Lead> {
+        self.lead_list.current().and_then(|i| self.leads.get(i))
+    }
+
+    pub fn selected_channel(&self) -> Option<&Channel> {
+        self.channel_list
+            .current()
+            .and_then(|i| self.channels.get(i))
+    }
+
+    fn keeps(&self, lead: &Lead) -> bool {
+        match self.filter {
+            Filter::All => true,
+            Filter::Overdue => lead.is_overdue(self.today),
+            Filter::Status(s) => lead.status == s,
+            Filter::MyDistrict => self.info.district.as_deref() == Some(lead.district.as_str()),
+        }
+    }
+
+    /// Recomputes the lead rows from the search results (ranked) or the sort, then the filter;
+    /// keeps the same lead selected when it is still shown.
+    pub fn refresh_leads(&mut self) {
+        let keep = self.lead_list.current();
+        let rows: Vec<usize> = match &self.lead_list.ranked {
+            Some(hits) => hits
+                .iter()
+                .map(|h| h.pos)
+                .filter(|&i| self.keeps(&self.leads[i]))
+                .collect(),
+            None => {
+                let mut rows: Vec<usize> = (0..self.leads.len())
+                    .filter(|&i| self.keeps(&self.leads[i]))
+                    .collect();
+                rows.sort_by(|&a, &b| self.compare(&self.leads[a], &self.leads[b]));
+                rows
+            }
+        };
+        self.lead_list.rows = rows;
+        reselect(&mut self.lead_list, keep);
+    }
+
+    /// The order of the lead list without a search; supervised leads first in every order.
+    fn compare(&self, a: &Lead, b: &Lead) -> Ordering {
+        let by = match self.sort {
+            Sort::Deadline => return ledger_cmp(a, b, self.today),
+            Sort::Amount => b.amount_yuan.cmp(&a.amount_yuan),
+            Sort::District => a.district.cmp(&b.district),
+        };
+        b.supervised
+            .cmp(&a.supervised)
+            .then(by)
+            .then_with(|| id_order(&a.id, &b.id))
+    }
+
+    pub fn refresh_channels(&mut self) {
+        let keep = self.channel_list.current();
+        self.channel_list.rows = match &self.channel_list.ranked {
+            Some(hits) => hits.iter().map(|h| h.pos).collect(),
+            None => (0..self.channels.len()).collect(),
+        };
+        reselect(&mut self.channel_list, keep);
+    }
+
+    /// The leads a channel's district is responsible for.
+    pub fn leads_of(&self, channel: &Channel) -> Vec<&Lead> {
+        crate::model::leads_of(channel, &self.leads)
+    }
+
+    /// Whom to call about a lead.
+    pub fn contacts_of(&self, lead: &Lead) -> Vec<&Channel> {
+        crate::model::contacts_for(lead, &self.channels)
+    }
+}
+
+fn reselect(list: &mut ListView, keep: Option<usize>) {
+    list.selected = keep
+        .and_then(|pos| list.rows.iter().position(|&r| r == pos))
+        .unwrap_or(0);
+}

@@ -1,0 +1,141 @@
+//! The tab bar, the status bar, and the "terminal too small" notice.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Tabs, Wrap};
+
+use super::parts::DIM;
+use super::{MIN_HEIGHT, MIN_WIDTH};
+use crate::i18n::Lang;
+use crate::text::{truncate, width};
+use crate::tui::keymap;
+use crate::tui::state::{State, Tab};
+
+pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
+    let titles: Vec<Line> = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line::from(format!("{} {}", i + 1, t.title(state.lang))))
+        .collect();
+    let tabs = Tabs::new(titles)
+        .select(state.tab.index())
+        .style(DIM)
+        .highlight_style(
+            Style::new()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+        .divider("·");
+    frame.render_widget(tabs, area);
+    let name = Span::styled(" fieldcheck ", Style::new().bold());
+    let name_width = u16::try_from(width(" fieldcheck ")).unwrap_or(0);
+    if area.width > name_width + 40 {
+        let right = Rect {
+            x: area.right() - name_width,
+            width: name_width,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(name), right);
+    }
+}
+
+/// Two lines: the message or the keys that work now; then store, inspector, language.
+pub fn status(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let cells = usize::from(area.width);
+    let first = match &state.message {
+        Some(m) if m.error => Line::from(Span::styled(
+            truncate(&m.text, cells),
+            Style::new().fg(Color::Red).bold(),
+        )),
+        Some(m) => Line::from(Span::styled(
+            truncate(&m.text, cells),
+            Style::new().fg(Color::Green),
+        )),
+        None => keys_line(state, cells),
+    };
+    let language = lang.pick("中文", "English");
+    let who = format!(
+        "{} {} · {} · {}{}",
+        lang.pick("检查员", "inspector"),
+        state.info.inspector,
+        language,
+        lang.pick("变更 ", "changes "),
+        state.changes
+    );
+    let room = cells.saturating_sub(width(&who) + 3);
+    let store = format!("{} {}", lang.pick("数据库", "store"), state.info.store);
+    let store = if width(&store) > room {
+        // Keep the end of the path: the file name matters most.
+        let tail: String = state
+            .info
+            .store
+            .chars()
+            .rev()
+            .take(room.saturating_sub(6))
+            .collect();
+        format!(
+            "{} …{}",
+            lang.pick("数据库", "store"),
+            tail.chars().rev().collect::<String>()
+        )
+    } else {
+        store
+    };
+    let second = Line::from(vec![
+        Span::styled(store, DIM),
+        Span::styled(" · ", DIM),
+        Span::styled(who, DIM),
+    ]);
+    frame.render_widget(Paragraph::new(vec![first, second]), area);
+}
+
+/// The keys of the current mode and tab, as many as fit (the help lists them all).
+fn keys_line(state: &State, cells: usize) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (key, what) in keymap::help(state.mode, state.tab, state.lang) {
+        // Short form for the bar: the text before any colon or parenthesis.
+        let what = what
+            .split(['：', '（', ':', '('])
+            .next()
+            .unwrap_or(what)
+            .trim();
+        let item = format!("{key} {what}  ");
+        let w = width(&item);
+        if used + w > cells {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key.to_string(), Style::new().fg(Color::Cyan)));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    Line::from(spans)
+}
+
+pub fn too_small(frame: &mut Frame, area: Rect, lang: Lang) {
+    let text = match lang {
+        Lang::Zh => format!(
+            "终端太小：至少需要 {MIN_WIDTH}×{MIN_HEIGHT}，当前 {}×{}。请放大窗口；按 q 退出。",
+            area.width, area.height
+        ),
+        Lang::En => format!(
+            "The terminal is too small: fieldcheck needs {MIN_WIDTH}×{MIN_HEIGHT}, this one is {}×{}. Enlarge it; q quits.",
+            area.width, area.height
+        ),
+    };
+    let top = area.height / 2;
+    let rect = Rect {
+        y: area.y + top.saturating_sub(1),
+        height: area.height.saturating_sub(top.saturating_sub(1)),
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}

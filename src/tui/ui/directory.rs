@@ -1,0 +1,179 @@
+//! The 名录 screen: the complaint channels and, beside them, one channel in full with the leads
+//! its district answers for.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::leads::{phones, split};
+use super::parts::{DIM, LABEL, block, field, marked, positions, search_line};
+use crate::i18n::Lang;
+use crate::search::key::Field;
+use crate::tui::state::{Mode, State};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let [list, detail] = split(area);
+    draw_list(frame, list, state);
+    draw_detail(frame, detail, state);
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let list = &state.channel_list;
+    let [line, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let summary = format!("{}/{}", list.rows.len(), state.channels.len());
+    search_line(frame, line, state, list, summary);
+
+    let inner = table_area.width.saturating_sub(2);
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(4),
+        Constraint::Fill(1),
+    ];
+    let cols = Layout::horizontal(widths)
+        .spacing(1)
+        .split(Rect::new(0, 0, inner, 1));
+    let col = |i: usize| usize::from(cols.get(i).map_or(0, |r| r.width));
+    let rows: Vec<Row> = list
+        .rows
+        .iter()
+        .map(|&pos| {
+            let c = &state.channels[pos];
+            let matches = list.matches(pos);
+            let numbers = c
+                .phones
+                .iter()
+                .map(|p| p.number.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Row::new(vec![
+                Cell::from(marked(
+                    &c.name,
+                    positions(matches, Field::Name),
+                    col(0),
+                    Style::new(),
+                )),
+                Cell::from(c.scope.label(lang)),
+                Cell::from(marked(
+                    &numbers,
+                    positions(matches, Field::Phones),
+                    col(2),
+                    Style::new(),
+                )),
+            ])
+        })
+        .collect();
+    let focused = matches!(state.mode, Mode::List | Mode::Search);
+    let header = Row::new(vec![
+        lang.pick("名称", "name"),
+        lang.pick("范围", "scope"),
+        lang.pick("电话", "phones"),
+    ])
+    .style(Style::new().add_modifier(Modifier::BOLD));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(block(
+            lang.pick(" 投诉渠道 ", " Channels ").to_string(),
+            focused,
+        ))
+        .row_highlight_style(
+            Style::new()
+                .bg(ratatui::style::Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        );
+    let mut table_state =
+        TableState::default().with_selected(list.current().map(|_| list.selected));
+    frame.render_stateful_widget(table, table_area, &mut table_state);
+    if list.rows.is_empty() {
+        let rect = Rect::new(
+            table_area.x + 2,
+            table_area.y + 2,
+            table_area.width.saturating_sub(4),
+            1,
+        );
+        frame.render_widget(
+            Paragraph::new(lang.pick("（没有找到）", "(nothing found)")).style(DIM),
+            rect,
+        );
+    }
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let focused = state.mode == Mode::Detail;
+    let title = lang.pick(" 详情 ", " Detail ").to_string();
+    let Some(channel) = state.selected_channel() else {
+        frame.render_widget(block(title, focused), area);
+        return;
+    };
+    let matches = state
+        .channel_list
+        .current()
+        .map_or(&[][..], |pos| state.channel_list.matches(pos));
+    let cells = usize::from(area.width.saturating_sub(2));
+    let w = if lang == Lang::Zh { 4 } else { 8 };
+    let list = |items: &[String]| -> Vec<Span<'static>> {
+        if items.is_empty() {
+            vec![Span::styled("—", DIM)]
+        } else {
+            vec![Span::raw(items.join(" "))]
+        }
+    };
+    let mut lines = vec![
+        marked(
+            &channel.name,
+            positions(matches, Field::Name),
+            cells,
+            Style::new().bold(),
+        ),
+        field(
+            lang.pick("编号", "id"),
+            w,
+            vec![Span::styled(channel.id.clone(), DIM)],
+        ),
+        field(
+            lang.pick("范围", "scope"),
+            w,
+            vec![Span::raw(channel.scope.label(lang))],
+        ),
+        Line::from(Span::styled(lang.pick("电话", "phones"), LABEL)),
+    ];
+    for phone in &channel.phones {
+        lines.push(Line::from(format!(
+            "  {}",
+            phones(std::slice::from_ref(phone), lang)
+        )));
+    }
+    lines.push(field(lang.pick("邮箱", "emails"), w, list(&channel.emails)));
+    lines.push(field(lang.pick("网址", "URLs"), w, list(&channel.urls)));
+    lines.push(field(
+        lang.pick("备注", "remarks"),
+        w,
+        list(&channel.remarks),
+    ));
+    lines.push(Line::from(Span::styled(
+        lang.pick("本地线索", "leads of this district"),
+        LABEL,
+    )));
+    let leads = state.leads_of(channel);
+    if leads.is_empty() {
+        lines.push(Line::from(Span::styled("  —", DIM)));
+    }
+    for lead in leads {
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::raw(lead.creditor.clone()),
+            Span::raw("  "),
+            Span::styled(lead.status.label(lang), DIM).italic(),
+        ]));
+    }
+    let paragraph = Paragraph::new(lines)
+        .block(block(title, focused))
+        .wrap(Wrap { trim: false })
+        .scroll((state.detail_scroll, 0));
+    frame.render_widget(paragraph, area);
+}

@@ -1,0 +1,328 @@
+//! The 线索 screen: the ledger table and, beside it, the selected lead in full with whom to call.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::parts::{DIM, LABEL, block, field, marked, positions, search_line};
+use crate::i18n::Lang;
+use crate::model::amount::format_wan;
+use crate::model::{Channel, Lead, Phone};
+use crate::search::key::Field;
+use crate::text::width;
+use crate::tui::state::{Mode, State};
+
+/// How many days ahead a deadline shows as due soon (yellow).
+const DUE_SOON_DAYS: i64 = 7;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let [list, detail] = split(area);
+    draw_list(frame, list, state);
+    draw_detail(frame, detail, state);
+}
+
+/// The list and the detail pane side by side; the list gets more room on narrow terminals.
+pub fn split(area: Rect) -> [Rect; 2] {
+    let list = if area.width >= 110 { 60 } else { 58 };
+    Layout::horizontal([Constraint::Percentage(list), Constraint::Fill(1)]).areas(area)
+}
+
+/// The style of a deadline: red when overdue, yellow when due within a week.
+pub fn deadline_style(lead: &Lead, state: &State) -> Style {
+    let soon = lead.is_open()
+        && lead
+            .days_left(state.today)
+            .is_some_and(|days| (0..=DUE_SOON_DAYS).contains(&days));
+    if lead.is_overdue(state.today) {
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else if soon {
+        Style::new().fg(Color::Yellow)
+    } else {
+        Style::new()
+    }
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let list = &state.lead_list;
+    let [line, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let summary = format!(
+        "{}/{} · {}{} · {}{}",
+        list.rows.len(),
+        state.leads.len(),
+        lang.pick("筛选 ", "filter "),
+        state.filter.label(lang),
+        lang.pick("排序 ", "sort "),
+        if list.ranked.is_some() {
+            lang.pick("匹配度", "match")
+        } else {
+            state.sort.label(lang)
+        },
+    );
+    search_line(frame, line, state, list, summary);
+
+    let inner = table_area.width.saturating_sub(2);
+    let wide = inner >= 62;
+    let mut widths = vec![
+        Constraint::Length(2),
+        Constraint::Length(6),
+        Constraint::Length(if wide { 10 } else { 8 }),
+        Constraint::Fill(1),
+        Constraint::Length(if wide { 10 } else { 6 }),
+    ];
+    if wide {
+        widths.push(Constraint::Length(8));
+    }
+    let cols = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(Rect::new(0, 0, inner, 1));
+    let col = |i: usize| usize::from(cols.get(i).map_or(0, |r| r.width));
+    let mut header = vec![
+        lang.pick("督", "S"),
+        lang.pick("状态", "status"),
+        lang.pick("期限", "due"),
+        lang.pick("债权人", "creditor"),
+        lang.pick("属地", "district"),
+    ];
+    if wide {
+        header.push(lang.pick("万元", "10k ¥"));
+    }
+    let rows: Vec<Row> = list
+        .rows
+        .iter()
+        .map(|&pos| {
+            let lead = &state.leads[pos];
+            let matches = list.matches(pos);
+            let due = lead.deadline.map_or_else(
+                || "—".to_string(),
+                |d| {
+                    if wide {
+                        d.to_string()
+                    } else {
+                        d.format("%y-%m-%d").to_string()
+                    }
+                },
+            );
+            let mut cells = vec![
+                Cell::from(if lead.supervised { "★" } else { "" })
+                    .style(Style::new().fg(Color::Red)),
+                Cell::from(lead.status.short_label(lang)),
+                Cell::from(due).style(deadline_style(lead, state)),
+                Cell::from(marked(
+                    &lead.creditor,
+                    positions(matches, Field::Creditor),
+                    col(3),
+                    Style::new(),
+                )),
+                Cell::from(marked(
+                    &lead.district,
+                    positions(matches, Field::District),
+                    col(4),
+                    Style::new(),
+                )),
+            ];
+            if wide {
+                let amount = lead.amount_yuan.map_or_else(|| "—".into(), format_wan);
+                cells.push(Cell::from(Line::from(amount).right_aligned()));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let focused = matches!(state.mode, Mode::List | Mode::Search);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
+        .column_spacing(1)
+        .block(block(lang.pick(" 线索 ", " Leads ").to_string(), focused))
+        .row_highlight_style(
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        )
+        .highlight_symbol("");
+    let mut table_state =
+        TableState::default().with_selected(list.current().map(|_| list.selected));
+    frame.render_stateful_widget(table, table_area, &mut table_state);
+    if list.rows.is_empty() {
+        let empty = lang.pick("（没有符合条件的线索）", "(no leads match)");
+        let rect = Rect::new(
+            table_area.x + 2,
+            table_area.y + 2,
+            table_area.width.saturating_sub(4),
+            1,
+        );
+        frame.render_widget(Paragraph::new(empty).style(DIM), rect);
+    }
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let focused = state.mode == Mode::Detail;
+    let title = lang.pick(" 详情 ", " Detail ").to_string();
+    let Some(lead) = state.selected_lead() else {
+        frame.render_widget(block(title, focused), area);
+        return;
+    };
+    let matches = state
+        .lead_list
+        .current()
+        .map_or(&[][..], |pos| state.lead_list.matches(pos));
+    let lines = detail_lines(
+        lead,
+        &state.contacts_of(lead),
+        matches,
+        state,
+        usize::from(area.width.saturating_sub(2)),
+    );
+    let paragraph = Paragraph::new(lines)
+        .block(block(title, focused))
+        .wrap(Wrap { trim: false })
+        .scroll((state.detail_scroll, 0));
+    frame.render_widget(paragraph, area);
+}
+
+fn yes_no(b: bool, lang: Lang) -> &'static str {
+    match (b, lang) {
+        (true, Lang::Zh) => "是",
+        (false, Lang::Zh) => "否",
+        (true, Lang::En) => "yes",
+        (false, Lang::En) => "no",
+    }
+}
+
+pub fn phones(phones: &[Phone], lang: Lang) -> String {
+    let list: Vec<String> = phones
+        .iter()
+        .map(|p| {
+            if p.fax {
+                format!("{}{}", p.number, lang.pick("（传真）", " (fax)"))
+            } else {
+                p.number.clone()
+            }
+        })
+        .collect();
+    list.join(", ")
+}
+
+fn detail_lines(
+    lead: &Lead,
+    contacts: &[&Channel],
+    matches: &[crate::search::FieldMatch],
+    state: &State,
+    cells: usize,
+) -> Vec<Line<'static>> {
+    let lang = state.lang;
+    let w = if lang == Lang::Zh { 6 } else { 12 };
+    let value = |text: String| vec![Span::raw(text)];
+    let due = match (lead.deadline, lead.days_left(state.today)) {
+        (Some(d), Some(days)) if lead.is_overdue(state.today) => {
+            format!(
+                "{d}  {}{}{}",
+                lang.pick("逾期 ", "overdue by "),
+                -days,
+                lang.pick(" 天", " days")
+            )
+        }
+        (Some(d), Some(days)) if days >= 0 => {
+            format!(
+                "{d}  {}{days}{}",
+                lang.pick("还有 ", "in "),
+                lang.pick(" 天", " days")
+            )
+        }
+        (Some(d), _) => d.to_string(),
+        (None, _) => "—".into(),
+    };
+    let flags = format!(
+        "{}  {} {}",
+        yes_no(lead.supervised, lang),
+        lang.pick("保密", "confidential"),
+        yes_no(lead.confidential, lang)
+    );
+    let mut lines = vec![
+        marked(
+            &lead.creditor,
+            positions(matches, Field::Creditor),
+            cells,
+            Style::new().bold(),
+        ),
+        field(
+            lang.pick("编号", "id"),
+            w,
+            vec![Span::styled(lead.id.clone(), DIM)],
+        ),
+        field(
+            lang.pick("状态", "status"),
+            w,
+            value(lead.status.label(lang).into()),
+        ),
+        field(
+            lang.pick("期限", "deadline"),
+            w,
+            vec![Span::styled(due, deadline_style(lead, state))],
+        ),
+        field(
+            lang.pick("属地", "district"),
+            w,
+            marked(
+                &lead.district,
+                positions(matches, Field::District),
+                cells,
+                Style::new(),
+            )
+            .spans,
+        ),
+        field(
+            lang.pick("金额", "amount"),
+            w,
+            value(lead.amount_yuan.map_or_else(
+                || lang.pick("不详", "unknown").into(),
+                |y| format!("{} {}", format_wan(y), lang.pick("万元", "×10k yuan")),
+            )),
+        ),
+        field(
+            lang.pick("债务人", "debtor"),
+            w,
+            value(
+                lead.debtor
+                    .clone()
+                    .unwrap_or_else(|| lang.pick("不详", "unknown").into()),
+            ),
+        ),
+        field(lang.pick("督办", "supervised"), w, value(flags)),
+        field(
+            lang.pick("分派", "assignee"),
+            w,
+            value(lead.assignee.clone().unwrap_or_else(|| "—".into())),
+        ),
+        Line::from(Span::styled(lang.pick("事项", "matter"), LABEL)),
+    ];
+    for paragraph in lead.matter.lines() {
+        lines.push(Line::from(format!("  {paragraph}")));
+    }
+    lines.push(Line::from(Span::styled(
+        lang.pick("联系渠道", "whom to call"),
+        LABEL,
+    )));
+    if contacts.is_empty() {
+        lines.push(Line::from(Span::styled(
+            lang.pick(
+                "  名录中没有这个属地",
+                "  this district is not in the directory",
+            ),
+            DIM,
+        )));
+    }
+    let name_cells = contacts.iter().map(|c| width(&c.name)).max().unwrap_or(0);
+    for c in contacts {
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::raw(crate::text::pad(&c.name, name_cells)).bold(),
+            Span::raw("  "),
+            Span::raw(phones(&c.phones, lang)),
+        ]));
+    }
+    lines
+}

@@ -1,0 +1,45 @@
+//! Views: each draws part of `&State` and nothing else.
+
+mod chrome;
+mod directory;
+mod leads;
+mod notes;
+mod overlay;
+mod parts;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+
+use super::state::{Mode, State, Tab};
+
+/// The smallest terminal the app draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn draw(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        chrome::too_small(frame, area, state.lang);
+        return;
+    }
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    chrome::tabs(frame, tabs, state);
+    match state.tab {
+        Tab::Leads => leads::draw(frame, body, state),
+        Tab::Directory => directory::draw(frame, body, state),
+        Tab::Visits => notes::visits(frame, body, state),
+        Tab::Sync => notes::sync(frame, body, state),
+    }
+    chrome::status(frame, status, state);
+    if let Some(picker) = &state.picker {
+        overlay::picker(frame, area, state, picker);
+    }
+    if state.mode == Mode::Help {
+        overlay::help(frame, area, state);
+    }
+}

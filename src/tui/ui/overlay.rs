@@ -1,0 +1,109 @@
+//! Boxes drawn over a screen: the help (every key of the current screen) and the state picker.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::parts::{DIM, block};
+use crate::text::{pad, width};
+use crate::tui::keymap;
+use crate::tui::state::{Picker, State};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    rect
+}
+
+pub fn help(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let keys = keymap::help(state.before_help, state.tab, lang);
+    let key_cells = keys.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
+    let mut lines: Vec<Line> = keys
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(pad(k, key_cells), Style::new().fg(Color::Cyan)),
+                Span::raw("  "),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        lang.pick("按 Esc 或 ? 关闭", "Esc or ? closes"),
+        DIM,
+    )));
+    let widest = lines.iter().map(|l| l.width()).max().unwrap_or(20);
+    let w = u16::try_from(widest + 4).unwrap_or(u16::MAX);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, w, h);
+    let title = format!(
+        " {} — {} ",
+        lang.pick("帮助", "Help"),
+        state.tab.title(lang)
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(title, true))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+pub fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker) {
+    let lang = state.lang;
+    let Some(lead) = state.leads.get(picker.lead) else {
+        return;
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::raw(lang.pick("当前：", "now: ")),
+        Span::styled(
+            lead.status.label(lang),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+    ])];
+    for (i, status) in picker.options.iter().enumerate() {
+        let chosen = i == picker.selected;
+        let style = if chosen {
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{} {}", if chosen { "›" } else { " " }, status.label(lang)),
+            style,
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        lang.pick(
+            "办结、协商和结案须通过走访记录（规则1-5）。",
+            "Resolving, negotiating and closing come from visits (rules 1-5).",
+        ),
+        DIM,
+    )));
+    let widest = lines.iter().map(Line::width).max().unwrap_or(30);
+    let rect = centered(
+        area,
+        u16::try_from(widest + 4).unwrap_or(u16::MAX),
+        u16::try_from(lines.len() + 2).unwrap_or(10),
+    );
+    let title = format!(" {} ", lang.pick("改变状态", "Change status"));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(title, true))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}

@@ -1,0 +1,83 @@
+//! Pieces the screens share: styles, highlighted text, the search line, label–value lines.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use crate::search::FieldMatch;
+use crate::search::key::Field;
+use crate::text::{marked_runs, pad, width};
+use crate::tui::state::{ListView, Mode, State};
+
+pub const MATCH: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+pub const DIM: Style = Style::new().fg(Color::DarkGray);
+pub const LABEL: Style = Style::new().fg(Color::Cyan);
+
+/// A bordered block, its border brighter when it has the focus.
+pub fn block(title: String, focused: bool) -> Block<'static> {
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(title);
+    if focused {
+        block.border_style(Style::new().fg(Color::Cyan))
+    } else {
+        block.border_style(DIM)
+    }
+}
+
+/// The positions matched in one field of a record, if any.
+pub fn positions(matches: &[FieldMatch], field: Field) -> &[usize] {
+    matches
+        .iter()
+        .find(|m| m.field == field)
+        .map_or(&[], |m| m.positions.as_slice())
+}
+
+/// `text` cut to `cells`, with matched characters highlighted.
+pub fn marked(text: &str, positions: &[usize], cells: usize, base: Style) -> Line<'static> {
+    let spans: Vec<Span> = marked_runs(text, positions, cells)
+        .into_iter()
+        .map(|(run, hit)| Span::styled(run, if hit { base.patch(MATCH) } else { base }))
+        .collect();
+    Line::from(spans)
+}
+
+/// `label  value` with the label padded to `cells` and styled as a label.
+pub fn field(label: &str, cells: usize, value: Vec<Span<'static>>) -> Line<'static> {
+    let mut spans = vec![Span::styled(pad(label, cells), LABEL), Span::raw(" ")];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+/// The search line above a list: the query with a cursor while typing, and what is shown.
+pub fn search_line(frame: &mut Frame, area: Rect, state: &State, list: &ListView, summary: String) {
+    let lang = state.lang;
+    let typing = state.mode == Mode::Search;
+    let mut spans = vec![Span::styled("/ ", LABEL)];
+    if list.query.is_empty() && !typing {
+        spans.push(Span::styled(
+            lang.pick(
+                "按 / 搜索（拼音、首字母、电话）",
+                "press / to search (pinyin, initials, phone)",
+            ),
+            DIM,
+        ));
+    } else {
+        spans.push(Span::raw(list.query.clone()).bold());
+    }
+    let used = 2 + width(&list.query);
+    let summary_cells = width(&summary);
+    let gap = usize::from(area.width).saturating_sub(used + summary_cells + 1);
+    spans.push(Span::raw(" ".repeat(gap.max(1))));
+    spans.push(Span::styled(summary, DIM));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if typing {
+        // The cursor sits after the query, counted in cells (CJK characters take two).
+        let x = area
+            .x
+            .saturating_add(u16::try_from(used).unwrap_or(u16::MAX));
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+}

@@ -1,0 +1,314 @@
+//! `update(state, action) → effects`: all of the app's behaviour, with no I/O. Effects (saving,
+//! searching) are carried out by `effects.rs`, whose results come back as actions.
+
+use super::action::Action;
+use super::state::{Filter, Message, Mode, Picker, State, Tab};
+use crate::i18n::Lang;
+use crate::model::lifecycle::{Refusal, manual_targets};
+use crate::sync::LeadField;
+
+/// Work for the effect runner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Search `query` in the list of `tab`; the result comes back as `Action::SearchDone`.
+    Search {
+        generation: u64,
+        tab: Tab,
+        query: String,
+    },
+    /// Save a lead field (and log the change); comes back as `Saved` or `Failed`.
+    SetLeadField { lead_id: String, field: LeadField },
+}
+
+/// Rows a page key moves, given the terminal height (tabs, status bar, borders, header).
+fn page(state: &State) -> usize {
+    usize::from(state.height.saturating_sub(8)).max(1)
+}
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let from_user = !matches!(
+        action,
+        Action::SearchDone { .. } | Action::Saved { .. } | Action::Failed(_) | Action::Resize(_)
+    );
+    if from_user {
+        state.message = None;
+    }
+    match action {
+        Action::Quit => state.quit = true,
+        Action::NextTab => switch(state, (state.tab.index() + 1) % Tab::ALL.len()),
+        Action::PrevTab => switch(
+            state,
+            (state.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len(),
+        ),
+        Action::GoTab(tab) => switch(state, tab.index()),
+        Action::Up => step(state, -1),
+        Action::Down => step(state, 1),
+        Action::PageUp => step(state, -(page(state) as isize)),
+        Action::PageDown => step(state, page(state) as isize),
+        Action::Home => step(state, isize::MIN / 2),
+        Action::End => step(state, isize::MAX / 2),
+        Action::FocusDetail => {
+            if state.list().and_then(|l| l.current()).is_some() {
+                state.mode = Mode::Detail;
+                state.detail_scroll = 0;
+            }
+        }
+        Action::Back => state.mode = Mode::List,
+        Action::OpenSearch => state.mode = Mode::Search,
+        Action::SearchInput(c) => {
+            if let Some(list) = state.list_mut() {
+                list.query.push(c);
+            }
+            return search(state);
+        }
+        Action::SearchBackspace => {
+            if let Some(list) = state.list_mut() {
+                list.query.pop();
+            }
+            return search(state);
+        }
+        Action::SearchClear => {
+            if let Some(list) = state.list_mut() {
+                list.query.clear();
+            }
+            state.mode = Mode::List;
+            return search(state);
+        }
+        Action::SearchAccept => state.mode = Mode::List,
+        Action::CycleFilter => {
+            state.filter = state.filter.next();
+            state.refresh_leads();
+            let lang = state.lang;
+            let mut text = format!(
+                "{}{}",
+                lang.pick("筛选：", "filter: "),
+                state.filter.label(lang)
+            );
+            if state.filter == Filter::MyDistrict && state.info.district.is_none() {
+                text.push_str(lang.pick(
+                    "（未设置本辖区：fieldcheck init --district 北碚区）",
+                    " (no district set: fieldcheck init --district 北碚区)",
+                ));
+            }
+            say(state, text, false);
+        }
+        Action::CycleSort => {
+            state.sort = state.sort.next();
+            state.refresh_leads();
+            let lang = state.lang;
+            let mut text = format!(
+                "{}{}",
+                lang.pick("排序：", "sort: "),
+                state.sort.label(lang)
+            );
+            if state.lead_list.ranked.is_some() {
+                text.push_str(lang.pick("（清除搜索后生效）", " (after the search is cleared)"));
+            }
+            say(state, text, false);
+        }
+        Action::ChangeStatus => open_picker(state),
+        Action::PickConfirm => {
+            if let Some(picker) = state.picker.take() {
+                state.mode = picker.return_to;
+                if let (Some(lead), Some(to)) = (
+                    state.leads.get(picker.lead),
+                    picker.options.get(picker.selected),
+                ) {
+                    return vec![Effect::SetLeadField {
+                        lead_id: lead.id.clone(),
+                        field: LeadField::Status(*to),
+                    }];
+                }
+            }
+        }
+        Action::PickCancel => {
+            if let Some(picker) = state.picker.take() {
+                state.mode = picker.return_to;
+            }
+        }
+        Action::ToggleSupervised => return set(state, |l, _| LeadField::Supervised(!l.supervised)),
+        Action::ToggleConfidential => {
+            return set(state, |l, _| LeadField::Confidential(!l.confidential));
+        }
+        Action::AssignToMe => {
+            return set(state, |l, me| {
+                if l.assignee.as_deref() == Some(me) {
+                    LeadField::Assignee(None)
+                } else {
+                    LeadField::Assignee(Some(me.to_string()))
+                }
+            });
+        }
+        Action::ToggleHelp => {
+            if state.mode == Mode::Help {
+                state.mode = state.before_help;
+            } else {
+                state.before_help = state.mode;
+                state.mode = Mode::Help;
+            }
+        }
+        Action::SearchDone {
+            generation,
+            tab,
+            hits,
+        } => {
+            let list = match tab {
+                Tab::Leads => &mut state.lead_list,
+                Tab::Directory => &mut state.channel_list,
+                _ => return Vec::new(),
+            };
+            if list.generation != generation || list.query.trim().is_empty() {
+                return Vec::new();
+            }
+            list.ranked = Some(hits);
+            list.rows.clear();
+            refresh(state, tab);
+        }
+        Action::Saved { lead, change } => {
+            let lang = state.lang;
+            if let Some(slot) = state.leads.iter_mut().find(|l| l.id == lead.id) {
+                *slot = *lead;
+            }
+            state.refresh_leads();
+            let text = match change {
+                Some(change) => {
+                    state.changes += 1;
+                    format!(
+                        "{}{} → {}{}{}",
+                        lang.pick("已保存：", "saved: "),
+                        field_label(&change.field, lang),
+                        value_label(&change.value, lang),
+                        lang.pick("（变更 #", " (change #"),
+                        format_args!("{}{}", change.idx, lang.pick("）", ")")),
+                    )
+                }
+                None => lang.pick("没有变化。", "nothing changed.").into(),
+            };
+            say(state, text, false);
+        }
+        Action::Failed(text) => say(state, text, true),
+        Action::Resize(height) => state.height = height,
+    }
+    Vec::new()
+}
+
+fn say(state: &mut State, text: String, error: bool) {
+    state.message = Some(Message { text, error });
+}
+
+fn switch(state: &mut State, index: usize) {
+    state.tab = Tab::ALL[index];
+    state.mode = Mode::List;
+    state.detail_scroll = 0;
+}
+
+/// Moves the selection (list, search) or scrolls the detail, by `delta` rows.
+fn step(state: &mut State, delta: isize) {
+    match state.mode {
+        Mode::Detail => {
+            let to = (state.detail_scroll as isize).saturating_add(delta);
+            state.detail_scroll = u16::try_from(to.clamp(0, 500)).unwrap_or(0);
+        }
+        Mode::PickStatus => {
+            if let Some(p) = state.picker.as_mut() {
+                let last = p.options.len().saturating_sub(1) as isize;
+                p.selected = (p.selected as isize).saturating_add(delta).clamp(0, last) as usize;
+            }
+        }
+        Mode::List | Mode::Search => {
+            if let Some(list) = state.list_mut() {
+                let last = list.rows.len().saturating_sub(1) as isize;
+                list.selected = (list.selected as isize)
+                    .saturating_add(delta)
+                    .clamp(0, last) as usize;
+                state.detail_scroll = 0;
+            }
+        }
+        Mode::Help => {}
+    }
+}
+
+/// Starts a search for the current list's query (or clears the results when it is empty).
+fn search(state: &mut State) -> Vec<Effect> {
+    let tab = state.tab;
+    state.generation += 1;
+    let generation = state.generation;
+    let Some(list) = state.list_mut() else {
+        return Vec::new();
+    };
+    list.generation = generation;
+    if list.query.trim().is_empty() {
+        list.ranked = None;
+        refresh(state, tab);
+        return Vec::new();
+    }
+    vec![Effect::Search {
+        generation,
+        tab,
+        query: list.query.clone(),
+    }]
+}
+
+fn refresh(state: &mut State, tab: Tab) {
+    match tab {
+        Tab::Leads => state.refresh_leads(),
+        Tab::Directory => state.refresh_channels(),
+        _ => {}
+    }
+}
+
+fn open_picker(state: &mut State) {
+    let Some(pos) = state.lead_list.current() else {
+        return;
+    };
+    let status = state.leads[pos].status;
+    let options = manual_targets(status).to_vec();
+    if options.is_empty() {
+        let text = Refusal::ClosedIsFinal.message(state.lang).to_string();
+        say(state, text, true);
+        return;
+    }
+    state.picker = Some(Picker {
+        lead: pos,
+        options,
+        selected: 0,
+        return_to: state.mode,
+    });
+    state.mode = Mode::PickStatus;
+}
+
+/// Sets a field of the selected lead, computed from the lead and the inspector's name.
+fn set(state: &State, field: impl Fn(&crate::model::Lead, &str) -> LeadField) -> Vec<Effect> {
+    if state.tab != Tab::Leads {
+        return Vec::new();
+    }
+    let Some(lead) = state.selected_lead() else {
+        return Vec::new();
+    };
+    vec![Effect::SetLeadField {
+        lead_id: lead.id.clone(),
+        field: field(lead, &state.info.inspector),
+    }]
+}
+
+fn field_label(field: &str, lang: Lang) -> &'static str {
+    match field {
+        "status" => lang.pick("状态", "status"),
+        "supervised" => lang.pick("挂牌督办", "supervised"),
+        "confidential" => lang.pick("保密", "confidential"),
+        "assignee" => lang.pick("分派", "assignee"),
+        _ => lang.pick("字段", "field"),
+    }
+}
+
+fn value_label(value: &serde_json::Value, lang: Lang) -> String {
+    match value {
+        serde_json::Value::Bool(b) => lang
+            .pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
+            .into(),
+        serde_json::Value::Null => lang.pick("无", "none").into(),
+        serde_json::Value::String(s) => crate::model::Status::parse(s)
+            .map_or_else(|| s.clone(), |st| st.label(lang).to_string()),
+        other => other.to_string(),
+    }
+}
