@@ -13,6 +13,16 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// At most 4 cells, for table columns.
+    pub fn short_label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Scope::National, Lang::Zh) => "全国",
+            (Scope::National, Lang::En) => "natl",
+            (Scope::Chongqing, Lang::Zh) => "重庆",
+            (Scope::Chongqing, Lang::En) => "CQ",
+        }
+    }
+
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Scope::National, Lang::Zh) => "全国",

@@ -58,36 +58,26 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     };
     let language = lang.pick("中文", "English");
     let who = format!(
-        "{} {} · {} · {}{}",
+        "{} {} · {} · {}{} · ",
         lang.pick("检查员", "inspector"),
         state.info.inspector,
         language,
         lang.pick("变更 ", "changes "),
         state.changes
     );
-    let room = cells.saturating_sub(width(&who) + 3);
-    let store = format!("{} {}", lang.pick("数据库", "store"), state.info.store);
-    let store = if width(&store) > room {
-        // Keep the end of the path: the file name matters most.
-        let tail: String = state
-            .info
-            .store
-            .chars()
-            .rev()
-            .take(room.saturating_sub(6))
-            .collect();
-        format!(
-            "{} …{}",
-            lang.pick("数据库", "store"),
-            tail.chars().rev().collect::<String>()
-        )
+    // The store path goes last and gives way first, keeping its end (the file name).
+    let label = format!("{} ", lang.pick("数据库", "store"));
+    let room = cells.saturating_sub(width(&who) + width(&label));
+    let path = &state.info.store;
+    let path = if width(path) > room {
+        let tail: String = path.chars().rev().take(room.saturating_sub(1)).collect();
+        format!("…{}", tail.chars().rev().collect::<String>())
     } else {
-        store
+        path.clone()
     };
     let second = Line::from(vec![
-        Span::styled(store, DIM),
-        Span::styled(" · ", DIM),
         Span::styled(who, DIM),
+        Span::styled(label + &path, DIM),
     ]);
     frame.render_widget(Paragraph::new(vec![first, second]), area);
 }

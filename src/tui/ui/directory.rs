@@ -56,7 +56,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                     col(0),
                     Style::new(),
                 )),
-                Cell::from(c.scope.label(lang)),
+                Cell::from(c.scope.short_label(lang)),
                 Cell::from(marked(
                     &numbers,
                     positions(matches, Field::Phones),
@@ -69,7 +69,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     let focused = matches!(state.mode, Mode::List | Mode::Search);
     let header = Row::new(vec![
         lang.pick("名称", "name"),
-        lang.pick("范围", "scope"),
+        lang.pick("范围", "area"),
         lang.pick("电话", "phones"),
     ])
     .style(Style::new().add_modifier(Modifier::BOLD));
@@ -115,7 +115,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
         .current()
         .map_or(&[][..], |pos| state.channel_list.matches(pos));
     let cells = usize::from(area.width.saturating_sub(2));
-    let w = if lang == Lang::Zh { 4 } else { 8 };
+    let w = if lang == Lang::Zh { 4 } else { 7 };
     let list = |items: &[String]| -> Vec<Span<'static>> {
         if items.is_empty() {
             vec![Span::styled("—", DIM)]

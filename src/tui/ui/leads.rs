@@ -85,7 +85,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         lang.pick("状态", "status"),
         lang.pick("期限", "due"),
         lang.pick("债权人", "creditor"),
-        lang.pick("属地", "district"),
+        if wide {
+            lang.pick("属地", "district")
+        } else {
+            lang.pick("属地", "dist.")
+        },
     ];
     if wide {
         header.push(lang.pick("万元", "10k ¥"));
@@ -214,7 +218,7 @@ fn detail_lines(
     cells: usize,
 ) -> Vec<Line<'static>> {
     let lang = state.lang;
-    let w = if lang == Lang::Zh { 6 } else { 12 };
+    let w = if lang == Lang::Zh { 6 } else { 10 };
     let value = |text: String| vec![Span::raw(text)];
     let due = match (lead.deadline, lead.days_left(state.today)) {
         (Some(d), Some(days)) if lead.is_overdue(state.today) => {

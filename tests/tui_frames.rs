@@ -1,0 +1,214 @@
+//! Whole frames on a `TestBackend`: every screen in Chinese and English at 80×24 and 120×40
+//! (insta snapshots), deadline colours, the too-small notice, and the generic event loop driven
+//! by scripted messages.
+
+use std::sync::mpsc;
+
+use chrono::NaiveDate;
+use fieldcheck::i18n::Lang;
+use fieldcheck::search::Index;
+use fieldcheck::store::{InitOptions, Store};
+use fieldcheck::tui::effects::Runner;
+use fieldcheck::tui::searcher::{Request, Searcher};
+use fieldcheck::tui::state::{Mode, State, Tab};
+use fieldcheck::tui::{Msg, dispatch, event_loop, keymap, load, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+fn store() -> Store {
+    Store::memory(&InitOptions {
+        inspector: Some("张三".into()),
+        device: Some("laptop-7".into()),
+        ..InitOptions::default()
+    })
+    .unwrap()
+}
+
+/// A state with fixed store path and device id, so frames do not change from run to run.
+fn state(store: &Store, lang: Lang, today: NaiveDate) -> State {
+    let mut state = load(store, lang, today).unwrap();
+    state.info.store = "/home/inspector/.local/share/fieldcheck/store.redb".into();
+    state.info.device_id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into();
+    state
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2022, 1, d).unwrap()
+}
+
+/// Presses keys, answering searches at once with the real searcher.
+fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
+    let searcher = Searcher::new(
+        Index::load(store).unwrap(),
+        state.leads.clone(),
+        state.channels.clone(),
+    );
+    let (sender, requests) = mpsc::channel::<Request>();
+    let runner = Runner {
+        store,
+        searches: sender,
+        lang: state.lang,
+    };
+    for code in keys {
+        let action = keymap::action(
+            state.mode,
+            state.tab,
+            &KeyEvent::new(*code, KeyModifiers::NONE),
+        );
+        dispatch(state, &runner, action);
+        while let Ok(request) = requests.try_recv() {
+            dispatch(state, &runner, Some(searcher.answer(&request)));
+        }
+    }
+}
+
+fn frame(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal
+}
+
+fn chars(keys: &str) -> Vec<KeyCode> {
+    keys.chars().map(KeyCode::Char).collect()
+}
+
+/// Every screen, both languages, both sizes.
+#[test]
+fn every_screen_in_both_languages_and_sizes() {
+    let store = store();
+    let screens: Vec<(&str, Vec<KeyCode>)> = vec![
+        ("leads", vec![]),
+        ("leads_search", [chars("/bbq")].concat()),
+        ("leads_detail", vec![KeyCode::Down, KeyCode::Enter]),
+        ("status_picker", chars("s")),
+        ("help", chars("?")),
+        ("directory", chars("2")),
+        ("directory_search", chars("2/68860")),
+        ("visits", chars("3")),
+        ("sync", chars("4")),
+    ];
+    for lang in [Lang::Zh, Lang::En] {
+        for (width, height) in [(80, 24), (120, 40)] {
+            for (name, keys) in &screens {
+                let mut state = state(&store, lang, day(25));
+                press(&store, &mut state, keys);
+                let terminal = frame(&state, width, height);
+                let snapshot = format!("{name}_{}_{width}x{height}", lang_name(lang));
+                insta::assert_snapshot!(snapshot, terminal.backend());
+            }
+        }
+    }
+}
+
+fn lang_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+#[test]
+fn a_terminal_below_80_by_24_gets_a_notice_not_a_broken_screen() {
+    let store = store();
+    for (w, h) in [(79, 24), (80, 23), (40, 10)] {
+        let terminal = frame(&state(&store, Lang::Zh, day(25)), w, h);
+        let text = terminal.backend().to_string();
+        assert!(text.contains("终端太小"), "{w}x{h}:\n{text}");
+        assert!(!text.contains("线索"), "{w}x{h}: no screen is drawn");
+    }
+    let terminal = frame(&state(&store, Lang::En, day(25)), 60, 20);
+    assert!(terminal.backend().to_string().contains("60×20"));
+}
+
+/// The colour of the first cell showing `text`.
+fn colour_of(terminal: &Terminal<TestBackend>, text: &str) -> Option<Color> {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    for y in 0..area.height {
+        // The visible symbols of the row with their columns: a wide character hides the next cell.
+        let mut cells: Vec<(u16, String)> = Vec::new();
+        let mut x = 0;
+        while x < area.width {
+            let symbol = buffer[(x, y)].symbol().to_string();
+            let w = fieldcheck::text::width(&symbol).max(1) as u16;
+            cells.push((x, symbol));
+            x += w;
+        }
+        for start in 0..cells.len() {
+            let rest: String = cells[start..].iter().map(|(_, s)| s.as_str()).collect();
+            if rest.starts_with(text) {
+                return Some(buffer[(cells[start].0, y)].fg);
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn deadlines_are_red_when_overdue_and_yellow_within_a_week() {
+    let store = store();
+    let overdue = frame(&state(&store, Lang::Zh, day(31)), 120, 40);
+    assert_eq!(colour_of(&overdue, "2022-01-30"), Some(Color::Red));
+    let soon = frame(&state(&store, Lang::Zh, day(25)), 120, 40);
+    assert_eq!(colour_of(&soon, "2022-01-30"), Some(Color::Yellow));
+    let later = frame(&state(&store, Lang::Zh, day(2)), 120, 40);
+    assert_eq!(colour_of(&later, "2022-01-30"), Some(Color::Reset));
+}
+
+#[test]
+fn matched_characters_are_highlighted_in_their_own_cells() {
+    let store = store();
+    let mut state = state(&store, Lang::Zh, day(25));
+    press(&store, &mut state, &chars("/朋昆"));
+    let terminal = frame(&state, 120, 40);
+    // 朋 and 昆 are highlighted; the 重庆 before them, two cells each, is not.
+    assert_eq!(colour_of(&terminal, "朋昆电子"), Some(Color::Yellow));
+    assert_ne!(colour_of(&terminal, "重庆朋昆"), Some(Color::Yellow));
+}
+
+#[test]
+fn the_event_loop_draws_handles_keys_and_results_and_quits() {
+    let store = store();
+    let mut state = state(&store, Lang::Zh, day(25));
+    let searcher = Searcher::new(
+        Index::load(&store).unwrap(),
+        state.leads.clone(),
+        state.channels.clone(),
+    );
+    let (sender, requests) = mpsc::channel::<Request>();
+    let runner = Runner {
+        store: &store,
+        searches: sender,
+        lang: Lang::Zh,
+    };
+    let (messages, inbox) = mpsc::channel();
+    let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    for c in "/bbq".chars() {
+        messages.send(key(c)).unwrap();
+    }
+    // The answer to the third search ("bbq"), as the worker would send it.
+    let answer = searcher.answer(&Request {
+        generation: 3,
+        tab: Tab::Leads,
+        query: "bbq".into(),
+    });
+    messages.send(Msg::Done(answer)).unwrap();
+    messages.send(Msg::Resize(120, 40)).unwrap();
+    messages
+        .send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)))
+        .unwrap();
+    messages.send(key('q')).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    event_loop(&mut terminal, &mut state, &runner, &inbox).unwrap();
+    assert!(state.quit);
+    assert_eq!(state.mode, Mode::List);
+    assert_eq!(state.lead_list.rows.len(), 2);
+    assert_eq!(requests.try_iter().count(), 3, "one search per keystroke");
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("/ bbq") && screen.contains("2/3"),
+        "{screen}"
+    );
+}

@@ -1,0 +1,376 @@
+//! Key sequences through the real keymap, `update` and effect runner, on a seeded in-memory
+//! store; searches are answered by the real searcher as soon as they are asked for.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use chrono::NaiveDate;
+use fieldcheck::i18n::Lang;
+use fieldcheck::model::Status;
+use fieldcheck::search::Index;
+use fieldcheck::store::{InitOptions, Store};
+use fieldcheck::tui::action::Action;
+use fieldcheck::tui::effects::Runner;
+use fieldcheck::tui::searcher::{Request, Searcher};
+use fieldcheck::tui::state::{Filter, Mode, Sort, State, Tab};
+use fieldcheck::tui::{dispatch, keymap, load, update};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const PENGKUN: &str = "cq-jfb-2022-3/a3/1";
+const JIATENG: &str = "cq-jfb-2022-3/a3/2";
+const ANBAO: &str = "cq-jfb-2022-3/a3/3";
+
+struct App {
+    store: Store,
+    state: State,
+    searcher: Searcher,
+    requests: Receiver<Request>,
+    sender: Sender<Request>,
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2022, 1, 25).unwrap()
+}
+
+fn app_with(init: InitOptions) -> App {
+    let store = Store::memory(&init).unwrap();
+    let state = load(&store, Lang::Zh, today()).unwrap();
+    let searcher = Searcher::new(
+        Index::load(&store).unwrap(),
+        state.leads.clone(),
+        state.channels.clone(),
+    );
+    let (sender, requests) = mpsc::channel();
+    App {
+        store,
+        state,
+        searcher,
+        requests,
+        sender,
+    }
+}
+
+fn app() -> App {
+    app_with(InitOptions::default())
+}
+
+impl App {
+    fn act(&mut self, action: Option<Action>) {
+        let runner = Runner {
+            store: &self.store,
+            searches: self.sender.clone(),
+            lang: Lang::Zh,
+        };
+        dispatch(&mut self.state, &runner, action);
+        while let Ok(request) = self.requests.try_recv() {
+            dispatch(
+                &mut self.state,
+                &runner,
+                Some(self.searcher.answer(&request)),
+            );
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) -> &mut App {
+        let event = KeyEvent::new(code, KeyModifiers::NONE);
+        let action = keymap::action(self.state.mode, self.state.tab, &event);
+        self.act(action);
+        self
+    }
+
+    fn typed(&mut self, text: &str) -> &mut App {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+        self
+    }
+
+    fn lead_rows(&self) -> Vec<&str> {
+        self.state
+            .lead_list
+            .rows
+            .iter()
+            .map(|&i| self.state.leads[i].id.as_str())
+            .collect()
+    }
+
+    fn channel_rows(&self) -> Vec<&str> {
+        self.state
+            .channel_list
+            .rows
+            .iter()
+            .map(|&i| self.state.channels[i].name.as_str())
+            .collect()
+    }
+
+    fn selected(&self) -> &str {
+        self.state
+            .selected_lead()
+            .map(|l| l.id.as_str())
+            .unwrap_or("")
+    }
+}
+
+#[test]
+fn search_narrows_on_every_key_and_widens_on_backspace() {
+    let mut app = app();
+    assert_eq!(app.lead_rows().len(), 3);
+    app.key(KeyCode::Char('/'));
+    assert_eq!(app.state.mode, Mode::Search);
+    app.typed("b");
+    let one = app.lead_rows().len();
+    app.typed("bq");
+    assert_eq!(app.lead_rows(), [PENGKUN, JIATENG]);
+    assert!(one >= 2);
+    // Highlights come with the results: 北碚区 is matched in the district.
+    let pos = app.state.lead_list.rows[0];
+    assert_eq!(app.state.lead_list.matches(pos)[0].positions, [0, 1, 2]);
+    app.typed("x");
+    assert!(app.lead_rows().is_empty());
+    app.key(KeyCode::Backspace);
+    assert_eq!(app.lead_rows(), [PENGKUN, JIATENG]);
+    // Enter keeps the filter and returns to the list; Esc there clears it.
+    app.key(KeyCode::Enter);
+    assert_eq!((app.state.mode, app.lead_rows().len()), (Mode::List, 2));
+    app.key(KeyCode::Esc);
+    assert_eq!(
+        (app.state.lead_list.query.as_str(), app.lead_rows().len()),
+        ("", 3)
+    );
+}
+
+#[test]
+fn esc_in_the_search_line_clears_it() {
+    let mut app = app();
+    app.key(KeyCode::Char('/')).typed("cqpk");
+    assert_eq!(app.lead_rows(), [PENGKUN]);
+    assert_eq!(app.selected(), PENGKUN);
+    app.key(KeyCode::Esc);
+    assert_eq!((app.state.mode, app.lead_rows().len()), (Mode::List, 3));
+}
+
+#[test]
+fn pinyin_and_digits_search_the_directory() {
+    let mut app = app();
+    app.key(KeyCode::Char('2'));
+    assert_eq!(app.state.tab, Tab::Directory);
+    assert_eq!(app.channel_rows().len(), 77);
+    app.key(KeyCode::Char('/')).typed("beibei");
+    assert_eq!(app.channel_rows()[0], "北碚区");
+    app.key(KeyCode::Esc).key(KeyCode::Char('/')).typed("68860");
+    assert_eq!(app.channel_rows(), ["北碚区"]);
+    // Each list keeps its own query.
+    app.key(KeyCode::Enter).key(KeyCode::Char('1'));
+    assert_eq!(app.lead_rows().len(), 3);
+}
+
+#[test]
+fn stale_search_results_are_dropped() {
+    let mut app = app();
+    app.key(KeyCode::Char('/'));
+    let old = Request {
+        generation: 0,
+        tab: Tab::Leads,
+        query: String::new(),
+    };
+    app.typed("安宝");
+    let newest = app.state.lead_list.generation;
+    let stale = app.searcher.answer(&Request {
+        generation: newest - 1,
+        query: "朋".into(),
+        ..old
+    });
+    update::update(&mut app.state, stale);
+    assert_eq!(app.lead_rows(), [ANBAO]);
+}
+
+#[test]
+fn tabs_switch_by_tab_shift_tab_and_number() {
+    let mut app = app();
+    app.key(KeyCode::Tab);
+    assert_eq!(app.state.tab, Tab::Directory);
+    app.key(KeyCode::Tab).key(KeyCode::Tab).key(KeyCode::Tab);
+    assert_eq!(app.state.tab, Tab::Leads);
+    app.key(KeyCode::BackTab);
+    assert_eq!(app.state.tab, Tab::Sync);
+    app.key(KeyCode::Char('3'));
+    assert_eq!(app.state.tab, Tab::Visits);
+    // Lead keys do nothing off the leads tab.
+    app.key(KeyCode::Char('!'));
+    assert_eq!(app.store.change_count().unwrap(), 0);
+}
+
+#[test]
+fn status_changes_only_to_states_the_rules_allow_and_are_stored() {
+    let mut app = app();
+    app.key(KeyCode::Char('s'));
+    assert_eq!(app.state.mode, Mode::PickStatus);
+    assert_eq!(
+        app.state.picker.as_ref().unwrap().options,
+        [Status::Verifying]
+    );
+    app.key(KeyCode::Enter);
+    assert_eq!(app.state.mode, Mode::List);
+    let id = app.selected().to_string();
+    assert_eq!(app.store.lead(&id).unwrap().status, Status::Verifying);
+    assert!(app.state.message.as_ref().unwrap().text.contains("核查中"));
+    assert_eq!(app.state.changes, 1);
+    // From 核查中 the only manual move is back to 待核查; Esc cancels without a change.
+    app.key(KeyCode::Char('s'));
+    assert_eq!(app.state.picker.as_ref().unwrap().options, [Status::New]);
+    app.key(KeyCode::Esc);
+    assert_eq!(
+        (app.state.mode, app.store.change_count().unwrap()),
+        (Mode::List, 1)
+    );
+}
+
+#[test]
+fn a_closed_lead_cannot_be_moved_by_hand() {
+    let mut app = app();
+    app.state
+        .leads
+        .iter_mut()
+        .for_each(|l| l.status = Status::Closed);
+    app.key(KeyCode::Char('s'));
+    assert_eq!(app.state.mode, Mode::List);
+    let message = app.state.message.clone().unwrap();
+    assert!(
+        message.error && message.text.contains("规则5"),
+        "{}",
+        message.text
+    );
+}
+
+#[test]
+fn triage_keys_are_saved_as_changes_and_survive_a_restart() {
+    let mut app = app_with(InitOptions {
+        inspector: Some("张三".into()),
+        ..InitOptions::default()
+    });
+    app.key(KeyCode::Down).key(KeyCode::Down);
+    assert_eq!(app.selected(), ANBAO);
+    app.key(KeyCode::Char('!'));
+    // Supervised leads come first: 安宝 moves to the top and stays selected.
+    assert_eq!(app.lead_rows()[0], ANBAO);
+    assert_eq!(app.selected(), ANBAO);
+    app.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+    assert_eq!(app.state.changes, 3);
+    assert!(app.state.message.as_ref().unwrap().text.contains("张三"));
+    let reloaded = load(&app.store, Lang::Zh, today()).unwrap();
+    let lead = reloaded.leads.iter().find(|l| l.id == ANBAO).unwrap();
+    assert!(lead.supervised && lead.confidential);
+    assert_eq!(lead.assignee.as_deref(), Some("张三"));
+    assert_eq!(reloaded.changes, 3);
+    let changes = app.store.changes().unwrap();
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.author == "张三" && c.entity == format!("lead:{ANBAO}"))
+    );
+    // `a` again unassigns.
+    app.key(KeyCode::Char('a'));
+    assert_eq!(app.store.lead(ANBAO).unwrap().assignee, None);
+}
+
+#[test]
+fn filters_and_sorts_cycle() {
+    let mut app = app();
+    app.key(KeyCode::Char('f'));
+    assert_eq!(app.state.filter, Filter::Overdue);
+    assert!(
+        app.lead_rows().is_empty(),
+        "nothing is overdue on 2022-01-25"
+    );
+    app.key(KeyCode::Char('f'));
+    assert_eq!(
+        (app.state.filter, app.lead_rows().len()),
+        (Filter::Status(Status::New), 3)
+    );
+    for _ in 0..5 {
+        app.key(KeyCode::Char('f'));
+    }
+    assert_eq!(app.state.filter, Filter::MyDistrict);
+    assert!(
+        app.state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("--district")
+    );
+    app.key(KeyCode::Char('f'));
+    assert_eq!(app.state.filter, Filter::All);
+    app.key(KeyCode::Char('o'));
+    assert_eq!(app.state.sort, Sort::Amount);
+    assert_eq!(app.lead_rows(), [JIATENG, PENGKUN, ANBAO]);
+    app.key(KeyCode::Char('o'));
+    assert_eq!(app.lead_rows(), [PENGKUN, JIATENG, ANBAO]);
+}
+
+#[test]
+fn my_district_filter_uses_the_inspector_district() {
+    let mut app = app_with(InitOptions {
+        district: Some("渝北区".into()),
+        ..InitOptions::default()
+    });
+    for _ in 0..7 {
+        app.key(KeyCode::Char('f'));
+    }
+    assert_eq!(app.state.filter, Filter::MyDistrict);
+    assert_eq!(app.lead_rows(), [ANBAO]);
+}
+
+#[test]
+fn overdue_filter_follows_the_injected_clock() {
+    let mut app = app();
+    app.state.today = NaiveDate::from_ymd_opt(2022, 2, 1).unwrap();
+    app.key(KeyCode::Char('f'));
+    assert_eq!(app.lead_rows().len(), 3);
+}
+
+#[test]
+fn help_opens_over_any_mode_and_returns_to_it() {
+    let mut app = app();
+    app.key(KeyCode::Enter);
+    assert_eq!(app.state.mode, Mode::Detail);
+    app.key(KeyCode::Char('?'));
+    assert_eq!(
+        (app.state.mode, app.state.before_help),
+        (Mode::Help, Mode::Detail)
+    );
+    // Keys other than the help's own do nothing while it is open.
+    app.key(KeyCode::Char('!'));
+    assert_eq!(app.store.change_count().unwrap(), 0);
+    app.key(KeyCode::Char('?'));
+    assert_eq!(app.state.mode, Mode::Detail);
+    let help = keymap::help(Mode::List, Tab::Leads, Lang::Zh);
+    for key in ["/", "Enter", "s", "!", "c", "a", "f", "o", "?", "q Ctrl-C"] {
+        assert!(help.iter().any(|(k, _)| *k == key), "help lacks {key}");
+    }
+}
+
+#[test]
+fn detail_focus_scrolls_and_moving_keeps_to_the_list() {
+    let mut app = app();
+    app.state.height = 24;
+    app.key(KeyCode::Enter)
+        .key(KeyCode::Char('j'))
+        .key(KeyCode::Char('j'));
+    assert_eq!((app.state.detail_scroll, app.selected()), (2, PENGKUN));
+    app.key(KeyCode::Esc).key(KeyCode::End);
+    assert_eq!((app.state.detail_scroll, app.selected()), (0, ANBAO));
+    app.key(KeyCode::PageUp);
+    assert_eq!(app.selected(), PENGKUN);
+    app.key(KeyCode::PageDown);
+    assert_eq!(app.selected(), ANBAO);
+}
+
+#[test]
+fn q_quits_but_types_in_the_search_line() {
+    let mut app = app();
+    app.key(KeyCode::Char('/')).typed("q");
+    assert!(!app.state.quit);
+    assert_eq!(app.state.lead_list.query, "q");
+    app.key(KeyCode::Enter).key(KeyCode::Char('q'));
+    assert!(app.state.quit);
+}
