@@ -212,3 +212,46 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         "{screen}"
     );
 }
+
+/// Keystroke to finished frame on the seed, search included (answered in the same thread, the
+/// worst case). Run with `cargo test --release --test tui_frames -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing; run in release by hand, see docs/tui.md"]
+fn keystroke_to_frame_latency() {
+    let store = store();
+    let mut state = state(&store, Lang::Zh, day(25));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let keys: Vec<KeyCode> = (0..50)
+        .flat_map(|_| {
+            [
+                chars("/bbq"),
+                vec![
+                    KeyCode::Backspace,
+                    KeyCode::Backspace,
+                    KeyCode::Esc,
+                    KeyCode::Down,
+                    KeyCode::Up,
+                ],
+            ]
+            .concat()
+        })
+        .collect();
+    let mut times = Vec::new();
+    for key in keys {
+        let start = std::time::Instant::now();
+        press(&store, &mut state, &[key]);
+        terminal.draw(|f| ui::draw(f, &state)).unwrap();
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let p50 = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    println!(
+        "keystrokes: {}, p50 {:?}, p99 {:?}, max {:?}",
+        times.len(),
+        p50,
+        p99,
+        times[times.len() - 1]
+    );
+    assert!(p99 < std::time::Duration::from_millis(16), "p99 {p99:?}");
+}

@@ -374,3 +374,13 @@ fn q_quits_but_types_in_the_search_line() {
     app.key(KeyCode::Enter).key(KeyCode::Char('q'));
     assert!(app.state.quit);
 }
+
+#[test]
+fn supervised_leads_come_first_in_search_results_too() {
+    let mut app = app();
+    app.key(KeyCode::Char('/')).typed("bbq").key(KeyCode::Enter);
+    assert_eq!(app.lead_rows(), [PENGKUN, JIATENG]);
+    app.key(KeyCode::Down).key(KeyCode::Char('!'));
+    assert_eq!(app.lead_rows(), [JIATENG, PENGKUN]);
+    assert_eq!(app.selected(), JIATENG);
+}

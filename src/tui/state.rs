@@ -270,16 +270,22 @@ impl State {
         }
     }
 
-    /// Recomputes the lead rows from the search results (ranked) or the sort, then the filter;
-    /// keeps the same lead selected when it is still shown.
+    /// Recomputes the lead rows from the search results (ranked, supervised first) or the sort,
+    /// then the filter; keeps the same lead selected when it is still shown.
     pub fn refresh_leads(&mut self) {
         let keep = self.lead_list.current();
         let rows: Vec<usize> = match &self.lead_list.ranked {
-            Some(hits) => hits
-                .iter()
-                .map(|h| h.pos)
-                .filter(|&i| self.keeps(&self.leads[i]))
-                .collect(),
+            Some(hits) => {
+                let mut rows: Vec<usize> = hits
+                    .iter()
+                    .map(|h| h.pos)
+                    .filter(|&i| self.keeps(&self.leads[i]))
+                    .collect();
+                // Rule 6: supervised leads first in every list, search results too (stable:
+                // the rank order holds within each group).
+                rows.sort_by_key(|&i| !self.leads[i].supervised);
+                rows
+            }
             None => {
                 let mut rows: Vec<usize> = (0..self.leads.len())
                     .filter(|&i| self.keeps(&self.leads[i]))
