@@ -6,7 +6,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
-use crate::model::{Channel, Lead, NoticeMeta, Phone, RecordKind};
+use crate::model::channel::phones_text;
+use crate::model::{Channel, Lead, NoticeMeta, RecordKind};
 use crate::notice::Warning;
 use crate::search::{FieldMatch, Hit};
 use crate::store::{ImportSummary, Store};
@@ -26,20 +27,6 @@ struct LeadJson<'a> {
     #[serde(flatten)]
     lead: &'a Lead,
     overdue: bool,
-}
-
-fn phones(phones: &[Phone], lang: Lang) -> String {
-    let list: Vec<String> = phones
-        .iter()
-        .map(|p| {
-            if p.fax {
-                format!("{}{}", p.number, lang.pick("（传真）", " (fax)"))
-            } else {
-                p.number.clone()
-            }
-        })
-        .collect();
-    list.join(", ")
 }
 
 fn amount(lead: &Lead, lang: Lang) -> String {
@@ -217,7 +204,7 @@ pub fn directory(channels: &[Channel], lang: Lang, as_json: bool) -> Result<Stri
                 c.id.clone(),
                 c.scope.label(lang).into(),
                 c.name.clone(),
-                phones(&c.phones, lang),
+                phones_text(&c.phones, lang),
                 c.emails.join(", "),
             ]
         })
@@ -395,7 +382,7 @@ pub fn lead(
     let w = contacts.iter().map(|c| width(&c.name)).max().unwrap_or(0);
     for c in contacts {
         let name = crate::text::pad(&c.name, w);
-        out.push_str(&format!("  {name}  {}\n", phones(&c.phones, lang)));
+        out.push_str(&format!("  {name}  {}\n", phones_text(&c.phones, lang)));
     }
     Ok(out)
 }
@@ -426,7 +413,10 @@ pub fn channel(channel: &Channel, leads: &[&Lead], lang: Lang, as_json: bool) ->
         (lang.pick("编号", "id"), channel.id.clone()),
         (lang.pick("名称", "name"), channel.name.clone()),
         (lang.pick("范围", "scope"), channel.scope.label(lang).into()),
-        (lang.pick("电话", "phones"), phones(&channel.phones, lang)),
+        (
+            lang.pick("电话", "phones"),
+            phones_text(&channel.phones, lang),
+        ),
         (lang.pick("邮箱", "emails"), list(&channel.emails)),
         (lang.pick("网址", "URLs"), list(&channel.urls)),
         (lang.pick("备注", "remarks"), list(&channel.remarks)),

@@ -41,6 +41,21 @@ pub struct Phone {
     pub fax: bool,
 }
 
+/// Phone numbers as shown to people: `023-76895600, 023-76895600（传真）`.
+pub fn phones_text(phones: &[Phone], lang: Lang) -> String {
+    let list: Vec<String> = phones
+        .iter()
+        .map(|p| {
+            if p.fax {
+                format!("{}{}", p.number, lang.pick("（传真）", " (fax)"))
+            } else {
+                p.number.clone()
+            }
+        })
+        .collect();
+    list.join(", ")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Channel {
     /// `<notice>/a<attachment>/<seq>`, e.g. `cq-jfb-2022-3/a2/15`.

@@ -47,7 +47,8 @@ impl On {
 }
 
 pub struct Binding {
-    pub mode: Mode,
+    /// The modes the key works in.
+    pub modes: &'static [Mode],
     pub on: On,
     pub key: Key,
     pub action: Action,
@@ -57,7 +58,7 @@ pub struct Binding {
 }
 
 const fn bind(
-    mode: Mode,
+    modes: &'static [Mode],
     on: On,
     key: Key,
     action: Action,
@@ -65,7 +66,7 @@ const fn bind(
     help: (&'static str, &'static str),
 ) -> Binding {
     Binding {
-        mode,
+        modes,
         on,
         key,
         action,
@@ -79,358 +80,76 @@ use KeyCode as K;
 use Mode as M;
 use On::{AllTabs, Leads, Lists};
 
-/// Every binding. Keys in the search line that are not listed here type text.
+const LIST: &[Mode] = &[M::List];
+const DETAIL: &[Mode] = &[M::Detail];
+const BOTH: &[Mode] = &[M::List, M::Detail];
+const SEARCH: &[Mode] = &[M::Search];
+const HELP: &[Mode] = &[M::Help];
+const PICK: &[Mode] = &[M::PickStatus];
+
+/// Every binding, one per line (a table: kept unformatted). Keys in the search line that are
+/// not listed here type text.
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    // The list (and tabs without a list).
-    bind(
-        M::List,
-        Lists,
-        ch('/'),
-        A::OpenSearch,
-        "/",
-        (
-            "搜索（拼音、首字母、电话）",
-            "search (pinyin, initials, phone)",
-        ),
-    ),
-    bind(
-        M::List,
-        Lists,
-        key(K::Enter),
-        A::FocusDetail,
-        "Enter",
-        ("查看详情", "focus the detail"),
-    ),
-    bind(
-        M::List,
-        Lists,
-        key(K::Esc),
-        A::SearchClear,
-        "Esc",
-        ("清除搜索", "clear the search"),
-    ),
-    bind(
-        M::List,
-        Leads,
-        ch('s'),
-        A::ChangeStatus,
-        "s",
-        ("改变状态", "change status"),
-    ),
-    bind(
-        M::List,
-        Leads,
-        ch('!'),
-        A::ToggleSupervised,
-        "!",
-        ("挂牌督办 开/关", "supervised on/off"),
-    ),
-    bind(
-        M::List,
-        Leads,
-        ch('c'),
-        A::ToggleConfidential,
-        "c",
-        ("保密 开/关", "confidential on/off"),
-    ),
-    bind(
-        M::List,
-        Leads,
-        ch('a'),
-        A::AssignToMe,
-        "a",
-        ("分派给我 / 取消", "assign to me / unassign"),
-    ),
-    bind(
-        M::List,
-        Leads,
-        ch('f'),
-        A::CycleFilter,
-        "f",
-        (
-            "筛选：全部/逾期/状态/本辖区",
-            "filter: all/overdue/status/my district",
-        ),
-    ),
-    bind(
-        M::List,
-        Leads,
-        ch('o'),
-        A::CycleSort,
-        "o",
-        ("排序：期限/金额/属地", "sort: deadline/amount/district"),
-    ),
-    bind(
-        M::List,
-        Lists,
-        key(K::Up),
-        A::Up,
-        "↑↓ j k",
-        ("上下移动", "move up and down"),
-    ),
-    bind(M::List, Lists, ch('k'), A::Up, "", ("", "")),
-    bind(M::List, Lists, key(K::Down), A::Down, "", ("", "")),
-    bind(M::List, Lists, ch('j'), A::Down, "", ("", "")),
-    bind(
-        M::List,
-        Lists,
-        key(K::PageUp),
-        A::PageUp,
-        "PgUp PgDn",
-        ("翻页", "page up and down"),
-    ),
-    bind(M::List, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
-    bind(
-        M::List,
-        Lists,
-        key(K::Home),
-        A::Home,
-        "Home End",
-        ("第一条 / 最后一条", "first / last"),
-    ),
-    bind(M::List, Lists, key(K::End), A::End, "", ("", "")),
-    bind(
-        M::List,
-        AllTabs,
-        key(K::Tab),
-        A::NextTab,
-        "Tab 1-4",
-        ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)"),
-    ),
-    bind(M::List, AllTabs, key(K::BackTab), A::PrevTab, "", ("", "")),
-    bind(
-        M::List,
-        AllTabs,
-        ch('1'),
-        A::GoTab(Tab::Leads),
-        "",
-        ("", ""),
-    ),
-    bind(
-        M::List,
-        AllTabs,
-        ch('2'),
-        A::GoTab(Tab::Directory),
-        "",
-        ("", ""),
-    ),
-    bind(
-        M::List,
-        AllTabs,
-        ch('3'),
-        A::GoTab(Tab::Visits),
-        "",
-        ("", ""),
-    ),
-    bind(M::List, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
-    bind(
-        M::List,
-        AllTabs,
-        ch('?'),
-        A::ToggleHelp,
-        "?",
-        ("帮助：本页全部按键", "help: every key here"),
-    ),
-    bind(
-        M::List,
-        AllTabs,
-        ch('q'),
-        A::Quit,
-        "q Ctrl-C",
-        ("退出", "quit"),
-    ),
-    bind(M::List, AllTabs, CTRL_C, A::Quit, "", ("", "")),
+    // The list, and the tabs without one.
+    bind(LIST, Lists, ch('/'), A::OpenSearch, "/", ("搜索（拼音、首字母、电话）", "search (pinyin, initials, phone)")),
+    bind(LIST, Lists, key(K::Enter), A::FocusDetail, "Enter", ("查看详情", "focus the detail")),
+    bind(LIST, Lists, key(K::Esc), A::SearchClear, "Esc", ("清除搜索", "clear the search")),
+    bind(DETAIL, Lists, key(K::Esc), A::Back, "Esc Enter", ("回到列表", "back to the list")),
+    bind(DETAIL, Lists, key(K::Enter), A::Back, "", ("", "")),
+    // Lead keys work on the list and in the detail pane alike.
+    bind(BOTH, Leads, ch('s'), A::ChangeStatus, "s", ("改变状态", "change status")),
+    bind(BOTH, Leads, ch('!'), A::ToggleSupervised, "!", ("挂牌督办 开/关", "supervised on/off")),
+    bind(BOTH, Leads, ch('c'), A::ToggleConfidential, "c", ("保密 开/关", "confidential on/off")),
+    bind(BOTH, Leads, ch('a'), A::AssignToMe, "a", ("分派给我 / 取消", "assign to me / unassign")),
+    bind(LIST, Leads, ch('f'), A::CycleFilter, "f", ("筛选：全部/逾期/状态/本辖区", "filter: all/overdue/status/my district")),
+    bind(LIST, Leads, ch('o'), A::CycleSort, "o", ("排序：期限/金额/属地", "sort: deadline/amount/district")),
+    bind(LIST, Lists, key(K::Up), A::Up, "↑↓ j k", ("上下移动", "move up and down")),
+    bind(LIST, Lists, ch('k'), A::Up, "", ("", "")),
+    bind(LIST, Lists, key(K::Down), A::Down, "", ("", "")),
+    bind(LIST, Lists, ch('j'), A::Down, "", ("", "")),
+    bind(LIST, Lists, key(K::PageUp), A::PageUp, "PgUp PgDn", ("翻页", "page up and down")),
+    bind(LIST, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
+    bind(LIST, Lists, key(K::Home), A::Home, "Home End", ("第一条 / 最后一条", "first / last")),
+    bind(LIST, Lists, key(K::End), A::End, "", ("", "")),
+    bind(LIST, AllTabs, key(K::Tab), A::NextTab, "Tab 1-4", ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)")),
+    bind(LIST, AllTabs, key(K::BackTab), A::PrevTab, "", ("", "")),
+    bind(LIST, AllTabs, ch('1'), A::GoTab(Tab::Leads), "", ("", "")),
+    bind(LIST, AllTabs, ch('2'), A::GoTab(Tab::Directory), "", ("", "")),
+    bind(LIST, AllTabs, ch('3'), A::GoTab(Tab::Visits), "", ("", "")),
+    bind(LIST, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
     // The detail pane.
-    bind(
-        M::Detail,
-        Lists,
-        key(K::Esc),
-        A::Back,
-        "Esc Enter",
-        ("回到列表", "back to the list"),
-    ),
-    bind(M::Detail, Lists, key(K::Enter), A::Back, "", ("", "")),
-    bind(
-        M::Detail,
-        Leads,
-        ch('s'),
-        A::ChangeStatus,
-        "s",
-        ("改变状态", "change status"),
-    ),
-    bind(
-        M::Detail,
-        Leads,
-        ch('!'),
-        A::ToggleSupervised,
-        "!",
-        ("挂牌督办 开/关", "supervised on/off"),
-    ),
-    bind(
-        M::Detail,
-        Leads,
-        ch('c'),
-        A::ToggleConfidential,
-        "c",
-        ("保密 开/关", "confidential on/off"),
-    ),
-    bind(
-        M::Detail,
-        Leads,
-        ch('a'),
-        A::AssignToMe,
-        "a",
-        ("分派给我 / 取消", "assign to me / unassign"),
-    ),
-    bind(
-        M::Detail,
-        Lists,
-        key(K::Up),
-        A::Up,
-        "↑↓ j k",
-        ("滚动详情", "scroll the detail"),
-    ),
-    bind(M::Detail, Lists, ch('k'), A::Up, "", ("", "")),
-    bind(M::Detail, Lists, key(K::Down), A::Down, "", ("", "")),
-    bind(M::Detail, Lists, ch('j'), A::Down, "", ("", "")),
-    bind(
-        M::Detail,
-        Lists,
-        key(K::PageUp),
-        A::PageUp,
-        "PgUp PgDn",
-        ("翻页", "page up and down"),
-    ),
-    bind(
-        M::Detail,
-        Lists,
-        key(K::PageDown),
-        A::PageDown,
-        "",
-        ("", ""),
-    ),
-    bind(
-        M::Detail,
-        Lists,
-        key(K::Home),
-        A::Home,
-        "Home",
-        ("回到顶部", "top"),
-    ),
-    bind(
-        M::Detail,
-        Lists,
-        ch('?'),
-        A::ToggleHelp,
-        "?",
-        ("帮助：本页全部按键", "help: every key here"),
-    ),
-    bind(
-        M::Detail,
-        Lists,
-        ch('q'),
-        A::Quit,
-        "q Ctrl-C",
-        ("退出", "quit"),
-    ),
-    bind(M::Detail, Lists, CTRL_C, A::Quit, "", ("", "")),
+    bind(DETAIL, Lists, key(K::Up), A::Up, "↑↓ j k", ("滚动详情", "scroll the detail")),
+    bind(DETAIL, Lists, ch('k'), A::Up, "", ("", "")),
+    bind(DETAIL, Lists, key(K::Down), A::Down, "", ("", "")),
+    bind(DETAIL, Lists, ch('j'), A::Down, "", ("", "")),
+    bind(DETAIL, Lists, key(K::PageUp), A::PageUp, "PgUp PgDn", ("翻页", "page up and down")),
+    bind(DETAIL, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
+    bind(DETAIL, Lists, key(K::Home), A::Home, "Home", ("回到顶部", "top")),
+    // Both.
+    bind(BOTH, AllTabs, ch('?'), A::ToggleHelp, "?", ("帮助：本页全部按键", "help: every key here")),
+    bind(BOTH, AllTabs, ch('q'), A::Quit, "q Ctrl-C", ("退出", "quit")),
+    bind(BOTH, AllTabs, CTRL_C, A::Quit, "", ("", "")),
     // The search line.
-    bind(
-        M::Search,
-        Lists,
-        key(K::Enter),
-        A::SearchAccept,
-        "Enter",
-        ("保留结果，回到列表", "keep the results, back to the list"),
-    ),
-    bind(
-        M::Search,
-        Lists,
-        key(K::Esc),
-        A::SearchClear,
-        "Esc",
-        ("清除搜索", "clear the search"),
-    ),
-    bind(
-        M::Search,
-        Lists,
-        key(K::Backspace),
-        A::SearchBackspace,
-        "Backspace",
-        ("删除一个字", "delete a character"),
-    ),
-    bind(
-        M::Search,
-        Lists,
-        key(K::Up),
-        A::Up,
-        "↑↓",
-        ("在结果中移动", "move in the results"),
-    ),
-    bind(M::Search, Lists, key(K::Down), A::Down, "", ("", "")),
-    bind(
-        M::Search,
-        Lists,
-        CTRL_C,
-        A::Quit,
-        "Ctrl-C",
-        ("退出", "quit"),
-    ),
+    bind(SEARCH, Lists, key(K::Enter), A::SearchAccept, "Enter", ("保留结果，回到列表", "keep the results, back to the list")),
+    bind(SEARCH, Lists, key(K::Esc), A::SearchClear, "Esc", ("清除搜索", "clear the search")),
+    bind(SEARCH, Lists, key(K::Backspace), A::SearchBackspace, "Backspace", ("删除一个字", "delete a character")),
+    bind(SEARCH, Lists, key(K::Up), A::Up, "↑↓", ("在结果中移动", "move in the results")),
+    bind(SEARCH, Lists, key(K::Down), A::Down, "", ("", "")),
+    bind(SEARCH, Lists, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     // The help overlay.
-    bind(
-        M::Help,
-        AllTabs,
-        key(K::Esc),
-        A::ToggleHelp,
-        "Esc ? q",
-        ("关闭帮助", "close the help"),
-    ),
-    bind(M::Help, AllTabs, ch('?'), A::ToggleHelp, "", ("", "")),
-    bind(M::Help, AllTabs, ch('q'), A::ToggleHelp, "", ("", "")),
-    bind(
-        M::Help,
-        AllTabs,
-        CTRL_C,
-        A::Quit,
-        "Ctrl-C",
-        ("退出", "quit"),
-    ),
+    bind(HELP, AllTabs, key(K::Esc), A::ToggleHelp, "Esc ? q", ("关闭帮助", "close the help")),
+    bind(HELP, AllTabs, ch('?'), A::ToggleHelp, "", ("", "")),
+    bind(HELP, AllTabs, ch('q'), A::ToggleHelp, "", ("", "")),
+    bind(HELP, AllTabs, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     // Picking a lead's new state.
-    bind(
-        M::PickStatus,
-        Leads,
-        key(K::Enter),
-        A::PickConfirm,
-        "Enter",
-        ("确定", "confirm"),
-    ),
-    bind(
-        M::PickStatus,
-        Leads,
-        key(K::Esc),
-        A::PickCancel,
-        "Esc",
-        ("取消", "cancel"),
-    ),
-    bind(
-        M::PickStatus,
-        Leads,
-        key(K::Up),
-        A::Up,
-        "↑↓ j k",
-        ("选择", "choose"),
-    ),
-    bind(M::PickStatus, Leads, ch('k'), A::Up, "", ("", "")),
-    bind(M::PickStatus, Leads, key(K::Down), A::Down, "", ("", "")),
-    bind(M::PickStatus, Leads, ch('j'), A::Down, "", ("", "")),
-    bind(
-        M::PickStatus,
-        Leads,
-        CTRL_C,
-        A::Quit,
-        "Ctrl-C",
-        ("退出", "quit"),
-    ),
+    bind(PICK, Leads, key(K::Enter), A::PickConfirm, "Enter", ("确定", "confirm")),
+    bind(PICK, Leads, key(K::Esc), A::PickCancel, "Esc", ("取消", "cancel")),
+    bind(PICK, Leads, key(K::Up), A::Up, "↑↓ j k", ("选择", "choose")),
+    bind(PICK, Leads, ch('k'), A::Up, "", ("", "")),
+    bind(PICK, Leads, key(K::Down), A::Down, "", ("", "")),
+    bind(PICK, Leads, ch('j'), A::Down, "", ("", "")),
+    bind(PICK, Leads, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
 ];
 
 /// The key as bound: Shift folded into the character, Ctrl kept.
@@ -449,7 +168,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
     let key = normalise(event);
     if let Some(b) = BINDINGS
         .iter()
-        .find(|b| b.mode == mode && b.on.covers(tab) && b.key == key)
+        .find(|b| b.modes.contains(&mode) && b.on.covers(tab) && b.key == key)
     {
         return Some(b.action.clone());
     }
@@ -463,7 +182,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
 pub fn help(mode: Mode, tab: Tab, lang: Lang) -> Vec<(&'static str, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| b.mode == mode && b.on.covers(tab) && !b.label.is_empty())
+        .filter(|b| b.modes.contains(&mode) && b.on.covers(tab) && !b.label.is_empty())
         .map(|b| (b.label, lang.pick(b.help.0, b.help.1)))
         .collect()
 }
@@ -476,12 +195,13 @@ mod tests {
     fn no_key_means_two_things_in_one_mode_and_tab() {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
-                let overlap = Tab::ALL.iter().any(|t| a.on.covers(*t) && b.on.covers(*t));
+                let tabs = Tab::ALL.iter().any(|t| a.on.covers(*t) && b.on.covers(*t));
+                let modes = a.modes.iter().any(|m| b.modes.contains(m));
                 assert!(
-                    !(a.mode == b.mode && a.key == b.key && overlap),
+                    !(modes && a.key == b.key && tabs),
                     "{:?} is bound twice in {:?}",
                     a.key,
-                    a.mode
+                    a.modes
                 );
             }
         }

@@ -5,11 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::leads::{phones, split};
-use super::parts::{DIM, LABEL, block, field, marked, positions, search_line};
+use super::leads::split;
+use super::parts::{DIM, LABEL, block, detail, field, marked, positions, search_line};
 use crate::i18n::Lang;
+use crate::model::channel::phones_text;
 use crate::search::key::Field;
 use crate::tui::state::{Mode, State};
 
@@ -145,7 +146,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     for phone in &channel.phones {
         lines.push(Line::from(format!(
             "  {}",
-            phones(std::slice::from_ref(phone), lang)
+            phones_text(std::slice::from_ref(phone), lang)
         )));
     }
     lines.push(field(lang.pick("邮箱", "emails"), w, list(&channel.emails)));
@@ -171,9 +172,5 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
             Span::styled(lead.status.label(lang), DIM).italic(),
         ]));
     }
-    let paragraph = Paragraph::new(lines)
-        .block(block(title, focused))
-        .wrap(Wrap { trim: false })
-        .scroll((state.detail_scroll, 0));
-    frame.render_widget(paragraph, area);
+    detail(frame, area, title, focused, lines, state.detail_scroll);
 }

@@ -4,12 +4,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::parts::{DIM, LABEL, block, field, marked, positions, search_line};
+use super::parts::{DIM, LABEL, block, detail, field, marked, positions, search_line};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
-use crate::model::{Channel, Lead, Phone};
+use crate::model::channel::phones_text;
+use crate::model::{Channel, Lead};
 use crate::search::key::Field;
 use crate::text::width;
 use crate::tui::state::{Mode, State};
@@ -180,11 +181,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
         state,
         usize::from(area.width.saturating_sub(2)),
     );
-    let paragraph = Paragraph::new(lines)
-        .block(block(title, focused))
-        .wrap(Wrap { trim: false })
-        .scroll((state.detail_scroll, 0));
-    frame.render_widget(paragraph, area);
+    detail(frame, area, title, focused, lines, state.detail_scroll);
 }
 
 fn yes_no(b: bool, lang: Lang) -> &'static str {
@@ -194,20 +191,6 @@ fn yes_no(b: bool, lang: Lang) -> &'static str {
         (true, Lang::En) => "yes",
         (false, Lang::En) => "no",
     }
-}
-
-pub fn phones(phones: &[Phone], lang: Lang) -> String {
-    let list: Vec<String> = phones
-        .iter()
-        .map(|p| {
-            if p.fax {
-                format!("{}{}", p.number, lang.pick("（传真）", " (fax)"))
-            } else {
-                p.number.clone()
-            }
-        })
-        .collect();
-    list.join(", ")
 }
 
 fn detail_lines(
@@ -325,7 +308,7 @@ fn detail_lines(
             Span::raw("  "),
             Span::raw(crate::text::pad(&c.name, name_cells)).bold(),
             Span::raw("  "),
-            Span::raw(phones(&c.phones, lang)),
+            Span::raw(phones_text(&c.phones, lang)),
         ]));
     }
     lines

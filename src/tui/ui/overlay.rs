@@ -40,22 +40,12 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State) {
         lang.pick("按 Esc 或 ? 关闭", "Esc or ? closes"),
         DIM,
     )));
-    let widest = lines.iter().map(|l| l.width()).max().unwrap_or(20);
-    let w = u16::try_from(widest + 4).unwrap_or(u16::MAX);
-    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let rect = centered(area, w, h);
     let title = format!(
         " {} — {} ",
         lang.pick("帮助", "Help"),
         state.tab.title(lang)
     );
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(title, true))
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    popup(frame, area, title, lines);
 }
 
 pub fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker) {
@@ -92,18 +82,19 @@ pub fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker) {
         ),
         DIM,
     )));
-    let widest = lines.iter().map(Line::width).max().unwrap_or(30);
-    let rect = centered(
-        area,
-        u16::try_from(widest + 4).unwrap_or(u16::MAX),
-        u16::try_from(lines.len() + 2).unwrap_or(10),
-    );
     let title = format!(" {} ", lang.pick("改变状态", "Change status"));
+    popup(frame, area, title, lines);
+}
+
+/// A box sized to its lines, centred over `area`.
+fn popup(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>) {
+    let widest = lines.iter().map(Line::width).max().unwrap_or(20);
+    let w = u16::try_from(widest + 4).unwrap_or(u16::MAX);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, w, h);
     frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(title, true))
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let paragraph = Paragraph::new(lines)
+        .block(block(title, true))
+        .wrap(Wrap { trim: false });
+    frame.render_widget(paragraph, rect);
 }

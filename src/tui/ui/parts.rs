@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::search::FieldMatch;
 use crate::search::key::Field;
@@ -25,6 +25,22 @@ pub fn block(title: String, focused: bool) -> Block<'static> {
     } else {
         block.border_style(DIM)
     }
+}
+
+/// The detail pane: its lines wrapped in a bordered block, scrolled by `scroll` rows.
+pub fn detail(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    focused: bool,
+    lines: Vec<Line>,
+    scroll: u16,
+) {
+    let paragraph = Paragraph::new(lines)
+        .block(block(title, focused))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    frame.render_widget(paragraph, area);
 }
 
 /// The positions matched in one field of a record, if any.
