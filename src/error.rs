@@ -6,6 +6,7 @@ use crate::i18n::Lang;
 pub use crate::model::RecordKind;
 use crate::model::Status;
 use crate::model::amount::AmountError;
+use crate::model::form::Problem;
 use crate::model::lifecycle::Refusal;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -23,6 +24,13 @@ pub enum NoticeProblem {
     DuplicateSeq { seq: u32 },
     EmptyCell { column: &'static str },
     BadAmount { text: String, why: AmountError },
+}
+
+/// Why a visit cannot be corrected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrectWhy {
+    Superseded,
+    OtherLead,
 }
 
 #[derive(Debug)]
@@ -50,6 +58,15 @@ pub enum Error {
     /// A lead state that does not exist.
     BadStatus {
         text: String,
+    },
+    /// A date that cannot be read.
+    BadDate {
+        text: String,
+    },
+    /// An output file could not be written.
+    Write {
+        path: PathBuf,
+        detail: String,
     },
     /// A state change the notice's rules forbid.
     Rule {
@@ -91,6 +108,19 @@ pub enum Error {
     },
     /// A search without anything to search for.
     EmptyQuery,
+    /// No visit has this id (or id start).
+    UnknownVisit {
+        id: String,
+    },
+    /// A visit that cannot be finalized: what cannot be read, and the rules it breaks.
+    VisitRejected {
+        problems: Vec<Problem>,
+    },
+    /// A correction of a visit that is not final, belongs to another lead or was corrected.
+    CannotCorrect {
+        id: String,
+        why: CorrectWhy,
+    },
     /// The terminal could not be used.
     Terminal {
         detail: String,
@@ -159,6 +189,21 @@ impl Error {
                     format!("没有“{text}”这种线索状态。可用：{codes}。")
                 } else {
                     format!("there is no lead state “{text}”. Use one of: {codes}.")
+                }
+            }
+            Error::Write { path, detail } => {
+                let p = path.display();
+                if zh {
+                    format!("无法写入 {p}：{detail}。请换一个可写的位置。")
+                } else {
+                    format!("cannot write {p}: {detail}. Choose a writable place.")
+                }
+            }
+            Error::BadDate { text } => {
+                if zh {
+                    format!("日期“{text}”无法读取，请写 2022-02-10、today、+7 或 none。")
+                } else {
+                    format!("date “{text}” cannot be read; write 2022-02-10, today, +7 or none.")
                 }
             }
             Error::Rule { refusal, from, to } => {
@@ -249,6 +294,32 @@ impl Error {
                     "search needs something to look for, e.g. fieldcheck search 北碚 or search bbq.",
                 )
                 .into(),
+            Error::UnknownVisit { id } => {
+                if zh {
+                    format!("没有编号为 {id} 的走访记录。用 `fieldcheck visit list` 查看。")
+                } else {
+                    format!("no visit has the id {id}. Run `fieldcheck visit list` to see them.")
+                }
+            }
+            Error::VisitRejected { problems } => {
+                let list: Vec<String> = problems.iter().map(|p| format!("\n  - {}", p.message(lang))).collect();
+                if zh {
+                    format!("走访记录未保存，请补正：{}", list.concat())
+                } else {
+                    format!("the visit was not saved; fix:{}", list.concat())
+                }
+            }
+            Error::CannotCorrect { id, why } => {
+                let reason = match why {
+                    CorrectWhy::Superseded => lang.pick("它已被更正过，请更正最新的那条", "it was corrected already; correct the newest one"),
+                    CorrectWhy::OtherLead => lang.pick("更正记录必须属于同一线索", "a correction must belong to the same lead"),
+                };
+                if zh {
+                    format!("不能更正走访 {id}：{reason}。")
+                } else {
+                    format!("cannot correct visit {id}: {reason}.")
+                }
+            }
             Error::Terminal { detail } => {
                 if zh {
                     format!("终端出错：{detail}。请在真正的终端里运行 fieldcheck，或使用命令行子命令（fieldcheck --help）。")

@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod notice;
+pub mod report;
 pub mod search;
 pub mod store;
 pub mod sync;

@@ -127,17 +127,137 @@ pub enum Command {
     /// One lead.
     #[command(subcommand)]
     Lead(LeadCommand),
+    /// Record and look at visits (on-site checks, revisits, re-verifications).
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// The feedback report (台账): every lead, then totals.
+    Report {
+        /// md (default), csv (with a UTF-8 BOM) or xlsx.
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Only leads of this district.
+        #[arg(long)]
+        district: Option<String>,
+        /// Do not mask confidential creditors.
+        #[arg(long)]
+        show_confidential: bool,
+        /// Write to this file (xlsx needs one); default: standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// One channel.
     #[command(subcommand)]
     Channel(ChannelCommand),
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Csv,
+    Xlsx,
+}
+
+/// The fields of a visit, as flags.
+#[derive(Debug, Clone, Args)]
+pub struct VisitFields {
+    /// onsite (实地核查), revisit (回访) or reverify (复核).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// What was found, e.g. disputed, paid, unreachable, confirmed, agree.
+    #[arg(long)]
+    pub finding: Option<String>,
+    /// When: `2022-01-28 14:30` (China time) or `2022-01-28`; default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Someone met: "name,role,phone" (repeat for several).
+    #[arg(long)]
+    pub met: Vec<String>,
+    /// Confirmed amount in 万元.
+    #[arg(long = "amount-wan")]
+    pub amount_wan: Option<String>,
+    /// Paid so far in 万元.
+    #[arg(long = "paid-wan")]
+    pub paid_wan: Option<String>,
+    /// Evidence: KIND:REF[:NOTE], KIND one of contract, invoice, acceptance, statement,
+    /// bank-record, court, other-written, external (repeat for several).
+    #[arg(long)]
+    pub evidence: Vec<String>,
+    /// Systemic cause: rules, practice, contract or funds.
+    #[arg(long)]
+    pub cause: Option<String>,
+    /// The next action.
+    #[arg(long)]
+    pub next: Option<String>,
+    /// Its due date: 2022-02-10, today or +7.
+    #[arg(long)]
+    pub due: Option<String>,
+    /// Notes.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Record a visit (checked against the notice's rules), or save it as a draft.
+    Add {
+        /// The lead's id, or a unique end of it (`a3/1`).
+        lead: String,
+        #[command(flatten)]
+        fields: VisitFields,
+        /// Save as a draft instead (rules are checked when it is finalized).
+        #[arg(long)]
+        draft: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Visits, newest first (of one lead, if given).
+    List {
+        lead: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// One visit in full.
+    Show {
+        /// The visit's id, or its first characters.
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Correct a finalized visit: a new visit supersedes it; both stay in the history.
+    Correct {
+        id: String,
+        #[command(flatten)]
+        fields: VisitFields,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LeadCommand {
-    /// Every field of a lead, and whom to call about it.
+    /// Every field of a lead, its visits, and whom to call about it.
     Show {
         /// The lead's id, or a unique end of it (`a3/1`).
         id: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Set fields of a lead by hand (status only as the rules allow).
+    Set {
+        id: String,
+        /// new ↔ verifying, negotiating/resolved → verifying (others come from visits).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        supervised: Option<bool>,
+        #[arg(long)]
+        confidential: Option<bool>,
+        /// An inspector's name; "" to unassign.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// 2022-02-10, today, +7, or "none".
+        #[arg(long)]
+        deadline: Option<String>,
         #[command(flatten)]
         json: Json,
     },

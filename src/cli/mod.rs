@@ -2,6 +2,7 @@
 
 pub mod args;
 mod render;
+mod visits;
 
 use std::path::PathBuf;
 
@@ -13,7 +14,7 @@ use crate::model::{Lead, Status, contacts_for, leads_of};
 use crate::notice;
 use crate::search;
 use crate::store::{self, InitOptions, Store};
-use args::{ChannelCommand, Cli, Command, LeadCommand};
+use args::{ChannelCommand, Cli, Command, LeadCommand, VisitCommand};
 
 /// Where the store is: `--store`, else a non-empty `FIELDCHECK_STORE`, else the data folder.
 pub fn store_path(cli: &Cli) -> Result<PathBuf> {
@@ -97,7 +98,7 @@ pub fn run(cli: &Cli) -> Result<String> {
                 .filter(|l| !*overdue || l.is_overdue(today))
                 .collect();
             ledger_order(&mut leads, today);
-            render::leads(&leads, today, lang, json.json)
+            render::leads(&leads, &store.visits(None)?, today, lang, json.json)
         }
         Command::Search {
             query,
@@ -115,7 +116,62 @@ pub fn run(cli: &Cli) -> Result<String> {
             let lead = store.lead(id)?;
             let channels = store.channels()?;
             let contacts = contacts_for(&lead, &channels);
-            render::lead(&lead, &contacts, today, lang, json.json)
+            let history = store.visits(Some(&lead.id))?;
+            render::lead(&lead, &contacts, &history, today, lang, json.json)
+        }
+        Command::Lead(LeadCommand::Set {
+            id,
+            status,
+            supervised,
+            confidential,
+            assignee,
+            deadline,
+            json,
+        }) => {
+            let store = open(&InitOptions::default())?;
+            let asked = visits::LeadChanges {
+                status: status.as_deref(),
+                supervised: *supervised,
+                confidential: *confidential,
+                assignee: assignee.as_deref(),
+                deadline: deadline.as_deref(),
+            };
+            visits::set(&store, id, &asked, today, lang, json.json)
+        }
+        Command::Visit(command) => {
+            let store = open(&InitOptions::default())?;
+            match command {
+                VisitCommand::Add {
+                    lead,
+                    fields,
+                    draft,
+                    json,
+                } => visits::add(&store, lead, fields, *draft, today, lang, json.json),
+                VisitCommand::List { lead, json } => {
+                    visits::list(&store, lead.as_deref(), lang, json.json)
+                }
+                VisitCommand::Show { id, json } => visits::show(&store, id, lang, json.json),
+                VisitCommand::Correct { id, fields, json } => {
+                    visits::correct(&store, id, fields, today, lang, json.json)
+                }
+            }
+        }
+        Command::Report {
+            format,
+            district,
+            show_confidential,
+            out,
+        } => {
+            let store = open(&InitOptions::default())?;
+            visits::report(
+                &store,
+                *format,
+                district.as_deref(),
+                *show_confidential,
+                out.as_deref(),
+                today,
+                lang,
+            )
         }
         Command::Channel(ChannelCommand::Show { id, json }) => {
             let store = open(&InitOptions::default())?;

@@ -3,17 +3,18 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::visits::{VisitSummary, summary};
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
 use crate::model::channel::phones_text;
-use crate::model::{Channel, Lead, NoticeMeta, RecordKind};
+use crate::model::{Channel, Lead, NoticeMeta, RecordKind, Visit};
 use crate::notice::Warning;
 use crate::search::{FieldMatch, Hit};
 use crate::store::{ImportSummary, Store};
 use crate::text::{columns, truncate, width};
 
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| Error::Store {
@@ -21,12 +22,15 @@ fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
         })
 }
 
-/// A lead as JSON: the stored fields plus whether it is overdue today.
+/// A lead as JSON: the stored fields, whether it is overdue today, its visit count and latest
+/// finding.
 #[derive(Serialize)]
 struct LeadJson<'a> {
     #[serde(flatten)]
     lead: &'a Lead,
     overdue: bool,
+    #[serde(flatten)]
+    visits: VisitSummary,
 }
 
 fn amount(lead: &Lead, lang: Lang) -> String {
@@ -101,7 +105,7 @@ pub fn init(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
 }
 
 /// `label  value` lines with the labels padded to one width.
-fn fields(rows: &[(&str, String)]) -> String {
+pub fn fields(rows: &[(&str, String)]) -> String {
     let w = rows.iter().map(|(l, _)| width(l)).max().unwrap_or(0);
     rows.iter()
         .map(|(label, value)| format!("{}  {value}\n", crate::text::pad(label, w)))
@@ -212,13 +216,20 @@ pub fn directory(channels: &[Channel], lang: Lang, as_json: bool) -> Result<Stri
     Ok(columns(&header, &rows))
 }
 
-pub fn leads(leads: &[Lead], today: NaiveDate, lang: Lang, as_json: bool) -> Result<String> {
+pub fn leads(
+    leads: &[Lead],
+    visits: &[Visit],
+    today: NaiveDate,
+    lang: Lang,
+    as_json: bool,
+) -> Result<String> {
     if as_json {
         let out: Vec<LeadJson> = leads
             .iter()
             .map(|lead| LeadJson {
                 lead,
                 overdue: lead.is_overdue(today),
+                visits: summary(&lead.id, visits),
             })
             .collect();
         return json(&out);
@@ -326,11 +337,13 @@ struct LeadShowJson<'a> {
     #[serde(flatten)]
     lead: LeadJson<'a>,
     contacts: &'a [&'a Channel],
+    history: &'a [Visit],
 }
 
 pub fn lead(
     lead: &Lead,
     contacts: &[&Channel],
+    history: &[Visit],
     today: NaiveDate,
     lang: Lang,
     as_json: bool,
@@ -340,8 +353,10 @@ pub fn lead(
             lead: LeadJson {
                 lead,
                 overdue: lead.is_overdue(today),
+                visits: summary(&lead.id, history),
             },
             contacts,
+            history,
         });
     }
     let yes_no = |b: bool| lang.pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" });
@@ -383,6 +398,30 @@ pub fn lead(
     for c in contacts {
         let name = crate::text::pad(&c.name, w);
         out.push_str(&format!("  {name}  {}\n", phones_text(&c.phones, lang)));
+    }
+    out.push_str(lang.pick("\n走访记录\n", "\nVisits\n"));
+    if history.is_empty() {
+        out.push_str("  —\n");
+    }
+    let superseded: Vec<&str> = history
+        .iter()
+        .filter_map(|v| v.supersedes.as_deref())
+        .collect();
+    for v in history {
+        let at =
+            v.at.with_timezone(&crate::clock::china())
+                .format("%Y-%m-%d %H:%M");
+        let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
+        let mark = if superseded.contains(&v.id.as_str()) {
+            lang.pick("（已更正）", " (corrected)")
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {at}  {}  {finding}{mark}  {}\n",
+            v.kind.label(lang),
+            v.id
+        ));
     }
     Ok(out)
 }

@@ -84,6 +84,15 @@ impl Status {
     }
 }
 
+/// 清欠 (arrears owed to an enterprise) or 减负 (an illegal burden put on one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeadKind {
+    #[default]
+    Arrears,
+    Burden,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lead {
     /// `<notice>/a<attachment>/<seq>`, e.g. `cq-jfb-2022-3/a3/1`.
@@ -110,6 +119,11 @@ pub struct Lead {
     /// The inspector the lead is assigned to.
     #[serde(default)]
     pub assignee: Option<String>,
+    #[serde(default)]
+    pub kind: LeadKind,
+    /// Marked for attention by a re-verification that disagreed.
+    #[serde(default)]
+    pub attention: bool,
 }
 
 impl Lead {
@@ -171,6 +185,8 @@ mod tests {
             confidential: false,
             notice: "n".into(),
             assignee: None,
+            kind: LeadKind::Arrears,
+            attention: false,
         }
     }
 

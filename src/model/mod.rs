@@ -2,15 +2,19 @@
 
 pub mod amount;
 pub mod channel;
+pub mod form;
 pub mod lead;
 pub mod lifecycle;
 pub mod notice;
 pub mod phone;
 pub mod region;
+pub mod rules;
+pub mod visit;
 
 pub use channel::{Channel, Phone, Scope};
-pub use lead::{Lead, Status};
+pub use lead::{Lead, LeadKind, Status};
 pub use notice::{Contact, Notice, NoticeMeta};
+pub use visit::{Cause, Evidence, EvidenceKind, Finding, NextAction, Person, Visit, VisitKind};
 
 /// The two kinds of record the directory and ledger hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -10,7 +10,7 @@ use super::layout::{Cell, Row, Table};
 use crate::error::NoticeProblem;
 use crate::model::amount::{YUAN_PER_WAN, parse_amount};
 use crate::model::phone::normalize_dashes;
-use crate::model::{Channel, Lead, Phone, Scope, Status, is_empty_mark};
+use crate::model::{Channel, Lead, LeadKind, Phone, Scope, Status, is_empty_mark};
 
 /// A problem and the line it is on.
 pub type Located = (usize, NoticeProblem);
@@ -319,6 +319,13 @@ pub fn leads(
                 confidential: false,
                 notice: notice.to_string(),
                 assignee: None,
+                // A table with an amount column lists arrears (清欠); one without, burdens (减负).
+                kind: if amount_col.is_some() {
+                    LeadKind::Arrears
+                } else {
+                    LeadKind::Burden
+                },
+                attention: false,
             })
         })
         .collect()

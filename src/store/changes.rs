@@ -49,7 +49,13 @@ impl Store {
             .map_err(db_err)?
             .insert(lead_id, encode(&lead)?.as_str())
             .map_err(db_err)?;
-        let change = append(&tx, &identity, LeadField::entity(lead_id), field)?;
+        let change = append(
+            &tx,
+            &identity,
+            LeadField::entity(lead_id),
+            field.name(),
+            field.value(),
+        )?;
         tx.commit().map_err(db_err)?;
         Ok((lead, Some(change)))
     }
@@ -78,11 +84,12 @@ impl Store {
 }
 
 /// Appends a change to this device's log: next idx, next clock tick.
-fn append(
+pub(super) fn append(
     tx: &WriteTransaction,
     identity: &super::Identity,
     entity: String,
-    field: &LeadField,
+    field: &str,
+    value: serde_json::Value,
 ) -> Result<Change> {
     let mut meta_table = tx.open_table(tables::META).map_err(db_err)?;
     let read = |k: &str| -> Result<Option<String>> {
@@ -105,8 +112,8 @@ fn append(
         author: identity.inspector.clone(),
         clock,
         entity,
-        field: field.name().to_string(),
-        value: field.value(),
+        field: field.to_string(),
+        value,
     };
     meta_table
         .insert(meta::NEXT_IDX, (idx + 1).to_string().as_str())

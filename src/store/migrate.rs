@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "change log",
         apply: create_change_log,
     },
+    Migration {
+        version: 3,
+        name: "visits and drafts",
+        apply: create_visits,
+    },
 ];
 
 /// The schema version this build writes.
@@ -43,6 +48,13 @@ fn create_v1_tables(tx: &WriteTransaction) -> Result<(), redb::Error> {
 
 fn create_change_log(tx: &WriteTransaction) -> Result<(), redb::Error> {
     tx.open_table(tables::CHANGES)?;
+    Ok(())
+}
+
+fn create_visits(tx: &WriteTransaction) -> Result<(), redb::Error> {
+    tx.open_table(tables::VISITS)?;
+    tx.open_multimap_table(tables::LEAD_VISITS)?;
+    tx.open_table(tables::DRAFTS)?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod changes;
 mod migrate;
 mod records;
 pub mod tables;
+mod visits;
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ use redb::{Database, DatabaseError, ReadableDatabase};
 use serde::Serialize;
 
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
+pub use visits::{Finalized, effective};
 
 use crate::error::{Error, Result};
 use crate::notice;

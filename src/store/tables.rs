@@ -10,8 +10,11 @@
 //! | `channel_search_v1` | channel id | search key text | per-channel search key (text, pinyin, digits), written with the channel |
 //! | `lead_search_v1` | lead id | search key text | per-lead search key, written with the lead |
 //! | `changes_v1` | (device id, idx) | JSON `Change` | every device's change log, idx 1, 2, 3… per device |
+//! | `visits_v1` | visit id (UUIDv7) | JSON `Visit` | finalized visits; never edited (a correction is a new visit) |
+//! | `lead_visits_v1` | lead id | visit ids (multimap) | each lead's visits |
+//! | `drafts_v1` | lead id | JSON `VisitForm` | the visit being typed for a lead, saved on every change |
 
-use redb::TableDefinition;
+use redb::{MultimapTableDefinition, TableDefinition};
 
 pub const META: TableDefinition<&str, &str> = TableDefinition::new("meta_v1");
 pub const NOTICES: TableDefinition<&str, &str> = TableDefinition::new("notices_v1");
@@ -20,6 +23,10 @@ pub const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
 pub const CHANNEL_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
 pub const LEAD_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
 pub const CHANGES: TableDefinition<(&str, u64), &str> = TableDefinition::new("changes_v1");
+pub const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
+pub const LEAD_VISITS: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("lead_visits_v1");
+pub const DRAFTS: TableDefinition<&str, &str> = TableDefinition::new("drafts_v1");
 
 /// Keys of the `meta_v1` table.
 pub mod meta {

@@ -31,6 +31,8 @@ pub enum LeadField {
     Supervised(bool),
     Confidential(bool),
     Assignee(Option<String>),
+    Deadline(Option<chrono::NaiveDate>),
+    Attention(bool),
 }
 
 impl LeadField {
@@ -41,14 +43,19 @@ impl LeadField {
             LeadField::Supervised(_) => "supervised",
             LeadField::Confidential(_) => "confidential",
             LeadField::Assignee(_) => "assignee",
+            LeadField::Deadline(_) => "deadline",
+            LeadField::Attention(_) => "attention",
         }
     }
 
     pub fn value(&self) -> serde_json::Value {
         match self {
             LeadField::Status(s) => serde_json::Value::from(s.code()),
-            LeadField::Supervised(b) | LeadField::Confidential(b) => serde_json::Value::from(*b),
+            LeadField::Supervised(b) | LeadField::Confidential(b) | LeadField::Attention(b) => {
+                serde_json::Value::from(*b)
+            }
             LeadField::Assignee(a) => a.clone().map_or(serde_json::Value::Null, Into::into),
+            LeadField::Deadline(d) => d.map_or(serde_json::Value::Null, |d| d.to_string().into()),
         }
     }
 
@@ -59,6 +66,8 @@ impl LeadField {
             LeadField::Supervised(b) => lead.supervised = *b,
             LeadField::Confidential(b) => lead.confidential = *b,
             LeadField::Assignee(a) => lead.assignee = a.clone(),
+            LeadField::Deadline(d) => lead.deadline = *d,
+            LeadField::Attention(b) => lead.attention = *b,
         }
     }
 

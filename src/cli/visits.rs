@@ -1,0 +1,407 @@
+//! `visit add|list|show|correct`, `lead set` and `report`.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+
+use super::args::{ReportFormat, VisitFields};
+use super::render::json;
+use crate::clock::china;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::amount::format_wan;
+use crate::model::form::{VisitForm, parse_date};
+use crate::model::{Status, Visit};
+use crate::report;
+use crate::store::{Finalized, Store, effective};
+use crate::sync::LeadField;
+use crate::text::columns;
+
+/// Applies the flags given to a form (a new one, or one copied from the visit being corrected).
+fn fill(mut form: VisitForm, fields: &VisitFields) -> VisitForm {
+    let set = |slot: &mut String, value: &Option<String>| {
+        if let Some(v) = value {
+            slot.clone_from(v);
+        }
+    };
+    set(&mut form.kind, &fields.kind);
+    set(&mut form.finding, &fields.finding);
+    set(&mut form.at, &fields.at);
+    set(&mut form.amount_wan, &fields.amount_wan);
+    set(&mut form.paid_wan, &fields.paid_wan);
+    set(&mut form.cause, &fields.cause);
+    set(&mut form.next, &fields.next);
+    set(&mut form.due, &fields.due);
+    set(&mut form.notes, &fields.note);
+    if !fields.met.is_empty() {
+        form.met.clone_from(&fields.met);
+    }
+    if !fields.evidence.is_empty() {
+        form.evidence.clone_from(&fields.evidence);
+    }
+    form
+}
+
+pub fn add(
+    store: &Store,
+    lead: &str,
+    fields: &VisitFields,
+    draft: bool,
+    today: NaiveDate,
+    lang: Lang,
+    as_json: bool,
+) -> Result<String> {
+    let lead = store.lead(lead)?;
+    let form = fill(
+        VisitForm {
+            lead: lead.id.clone(),
+            ..VisitForm::default()
+        },
+        fields,
+    );
+    if draft {
+        store.save_draft(&form)?;
+        if as_json {
+            return json(&form);
+        }
+        return Ok(lang
+            .pick(
+                "草稿已保存（未定稿）：在终端界面选中这条线索按 d 继续填写。\n",
+                "Draft saved (not final): select the lead in the terminal app and press d to go on.\n",
+            )
+            .into());
+    }
+    let done = store.finalize(&form, Utc::now(), today, false)?;
+    recorded(&done, lang, as_json)
+}
+
+pub fn correct(
+    store: &Store,
+    id: &str,
+    fields: &VisitFields,
+    today: NaiveDate,
+    lang: Lang,
+    as_json: bool,
+) -> Result<String> {
+    let old = store.visit(id)?;
+    let mut form = fill(VisitForm::from_visit(&old), fields);
+    form.supersedes = Some(old.id.clone());
+    form.at = fields.at.clone().unwrap_or_else(|| old.at.to_rfc3339());
+    let done = store.finalize(&form, Utc::now(), today, false)?;
+    recorded(&done, lang, as_json)
+}
+
+fn recorded(done: &Finalized, lang: Lang, as_json: bool) -> Result<String> {
+    if as_json {
+        return json(&done.visit);
+    }
+    let v = &done.visit;
+    let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
+    let before = v.status_before.map(|s| s.label(lang)).unwrap_or_default();
+    let after = done.lead.status.label(lang);
+    Ok(match lang {
+        Lang::Zh => format!(
+            "已记录{}（{finding}）· 线索 {} {before} → {after} · 走访编号 {} · 变更 {} 条\n",
+            v.kind.label(lang),
+            v.lead,
+            v.id,
+            done.changes.len()
+        ),
+        Lang::En => format!(
+            "Recorded a {} ({finding}) · lead {} {before} → {after} · visit {} · {} changes\n",
+            v.kind.label(lang),
+            v.lead,
+            v.id,
+            done.changes.len()
+        ),
+    })
+}
+
+fn local(v: &Visit) -> String {
+    v.at.with_timezone(&china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Result<String> {
+    let lead = lead.map(|l| store.lead(l)).transpose()?;
+    let mut visits = store.visits(lead.as_ref().map(|l| l.id.as_str()))?;
+    visits.reverse();
+    if as_json {
+        return json(&visits);
+    }
+    let corrected: Vec<&str> = visits
+        .iter()
+        .filter_map(|v| v.supersedes.as_deref())
+        .collect();
+    let rows: Vec<Vec<String>> = visits
+        .iter()
+        .map(|v| {
+            vec![
+                local(v),
+                v.id.clone(),
+                v.lead.clone(),
+                v.kind.label(lang).into(),
+                v.finding.map(|f| f.label(lang)).unwrap_or_default().into(),
+                v.evidence.len().to_string(),
+                v.inspector.clone(),
+                if corrected.contains(&v.id.as_str()) {
+                    lang.pick("已更正", "corrected").into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    let header = [
+        lang.pick("时间", "time"),
+        lang.pick("编号", "id"),
+        lang.pick("线索", "lead"),
+        lang.pick("类型", "kind"),
+        lang.pick("结果", "finding"),
+        lang.pick("证据", "evidence"),
+        lang.pick("检查员", "inspector"),
+        "",
+    ];
+    let mut out = columns(&header, &rows);
+    if visits.is_empty() {
+        out.push_str(lang.pick("（还没有走访记录）\n", "(no visits yet)\n"));
+    }
+    Ok(out)
+}
+
+pub fn show(store: &Store, id: &str, lang: Lang, as_json: bool) -> Result<String> {
+    let v = store.visit(id)?;
+    if as_json {
+        return json(&v);
+    }
+    let none = || "—".to_string();
+    let wan = |y: Option<i64>| {
+        y.map_or_else(none, |y| {
+            format!("{} {}", format_wan(y), lang.pick("万元", "×10k yuan"))
+        })
+    };
+    let people: Vec<String> = v
+        .met
+        .iter()
+        .map(|p| {
+            format!("{} {} {}", p.name, p.role, p.phone)
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let evidence: Vec<String> = v
+        .evidence
+        .iter()
+        .map(|e| {
+            format!("{} {} {}", e.kind.label(lang), e.reference, e.note)
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            none()
+        } else {
+            items.join("\n    ")
+        }
+    };
+    let rows = [
+        (lang.pick("编号", "id"), v.id.clone()),
+        (lang.pick("线索", "lead"), v.lead.clone()),
+        (lang.pick("类型", "kind"), v.kind.label(lang).into()),
+        (lang.pick("时间", "time"), local(&v)),
+        (lang.pick("检查员", "inspector"), v.inspector.clone()),
+        (
+            lang.pick("结果", "finding"),
+            v.finding
+                .map(|f| f.label(lang).to_string())
+                .unwrap_or_else(none),
+        ),
+        (
+            lang.pick("状态", "status"),
+            format!(
+                "{} → {}",
+                label(v.status_before, lang),
+                label(v.status_after, lang)
+            ),
+        ),
+        (lang.pick("见到", "met"), list(people)),
+        (lang.pick("确认金额", "confirmed"), wan(v.amount_yuan)),
+        (lang.pick("已偿还", "paid"), wan(v.paid_yuan)),
+        (lang.pick("证据", "evidence"), list(evidence)),
+        (
+            lang.pick("系统原因", "cause"),
+            v.cause
+                .map(|c| c.label(lang).to_string())
+                .unwrap_or_else(none),
+        ),
+        (
+            lang.pick("下一步", "next"),
+            v.next.as_ref().map_or_else(none, |n| {
+                format!(
+                    "{} {}",
+                    n.text,
+                    n.due.map(|d| d.to_string()).unwrap_or_default()
+                )
+                .trim()
+                .to_string()
+            }),
+        ),
+        (
+            lang.pick("更正", "corrects"),
+            v.supersedes.clone().unwrap_or_else(none),
+        ),
+        (
+            lang.pick("备注", "notes"),
+            if v.notes.is_empty() {
+                none()
+            } else {
+                v.notes.clone()
+            },
+        ),
+    ];
+    Ok(super::render::fields(&rows))
+}
+
+fn label(status: Option<Status>, lang: Lang) -> &'static str {
+    status.map_or("—", |s| s.label(lang))
+}
+
+/// What `lead set` was asked to change.
+pub struct LeadChanges<'a> {
+    pub status: Option<&'a str>,
+    pub supervised: Option<bool>,
+    pub confidential: Option<bool>,
+    pub assignee: Option<&'a str>,
+    pub deadline: Option<&'a str>,
+}
+
+pub fn set(
+    store: &Store,
+    id: &str,
+    asked: &LeadChanges,
+    today: NaiveDate,
+    lang: Lang,
+    as_json: bool,
+) -> Result<String> {
+    let lead = store.lead(id)?;
+    // Read every value before writing any, so a bad one changes nothing.
+    let mut fields = Vec::new();
+    if let Some(s) = asked.status {
+        fields.push(LeadField::Status(
+            Status::parse(s).ok_or_else(|| Error::BadStatus { text: s.into() })?,
+        ));
+    }
+    if let Some(d) = asked.deadline {
+        let date = match d.trim() {
+            "none" | "" => None,
+            text => {
+                Some(parse_date(text, today).ok_or_else(|| Error::BadDate { text: text.into() })?)
+            }
+        };
+        fields.push(LeadField::Deadline(date));
+    }
+    fields.extend(asked.supervised.map(LeadField::Supervised));
+    fields.extend(asked.confidential.map(LeadField::Confidential));
+    if let Some(a) = asked.assignee {
+        fields.push(LeadField::Assignee(
+            (!a.trim().is_empty()).then(|| a.trim().to_string()),
+        ));
+    }
+    let mut saved = lead;
+    let mut logged = 0;
+    for field in &fields {
+        let (lead, change) = store.set_lead_field(&saved.id, field)?;
+        saved = lead;
+        logged += usize::from(change.is_some());
+    }
+    if as_json {
+        return json(&saved);
+    }
+    Ok(match lang {
+        Lang::Zh => format!(
+            "已保存 {}：{} 项变更（状态 {}）\n",
+            saved.id,
+            logged,
+            saved.status.label(lang)
+        ),
+        Lang::En => format!(
+            "Saved {}: {} changes (status {})\n",
+            saved.id,
+            logged,
+            saved.status.label(lang)
+        ),
+    })
+}
+
+/// Visit facts a lead's JSON carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitSummary {
+    pub visits: usize,
+    pub last_finding: Option<crate::model::Finding>,
+}
+
+pub fn summary(lead: &str, visits: &[Visit]) -> VisitSummary {
+    let own: Vec<Visit> = visits.iter().filter(|v| v.lead == lead).cloned().collect();
+    let done = effective(&own);
+    VisitSummary {
+        visits: own.len(),
+        last_finding: done.last().and_then(|v| v.finding),
+    }
+}
+
+pub fn report(
+    store: &Store,
+    format: ReportFormat,
+    district: Option<&str>,
+    show_confidential: bool,
+    out: Option<&Path>,
+    today: NaiveDate,
+    lang: Lang,
+) -> Result<String> {
+    let mut leads = store.leads()?;
+    crate::model::lead::ledger_order(&mut leads, today);
+    let built = report::build(
+        &leads,
+        &store.visits(None)?,
+        today,
+        district,
+        show_confidential,
+    );
+    let bytes = match format {
+        ReportFormat::Md => report::markdown(&built, lang, today).into_bytes(),
+        ReportFormat::Csv => report::csv(&built, lang)?,
+        ReportFormat::Xlsx => report::xlsx(&built, lang)?,
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| Error::Write {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+            Ok(match lang {
+                Lang::Zh => format!(
+                    "台账已写入 {}（{} 条线索）\n",
+                    path.display(),
+                    built.rows.len()
+                ),
+                Lang::En => format!(
+                    "Report written to {} ({} leads)\n",
+                    path.display(),
+                    built.rows.len()
+                ),
+            })
+        }
+        None if matches!(format, ReportFormat::Xlsx) => Err(Error::Write {
+            path: "-".into(),
+            detail: lang
+                .pick("xlsx 需要 --out 文件", "xlsx needs --out FILE")
+                .into(),
+        }),
+        None => String::from_utf8(bytes).map_err(|e| Error::Store {
+            detail: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,229 @@
+//! The notice's rules for visits (DESIGN.md 1–5), and the one state machine that moves a lead
+//! when a visit is finalized. docs/lifecycle.md has the same table.
+
+use super::visit::{Finding, Visit, VisitKind};
+use super::{Lead, LeadKind, Status};
+
+/// Which part of a visit a problem is about (where the form shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    Kind,
+    Finding,
+    At,
+    Met,
+    Amount,
+    Paid,
+    Evidence,
+    Cause,
+    Next,
+    Due,
+}
+
+/// A rule a visit breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// No finding chosen.
+    NoFinding,
+    /// The finding does not belong to this kind of visit or lead.
+    FindingNotFor {
+        finding: Finding,
+        kind: VisitKind,
+        lead: LeadKind,
+    },
+    /// The lead is not at a stage where this kind of visit applies.
+    WrongStage { kind: VisitKind, status: Status },
+    /// Rule 1: arrears, disputes, payment, no arrears and confirmed burdens need written or
+    /// external evidence.
+    NeedsEvidence(Finding),
+    /// Rule 2 (unreachable, no documents) and rule 3 (disputed): a next action with a due date.
+    NeedsNextAction(Finding),
+}
+
+impl Violation {
+    /// The notice rule this enforces (0: not one of the numbered rules).
+    pub fn rule(self) -> u8 {
+        match self {
+            Violation::NeedsEvidence(_) => 1,
+            Violation::NeedsNextAction(Finding::Disputed) => 3,
+            Violation::NeedsNextAction(_) => 2,
+            Violation::WrongStage { .. } => 5,
+            Violation::NoFinding | Violation::FindingNotFor { .. } => 0,
+        }
+    }
+
+    pub fn part(self) -> Part {
+        match self {
+            Violation::NoFinding | Violation::FindingNotFor { .. } => Part::Finding,
+            Violation::WrongStage { .. } => Part::Kind,
+            Violation::NeedsEvidence(_) => Part::Evidence,
+            Violation::NeedsNextAction(_) => Part::Next,
+        }
+    }
+}
+
+/// The findings a visit of this kind may record on a lead of this kind.
+pub fn findings_for(kind: VisitKind, lead: LeadKind) -> &'static [Finding] {
+    use Finding as F;
+    match (kind, lead) {
+        (VisitKind::Onsite, LeadKind::Arrears) => &[
+            F::ArrearsUndisputed,
+            F::Disputed,
+            F::NoArrears,
+            F::Paid,
+            F::PartlyPaid,
+            F::Unreachable,
+            F::NoDocuments,
+            F::Withdrawn,
+        ],
+        (VisitKind::Onsite, LeadKind::Burden) => &[
+            F::BurdenConfirmed,
+            F::BurdenCorrected,
+            F::NoBurden,
+            F::Unreachable,
+            F::Withdrawn,
+        ],
+        (VisitKind::Revisit, _) => &[F::Confirmed, F::NotConfirmed],
+        (VisitKind::Reverify, _) => &[F::Agree, F::Disagree],
+    }
+}
+
+/// The stages at which a kind of visit applies: checks while the lead is open, revisits once it
+/// is resolved (rule 5), re-verifications of handled leads.
+pub fn stages_for(kind: VisitKind) -> &'static [Status] {
+    match kind {
+        VisitKind::Onsite => &[Status::New, Status::Verifying, Status::Negotiating],
+        VisitKind::Revisit => &[Status::Resolved],
+        VisitKind::Reverify => &[Status::Resolved, Status::Closed],
+    }
+}
+
+/// Rule 1.
+pub fn needs_evidence(finding: Finding) -> bool {
+    matches!(
+        finding,
+        Finding::ArrearsUndisputed
+            | Finding::Disputed
+            | Finding::Paid
+            | Finding::NoArrears
+            | Finding::BurdenConfirmed
+    )
+}
+
+/// Rules 2 and 3.
+pub fn needs_next_action(finding: Finding) -> bool {
+    matches!(
+        finding,
+        Finding::Unreachable | Finding::NoDocuments | Finding::Disputed
+    )
+}
+
+/// The lead after a visit: its state, and whether it is marked for attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    pub attention: bool,
+}
+
+/// The state machine: where a finding moves a lead in `status`. Only called on visits that pass
+/// `check`.
+pub fn transition(status: Status, attention: bool, finding: Finding) -> Outcome {
+    use Finding as F;
+    let to = |status| Outcome { status, attention };
+    match finding {
+        F::Disputed => to(Status::Negotiating),
+        F::NoArrears | F::Paid | F::Withdrawn | F::BurdenCorrected | F::NoBurden => {
+            to(Status::Resolved)
+        }
+        // Confirmed debts and burdens stay open until paid or corrected; a partial payment, an
+        // unreachable party or missing documents never resolve a lead (rule 2).
+        F::ArrearsUndisputed
+        | F::BurdenConfirmed
+        | F::PartlyPaid
+        | F::Unreachable
+        | F::NoDocuments => to(if status == Status::New {
+            Status::Verifying
+        } else {
+            status
+        }),
+        F::Confirmed => to(Status::Closed),
+        F::NotConfirmed => to(Status::Verifying),
+        F::Agree => to(status),
+        F::Disagree => Outcome {
+            status: Status::Verifying,
+            attention: true,
+        },
+    }
+}
+
+/// Every rule a visit breaks on this lead; empty when it may be finalized.
+pub fn check(lead: &Lead, visit: &Visit) -> Vec<Violation> {
+    let mut out = Vec::new();
+    if !stages_for(visit.kind).contains(&lead.status) {
+        out.push(Violation::WrongStage {
+            kind: visit.kind,
+            status: lead.status,
+        });
+    }
+    let Some(finding) = visit.finding else {
+        out.push(Violation::NoFinding);
+        return out;
+    };
+    if !findings_for(visit.kind, lead.kind).contains(&finding) {
+        out.push(Violation::FindingNotFor {
+            finding,
+            kind: visit.kind,
+            lead: lead.kind,
+        });
+    }
+    if needs_evidence(finding) && visit.evidence.is_empty() {
+        out.push(Violation::NeedsEvidence(finding));
+    }
+    let planned = visit
+        .next
+        .as_ref()
+        .is_some_and(|n| !n.text.trim().is_empty() && n.due.is_some());
+    if needs_next_action(finding) && !planned {
+        out.push(Violation::NeedsNextAction(finding));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_finding_has_a_visit_kind() {
+        for f in Finding::ALL {
+            let somewhere = [VisitKind::Onsite, VisitKind::Revisit, VisitKind::Reverify]
+                .iter()
+                .any(|k| {
+                    [LeadKind::Arrears, LeadKind::Burden]
+                        .iter()
+                        .any(|l| findings_for(*k, *l).contains(f))
+                });
+            assert!(somewhere, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn unreachable_never_resolves_and_only_confirmed_closes() {
+        for status in Status::ALL {
+            for f in Finding::ALL {
+                let out = transition(status, false, *f);
+                if matches!(
+                    f,
+                    Finding::Unreachable | Finding::NoDocuments | Finding::Disputed
+                ) {
+                    assert!(
+                        !matches!(out.status, Status::Resolved | Status::Closed),
+                        "{f:?}"
+                    );
+                }
+                if out.status == Status::Closed && status != Status::Closed {
+                    assert_eq!(*f, Finding::Confirmed);
+                }
+            }
+        }
+    }
+}

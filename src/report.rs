@@ -1,0 +1,352 @@
+//! The feedback report (台账): every lead with its latest finding, evidence, payments, next step
+//! and systemic causes, then totals by district and state and counts of causes (举一反三).
+//! Confidential creditors are masked unless asked (rule 8).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::amount::format_wan;
+use crate::model::region::PROVINCES;
+use crate::model::{Cause, Finding, Lead, Status, Visit};
+use crate::store::effective;
+
+/// One lead in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: String,
+    pub creditor: String,
+    pub debtor: Option<String>,
+    pub district: String,
+    pub amount_yuan: Option<i64>,
+    pub status: Status,
+    pub latest_finding: Option<Finding>,
+    pub evidence: usize,
+    pub paid_yuan: Option<i64>,
+    pub next: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub overdue: bool,
+    pub causes: Vec<Cause>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub leads: usize,
+    pub amount_yuan: i64,
+    pub paid_yuan: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub by_district: BTreeMap<String, Totals>,
+    pub by_status: Vec<(Status, usize)>,
+    pub causes: Vec<(Cause, usize)>,
+}
+
+/// `重庆安宝清洁服务有限公司` → `重庆安宝********`: a province prefix and two characters stay.
+pub fn mask(name: &str) -> String {
+    let prefix = PROVINCES
+        .iter()
+        .map(|(_, _, p)| *p)
+        .find(|p| name.starts_with(p))
+        .map_or(0, |p| p.chars().count());
+    let keep = prefix + 2;
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| if i < keep { c } else { '*' })
+        .collect()
+}
+
+/// Builds the report over `leads` (in ledger order) and all finalized visits.
+pub fn build(
+    leads: &[Lead],
+    visits: &[Visit],
+    today: NaiveDate,
+    district: Option<&str>,
+    show_confidential: bool,
+) -> Report {
+    let mut rows = Vec::new();
+    for lead in leads
+        .iter()
+        .filter(|l| district.is_none_or(|d| l.district.contains(d)))
+    {
+        let own: Vec<Visit> = visits
+            .iter()
+            .filter(|v| v.lead == lead.id)
+            .cloned()
+            .collect();
+        let done = effective(&own);
+        // The next step is the latest visit's: an older one was overtaken by what came after.
+        let latest_next = done.last().and_then(|v| v.next.as_ref());
+        let mut causes: Vec<Cause> = Vec::new();
+        for cause in done.iter().filter_map(|v| v.cause) {
+            if !causes.contains(&cause) {
+                causes.push(cause);
+            }
+        }
+        rows.push(Row {
+            id: lead.id.clone(),
+            creditor: if lead.confidential && !show_confidential {
+                mask(&lead.creditor)
+            } else {
+                lead.creditor.clone()
+            },
+            debtor: lead.debtor.clone(),
+            district: lead.district.clone(),
+            amount_yuan: lead.amount_yuan,
+            status: lead.status,
+            latest_finding: done.last().and_then(|v| v.finding),
+            evidence: done.iter().map(|v| v.evidence.len()).sum(),
+            paid_yuan: done.iter().rev().find_map(|v| v.paid_yuan),
+            next: latest_next.map(|n| n.text.clone()),
+            due: latest_next.and_then(|n| n.due),
+            overdue: lead.is_overdue(today),
+            causes,
+        });
+    }
+    let mut by_district: BTreeMap<String, Totals> = BTreeMap::new();
+    for row in &rows {
+        let t = by_district.entry(row.district.clone()).or_default();
+        t.leads += 1;
+        t.amount_yuan += row.amount_yuan.unwrap_or(0);
+        t.paid_yuan += row.paid_yuan.unwrap_or(0);
+    }
+    let by_status = Status::ALL
+        .iter()
+        .map(|s| (*s, rows.iter().filter(|r| r.status == *s).count()))
+        .collect();
+    let causes = Cause::ALL
+        .iter()
+        .map(|c| (*c, rows.iter().filter(|r| r.causes.contains(c)).count()))
+        .collect();
+    Report {
+        rows,
+        by_district,
+        by_status,
+        causes,
+    }
+}
+
+fn headers(lang: Lang) -> [&'static str; 13] {
+    [
+        lang.pick("编号", "id"),
+        lang.pick("债权人", "creditor"),
+        lang.pick("债务人", "debtor"),
+        lang.pick("属地", "district"),
+        lang.pick("金额（万元）", "amount (10k yuan)"),
+        lang.pick("状态", "status"),
+        lang.pick("最新核查结果", "latest finding"),
+        lang.pick("证据数", "evidence"),
+        lang.pick("已偿还（万元）", "paid (10k yuan)"),
+        lang.pick("下一步措施", "next action"),
+        lang.pick("期限", "due"),
+        lang.pick("逾期", "overdue"),
+        lang.pick("系统性原因", "systemic causes"),
+    ]
+}
+
+fn cells(row: &Row, lang: Lang) -> [String; 13] {
+    let wan = |v: Option<i64>| v.map(format_wan).unwrap_or_default();
+    let causes: Vec<&str> = row.causes.iter().map(|c| c.label(lang)).collect();
+    [
+        row.id.clone(),
+        row.creditor.clone(),
+        row.debtor.clone().unwrap_or_default(),
+        row.district.clone(),
+        wan(row.amount_yuan),
+        row.status.label(lang).into(),
+        row.latest_finding
+            .map(|f| f.label(lang).to_string())
+            .unwrap_or_default(),
+        row.evidence.to_string(),
+        wan(row.paid_yuan),
+        row.next.clone().unwrap_or_default(),
+        row.due.map(|d| d.to_string()).unwrap_or_default(),
+        if row.overdue {
+            lang.pick("是", "yes").into()
+        } else {
+            String::new()
+        },
+        causes.join("、"),
+    ]
+}
+
+/// The totals as (title, header, rows) tables, shared by every format.
+fn summaries(report: &Report, lang: Lang) -> Vec<(String, Vec<String>, Vec<Vec<String>>)> {
+    let district = report
+        .by_district
+        .iter()
+        .map(|(d, t)| {
+            vec![
+                d.clone(),
+                t.leads.to_string(),
+                format_wan(t.amount_yuan),
+                format_wan(t.paid_yuan),
+            ]
+        })
+        .collect();
+    let status = report
+        .by_status
+        .iter()
+        .map(|(s, n)| vec![s.label(lang).to_string(), n.to_string()])
+        .collect();
+    let causes = report
+        .causes
+        .iter()
+        .map(|(c, n)| vec![c.label(lang).to_string(), n.to_string()])
+        .collect();
+    let h = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        (
+            lang.pick("按属地合计", "Totals by district").into(),
+            h(&[
+                lang.pick("属地", "district"),
+                lang.pick("线索数", "leads"),
+                lang.pick("金额（万元）", "amount (10k yuan)"),
+                lang.pick("已偿还（万元）", "paid (10k yuan)"),
+            ]),
+            district,
+        ),
+        (
+            lang.pick("按状态合计", "Totals by status").into(),
+            h(&[lang.pick("状态", "status"), lang.pick("线索数", "leads")]),
+            status,
+        ),
+        (
+            lang.pick("系统性原因（举一反三）", "Systemic causes")
+                .into(),
+            h(&[lang.pick("原因", "cause"), lang.pick("线索数", "leads")]),
+            causes,
+        ),
+    ]
+}
+
+fn md_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!(
+        "| {} |\n|{}|\n",
+        header.join(" | "),
+        vec!["---"; header.len()].join("|")
+    );
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| esc(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out
+}
+
+pub fn markdown(report: &Report, lang: Lang, today: NaiveDate) -> String {
+    let header: Vec<String> = headers(lang).iter().map(|s| s.to_string()).collect();
+    let rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|r| cells(r, lang).to_vec())
+        .collect();
+    let mut out = format!(
+        "# {}（{today}）\n\n",
+        lang.pick("问题线索台账", "Ledger of leads")
+    );
+    out.push_str(&md_table(&header, &rows));
+    for (title, header, rows) in summaries(report, lang) {
+        out.push_str(&format!("\n## {title}\n\n"));
+        out.push_str(&md_table(&header, &rows));
+    }
+    out
+}
+
+/// CSV with a UTF-8 byte-order mark, so Excel and WPS read the Chinese text.
+pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>> {
+    let fail = |e: csv::Error| Error::Store {
+        detail: e.to_string(),
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(headers(lang)).map_err(fail)?;
+    for row in &report.rows {
+        writer.write_record(cells(row, lang)).map_err(fail)?;
+    }
+    for (title, header, rows) in summaries(report, lang) {
+        writer.write_record([""]).map_err(fail)?;
+        writer.write_record([title]).map_err(fail)?;
+        writer.write_record(&header).map_err(fail)?;
+        for row in rows {
+            writer.write_record(&row).map_err(fail)?;
+        }
+    }
+    writer.into_inner().map_err(|e| Error::Store {
+        detail: e.to_string(),
+    })
+}
+
+/// An xlsx workbook: the ledger (header row frozen, columns sized) and a sheet of totals.
+pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook, XlsxError};
+    let fail = |e: XlsxError| Error::Store {
+        detail: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ledger = book.add_worksheet();
+    ledger.set_name(lang.pick("台账", "Ledger")).map_err(fail)?;
+    let widths = [
+        22.0, 30.0, 20.0, 10.0, 12.0, 14.0, 20.0, 8.0, 12.0, 30.0, 12.0, 6.0, 20.0,
+    ];
+    for (col, (title, width)) in headers(lang).iter().zip(widths).enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        ledger
+            .write_string_with_format(0, col, *title, &bold)
+            .map_err(fail)?;
+        ledger.set_column_width(col, width).map_err(fail)?;
+    }
+    ledger.set_freeze_panes(1, 0).map_err(fail)?;
+    for (r, row) in report.rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (col, value) in cells(row, lang).iter().enumerate() {
+            ledger
+                .write_string(r, u16::try_from(col).unwrap_or(u16::MAX), value)
+                .map_err(fail)?;
+        }
+    }
+    let totals = book.add_worksheet();
+    totals.set_name(lang.pick("合计", "Totals")).map_err(fail)?;
+    totals.set_column_width(0, 24.0).map_err(fail)?;
+    let mut r: u32 = 0;
+    for (title, header, rows) in summaries(report, lang) {
+        totals
+            .write_string_with_format(r, 0, &title, &bold)
+            .map_err(fail)?;
+        r += 1;
+        for (col, h) in header.iter().enumerate() {
+            totals
+                .write_string_with_format(r, u16::try_from(col).unwrap_or(0), h, &bold)
+                .map_err(fail)?;
+        }
+        r += 1;
+        for row in rows {
+            for (col, value) in row.iter().enumerate() {
+                totals
+                    .write_string(r, u16::try_from(col).unwrap_or(0), value)
+                    .map_err(fail)?;
+            }
+            r += 1;
+        }
+        r += 1;
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask;
+
+    #[test]
+    fn confidential_creditors_keep_their_province_and_two_characters() {
+        assert_eq!(mask("重庆安宝清洁服务有限公司"), "重庆安宝********");
+        assert_eq!(mask("绵阳长虹配件厂"), "绵阳*****");
+        assert_eq!(mask("甲"), "甲");
+    }
+}

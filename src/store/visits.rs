@@ -1,0 +1,254 @@
+//! Visits: drafts saved as typed, finalizing (rules checked, then the visit, the lead's new
+//! state and the change records in one transaction), corrections, history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, WriteTransaction};
+
+use super::changes::append;
+use super::records::{decode, encode};
+use super::{Store, db_err, tables};
+use crate::error::{CorrectWhy, Error, RecordKind, Result};
+use crate::model::form::{Context, Problem, VisitForm};
+use crate::model::rules::{check, transition};
+use crate::model::{Lead, Visit};
+use crate::sync::{Change, LeadField};
+
+/// What finalizing wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finalized {
+    pub visit: Visit,
+    pub lead: Lead,
+    pub changes: Vec<Change>,
+}
+
+impl Store {
+    /// Saves the form typed so far for its lead (one draft per lead); drafts may break rules.
+    pub fn save_draft(&self, form: &VisitForm) -> Result<()> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        read_lead(&tx, &form.lead)?;
+        tx.open_table(tables::DRAFTS)
+            .map_err(db_err)?
+            .insert(form.lead.as_str(), encode(form)?.as_str())
+            .map_err(db_err)?;
+        tx.commit().map_err(db_err)
+    }
+
+    /// The draft waiting for a lead, if any.
+    pub fn draft(&self, lead: &str) -> Result<Option<VisitForm>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::DRAFTS).map_err(db_err)?;
+        let value = table.get(lead).map_err(db_err)?;
+        value.map(|v| decode(lead, v.value())).transpose()
+    }
+
+    pub fn discard_draft(&self, lead: &str) -> Result<()> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        tx.open_table(tables::DRAFTS)
+            .map_err(db_err)?
+            .remove(lead)
+            .map_err(db_err)?;
+        tx.commit().map_err(db_err)
+    }
+
+    /// Checks a form against every rule and, if it passes, writes in one transaction the visit,
+    /// the lead's new state and the change records, and removes the lead's draft when
+    /// `from_draft`. A correction (`form.supersedes`) moves the lead only when it corrects the
+    /// lead's latest visit, and then from the state before that visit.
+    pub fn finalize(
+        &self,
+        form: &VisitForm,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+        from_draft: bool,
+    ) -> Result<Finalized> {
+        let identity = self.identity()?;
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let lead = read_lead(&tx, &form.lead)?;
+        let context = Context {
+            now,
+            today,
+            inspector: identity.inspector.clone(),
+            id: uuid::Uuid::now_v7().to_string(),
+        };
+        let mut visit = form
+            .parse(&context)
+            .map_err(|problems| Error::VisitRejected {
+                problems: problems.into_iter().map(Problem::Form).collect(),
+            })?;
+        let history = lead_visits(&tx, &lead.id)?;
+        let (base, moves) = match &visit.supersedes {
+            None => (lead.status, true),
+            Some(old) => {
+                let corrected = history
+                    .iter()
+                    .find(|v| v.id == *old)
+                    .ok_or_else(|| Error::UnknownVisit { id: old.clone() })?;
+                if history.iter().any(|v| v.supersedes.as_deref() == Some(old)) {
+                    return Err(Error::CannotCorrect {
+                        id: old.clone(),
+                        why: CorrectWhy::Superseded,
+                    });
+                }
+                let latest =
+                    effective(&history).last().map(|v| v.id.as_str()) == Some(old.as_str());
+                (corrected.status_before.unwrap_or(lead.status), latest)
+            }
+        };
+        let judged = Lead {
+            status: base,
+            ..lead.clone()
+        };
+        let violations = check(&judged, &visit);
+        if !violations.is_empty() {
+            return Err(Error::VisitRejected {
+                problems: violations.into_iter().map(Problem::Rule).collect(),
+            });
+        }
+        let finding = visit.finding.ok_or_else(|| Error::VisitRejected {
+            problems: Vec::new(),
+        })?;
+        let outcome = transition(base, lead.attention, finding);
+        visit.status_before = Some(base);
+        visit.status_after = Some(outcome.status);
+        let mut changes = Vec::new();
+        let mut saved = lead.clone();
+        tx.open_table(tables::VISITS)
+            .map_err(db_err)?
+            .insert(visit.id.as_str(), encode(&visit)?.as_str())
+            .map_err(db_err)?;
+        tx.open_multimap_table(tables::LEAD_VISITS)
+            .map_err(db_err)?
+            .insert(lead.id.as_str(), visit.id.as_str())
+            .map_err(db_err)?;
+        let json = serde_json::to_value(&visit).map_err(|e| Error::Store {
+            detail: e.to_string(),
+        })?;
+        changes.push(append(
+            &tx,
+            &identity,
+            format!("visit:{}", visit.id),
+            "visit",
+            json,
+        )?);
+        if moves {
+            for field in [
+                LeadField::Status(outcome.status),
+                LeadField::Attention(outcome.attention),
+            ] {
+                let before = saved.clone();
+                field.apply(&mut saved);
+                if saved != before {
+                    changes.push(append(
+                        &tx,
+                        &identity,
+                        LeadField::entity(&lead.id),
+                        field.name(),
+                        field.value(),
+                    )?);
+                }
+            }
+            if saved != lead {
+                tx.open_table(tables::LEADS)
+                    .map_err(db_err)?
+                    .insert(lead.id.as_str(), encode(&saved)?.as_str())
+                    .map_err(db_err)?;
+            }
+        }
+        if from_draft {
+            tx.open_table(tables::DRAFTS)
+                .map_err(db_err)?
+                .remove(lead.id.as_str())
+                .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(Finalized {
+            visit,
+            lead: saved,
+            changes,
+        })
+    }
+
+    /// A visit by id or by the start of its id.
+    pub fn visit(&self, id: &str) -> Result<Visit> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        if let Some(v) = table.get(id).map_err(db_err)? {
+            return decode(id, v.value());
+        }
+        let mut found = Vec::new();
+        if !id.is_empty() {
+            for entry in table.range(id..).map_err(db_err)? {
+                let (k, v) = entry.map_err(db_err)?;
+                if !k.value().starts_with(id) {
+                    break;
+                }
+                found.push(decode::<Visit>(k.value(), v.value())?);
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(Error::UnknownVisit { id: id.into() }),
+            _ => Err(Error::AmbiguousId {
+                kind: RecordKind::Lead,
+                id: id.into(),
+                candidates: found.into_iter().map(|v| v.id).collect(),
+            }),
+        }
+    }
+
+    /// Every finalized visit (of one lead, if given), oldest first.
+    pub fn visits(&self, lead: Option<&str>) -> Result<Vec<Visit>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        let mut visits: Vec<Visit> = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let visit: Visit = decode(k.value(), v.value())?;
+            if lead.is_none_or(|l| visit.lead == l) {
+                visits.push(visit);
+            }
+        }
+        visits.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+        Ok(visits)
+    }
+}
+
+/// The visits not superseded by a correction, oldest first.
+pub fn effective(visits: &[Visit]) -> Vec<&Visit> {
+    visits
+        .iter()
+        .filter(|v| {
+            !visits
+                .iter()
+                .any(|w| w.supersedes.as_deref() == Some(v.id.as_str()))
+        })
+        .collect()
+}
+
+fn read_lead(tx: &WriteTransaction, id: &str) -> Result<Lead> {
+    let leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+    let json = leads
+        .get(id)
+        .map_err(db_err)?
+        .ok_or_else(|| Error::UnknownId {
+            kind: RecordKind::Lead,
+            id: id.to_string(),
+        })?;
+    decode(id, json.value())
+}
+
+/// A lead's finalized visits, in the order they were finalized.
+fn lead_visits(tx: &WriteTransaction, lead: &str) -> Result<Vec<Visit>> {
+    let index = tx
+        .open_multimap_table(tables::LEAD_VISITS)
+        .map_err(db_err)?;
+    let visits = tx.open_table(tables::VISITS).map_err(db_err)?;
+    let mut out = Vec::new();
+    for id in index.get(lead).map_err(db_err)? {
+        let id = id.map_err(db_err)?;
+        if let Some(v) = visits.get(id.value()).map_err(db_err)? {
+            out.push(decode::<Visit>(id.value(), v.value())?);
+        }
+    }
+    Ok(out)
+}
