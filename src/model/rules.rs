@@ -211,10 +211,14 @@ mod tests {
         for status in Status::ALL {
             for f in Finding::ALL {
                 let out = transition(status, false, *f);
-                if matches!(
-                    f,
-                    Finding::Unreachable | Finding::NoDocuments | Finding::Disputed
-                ) {
+                // Onsite findings only apply to open leads (stages_for).
+                let open = stages_for(VisitKind::Onsite).contains(&status);
+                if open
+                    && matches!(
+                        f,
+                        Finding::Unreachable | Finding::NoDocuments | Finding::Disputed
+                    )
+                {
                     assert!(
                         !matches!(out.status, Status::Resolved | Status::Closed),
                         "{f:?}"
