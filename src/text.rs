@@ -15,6 +15,27 @@ pub fn pad(text: &str, cells: usize) -> String {
     out
 }
 
+/// The end of `text` in at most `cells`, starting with `…` when cut (a long query or path:
+/// its end matters most).
+pub fn truncate_start(text: &str, cells: usize) -> String {
+    if width(text) <= cells {
+        return text.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > cells {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    let mut out = String::from(if cells > 0 { "…" } else { "" });
+    out.extend(kept.into_iter().rev());
+    out
+}
+
 /// `text` cut to at most `cells`, ending in `…` when cut; never splits a wide character.
 pub fn truncate(text: &str, cells: usize) -> String {
     if width(text) <= cells {
@@ -140,6 +161,14 @@ mod tests {
         let total: usize = runs.iter().map(|(t, _)| width(t)).sum();
         assert!(total <= 7);
         assert_eq!(marked_runs("a\nb", &[], 5), [("a b".into(), false)]);
+    }
+
+    #[test]
+    fn truncation_from_the_start_keeps_the_end() {
+        assert_eq!(truncate_start("/home/北碚/store.redb", 12), "…/store.redb");
+        assert_eq!(truncate_start("重庆朋昆电子", 7), "…昆电子");
+        assert_eq!(truncate_start("abc", 3), "abc");
+        assert!(width(&truncate_start("重庆朋昆电子有限公司", 9)) <= 9);
     }
 
     #[test]

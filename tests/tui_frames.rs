@@ -86,13 +86,25 @@ fn every_screen_in_both_languages_and_sizes() {
         ("help", chars("?")),
         ("directory", chars("2")),
         ("directory_search", chars("2/68860")),
+        (
+            "directory_detail",
+            [
+                chars("2"),
+                vec![KeyCode::Down, KeyCode::Down, KeyCode::Enter],
+            ]
+            .concat(),
+        ),
+        ("directory_help", chars("2?")),
         ("visits", chars("3")),
+        ("visits_help", chars("3?")),
         ("sync", chars("4")),
+        ("sync_help", chars("4?")),
     ];
     for lang in [Lang::Zh, Lang::En] {
         for (width, height) in [(80, 24), (120, 40)] {
             for (name, keys) in &screens {
                 let mut state = state(&store, lang, day(25));
+                (state.width, state.height) = (width, height);
                 press(&store, &mut state, keys);
                 let terminal = frame(&state, width, height);
                 let snapshot = format!("{name}_{}_{width}x{height}", lang_name(lang));
@@ -254,4 +266,37 @@ fn keystroke_to_frame_latency() {
         times[times.len() - 1]
     );
     assert!(p99 < std::time::Duration::from_millis(16), "p99 {p99:?}");
+}
+
+#[test]
+fn the_list_window_follows_the_selection_and_draws_only_what_fits() {
+    let store = store();
+    let mut state = state(&store, Lang::Zh, day(25));
+    (state.width, state.height) = (80, 24);
+    press(
+        &store,
+        &mut state,
+        &[KeyCode::Char('2'), KeyCode::PageDown, KeyCode::PageDown],
+    );
+    let selected = state.channel_list.selected;
+    assert_eq!(selected, 2 * (state.visible_rows() - 1));
+    assert_eq!(
+        state.channel_list.offset,
+        selected + 1 - state.visible_rows(),
+        "selection on the last row"
+    );
+    // Moving up inside the window does not scroll it.
+    let offset = state.channel_list.offset;
+    press(&store, &mut state, &[KeyCode::Up, KeyCode::Up, KeyCode::Up]);
+    assert_eq!(state.channel_list.offset, offset);
+    let name = state.selected_channel().unwrap().name.clone();
+    let screen = frame(&state, 80, 24).backend().to_string();
+    assert!(
+        screen.contains(&name),
+        "the selected channel {name} is on screen:\n{screen}"
+    );
+    assert!(
+        !screen.contains("北京"),
+        "rows above the window are not drawn"
+    );
 }

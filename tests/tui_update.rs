@@ -118,9 +118,13 @@ fn search_narrows_on_every_key_and_widens_on_backspace() {
     assert_eq!(app.state.mode, Mode::Search);
     app.typed("b");
     let one = app.lead_rows().len();
-    app.typed("bq");
+    app.typed("b");
+    let two = app.lead_rows().len();
+    app.typed("q");
     assert_eq!(app.lead_rows(), [PENGKUN, JIATENG]);
-    assert!(one >= 2);
+    // "b" matches all three (重庆… has b in 安宝, 北碚), "bb" fewer or as many, "bbq" two.
+    assert_eq!(one, 3);
+    assert!(one >= two && two >= 2, "{one} {two}");
     // Highlights come with the results: 北碚区 is matched in the district.
     let pos = app.state.lead_list.rows[0];
     assert_eq!(app.state.lead_list.matches(pos)[0].positions, [0, 1, 2]);
@@ -383,4 +387,60 @@ fn supervised_leads_come_first_in_search_results_too() {
     app.key(KeyCode::Down).key(KeyCode::Char('!'));
     assert_eq!(app.lead_rows(), [JIATENG, PENGKUN]);
     assert_eq!(app.selected(), JIATENG);
+}
+
+#[test]
+fn keys_do_nothing_but_quit_while_the_terminal_is_too_small() {
+    let mut app = app();
+    app.act(Some(Action::Resize(70, 20)));
+    app.key(KeyCode::Char('c'))
+        .key(KeyCode::Char('!'))
+        .key(KeyCode::Char('2'));
+    assert_eq!(
+        (app.state.tab, app.store.change_count().unwrap()),
+        (Tab::Leads, 0)
+    );
+    app.act(Some(Action::Resize(120, 40)));
+    app.key(KeyCode::Char('2'));
+    assert_eq!(app.state.tab, Tab::Directory);
+    app.act(Some(Action::Resize(70, 20)));
+    app.key(KeyCode::Char('q'));
+    assert!(app.state.quit);
+}
+
+#[test]
+fn a_lead_leaving_the_filter_takes_the_detail_back_to_the_list() {
+    let mut app = app();
+    app.key(KeyCode::Char('f')).key(KeyCode::Char('f'));
+    assert_eq!(app.state.filter, Filter::Status(Status::New));
+    app.key(KeyCode::Enter)
+        .key(KeyCode::Char('s'))
+        .key(KeyCode::Enter);
+    assert_eq!(app.state.mode, Mode::List, "not the detail of another lead");
+    assert!(
+        app.state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("不在当前筛选")
+    );
+    assert_eq!(app.lead_rows().len(), 2);
+}
+
+#[test]
+fn help_also_opens_over_the_status_picker_and_tabs_switch_from_the_detail() {
+    let mut app = app();
+    app.key(KeyCode::Char('s')).key(KeyCode::Char('?'));
+    assert_eq!(
+        (app.state.mode, app.state.before_help),
+        (Mode::Help, Mode::PickStatus)
+    );
+    app.key(KeyCode::Esc).key(KeyCode::Esc);
+    assert_eq!(app.state.mode, Mode::List);
+    app.key(KeyCode::Enter).key(KeyCode::Char('2'));
+    assert_eq!(
+        (app.state.tab, app.state.mode),
+        (Tab::Directory, Mode::List)
+    );
 }

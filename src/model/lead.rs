@@ -140,6 +140,14 @@ impl Lead {
         )
     }
 
+    /// Open and due within `days` days from today (today included).
+    pub fn is_due_within(&self, today: NaiveDate, days: i64) -> bool {
+        self.is_open()
+            && self
+                .days_left(today)
+                .is_some_and(|d| (0..=days).contains(&d))
+    }
+
     /// Past its deadline and not yet handled (resolved or closed leads are never overdue).
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.is_open() && self.deadline.is_some_and(|d| d < today)

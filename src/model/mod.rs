@@ -45,11 +45,15 @@ pub fn contacts_for<'a>(lead: &Lead, channels: &'a [Channel]) -> Vec<&'a Channel
     district.chain(provincial).collect()
 }
 
-/// The leads a channel's district is responsible for.
+/// The leads a channel answers for: a district's own leads, or a province's (the leads of its
+/// notices) for a provincial channel — the inverse of `contacts_for`.
 pub fn leads_of<'a>(channel: &Channel, leads: &'a [Lead]) -> Vec<&'a Lead> {
     leads
         .iter()
-        .filter(|l| l.district == channel.name)
+        .filter(|l| match channel.scope {
+            Scope::Chongqing => l.district == channel.name,
+            Scope::National => region::province_of(&l.notice) == Some(channel.name.as_str()),
+        })
         .collect()
 }
 

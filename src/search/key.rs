@@ -129,7 +129,17 @@ impl Record<'_> {
             (Record::Lead(l), Field::Matter) => l.matter.clone(),
             (Record::Channel(c), Field::Name) => c.name.clone(),
             (Record::Channel(c), Field::Phones) => {
-                let numbers: Vec<&str> = c.phones.iter().map(|p| p.number.as_str()).collect();
+                let numbers: Vec<String> = c
+                    .phones
+                    .iter()
+                    .map(|p| {
+                        if p.fax {
+                            format!("{}（传真）", p.number)
+                        } else {
+                            p.number.clone()
+                        }
+                    })
+                    .collect();
                 numbers.join(" ")
             }
             (Record::Channel(c), Field::Emails) => c.emails.join(" "),

@@ -50,6 +50,6 @@ pub enum Action {
     },
     /// An effect failed; the message is in the user's language.
     Failed(String),
-    /// The terminal now has this many rows.
-    Resize(u16),
+    /// The terminal's new size: columns, rows.
+    Resize(u16, u16),
 }

@@ -112,12 +112,12 @@ pub const BINDINGS: &[Binding] = &[
     bind(LIST, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
     bind(LIST, Lists, key(K::Home), A::Home, "Home End", ("第一条 / 最后一条", "first / last")),
     bind(LIST, Lists, key(K::End), A::End, "", ("", "")),
-    bind(LIST, AllTabs, key(K::Tab), A::NextTab, "Tab 1-4", ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)")),
-    bind(LIST, AllTabs, key(K::BackTab), A::PrevTab, "", ("", "")),
-    bind(LIST, AllTabs, ch('1'), A::GoTab(Tab::Leads), "", ("", "")),
-    bind(LIST, AllTabs, ch('2'), A::GoTab(Tab::Directory), "", ("", "")),
-    bind(LIST, AllTabs, ch('3'), A::GoTab(Tab::Visits), "", ("", "")),
-    bind(LIST, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
+    bind(BOTH, AllTabs, key(K::Tab), A::NextTab, "Tab 1-4", ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)")),
+    bind(BOTH, AllTabs, key(K::BackTab), A::PrevTab, "", ("", "")),
+    bind(BOTH, AllTabs, ch('1'), A::GoTab(Tab::Leads), "", ("", "")),
+    bind(BOTH, AllTabs, ch('2'), A::GoTab(Tab::Directory), "", ("", "")),
+    bind(BOTH, AllTabs, ch('3'), A::GoTab(Tab::Visits), "", ("", "")),
+    bind(BOTH, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
     // The detail pane.
     bind(DETAIL, Lists, key(K::Up), A::Up, "↑↓ j k", ("滚动详情", "scroll the detail")),
     bind(DETAIL, Lists, ch('k'), A::Up, "", ("", "")),
@@ -125,7 +125,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(DETAIL, Lists, ch('j'), A::Down, "", ("", "")),
     bind(DETAIL, Lists, key(K::PageUp), A::PageUp, "PgUp PgDn", ("翻页", "page up and down")),
     bind(DETAIL, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
-    bind(DETAIL, Lists, key(K::Home), A::Home, "Home", ("回到顶部", "top")),
+    bind(DETAIL, Lists, key(K::Home), A::Home, "Home End", ("顶部 / 底部", "top / bottom")),
+    bind(DETAIL, Lists, key(K::End), A::End, "", ("", "")),
     // Both.
     bind(BOTH, AllTabs, ch('?'), A::ToggleHelp, "?", ("帮助：本页全部按键", "help: every key here")),
     bind(BOTH, AllTabs, ch('q'), A::Quit, "q Ctrl-C", ("退出", "quit")),
@@ -149,6 +150,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(PICK, Leads, ch('k'), A::Up, "", ("", "")),
     bind(PICK, Leads, key(K::Down), A::Down, "", ("", "")),
     bind(PICK, Leads, ch('j'), A::Down, "", ("", "")),
+    bind(PICK, Leads, ch('?'), A::ToggleHelp, "?", ("帮助", "help")),
     bind(PICK, Leads, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
 ];
 

@@ -32,6 +32,8 @@ pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
     Done(Action),
+    /// The terminal stopped delivering input: the app ends rather than wait forever.
+    Closed,
 }
 
 /// The app's state over a store, as of `today`.
@@ -85,13 +87,18 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate) -> Result<()> {
     let (messages, inbox) = mpsc::channel();
     let searches = spawn_searcher(store, &state, messages.clone())?;
     std::thread::spawn(move || {
-        while let Ok(event) = event::read() {
-            let msg = match event {
-                Event::Key(key) => Msg::Key(key),
-                Event::Resize(w, h) => Msg::Resize(w, h),
-                _ => continue,
+        loop {
+            let msg = match event::read() {
+                Ok(Event::Key(key)) => Msg::Key(key),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the terminal failed");
+                    Msg::Closed
+                }
             };
-            if messages.send(msg).is_err() {
+            let closed = matches!(msg, Msg::Closed);
+            if messages.send(msg).is_err() || closed {
                 return;
             }
         }
@@ -117,7 +124,8 @@ pub fn event_loop<B: Backend>(
     runner: &Runner,
     inbox: &Receiver<Msg>,
 ) -> std::result::Result<(), B::Error> {
-    state.height = terminal.size()?.height;
+    let size = terminal.size()?;
+    (state.width, state.height) = (size.width, size.height);
     loop {
         terminal.draw(|frame| ui::draw(frame, state))?;
         if state.quit {
@@ -138,7 +146,8 @@ pub fn event_loop<B: Backend>(
 fn handle(state: &mut State, runner: &Runner, msg: Msg) {
     let action = match msg {
         Msg::Key(key) => keymap::action(state.mode, state.tab, &key),
-        Msg::Resize(_, height) => Some(Action::Resize(height)),
+        Msg::Resize(width, height) => Some(Action::Resize(width, height)),
+        Msg::Closed => Some(Action::Quit),
         Msg::Done(action) => Some(action),
     };
     dispatch(state, runner, action);

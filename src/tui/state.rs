@@ -9,6 +9,10 @@ use crate::model::lead::ledger_cmp;
 use crate::model::{Channel, Lead, Status, id_order};
 use crate::search::FieldMatch;
 
+/// The smallest terminal the app draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
     Leads,
@@ -124,11 +128,29 @@ pub struct ListView {
     /// Positions of the records shown, in order.
     pub rows: Vec<usize>,
     pub selected: usize,
+    /// The first row shown: the window follows the selection.
+    pub offset: usize,
     /// The search generation this list waits for.
     pub generation: u64,
 }
 
 impl ListView {
+    /// Moves the window of `visible` rows so the selection is in it and no space is wasted.
+    pub fn follow(&mut self, visible: usize) {
+        let visible = visible.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + visible {
+            self.offset = self.selected + 1 - visible;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(visible));
+    }
+
+    /// The records in the window of `visible` rows.
+    pub fn window(&self, visible: usize) -> impl Iterator<Item = usize> + '_ {
+        self.rows.iter().copied().skip(self.offset).take(visible)
+    }
+
     /// The position of the selected record, if the list is not empty.
     pub fn current(&self) -> Option<usize> {
         self.rows.get(self.selected).copied()
@@ -192,7 +214,8 @@ pub struct State {
     pub changes: u64,
     /// The last search generation handed out.
     pub generation: u64,
-    /// Terminal rows, for page-sized moves.
+    /// The terminal's size, for page-sized moves and the too-small check.
+    pub width: u16,
     pub height: u16,
     pub quit: bool,
 }
@@ -226,12 +249,24 @@ impl State {
             info,
             changes,
             generation: 0,
+            width: 80,
             height: 24,
             quit: false,
         };
         state.refresh_leads();
         state.refresh_channels();
         state
+    }
+
+    /// Is the terminal below 80×24 (the app then shows only a notice)?
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    /// How many list rows fit: the terminal less the tab bar, status bar, search line, borders
+    /// and table header.
+    pub fn visible_rows(&self) -> usize {
+        usize::from(self.height.saturating_sub(7)).max(1)
     }
 
     /// The list of the current tab, if it has one.

@@ -20,19 +20,34 @@ pub enum Effect {
     SetLeadField { lead_id: String, field: LeadField },
 }
 
-/// Rows a page key moves, given the terminal height (tabs, status bar, borders, header).
+/// How far the detail pane may be scrolled.
+const MAX_SCROLL: isize = 60;
+
+/// Rows a page key moves: a window less one row, so one row stays in view.
 fn page(state: &State) -> usize {
-    usize::from(state.height.saturating_sub(8)).max(1)
+    state.visible_rows().saturating_sub(1).max(1)
 }
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let from_user = !matches!(
         action,
-        Action::SearchDone { .. } | Action::Saved { .. } | Action::Failed(_) | Action::Resize(_)
+        Action::SearchDone { .. } | Action::Saved { .. } | Action::Failed(_) | Action::Resize(..)
     );
+    // While the terminal is too small nothing is drawn, so no key but quit may act.
+    if from_user && state.too_small() && action != Action::Quit {
+        return Vec::new();
+    }
     if from_user {
         state.message = None;
     }
+    let effects = apply(state, action);
+    let visible = state.visible_rows();
+    state.lead_list.follow(visible);
+    state.channel_list.follow(visible);
+    effects
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => state.quit = true,
         Action::NextTab => switch(state, (state.tab.index() + 1) % Tab::ALL.len()),
@@ -166,10 +181,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Saved { lead, change } => {
             let lang = state.lang;
+            let id = lead.id.clone();
             if let Some(slot) = state.leads.iter_mut().find(|l| l.id == lead.id) {
                 *slot = *lead;
             }
             state.refresh_leads();
+            // A lead the filter no longer shows: leave the detail rather than show another lead.
+            let gone = state.selected_lead().is_none_or(|l| l.id != id);
+            if gone && state.mode == Mode::Detail {
+                state.mode = Mode::List;
+            }
             let text = match change {
                 Some(change) => {
                     state.changes += 1;
@@ -184,10 +205,24 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 None => lang.pick("没有变化。", "nothing changed.").into(),
             };
+            let text = if gone {
+                format!(
+                    "{text}{}",
+                    lang.pick(
+                        "；该线索已不在当前筛选中",
+                        "; the lead has left the current filter"
+                    )
+                )
+            } else {
+                text
+            };
             say(state, text, false);
         }
         Action::Failed(text) => say(state, text, true),
-        Action::Resize(height) => state.height = height,
+        Action::Resize(width, height) => {
+            state.width = width;
+            state.height = height;
+        }
     }
     Vec::new()
 }
@@ -206,8 +241,9 @@ fn switch(state: &mut State, index: usize) {
 fn step(state: &mut State, delta: isize) {
     match state.mode {
         Mode::Detail => {
+            // The pane stops at its last line when drawn; this bound keeps Up from End short.
             let to = (state.detail_scroll as isize).saturating_add(delta);
-            state.detail_scroll = u16::try_from(to.clamp(0, 500)).unwrap_or(0);
+            state.detail_scroll = u16::try_from(to.clamp(0, MAX_SCROLL)).unwrap_or(0);
         }
         Mode::PickStatus => {
             if let Some(p) = state.picker.as_mut() {

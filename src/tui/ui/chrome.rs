@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs, Wrap};
 
 use super::parts::DIM;
-use super::{MIN_HEIGHT, MIN_WIDTH};
 use crate::i18n::Lang;
-use crate::text::{truncate, width};
+use crate::text::{truncate, truncate_start, width};
 use crate::tui::keymap;
+use crate::tui::state::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::state::{State, Tab};
 
 pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
@@ -68,13 +68,7 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     // The store path goes last and gives way first, keeping its end (the file name).
     let label = format!("{} ", lang.pick("数据库", "store"));
     let room = cells.saturating_sub(width(&who) + width(&label));
-    let path = &state.info.store;
-    let path = if width(path) > room {
-        let tail: String = path.chars().rev().take(room.saturating_sub(1)).collect();
-        format!("…{}", tail.chars().rev().collect::<String>())
-    } else {
-        path.clone()
-    };
+    let path = truncate_start(&state.info.store, room);
     let second = Line::from(vec![
         Span::styled(who, DIM),
         Span::styled(label + &path, DIM),
@@ -82,25 +76,35 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(vec![first, second]), area);
 }
 
-/// The keys of the current mode and tab, as many as fit (the help lists them all).
+/// The keys of the current mode and tab, as many as fit, always ending with the help key.
 fn keys_line(state: &State, cells: usize) -> Line<'static> {
-    let mut spans = Vec::new();
-    let mut used = 0;
-    for (key, what) in keymap::help(state.mode, state.tab, state.lang) {
+    let item = |key: &str, what: &str| {
         // Short form for the bar: the text before any colon or parenthesis.
         let what = what
             .split(['：', '（', ':', '('])
             .next()
             .unwrap_or(what)
             .trim();
-        let item = format!("{key} {what}  ");
-        let w = width(&item);
-        if used + w > cells {
-            break;
+        format!("{key} {what}  ")
+    };
+    let keys = keymap::help(state.mode, state.tab, state.lang);
+    let (pinned, rest): (Vec<_>, Vec<_>) = keys.into_iter().partition(|(key, _)| *key == "?");
+    let tail: String = pinned.iter().map(|(k, w)| item(k, w)).collect();
+    let mut used = width(&tail);
+    let mut spans = Vec::new();
+    let mut full = false;
+    for (key, what) in rest.iter().chain(pinned.iter()) {
+        let text = item(key, what);
+        if *key != "?" {
+            full = full || used + width(&text) > cells;
+            if full {
+                continue;
+            }
+            used += width(&text);
         }
-        used += w;
-        spans.push(Span::styled(key.to_string(), Style::new().fg(Color::Cyan)));
-        spans.push(Span::raw(format!(" {what}  ")));
+        let (k, w) = text.split_at(key.len());
+        spans.push(Span::styled(k.to_string(), Style::new().fg(Color::Cyan)));
+        spans.push(Span::raw(w.to_string()));
     }
     Line::from(spans)
 }

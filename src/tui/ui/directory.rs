@@ -10,8 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use super::leads::split;
 use super::parts::{DIM, LABEL, block, detail, field, marked, positions, search_line};
 use crate::i18n::Lang;
-use crate::model::channel::phones_text;
-use crate::search::key::Field;
+use crate::search::key::{Field, Record};
 use crate::tui::state::{Mode, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -38,18 +37,15 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         .spacing(1)
         .split(Rect::new(0, 0, inner, 1));
     let col = |i: usize| usize::from(cols.get(i).map_or(0, |r| r.width));
+    // Only the rows in the window are built: drawing costs the same for 3 leads or a million.
+    let visible = usize::from(table_area.height.saturating_sub(3));
     let rows: Vec<Row> = list
-        .rows
-        .iter()
-        .map(|&pos| {
+        .window(visible)
+        .map(|pos| {
             let c = &state.channels[pos];
             let matches = list.matches(pos);
-            let numbers = c
-                .phones
-                .iter()
-                .map(|p| p.number.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+            // The text search matched, faxes marked 传真, so highlights land.
+            let numbers = Record::Channel(c).field_text(Field::Phones);
             Row::new(vec![
                 Cell::from(marked(
                     &c.name,
@@ -86,8 +82,10 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                 .bg(ratatui::style::Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
         );
-    let mut table_state =
-        TableState::default().with_selected(list.current().map(|_| list.selected));
+    let mut table_state = TableState::default().with_selected(
+        list.current()
+            .map(|_| list.selected.saturating_sub(list.offset)),
+    );
     frame.render_stateful_widget(table, table_area, &mut table_state);
     if list.rows.is_empty() {
         let rect = Rect::new(
@@ -117,11 +115,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
         .map_or(&[][..], |pos| state.channel_list.matches(pos));
     let cells = usize::from(area.width.saturating_sub(2));
     let w = if lang == Lang::Zh { 4 } else { 7 };
-    let list = |items: &[String]| -> Vec<Span<'static>> {
-        if items.is_empty() {
+    // Each field is shown as search matched it, so every highlight lands (e-mails, URLs…).
+    let record = Record::Channel(channel);
+    let shown = |f: Field| -> Vec<Span<'static>> {
+        let text = record.field_text(f);
+        if text.is_empty() {
             vec![Span::styled("—", DIM)]
         } else {
-            vec![Span::raw(items.join(" "))]
+            marked(&text, positions(matches, f), usize::MAX, Style::new()).spans
         }
     };
     let mut lines = vec![
@@ -141,23 +142,13 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
             w,
             vec![Span::raw(channel.scope.label(lang))],
         ),
-        Line::from(Span::styled(lang.pick("电话", "phones"), LABEL)),
+        field(lang.pick("电话", "phones"), w, shown(Field::Phones)),
+        field(lang.pick("邮箱", "emails"), w, shown(Field::Emails)),
+        field(lang.pick("网址", "URLs"), w, shown(Field::Urls)),
+        field(lang.pick("备注", "remarks"), w, shown(Field::Remarks)),
     ];
-    for phone in &channel.phones {
-        lines.push(Line::from(format!(
-            "  {}",
-            phones_text(std::slice::from_ref(phone), lang)
-        )));
-    }
-    lines.push(field(lang.pick("邮箱", "emails"), w, list(&channel.emails)));
-    lines.push(field(lang.pick("网址", "URLs"), w, list(&channel.urls)));
-    lines.push(field(
-        lang.pick("备注", "remarks"),
-        w,
-        list(&channel.remarks),
-    ));
     lines.push(Line::from(Span::styled(
-        lang.pick("本地线索", "leads of this district"),
+        lang.pick("负责的线索", "leads it answers for"),
         LABEL,
     )));
     let leads = state.leads_of(channel);

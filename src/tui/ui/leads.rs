@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     draw_detail(frame, detail, state);
 }
 
-/// The list and the detail pane side by side; the list gets more room on narrow terminals.
+/// The list and the detail pane side by side.
 pub fn split(area: Rect) -> [Rect; 2] {
     let list = if area.width >= 110 { 60 } else { 58 };
     Layout::horizontal([Constraint::Percentage(list), Constraint::Fill(1)]).areas(area)
@@ -32,13 +32,9 @@ pub fn split(area: Rect) -> [Rect; 2] {
 
 /// The style of a deadline: red when overdue, yellow when due within a week.
 pub fn deadline_style(lead: &Lead, state: &State) -> Style {
-    let soon = lead.is_open()
-        && lead
-            .days_left(state.today)
-            .is_some_and(|days| (0..=DUE_SOON_DAYS).contains(&days));
     if lead.is_overdue(state.today) {
         Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
-    } else if soon {
+    } else if lead.is_due_within(state.today, DUE_SOON_DAYS) {
         Style::new().fg(Color::Yellow)
     } else {
         Style::new()
@@ -50,19 +46,25 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     let list = &state.lead_list;
     let [line, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    let summary = format!(
-        "{}/{} · {}{} · {}{}",
-        list.rows.len(),
-        state.leads.len(),
-        lang.pick("筛选 ", "filter "),
-        state.filter.label(lang),
-        lang.pick("排序 ", "sort "),
-        if list.ranked.is_some() {
-            lang.pick("匹配度", "match")
-        } else {
-            state.sort.label(lang)
-        },
-    );
+    let order = if list.ranked.is_some() {
+        lang.pick("匹配度", "match")
+    } else {
+        state.sort.label(lang)
+    };
+    let summary = match lang {
+        Lang::Zh => format!(
+            "{}/{} · 筛选:{} · 排序:{order}",
+            list.rows.len(),
+            state.leads.len(),
+            state.filter.label(lang)
+        ),
+        Lang::En => format!(
+            "{}/{} · {} · by {order}",
+            list.rows.len(),
+            state.leads.len(),
+            state.filter.label(lang)
+        ),
+    };
     search_line(frame, line, state, list, summary);
 
     let inner = table_area.width.saturating_sub(2);
@@ -95,10 +97,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     if wide {
         header.push(lang.pick("万元", "10k ¥"));
     }
+    // Only the rows in the window are built: drawing costs the same for 3 leads or a million.
+    let visible = usize::from(table_area.height.saturating_sub(3));
     let rows: Vec<Row> = list
-        .rows
-        .iter()
-        .map(|&pos| {
+        .window(visible)
+        .map(|pos| {
             let lead = &state.leads[pos];
             let matches = list.matches(pos);
             let due = lead.deadline.map_or_else(
@@ -112,8 +115,13 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                 },
             );
             let mut cells = vec![
-                Cell::from(if lead.supervised { "★" } else { "" })
-                    .style(Style::new().fg(Color::Red)),
+                // 督 rather than a star: a CJK character's width is the same on every terminal.
+                Cell::from(if lead.supervised {
+                    lang.pick("督", "S")
+                } else {
+                    ""
+                })
+                .style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
                 Cell::from(lead.status.short_label(lang)),
                 Cell::from(due).style(deadline_style(lead, state)),
                 Cell::from(marked(
@@ -147,8 +155,10 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                 .add_modifier(Modifier::BOLD),
         )
         .highlight_symbol("");
-    let mut table_state =
-        TableState::default().with_selected(list.current().map(|_| list.selected));
+    let mut table_state = TableState::default().with_selected(
+        list.current()
+            .map(|_| list.selected.saturating_sub(list.offset)),
+    );
     frame.render_stateful_widget(table, table_area, &mut table_state);
     if list.rows.is_empty() {
         let empty = lang.pick("（没有符合条件的线索）", "(no leads match)");
@@ -286,8 +296,20 @@ fn detail_lines(
         ),
         Line::from(Span::styled(lang.pick("事项", "matter"), LABEL)),
     ];
-    for paragraph in lead.matter.lines() {
-        lines.push(Line::from(format!("  {paragraph}")));
+    // The matter keeps its line breaks; highlights index the whole text.
+    let hits = positions(matches, Field::Matter);
+    let mut offset = 0;
+    for paragraph in lead.matter.split('\n') {
+        let count = paragraph.chars().count();
+        let here: Vec<usize> = hits
+            .iter()
+            .filter(|&&p| p >= offset && p < offset + count)
+            .map(|p| p - offset)
+            .collect();
+        let mut line = marked(paragraph, &here, usize::MAX, Style::new());
+        line.spans.insert(0, Span::raw("  "));
+        lines.push(line);
+        offset += count + 1;
     }
     lines.push(Line::from(Span::styled(
         lang.pick("联系渠道", "whom to call"),

@@ -12,13 +12,9 @@ use ratatui::layout::{Constraint, Layout};
 
 use super::state::{Mode, State, Tab};
 
-/// The smallest terminal the app draws in.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
-
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if area.width < super::state::MIN_WIDTH || area.height < super::state::MIN_HEIGHT {
         chrome::too_small(frame, area, state.lang);
         return;
     }

@@ -70,7 +70,7 @@ pub fn picker(frame: &mut Frame, area: Rect, state: &State, picker: &Picker) {
             Style::new()
         };
         lines.push(Line::from(Span::styled(
-            format!("{} {}", if chosen { "›" } else { " " }, status.label(lang)),
+            format!("{} {}", if chosen { ">" } else { " " }, status.label(lang)),
             style,
         )));
     }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::search::FieldMatch;
 use crate::search::key::Field;
-use crate::text::{marked_runs, pad, width};
+use crate::text::{marked_runs, pad, truncate, truncate_start, width};
 use crate::tui::state::{ListView, Mode, State};
 
 pub const MATCH: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
@@ -67,28 +67,31 @@ pub fn field(label: &str, cells: usize, value: Vec<Span<'static>>) -> Line<'stat
     Line::from(spans)
 }
 
-/// The search line above a list: the query with a cursor while typing, and what is shown.
+/// The search line above a list: the query (its end, when long) with a cursor while typing,
+/// and on the right what the list shows.
 pub fn search_line(frame: &mut Frame, area: Rect, state: &State, list: &ListView, summary: String) {
     let lang = state.lang;
     let typing = state.mode == Mode::Search;
-    let mut spans = vec![Span::styled("/ ", LABEL)];
-    if list.query.is_empty() && !typing {
-        spans.push(Span::styled(
-            lang.pick(
-                "按 / 搜索（拼音、首字母、电话）",
-                "press / to search (pinyin, initials, phone)",
-            ),
-            DIM,
-        ));
+    let cells = usize::from(area.width);
+    let summary = truncate(&summary, cells.saturating_sub(8));
+    let room = cells.saturating_sub(width(&summary) + 3);
+    let idle = list.query.is_empty() && !typing;
+    let (prompt, query) = if idle {
+        let hint = lang.pick("按 / 搜索", "press / to search");
+        (Span::raw(""), Span::styled(truncate(hint, room), DIM))
     } else {
-        spans.push(Span::raw(list.query.clone()).bold());
-    }
-    let used = 2 + width(&list.query);
-    let summary_cells = width(&summary);
-    let gap = usize::from(area.width).saturating_sub(used + summary_cells + 1);
-    spans.push(Span::raw(" ".repeat(gap.max(1))));
-    spans.push(Span::styled(summary, DIM));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let query = truncate_start(&list.query, room.saturating_sub(3));
+        (Span::styled("/ ", LABEL), Span::raw(query).bold())
+    };
+    let used = prompt.width() + query.width();
+    let gap = cells.saturating_sub(used + width(&summary));
+    let line = Line::from(vec![
+        prompt,
+        query,
+        Span::raw(" ".repeat(gap)),
+        Span::styled(summary, DIM),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
     if typing {
         // The cursor sits after the query, counted in cells (CJK characters take two).
         let x = area
