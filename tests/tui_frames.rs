@@ -40,6 +40,14 @@ fn day(d: u32) -> NaiveDate {
 
 /// Presses keys, answering searches at once with the real searcher.
 fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
+    let events: Vec<KeyEvent> = keys
+        .iter()
+        .map(|c| KeyEvent::new(*c, KeyModifiers::NONE))
+        .collect();
+    press_events(store, state, &events);
+}
+
+fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
     let searcher = Searcher::new(
         Index::load(store).unwrap(),
         state.leads.clone(),
@@ -50,13 +58,10 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
         store,
         searches: sender,
         lang: state.lang,
+        today: state.today,
     };
-    for code in keys {
-        let action = keymap::action(
-            state.mode,
-            state.tab,
-            &KeyEvent::new(*code, KeyModifiers::NONE),
-        );
+    for event in keys {
+        let action = keymap::action(state.mode, state.tab, event);
         dispatch(state, &runner, action);
         while let Ok(request) = requests.try_recv() {
             dispatch(state, &runner, Some(searcher.answer(&request)));
@@ -77,35 +82,51 @@ fn chars(keys: &str) -> Vec<KeyCode> {
 /// Every screen, both languages, both sizes.
 #[test]
 fn every_screen_in_both_languages_and_sizes() {
-    let store = store();
-    let screens: Vec<(&str, Vec<KeyCode>)> = vec![
+    let plain = |keys: Vec<KeyCode>| -> Vec<KeyEvent> {
+        keys.into_iter()
+            .map(|c| KeyEvent::new(c, KeyModifiers::NONE))
+            .collect()
+    };
+    let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let violation = [
+        plain(vec![KeyCode::Char('v'), KeyCode::Right, KeyCode::Right]),
+        vec![ctrl_s],
+    ]
+    .concat();
+    let screens: Vec<(&str, Vec<KeyEvent>)> = vec![
+        ("visit_form", plain(chars("v"))),
+        ("visit_form_violation", violation),
         ("leads", vec![]),
-        ("leads_search", [chars("/bbq")].concat()),
-        ("leads_detail", vec![KeyCode::Down, KeyCode::Enter]),
-        ("status_picker", chars("s")),
-        ("help", chars("?")),
-        ("directory", chars("2")),
-        ("directory_search", chars("2/68860")),
+        ("leads_search", plain(chars("/bbq"))),
+        ("leads_detail", plain(vec![KeyCode::Down, KeyCode::Enter])),
+        ("status_picker", plain(chars("s"))),
+        ("help", plain(chars("?"))),
+        ("directory", plain(chars("2"))),
+        ("directory_search", plain(chars("2/68860"))),
         (
             "directory_detail",
-            [
-                chars("2"),
-                vec![KeyCode::Down, KeyCode::Down, KeyCode::Enter],
-            ]
-            .concat(),
+            plain(
+                [
+                    chars("2"),
+                    vec![KeyCode::Down, KeyCode::Down, KeyCode::Enter],
+                ]
+                .concat(),
+            ),
         ),
-        ("directory_help", chars("2?")),
-        ("visits", chars("3")),
-        ("visits_help", chars("3?")),
-        ("sync", chars("4")),
-        ("sync_help", chars("4?")),
+        ("directory_help", plain(chars("2?"))),
+        ("visits", plain(chars("3"))),
+        ("visits_help", plain(chars("3?"))),
+        ("sync", plain(chars("4"))),
+        ("sync_help", plain(chars("4?"))),
     ];
     for lang in [Lang::Zh, Lang::En] {
         for (width, height) in [(80, 24), (120, 40)] {
             for (name, keys) in &screens {
+                // A fresh store each time: a screen's keys may save a draft.
+                let store = self::store();
                 let mut state = state(&store, lang, day(25));
                 (state.width, state.height) = (width, height);
-                press(&store, &mut state, keys);
+                press_events(&store, &mut state, keys);
                 let terminal = frame(&state, width, height);
                 let snapshot = format!("{name}_{}_{width}x{height}", lang_name(lang));
                 insta::assert_snapshot!(snapshot, terminal.backend());
@@ -194,6 +215,7 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         store: &store,
         searches: sender,
         lang: Lang::Zh,
+        today: state.today,
     };
     let (messages, inbox) = mpsc::channel();
     let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));

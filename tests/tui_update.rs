@@ -59,6 +59,7 @@ impl App {
             store: &self.store,
             searches: self.sender.clone(),
             lang: Lang::Zh,
+            today: self.state.today,
         };
         dispatch(&mut self.state, &runner, action);
         while let Ok(request) = self.requests.try_recv() {
@@ -443,4 +444,129 @@ fn help_also_opens_over_the_status_picker_and_tabs_switch_from_the_detail() {
         (app.state.tab, app.state.mode),
         (Tab::Directory, Mode::List)
     );
+}
+
+fn ctrl(app: &mut App, c: char) {
+    let event = KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let action = keymap::action(app.state.mode, app.state.tab, &event);
+    app.act(action);
+}
+
+#[test]
+fn a_visit_is_typed_saved_as_a_draft_on_every_change_and_finalized() {
+    let mut app = app();
+    app.key(KeyCode::Char('v'));
+    assert_eq!(app.state.mode, Mode::Form);
+    // Finding: ←→ pick among the on-site findings of an arrears lead.
+    app.key(KeyCode::Right).key(KeyCode::Right);
+    assert_eq!(
+        app.store.draft(PENGKUN).unwrap().unwrap().finding,
+        "disputed"
+    );
+    // Ctrl-S shows every broken rule beside its field, and finalizes nothing.
+    ctrl(&mut app, 's');
+    let form = app.state.form.as_ref().unwrap();
+    let parts: Vec<_> = form
+        .problems
+        .iter()
+        .map(|p| fieldcheck::tui::form::Field::of(p.part()))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            fieldcheck::tui::form::Field::Evidence,
+            fieldcheck::tui::form::Field::Next
+        ]
+    );
+    assert_eq!(
+        form.focus,
+        fieldcheck::tui::form::Field::Evidence,
+        "the first problem gets the focus"
+    );
+    assert!(app.store.visits(None).unwrap().is_empty());
+    // Evidence: Ctrl-K picks the kind, the rest is typed (Chinese included).
+    ctrl(&mut app, 'k');
+    app.typed("HT-2021-07:采购合同");
+    assert_eq!(
+        app.state.form.as_ref().unwrap().problems.len(),
+        1,
+        "problems update as they are fixed"
+    );
+    app.key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .typed("约双方协商")
+        .key(KeyCode::Tab)
+        .typed("+7");
+    let draft = app.store.draft(PENGKUN).unwrap().unwrap();
+    assert_eq!(
+        (draft.evidence[0].as_str(), draft.due.as_str()),
+        ("合同:HT-2021-07:采购合同", "+7")
+    );
+    ctrl(&mut app, 's');
+    assert_eq!(app.state.mode, Mode::List);
+    assert_eq!(app.store.lead(PENGKUN).unwrap().status, Status::Negotiating);
+    assert_eq!(app.store.draft(PENGKUN).unwrap(), None);
+    assert_eq!(app.state.visits.len(), 1);
+    assert!(app.state.message.as_ref().unwrap().text.contains("协商中"));
+    app.key(KeyCode::Char('3'));
+    assert_eq!(app.state.visit_list.rows.len(), 1);
+}
+
+#[test]
+fn a_revisit_starts_from_the_last_visit() {
+    let mut app = app();
+    let form = fieldcheck::model::form::VisitForm {
+        lead: PENGKUN.into(),
+        kind: "onsite".into(),
+        finding: "paid".into(),
+        met: vec!["王五,财务,023-1".into()],
+        amount_wan: "76.6".into(),
+        paid_wan: "76.6".into(),
+        evidence: vec!["bank-record:LS-1".into()],
+        ..Default::default()
+    };
+    let done = app
+        .store
+        .finalize(&form, chrono::Utc::now(), today(), false)
+        .unwrap();
+    app.act(Some(Action::Finalized(Box::new(done))));
+    app.key(KeyCode::Char('r'));
+    let revisit = app.state.form.as_ref().unwrap().to_visit_form();
+    assert_eq!(revisit.kind, "revisit");
+    assert_eq!(
+        (
+            revisit.met.clone(),
+            revisit.amount_wan.as_str(),
+            revisit.paid_wan.as_str()
+        ),
+        (vec!["王五,财务,023-1".to_string()], "76.6", "76.6")
+    );
+    assert_eq!(revisit.evidence, ["bank-record:LS-1:"]);
+    assert_eq!(revisit.finding, "", "the finding is the revisit's own");
+}
+
+#[test]
+fn esc_asks_then_discards_or_keeps_the_draft_and_d_resumes_it() {
+    let mut app = app();
+    app.key(KeyCode::Char('v'))
+        .key(KeyCode::Tab)
+        .typed("2022-01-27");
+    assert!(app.store.draft(PENGKUN).unwrap().is_some());
+    app.key(KeyCode::Esc);
+    assert_eq!(app.state.mode, Mode::Form, "Esc asks first");
+    app.key(KeyCode::Char('n'));
+    assert_eq!(app.state.mode, Mode::Form);
+    app.key(KeyCode::Esc).key(KeyCode::Char('k'));
+    assert_eq!(app.state.mode, Mode::List);
+    // The lead offers its draft back instead of a new form.
+    app.key(KeyCode::Char('v'));
+    assert_eq!(app.state.mode, Mode::List);
+    app.key(KeyCode::Char('d'));
+    assert_eq!(
+        app.state.form.as_ref().unwrap().to_visit_form().at,
+        "2022-01-27"
+    );
+    app.key(KeyCode::Esc).key(KeyCode::Char('y'));
+    assert_eq!(app.store.draft(PENGKUN).unwrap(), None);
+    assert!(!app.state.drafts.contains_key(PENGKUN));
 }

@@ -41,6 +41,18 @@ impl Store {
         value.map(|v| decode(lead, v.value())).transpose()
     }
 
+    /// Every draft, by lead id.
+    pub fn drafts(&self) -> Result<std::collections::HashMap<String, VisitForm>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::DRAFTS).map_err(db_err)?;
+        let mut out = std::collections::HashMap::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            out.insert(k.value().to_string(), decode(k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
     pub fn discard_draft(&self, lead: &str) -> Result<()> {
         let tx = self.db.begin_write().map_err(db_err)?;
         tx.open_table(tables::DRAFTS)

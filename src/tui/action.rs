@@ -1,7 +1,11 @@
 //! What a key (or a finished effect) asks the app to do.
 
+use ratatui::crossterm::event::KeyEvent;
+
 use super::state::{SearchHit, Tab};
-use crate::model::Lead;
+use crate::model::form::Problem;
+use crate::model::{Lead, VisitKind};
+use crate::store::Finalized;
 use crate::sync::Change;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +40,25 @@ pub enum Action {
     AssignToMe,
     PickConfirm,
     PickCancel,
+    /// `v`, `r`, `R` on a lead: a new visit of this kind (a revisit starts from the last visit).
+    NewVisit(VisitKind),
+    /// `d`: go on with the lead's draft.
+    ResumeDraft,
+    FormNext,
+    FormPrev,
+    FormLeft,
+    FormRight,
+    FormUp,
+    FormDown,
+    FormEnter,
+    /// Ctrl-K in the evidence field: the next evidence kind for the current line.
+    FormEvidenceKind,
+    /// Ctrl-S: check every rule and, if none is broken, finalize.
+    FormSave,
+    /// Esc: ask before discarding.
+    FormEsc,
+    /// Any other key in the form: typed into the focused field (or answers the Esc question).
+    FormKey(KeyEvent),
     ToggleHelp,
     /// Results of a search run off the input path; ignored if a newer search was started.
     SearchDone {
@@ -50,6 +73,10 @@ pub enum Action {
     },
     /// An effect failed; the message is in the user's language.
     Failed(String),
+    /// A visit was finalized.
+    Finalized(Box<Finalized>),
+    /// The store refused to finalize a visit.
+    Rejected(Vec<Problem>),
     /// The terminal's new size: columns, rows.
     Resize(u16, u16),
 }

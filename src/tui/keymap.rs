@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::action::Action;
 use super::state::{Mode, Tab};
 use crate::i18n::Lang;
+use crate::model::VisitKind;
 
 /// A key as bound: code and the modifiers that matter (Shift is ignored for characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,16 +23,20 @@ const fn ch(c: char) -> Key {
     key(KeyCode::Char(c))
 }
 
-const CTRL_C: Key = Key {
-    code: KeyCode::Char('c'),
-    ctrl: true,
-};
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+const CTRL_C: Key = ctrl('c');
 
 /// Which tabs a binding works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum On {
     AllTabs,
-    /// The tabs with a list (线索, 名录).
+    /// The tabs with a list (线索, 名录, 走访).
     Lists,
     Leads,
 }
@@ -40,7 +45,7 @@ impl On {
     pub fn covers(self, tab: Tab) -> bool {
         match self {
             On::AllTabs => true,
-            On::Lists => matches!(tab, Tab::Leads | Tab::Directory),
+            On::Lists => matches!(tab, Tab::Leads | Tab::Directory | Tab::Visits),
             On::Leads => tab == Tab::Leads,
         }
     }
@@ -86,6 +91,7 @@ const BOTH: &[Mode] = &[M::List, M::Detail];
 const SEARCH: &[Mode] = &[M::Search];
 const HELP: &[Mode] = &[M::Help];
 const PICK: &[Mode] = &[M::PickStatus];
+const FORM: &[Mode] = &[M::Form];
 
 /// Every binding, one per line (a table: kept unformatted). Keys in the search line that are
 /// not listed here type text.
@@ -102,6 +108,10 @@ pub const BINDINGS: &[Binding] = &[
     bind(BOTH, Leads, ch('!'), A::ToggleSupervised, "!", ("挂牌督办 开/关", "supervised on/off")),
     bind(BOTH, Leads, ch('c'), A::ToggleConfidential, "c", ("保密 开/关", "confidential on/off")),
     bind(BOTH, Leads, ch('a'), A::AssignToMe, "a", ("分派给我 / 取消", "assign to me / unassign")),
+    bind(BOTH, Leads, ch('v'), A::NewVisit(VisitKind::Onsite), "v", ("新建实地核查", "new on-site check")),
+    bind(BOTH, Leads, ch('r'), A::NewVisit(VisitKind::Revisit), "r", ("回访（沿用上次的人员、金额、证据）", "revisit (people, amounts, evidence from the last visit)")),
+    bind(BOTH, Leads, ch('R'), A::NewVisit(VisitKind::Reverify), "R", ("复核", "re-verification")),
+    bind(BOTH, Leads, ch('d'), A::ResumeDraft, "d", ("继续填写草稿", "go on with the draft")),
     bind(LIST, Leads, ch('f'), A::CycleFilter, "f", ("筛选：全部/逾期/状态/本辖区", "filter: all/overdue/status/my district")),
     bind(LIST, Leads, ch('o'), A::CycleSort, "o", ("排序：期限/金额/属地", "sort: deadline/amount/district")),
     bind(LIST, Lists, key(K::Up), A::Up, "↑↓ j k", ("上下移动", "move up and down")),
@@ -143,6 +153,19 @@ pub const BINDINGS: &[Binding] = &[
     bind(HELP, AllTabs, ch('?'), A::ToggleHelp, "", ("", "")),
     bind(HELP, AllTabs, ch('q'), A::ToggleHelp, "", ("", "")),
     bind(HELP, AllTabs, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
+    // The visit form.
+    bind(FORM, Leads, ctrl('s'), A::FormSave, "Ctrl-S", ("检查规则并定稿", "check the rules and finalize")),
+    bind(FORM, Leads, key(K::Tab), A::FormNext, "Tab Shift-Tab", ("下一栏 / 上一栏", "next / previous field")),
+    bind(FORM, Leads, key(K::BackTab), A::FormPrev, "", ("", "")),
+    bind(FORM, Leads, key(K::Left), A::FormLeft, "←→", ("选择（选项栏）/ 移动光标", "choose (pick fields) / move the cursor")),
+    bind(FORM, Leads, key(K::Right), A::FormRight, "", ("", "")),
+    bind(FORM, Leads, key(K::Up), A::FormUp, "↑↓", ("上一栏 / 下一栏（多行栏内换行）", "previous / next field (lines in multi-line fields)")),
+    bind(FORM, Leads, key(K::Down), A::FormDown, "", ("", "")),
+    bind(FORM, Leads, key(K::Enter), A::FormEnter, "Enter", ("下一栏（多行栏内换行）", "next field (new line in multi-line fields)")),
+    bind(FORM, Leads, ctrl('k'), A::FormEvidenceKind, "Ctrl-K", ("证据栏：换证据种类", "evidence: change the kind")),
+    bind(FORM, Leads, key(K::Esc), A::FormEsc, "Esc", ("放弃前询问", "ask, then discard")),
+    bind(FORM, Leads, key(K::F(1)), A::ToggleHelp, "F1", ("帮助", "help")),
+    bind(FORM, Leads, CTRL_C, A::Quit, "Ctrl-C", ("退出（草稿已保存）", "quit (the draft is saved)")),
     // Picking a lead's new state.
     bind(PICK, Leads, key(K::Enter), A::PickConfirm, "Enter", ("确定", "confirm")),
     bind(PICK, Leads, key(K::Esc), A::PickCancel, "Esc", ("取消", "cancel")),
@@ -176,6 +199,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
     }
     match (mode, key.code) {
         (Mode::Search, KeyCode::Char(c)) if !key.ctrl => Some(Action::SearchInput(c)),
+        (Mode::Form, _) if tab == Tab::Leads => Some(Action::FormKey(*event)),
         _ => None,
     }
 }

@@ -4,11 +4,13 @@
 
 pub mod action;
 pub mod effects;
+pub mod form;
 pub mod keymap;
 pub mod searcher;
 pub mod state;
 pub mod ui;
 pub mod update;
+mod visit_form;
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -50,6 +52,8 @@ pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
         info,
         store.leads()?,
         store.channels()?,
+        store.visits(None)?,
+        store.drafts()?,
         store.change_count()?,
         today,
         lang,
@@ -107,6 +111,7 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate) -> Result<()> {
         store,
         searches,
         lang,
+        today,
     };
     tracing::info!(store = %store.path().display(), "terminal app started");
     let result = ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox));

@@ -6,7 +6,11 @@ use chrono::NaiveDate;
 
 use crate::i18n::Lang;
 use crate::model::lead::ledger_cmp;
-use crate::model::{Channel, Lead, Status, id_order};
+use std::collections::HashMap;
+
+use super::form::Form;
+use crate::model::form::VisitForm;
+use crate::model::{Channel, Lead, Status, Visit, id_order};
 use crate::search::FieldMatch;
 
 /// The smallest terminal the app draws in.
@@ -46,6 +50,8 @@ pub enum Mode {
     Search,
     Help,
     PickStatus,
+    /// Filling in a visit.
+    Form,
 }
 
 /// Which leads the list shows (`f`).
@@ -204,6 +210,13 @@ pub struct State {
     pub channels: Vec<Channel>,
     pub lead_list: ListView,
     pub channel_list: ListView,
+    /// Finalized visits, oldest first; the Visits tab lists them newest first.
+    pub visits: Vec<Visit>,
+    pub visit_list: ListView,
+    /// Drafts by lead id, as saved in the store.
+    pub drafts: HashMap<String, VisitForm>,
+    /// The visit being filled in.
+    pub form: Option<Form>,
     pub filter: Filter,
     pub sort: Sort,
     pub picker: Option<Picker>,
@@ -221,10 +234,14 @@ pub struct State {
 }
 
 impl State {
+    /// The app's state over a store's leads, channels, visits and drafts.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         info: Info,
         mut leads: Vec<Lead>,
         mut channels: Vec<Channel>,
+        visits: Vec<Visit>,
+        drafts: HashMap<String, VisitForm>,
         changes: u64,
         today: NaiveDate,
         lang: Lang,
@@ -241,6 +258,10 @@ impl State {
             channels,
             lead_list: ListView::default(),
             channel_list: ListView::default(),
+            visits,
+            visit_list: ListView::default(),
+            drafts,
+            form: None,
             filter: Filter::All,
             sort: Sort::Deadline,
             picker: None,
@@ -255,6 +276,7 @@ impl State {
         };
         state.refresh_leads();
         state.refresh_channels();
+        state.refresh_visits();
         state
     }
 
@@ -274,7 +296,8 @@ impl State {
         match self.tab {
             Tab::Leads => Some(&self.lead_list),
             Tab::Directory => Some(&self.channel_list),
-            _ => None,
+            Tab::Visits => Some(&self.visit_list),
+            Tab::Sync => None,
         }
     }
 
@@ -282,8 +305,52 @@ impl State {
         match self.tab {
             Tab::Leads => Some(&mut self.lead_list),
             Tab::Directory => Some(&mut self.channel_list),
-            _ => None,
+            Tab::Visits => Some(&mut self.visit_list),
+            Tab::Sync => None,
         }
+    }
+
+    pub fn selected_visit(&self) -> Option<&Visit> {
+        self.visit_list.current().and_then(|i| self.visits.get(i))
+    }
+
+    /// A lead's finalized visits, oldest first.
+    pub fn visits_of(&self, lead: &str) -> Vec<&Visit> {
+        self.visits.iter().filter(|v| v.lead == lead).collect()
+    }
+
+    /// The visits shown on the Visits tab: newest first, those whose text contains every word
+    /// of the query (creditor, district, kind, finding, inspector, next step, notes).
+    pub fn refresh_visits(&mut self) {
+        let keep = self.visit_list.current();
+        let words: Vec<String> = self
+            .visit_list
+            .query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let mut rows: Vec<usize> = (0..self.visits.len())
+            .filter(|&i| {
+                let v = &self.visits[i];
+                let lead = self.leads.iter().find(|l| l.id == v.lead);
+                let text = format!(
+                    "{} {} {} {} {} {} {} {}",
+                    v.lead,
+                    lead.map_or("", |l| l.creditor.as_str()),
+                    lead.map_or("", |l| l.district.as_str()),
+                    v.kind.label(self.lang),
+                    v.finding.map_or("", |f| f.label(self.lang)),
+                    v.inspector,
+                    v.next.as_ref().map_or("", |n| n.text.as_str()),
+                    v.notes
+                )
+                .to_lowercase();
+                words.iter().all(|w| text.contains(w))
+            })
+            .collect();
+        rows.sort_by(|&a, &b| self.visits[b].at.cmp(&self.visits[a].at).then(b.cmp(&a)));
+        self.visit_list.rows = rows;
+        reselect(&mut self.visit_list, keep);
     }
 
     pub fn selected_lead(&self) -> Option<&Lead> {

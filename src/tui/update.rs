@@ -3,7 +3,9 @@
 
 use super::action::Action;
 use super::state::{Filter, Message, Mode, Picker, State, Tab};
+use super::visit_form;
 use crate::i18n::Lang;
+use crate::model::form::VisitForm;
 use crate::model::lifecycle::{Refusal, manual_targets};
 use crate::sync::LeadField;
 
@@ -18,6 +20,12 @@ pub enum Effect {
     },
     /// Save a lead field (and log the change); comes back as `Saved` or `Failed`.
     SetLeadField { lead_id: String, field: LeadField },
+    /// Save the form typed so far as the lead's draft.
+    SaveDraft(VisitForm),
+    /// Delete a lead's draft.
+    DiscardDraft(String),
+    /// Check and finalize a visit; comes back as `Finalized`, `Rejected` or `Failed`.
+    Finalize(VisitForm),
 }
 
 /// How far the detail pane may be scrolled.
@@ -31,7 +39,12 @@ fn page(state: &State) -> usize {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let from_user = !matches!(
         action,
-        Action::SearchDone { .. } | Action::Saved { .. } | Action::Failed(_) | Action::Resize(..)
+        Action::SearchDone { .. }
+            | Action::Saved { .. }
+            | Action::Failed(_)
+            | Action::Resize(..)
+            | Action::Finalized(_)
+            | Action::Rejected(_)
     );
     // While the terminal is too small nothing is drawn, so no key but quit may act.
     if from_user && state.too_small() && action != Action::Quit {
@@ -44,6 +57,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let visible = state.visible_rows();
     state.lead_list.follow(visible);
     state.channel_list.follow(visible);
+    state.visit_list.follow(visible);
     effects
 }
 
@@ -219,6 +233,21 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             say(state, text, false);
         }
         Action::Failed(text) => say(state, text, true),
+        Action::NewVisit(kind) => visit_form::open(state, kind),
+        Action::ResumeDraft => visit_form::resume(state),
+        Action::Finalized(done) => visit_form::finalized(state, *done),
+        Action::Rejected(problems) => visit_form::rejected(state, problems),
+        action @ (Action::FormNext
+        | Action::FormPrev
+        | Action::FormLeft
+        | Action::FormRight
+        | Action::FormUp
+        | Action::FormDown
+        | Action::FormEnter
+        | Action::FormEvidenceKind
+        | Action::FormSave
+        | Action::FormEsc
+        | Action::FormKey(_)) => return visit_form::act(state, action),
         Action::Resize(width, height) => {
             state.width = width;
             state.height = height;
@@ -260,7 +289,7 @@ fn step(state: &mut State, delta: isize) {
                 state.detail_scroll = 0;
             }
         }
-        Mode::Help => {}
+        Mode::Help | Mode::Form => {}
     }
 }
 
@@ -273,6 +302,10 @@ fn search(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     list.generation = generation;
+    if tab == Tab::Visits {
+        state.refresh_visits();
+        return Vec::new();
+    }
     if list.query.trim().is_empty() {
         list.ranked = None;
         refresh(state, tab);
@@ -289,7 +322,8 @@ fn refresh(state: &mut State, tab: Tab) {
     match tab {
         Tab::Leads => state.refresh_leads(),
         Tab::Directory => state.refresh_channels(),
-        _ => {}
+        Tab::Visits => state.refresh_visits(),
+        Tab::Sync => {}
     }
 }
 

@@ -312,6 +312,45 @@ fn detail_lines(
         offset += count + 1;
     }
     lines.push(Line::from(Span::styled(
+        lang.pick("走访记录", "visits"),
+        LABEL,
+    )));
+    if state.drafts.contains_key(&lead.id) {
+        lines.push(Line::from(Span::styled(
+            lang.pick(
+                "  草稿未定稿（按 d 继续）",
+                "  an unfinished draft (d to go on)",
+            ),
+            Style::new().fg(Color::Yellow),
+        )));
+    }
+    let history = state.visits_of(&lead.id);
+    if history.is_empty() && !state.drafts.contains_key(&lead.id) {
+        lines.push(Line::from(Span::styled(
+            lang.pick("  尚无（按 v 新建）", "  none yet (v for a new one)"),
+            DIM,
+        )));
+    }
+    let corrected: Vec<&str> = history
+        .iter()
+        .filter_map(|v| v.supersedes.as_deref())
+        .collect();
+    for v in history.iter().rev() {
+        let at =
+            v.at.with_timezone(&crate::clock::china())
+                .format("%m-%d %H:%M");
+        let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
+        let style = if corrected.contains(&v.id.as_str()) {
+            DIM.add_modifier(Modifier::CROSSED_OUT)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  {at} {} {finding}", v.kind.label(lang)),
+            style,
+        )));
+    }
+    lines.push(Line::from(Span::styled(
         lang.pick("联系渠道", "whom to call"),
         LABEL,
     )));

@@ -2,10 +2,12 @@
 
 mod chrome;
 mod directory;
+mod form;
 mod leads;
 mod notes;
 mod overlay;
 mod parts;
+mod visits;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -25,11 +27,14 @@ pub fn draw(frame: &mut Frame, state: &State) {
     ])
     .areas(area);
     chrome::tabs(frame, tabs, state);
-    match state.tab {
-        Tab::Leads => leads::draw(frame, body, state),
-        Tab::Directory => directory::draw(frame, body, state),
-        Tab::Visits => notes::visits(frame, body, state),
-        Tab::Sync => notes::sync(frame, body, state),
+    match (state.tab, &state.form) {
+        (Tab::Leads, Some(f)) if state.mode == Mode::Form || state.before_help == Mode::Form => {
+            form::draw(frame, body, state, f)
+        }
+        (Tab::Leads, _) => leads::draw(frame, body, state),
+        (Tab::Directory, _) => directory::draw(frame, body, state),
+        (Tab::Visits, _) => visits::draw(frame, body, state),
+        (Tab::Sync, _) => notes::sync(frame, body, state),
     }
     chrome::status(frame, status, state);
     if let Some(picker) = &state.picker {

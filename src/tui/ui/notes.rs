@@ -9,42 +9,6 @@ use super::parts::{DIM, LABEL, block};
 use crate::i18n::Lang;
 use crate::tui::state::State;
 
-pub fn visits(frame: &mut Frame, area: Rect, state: &State) {
-    let lang = state.lang;
-    let text = match lang {
-        Lang::Zh => vec![
-            Line::from(Span::styled("走访记录", LABEL)),
-            Line::from(""),
-            Line::from(
-                "这里将列出每一次实地核查、回访和复核：时间、检查员、见到的人、核查结果、证据、系统性原因和下一步措施，并可从线索直接新建走访。",
-            ),
-            Line::from(""),
-            Line::from(Span::styled(
-                "此功能尚未提供，目前还没有任何走访记录。现在可以在“线索”页签改变状态（s）、挂牌督办（!）、保密（c）和分派（a）。",
-                DIM,
-            )),
-        ],
-        Lang::En => vec![
-            Line::from(Span::styled("Visits", LABEL)),
-            Line::from(""),
-            Line::from(
-                "This tab will list every on-site check, revisit and re-verification: when, who, the people met, the finding, the evidence, systemic causes and the next step; new visits will start from a lead.",
-            ),
-            Line::from(""),
-            Line::from(Span::styled(
-                "Not available yet, and no visits are recorded. On the Leads tab you can already change a lead's status (s), supervision (!), confidentiality (c) and assignee (a).",
-                DIM,
-            )),
-        ],
-    };
-    frame.render_widget(
-        Paragraph::new(text)
-            .block(block(format!(" {} ", lang.pick("走访", "Visits")), false))
-            .wrap(Wrap { trim: false }),
-        area,
-    );
-}
-
 pub fn sync(frame: &mut Frame, area: Rect, state: &State) {
     let lang = state.lang;
     let info = &state.info;

@@ -1,0 +1,130 @@
+//! The visit form, drawn over the lead screen: one row per field (more for multi-line fields),
+//! the problems of a field in red beside it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::parts::{DIM, LABEL, block};
+use crate::i18n::Lang;
+use crate::text::pad;
+use crate::tui::form::{Field, Form};
+use crate::tui::state::State;
+
+/// Rows a field takes, given how tall the form is: two for a one-line field with problems, so
+/// the reason fits beside it.
+fn rows(form: &Form, field: Field, tall: bool) -> u16 {
+    match (field, tall) {
+        (Field::Notes, true) => 5,
+        (Field::Met | Field::Evidence, true) => 4,
+        (f, false) if f.is_multiline() => 3,
+        _ if !form.problems_of(field).is_empty() => 2,
+        _ => 1,
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
+    let lang = state.lang;
+    let Some(lead) = state.leads.get(form.lead) else {
+        return;
+    };
+    let title = format!(" {} · {} ", form.kind.label(lang), lead.creditor);
+    let outer = block(title, true);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let tall = inner.height >= 26;
+    let mut constraints: Vec<Constraint> = vec![Constraint::Length(1)];
+    constraints.extend(
+        Field::ALL
+            .iter()
+            .map(|f| Constraint::Length(rows(form, *f, tall))),
+    );
+    constraints.push(Constraint::Min(0));
+    let areas = Layout::vertical(constraints).split(inner);
+    let status = format!(
+        "{} {}  {} {}  {}",
+        lang.pick("线索状态", "lead"),
+        lead.status.label(lang),
+        lang.pick("期限", "due"),
+        lead.deadline.map_or("—".to_string(), |d| d.to_string()),
+        lang.pick(
+            "草稿随输入自动保存 · Ctrl-S 定稿 · Esc 放弃",
+            "saved as a draft as you type · Ctrl-S finalizes · Esc discards"
+        ),
+    );
+    frame.render_widget(Paragraph::new(Span::styled(status, DIM)), areas[0]);
+    for (i, field) in Field::ALL.iter().enumerate() {
+        draw_field(frame, areas[i + 1], form, *field, lang);
+    }
+}
+
+fn draw_field(frame: &mut Frame, area: Rect, form: &Form, field: Field, lang: Lang) {
+    let focused = form.focus == field;
+    let label_cells = if lang == Lang::Zh { 10 } else { 12 };
+    let problems = form.problems_of(field);
+    let [label, value, note] = Layout::horizontal([
+        Constraint::Length(label_cells),
+        Constraint::Fill(3),
+        Constraint::Fill(if problems.is_empty() { 0 } else { 2 }),
+    ])
+    .spacing(1)
+    .areas(area);
+    let style = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        LABEL
+    };
+    let marker = if focused { "> " } else { "  " };
+    let text = format!(
+        "{marker}{}",
+        pad(
+            field.label(lang),
+            usize::from(label_cells).saturating_sub(2)
+        )
+    );
+    frame.render_widget(Paragraph::new(Span::styled(text, style)), label);
+    if field.is_pick() {
+        frame.render_widget(Paragraph::new(pick_line(form, field, focused, lang)), value);
+    } else if let Some(text) = form.text(field) {
+        let mut shown = text.clone();
+        shown.set_placeholder_text(field.hint(lang));
+        shown.set_placeholder_style(DIM);
+        shown.set_cursor_line_style(Style::new());
+        if !focused {
+            shown.set_cursor_style(Style::new());
+        }
+        frame.render_widget(&shown, value);
+    }
+    if !problems.is_empty() {
+        let lines: Vec<Line> = problems
+            .iter()
+            .map(|p| Line::from(Span::styled(p.message(lang), Style::new().fg(Color::Red))))
+            .collect();
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), note);
+    }
+}
+
+fn pick_line(form: &Form, field: Field, focused: bool, lang: Lang) -> Line<'static> {
+    let chosen = match field {
+        Field::Kind => Some(form.kind.label(lang)),
+        Field::Finding => form.finding.map(|f| f.label(lang)),
+        Field::Cause => form.cause.map(|c| c.label(lang)),
+        _ => None,
+    };
+    let text = chosen.map_or_else(
+        || lang.pick("（未选）", "(none)").to_string(),
+        str::to_string,
+    );
+    let style = if focused {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    };
+    let mut spans = vec![Span::styled(format!("< {text} >"), style)];
+    if focused {
+        spans.push(Span::styled(format!("  {}", field.hint(lang)), DIM));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,243 @@
+//! The 走访 screen: every finalized visit, newest first, searchable; beside it the visit in full.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::leads::split;
+use super::parts::{DIM, LABEL, block, detail, field, search_line};
+use crate::clock::china;
+use crate::i18n::Lang;
+use crate::model::Visit;
+use crate::model::amount::format_wan;
+use crate::text::truncate;
+use crate::tui::state::{Mode, State};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let [list, pane] = split(area);
+    draw_list(frame, list, state);
+    draw_detail(frame, pane, state);
+}
+
+fn when(visit: &Visit, format: &str) -> String {
+    visit.at.with_timezone(&china()).format(format).to_string()
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let list = &state.visit_list;
+    let [line, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    search_line(
+        frame,
+        line,
+        state,
+        list,
+        format!("{}/{}", list.rows.len(), state.visits.len()),
+    );
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Length(8),
+        Constraint::Length(12),
+        Constraint::Fill(1),
+    ];
+    let inner = table_area.width.saturating_sub(2);
+    let cols = Layout::horizontal(widths)
+        .spacing(1)
+        .split(Rect::new(0, 0, inner, 1));
+    let col = |i: usize| usize::from(cols.get(i).map_or(0, |r| r.width));
+    let corrected: Vec<&str> = state
+        .visits
+        .iter()
+        .filter_map(|v| v.supersedes.as_deref())
+        .collect();
+    let visible = usize::from(table_area.height.saturating_sub(3));
+    let rows: Vec<Row> = list
+        .window(visible)
+        .map(|pos| {
+            let v = &state.visits[pos];
+            let creditor = state
+                .leads
+                .iter()
+                .find(|l| l.id == v.lead)
+                .map_or(v.lead.as_str(), |l| l.creditor.as_str());
+            let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
+            let style = if corrected.contains(&v.id.as_str()) {
+                DIM.add_modifier(Modifier::CROSSED_OUT)
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                Cell::from(when(v, "%m-%d %H:%M")),
+                Cell::from(truncate(v.kind.label(lang), col(1))),
+                Cell::from(truncate(finding, col(2))),
+                Cell::from(truncate(creditor, col(3))),
+            ])
+            .style(style)
+        })
+        .collect();
+    let header = Row::new(vec![
+        lang.pick("时间", "when"),
+        lang.pick("类型", "kind"),
+        lang.pick("结果", "finding"),
+        lang.pick("债权人", "creditor"),
+    ])
+    .style(Style::new().add_modifier(Modifier::BOLD));
+    let focused = matches!(state.mode, Mode::List | Mode::Search);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(block(
+            lang.pick(" 走访记录 ", " Visits ").to_string(),
+            focused,
+        ))
+        .row_highlight_style(
+            Style::new()
+                .bg(ratatui::style::Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        );
+    let mut table_state = TableState::default().with_selected(
+        list.current()
+            .map(|_| list.selected.saturating_sub(list.offset)),
+    );
+    frame.render_stateful_widget(table, table_area, &mut table_state);
+    if list.rows.is_empty() {
+        let text = if state.visits.is_empty() {
+            lang.pick(
+                "还没有走访记录：在“线索”页签选中线索，按 v 新建实地核查。",
+                "No visits yet: on the Leads tab, select a lead and press v.",
+            )
+        } else {
+            lang.pick("（没有找到）", "(nothing found)")
+        };
+        let rect = Rect::new(
+            table_area.x + 2,
+            table_area.y + 2,
+            table_area.width.saturating_sub(4),
+            2,
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(DIM)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            rect,
+        );
+    }
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let title = lang.pick(" 详情 ", " Detail ").to_string();
+    let focused = state.mode == Mode::Detail;
+    let Some(v) = state.selected_visit() else {
+        frame.render_widget(block(title, focused), area);
+        return;
+    };
+    let w = if lang == Lang::Zh { 8 } else { 10 };
+    let raw = |t: String| vec![Span::raw(t)];
+    let none = || "—".to_string();
+    let wan = |y: Option<i64>| {
+        y.map_or_else(none, |y| {
+            format!("{} {}", format_wan(y), lang.pick("万元", "×10k yuan"))
+        })
+    };
+    let creditor = state
+        .leads
+        .iter()
+        .find(|l| l.id == v.lead)
+        .map_or(String::new(), |l| l.creditor.clone());
+    let mut lines = vec![
+        Line::from(Span::styled(
+            creditor,
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+        field(lang.pick("类型", "kind"), w, raw(v.kind.label(lang).into())),
+        field(lang.pick("时间", "time"), w, raw(when(v, "%Y-%m-%d %H:%M"))),
+        field(
+            lang.pick("检查员", "inspector"),
+            w,
+            raw(v.inspector.clone()),
+        ),
+        field(
+            lang.pick("核查结果", "finding"),
+            w,
+            raw(v
+                .finding
+                .map(|f| f.label(lang).to_string())
+                .unwrap_or_else(none)),
+        ),
+        field(
+            lang.pick("线索状态", "lead"),
+            w,
+            raw(format!(
+                "{} → {}",
+                v.status_before.map_or("—", |s| s.label(lang)),
+                v.status_after.map_or("—", |s| s.label(lang))
+            )),
+        ),
+        field(
+            lang.pick("确认金额", "confirmed"),
+            w,
+            raw(wan(v.amount_yuan)),
+        ),
+        field(lang.pick("已偿还", "paid"), w, raw(wan(v.paid_yuan))),
+        field(
+            lang.pick("系统原因", "cause"),
+            w,
+            raw(v
+                .cause
+                .map(|c| c.label(lang).to_string())
+                .unwrap_or_else(none)),
+        ),
+        field(
+            lang.pick("下一步", "next"),
+            w,
+            raw(v.next.as_ref().map_or_else(none, |n| {
+                format!(
+                    "{} {}",
+                    n.text,
+                    n.due.map(|d| d.to_string()).unwrap_or_default()
+                )
+                .trim()
+                .to_string()
+            })),
+        ),
+        Line::from(Span::styled(lang.pick("见到的人", "people met"), LABEL)),
+    ];
+    lines.extend(
+        v.met
+            .iter()
+            .map(|p| Line::from(format!("  {} {} {}", p.name, p.role, p.phone))),
+    );
+    lines.push(Line::from(Span::styled(
+        lang.pick("证据", "evidence"),
+        LABEL,
+    )));
+    lines.extend(v.evidence.iter().map(|e| {
+        Line::from(format!(
+            "  {} {} {}",
+            e.kind.label(lang),
+            e.reference,
+            e.note
+        ))
+    }));
+    if !v.notes.is_empty() {
+        lines.push(Line::from(Span::styled(lang.pick("备注", "notes"), LABEL)));
+        lines.extend(v.notes.lines().map(|l| Line::from(format!("  {l}"))));
+    }
+    if let Some(old) = &v.supersedes {
+        lines.push(field(
+            lang.pick("更正了", "corrects"),
+            w,
+            vec![Span::styled(old.clone(), DIM)],
+        ));
+    }
+    lines.push(field(
+        lang.pick("编号", "id"),
+        w,
+        vec![Span::styled(v.id.clone(), DIM)],
+    ));
+    detail(frame, area, title, focused, lines, state.detail_scroll);
+}

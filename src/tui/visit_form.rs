@@ -1,0 +1,307 @@
+//! The part of `update` that opens, edits, saves and closes the visit form. Pure: drafts are
+//! saved and visits finalized by effects.
+
+use chrono::{TimeZone, Utc};
+
+use super::action::Action;
+use super::form::{Field, Form};
+use super::state::{Message, Mode, State};
+use super::update::Effect;
+use crate::model::VisitKind;
+use crate::model::form::VisitForm;
+use crate::store::effective;
+
+fn say(state: &mut State, text: String, error: bool) {
+    state.message = Some(Message { text, error });
+}
+
+/// `v`, `r`, `R`: a new visit on the selected lead; a revisit starts from the last visit's
+/// people, amounts and evidence. A lead with a draft offers the draft instead.
+pub fn open(state: &mut State, kind: VisitKind) {
+    let lang = state.lang;
+    let Some(pos) = state.lead_list.current() else {
+        return;
+    };
+    let lead = &state.leads[pos];
+    if state.drafts.contains_key(&lead.id) {
+        say(
+            state,
+            lang.pick(
+                "这条线索有未完成的草稿：按 d 继续填写（在草稿中按 Esc 可放弃）。",
+                "this lead has an unfinished draft: press d to go on (Esc in it discards it).",
+            )
+            .into(),
+            false,
+        );
+        return;
+    }
+    let prefill = (kind == VisitKind::Revisit)
+        .then(|| {
+            let own: Vec<_> = state.visits_of(&lead.id).into_iter().cloned().collect();
+            effective(&own).last().map(|last| VisitForm {
+                finding: String::new(),
+                cause: String::new(),
+                next: String::new(),
+                due: String::new(),
+                notes: String::new(),
+                kind: kind.code().into(),
+                ..VisitForm::from_visit(last)
+            })
+        })
+        .flatten();
+    let form = Form::new(pos, lead, kind, prefill.as_ref());
+    start(state, form);
+}
+
+/// `d`: the lead's draft, as it was saved.
+pub fn resume(state: &mut State) {
+    let Some(pos) = state.lead_list.current() else {
+        return;
+    };
+    let lead = &state.leads[pos];
+    match state.drafts.get(&lead.id) {
+        Some(draft) => {
+            let form = Form::new(pos, lead, VisitKind::Onsite, Some(draft));
+            start(state, form);
+        }
+        None => {
+            let text = state.lang.pick(
+                "这条线索没有草稿：按 v 新建走访。",
+                "no draft for this lead: press v for a new visit.",
+            );
+            say(state, text.into(), false);
+        }
+    }
+}
+
+fn start(state: &mut State, form: Form) {
+    state.form = Some(form);
+    state.mode = Mode::Form;
+}
+
+/// A key or command in the form.
+pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    let lang = state.lang;
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    if form.confirm {
+        return answer(state, action);
+    }
+    let focus = form.focus;
+    let changed = match action {
+        Action::FormNext => {
+            form.step(1);
+            false
+        }
+        Action::FormPrev => {
+            form.step(-1);
+            false
+        }
+        Action::FormLeft | Action::FormRight if focus.is_pick() => {
+            form.cycle(if action == Action::FormLeft { -1 } else { 1 })
+        }
+        Action::FormUp | Action::FormDown | Action::FormEnter if !focus.is_multiline() => {
+            form.step(if action == Action::FormUp { -1 } else { 1 });
+            false
+        }
+        Action::FormEvidenceKind => form.cycle_evidence_kind(lang),
+        Action::FormEsc => {
+            form.confirm = true;
+            let text = lang.pick(
+                "放弃这次走访？y 放弃并删除草稿 · k 保留草稿，稍后按 d 继续 · n 继续填写",
+                "Discard this visit? y: discard and delete the draft · k: keep the draft for later (d) · n: go on",
+            );
+            say(state, text.into(), false);
+            return Vec::new();
+        }
+        Action::FormSave => return save(state),
+        other => match key_of(&other) {
+            Some(key) => form.edit(key),
+            None => false,
+        },
+    };
+    if !changed {
+        return Vec::new();
+    }
+    recheck(state);
+    let Some(form) = state.form.as_ref() else {
+        return Vec::new();
+    };
+    let draft = form.to_visit_form();
+    state.drafts.insert(draft.lead.clone(), draft.clone());
+    vec![Effect::SaveDraft(draft)]
+}
+
+/// The key an editing action stands for in a text field.
+fn key_of(action: &Action) -> Option<ratatui::crossterm::event::KeyEvent> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let code = match action {
+        Action::FormKey(key) => return Some(*key),
+        Action::FormLeft => KeyCode::Left,
+        Action::FormRight => KeyCode::Right,
+        Action::FormUp => KeyCode::Up,
+        Action::FormDown => KeyCode::Down,
+        Action::FormEnter => KeyCode::Enter,
+        _ => return None,
+    };
+    Some(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// The answer to "discard this visit?".
+fn answer(state: &mut State, action: Action) -> Vec<Effect> {
+    use ratatui::crossterm::event::KeyCode;
+    let choice = match &action {
+        Action::FormKey(key) => match key.code {
+            KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
+            _ => None,
+        },
+        Action::FormEsc => Some('n'),
+        _ => None,
+    };
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    match choice {
+        Some('y') => {
+            let lead = form.lead_id.clone();
+            close(state);
+            state.drafts.remove(&lead);
+            say(
+                state,
+                state
+                    .lang
+                    .pick("已放弃，草稿已删除。", "Discarded; the draft is deleted.")
+                    .into(),
+                false,
+            );
+            vec![Effect::DiscardDraft(lead)]
+        }
+        Some('k') => {
+            close(state);
+            say(
+                state,
+                state
+                    .lang
+                    .pick(
+                        "草稿已保留：按 d 继续填写。",
+                        "Draft kept: press d to go on.",
+                    )
+                    .into(),
+                false,
+            );
+            Vec::new()
+        }
+        Some('n') => {
+            form.confirm = false;
+            state.message = None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn close(state: &mut State) {
+    state.form = None;
+    state.mode = Mode::List;
+}
+
+/// A fixed "now" for checking: no rule depends on the time of day.
+fn checking_now(state: &State) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&state.today.and_hms_opt(4, 0, 0).unwrap_or_default())
+}
+
+/// Keeps the shown problems current once Ctrl-S has shown them.
+fn recheck(state: &mut State) {
+    let now = checking_now(state);
+    let today = state.today;
+    let Some(form) = state.form.as_ref() else {
+        return;
+    };
+    if !form.checked {
+        return;
+    }
+    let problems = form.problems_on(&state.leads[form.lead], now, today);
+    if let Some(form) = state.form.as_mut() {
+        form.problems = problems;
+    }
+}
+
+/// Ctrl-S: show every problem beside its field, or finalize.
+fn save(state: &mut State) -> Vec<Effect> {
+    let lang = state.lang;
+    let now = checking_now(state);
+    let today = state.today;
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    let problems = form.problems_on(&state.leads[form.lead], now, today);
+    form.checked = true;
+    if problems.is_empty() {
+        form.problems.clear();
+        return vec![Effect::Finalize(form.to_visit_form())];
+    }
+    let count = problems.len();
+    if let Some(first) = problems.first() {
+        form.focus = Field::of(first.part());
+    }
+    form.problems = problems;
+    let text = match lang {
+        crate::i18n::Lang::Zh => format!("还不能定稿：{count} 处需要补正（红字在栏旁）。"),
+        crate::i18n::Lang::En => {
+            format!("Not final yet: {count} things to fix (in red beside the fields).")
+        }
+    };
+    say(state, text, true);
+    Vec::new()
+}
+
+/// The store finalized the visit: close the form and show the lead's new state.
+pub fn finalized(state: &mut State, done: crate::store::Finalized) {
+    let lang = state.lang;
+    let visit = done.visit;
+    let before = visit
+        .status_before
+        .map(|s| s.label(lang))
+        .unwrap_or_default();
+    let text = match lang {
+        crate::i18n::Lang::Zh => format!(
+            "已定稿：{}（{}）· {before} → {} · 变更 {} 条",
+            visit.kind.label(lang),
+            visit.finding.map(|f| f.label(lang)).unwrap_or_default(),
+            done.lead.status.label(lang),
+            done.changes.len()
+        ),
+        crate::i18n::Lang::En => format!(
+            "Final: {} ({}) · {before} → {} · {} changes",
+            visit.kind.label(lang),
+            visit.finding.map(|f| f.label(lang)).unwrap_or_default(),
+            done.lead.status.label(lang),
+            done.changes.len()
+        ),
+    };
+    state.changes += done.changes.len() as u64;
+    state.drafts.remove(&done.lead.id);
+    if let Some(slot) = state.leads.iter_mut().find(|l| l.id == done.lead.id) {
+        *slot = done.lead;
+    }
+    state.visits.push(visit);
+    close(state);
+    state.refresh_leads();
+    state.refresh_visits();
+    say(state, text, false);
+}
+
+/// The store refused (the lead changed meanwhile, or a rule it checks again): show why.
+pub fn rejected(state: &mut State, problems: Vec<crate::model::form::Problem>) {
+    let lang = state.lang;
+    let text = problems
+        .first()
+        .map(|p| p.message(lang))
+        .unwrap_or_else(|| lang.pick("未能定稿", "not finalized").into());
+    if let Some(form) = state.form.as_mut() {
+        form.problems = problems;
+        form.checked = true;
+    }
+    say(state, text, true);
+}
