@@ -125,6 +125,22 @@ pub enum Error {
     Terminal {
         detail: String,
     },
+    /// A bundle refused before anything was written.
+    Bundle {
+        file: String,
+        problem: crate::sync::bundle::Problem,
+    },
+    UnknownConflict {
+        id: String,
+    },
+    /// Not a public key (64 hex digits), or not trusted.
+    BadKey {
+        key: String,
+    },
+    /// `verify` found records where the state and the change log disagree.
+    Inconsistent {
+        entities: Vec<String>,
+    },
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -320,6 +336,36 @@ impl Error {
                     format!("cannot correct visit {id}: {reason}.")
                 }
             }
+            Error::Bundle { file, problem } => {
+                let why = bundle_message(problem, lang);
+                if zh {
+                    format!("拒绝导入变更包 {file}：{why}。数据库未被改动。")
+                } else {
+                    format!("bundle {file} refused: {why}. The store was not changed.")
+                }
+            }
+            Error::UnknownConflict { id } => {
+                if zh {
+                    format!("没有编号为 {id} 的冲突。用 `fieldcheck conflicts` 查看。")
+                } else {
+                    format!("no conflict has the id {id}. Run `fieldcheck conflicts` to see them.")
+                }
+            }
+            Error::BadKey { key } => {
+                if zh {
+                    format!("“{key}”不是受信任列表中的公钥，或不是公钥（64 位十六进制）。对方可用 `fieldcheck identity` 查看。")
+                } else {
+                    format!("“{key}” is not a public key (64 hex digits) or not in the trusted list. The other device shows it with `fieldcheck identity`.")
+                }
+            }
+            Error::Inconsistent { entities } => {
+                let list = entities.join(", ");
+                if zh {
+                    format!("不一致：以下记录与变更日志重建的结果不同：{list}。请从备份恢复，或把数据库交给开发者检查。")
+                } else {
+                    format!("inconsistent: these records differ from the state rebuilt from the change log: {list}. Restore a backup, or hand the store to the developers.")
+                }
+            }
             Error::Terminal { detail } => {
                 if zh {
                     format!("终端出错：{detail}。请在真正的终端里运行 fieldcheck，或使用命令行子命令（fieldcheck --help）。")
@@ -419,6 +465,70 @@ impl NoticeProblem {
                 } else {
                     format!("amount “{text}” cannot be read: {reason} (write / for unknown)")
                 }
+            }
+        }
+    }
+}
+
+fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang) -> String {
+    use crate::sync::bundle::Problem as P;
+    let zh = lang == Lang::Zh;
+    match problem {
+        P::NotABundle => lang
+            .pick(
+                "不是 fieldcheck 变更包（或文件头已损坏）",
+                "not a fieldcheck bundle (or its header is damaged)",
+            )
+            .into(),
+        P::Version(v) => {
+            if zh {
+                format!("变更包版本为 {v}，本程序只认识版本 1；请升级 fieldcheck")
+            } else {
+                format!("bundle version {v}; this fieldcheck knows version 1 only: upgrade it")
+            }
+        }
+        P::Checksum => lang
+            .pick(
+                "校验和不符：文件不完整或被改动，请重新拷贝",
+                "checksum mismatch: the file is incomplete or altered; copy it again",
+            )
+            .into(),
+        P::Unsigned => lang.pick("没有签名", "it is not signed").into(),
+        P::BadSignature => lang
+            .pick(
+                "签名无效：文件头被改动，或不是签名者写的",
+                "the signature does not match: the header was altered",
+            )
+            .into(),
+        P::Untrusted {
+            signer,
+            device,
+            author,
+        } => {
+            if zh {
+                format!(
+                    "签名者 {author}（设备 {device}）不受信任，公钥 {signer}。核实后用 `fieldcheck trust add {signer} --name 名称` 或 `import --trust-new`"
+                )
+            } else {
+                format!(
+                    "the signer {author} (device {device}) is not trusted; key {signer}. After checking it, run `fieldcheck trust add {signer} --name NAME` or `import --trust-new`"
+                )
+            }
+        }
+        P::Corrupt { line } => {
+            if zh {
+                format!("第 {line} 行不是一条变更（或条数不符）")
+            } else {
+                format!("line {line} is not a change (or the count is wrong)")
+            }
+        }
+        P::Tampered { change } => {
+            if zh {
+                format!("变更 {change} 与本库已有的同编号变更内容不同：变更包被篡改")
+            } else {
+                format!(
+                    "change {change} differs from the change this store holds under that id: the bundle was tampered with"
+                )
             }
         }
     }

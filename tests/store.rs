@@ -141,10 +141,20 @@ fn ids_resolve_exactly_or_by_a_unique_suffix() {
 
 const EXTRA: TableDefinition<&str, u64> = TableDefinition::new("test_extra_v2");
 
-fn add_extra_table(tx: &WriteTransaction) -> Result<(), redb::Error> {
+fn add_extra_table(tx: &WriteTransaction) -> fieldcheck::error::Result<()> {
     // A later schema adds a table and fills it from existing data.
-    let count = tx.open_table(tables::LEADS)?.len()?;
-    tx.open_table(EXTRA)?.insert("leads", count)?;
+    let fail = |e: redb::Error| Error::Store {
+        detail: e.to_string(),
+    };
+    let count = tx
+        .open_table(tables::LEADS)
+        .map_err(|e| fail(e.into()))?
+        .len()
+        .map_err(|e| fail(e.into()))?;
+    tx.open_table(EXTRA)
+        .map_err(|e| fail(e.into()))?
+        .insert("leads", count)
+        .map_err(|e| fail(e.into()))?;
     Ok(())
 }
 

@@ -130,6 +130,50 @@ pub enum Command {
     /// Record and look at visits (on-site checks, revisits, re-verifications).
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// This device: id, inspector, public key (give the key to whoever imports your bundles).
+    Identity {
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Devices whose bundles this store accepts.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Write a signed bundle of the changes not exported yet (or of every change, with --all).
+    Export {
+        /// The bundle file (default: bundles/ beside the store).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Every change the store holds, from every device (headquarters redistributing).
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Check and apply bundles, each all or nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Trust an unknown signer (its key is shown).
+        #[arg(long)]
+        trust_new: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Fields two devices changed concurrently to different values.
+    Conflicts {
+        #[command(subcommand)]
+        command: Option<ConflictCommand>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Sync state.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Rebuild the state from the change log and compare it with the stored state.
+    Verify {
+        #[command(flatten)]
+        json: Json,
+    },
     /// The feedback report (台账): every lead, then totals.
     Report {
         /// md (default), csv (with a UTF-8 BOM) or xlsx.
@@ -148,6 +192,50 @@ pub enum Command {
     /// One channel.
     #[command(subcommand)]
     Channel(ChannelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust a device's public key.
+    Add {
+        key: String,
+        #[arg(long)]
+        name: String,
+    },
+    List {
+        #[command(flatten)]
+        json: Json,
+    },
+    Remove {
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConflictCommand {
+    /// Keep one value: mine (this device's, or the one shown) or theirs.
+    Resolve {
+        id: String,
+        #[arg(long, value_enum)]
+        keep: KeepArg,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeepArg {
+    Mine,
+    Theirs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Unexported changes, the last export, devices seen and their gaps, conflicts.
+    Status {
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

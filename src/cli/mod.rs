@@ -2,6 +2,7 @@
 
 pub mod args;
 mod render;
+mod sync;
 mod visits;
 
 use std::path::PathBuf;
@@ -14,7 +15,10 @@ use crate::model::{Lead, Status, contacts_for, leads_of};
 use crate::notice;
 use crate::search;
 use crate::store::{self, InitOptions, Store};
-use args::{ChannelCommand, Cli, Command, LeadCommand, VisitCommand};
+use args::{
+    ChannelCommand, Cli, Command, ConflictCommand, LeadCommand, SyncCommand, TrustCommand,
+    VisitCommand,
+};
 
 /// Where the store is: `--store`, else a non-empty `FIELDCHECK_STORE`, else the data folder.
 pub fn store_path(cli: &Cli) -> Result<PathBuf> {
@@ -156,6 +160,53 @@ pub fn run(cli: &Cli) -> Result<String> {
                 }
             }
         }
+        Command::Identity { json } => {
+            sync::identity(&open(&InitOptions::default())?, lang, json.json)
+        }
+        Command::Trust(command) => {
+            let store = open(&InitOptions::default())?;
+            match command {
+                TrustCommand::Add { key, name } => {
+                    let t = store.trust(key, name)?;
+                    Ok(format!(
+                        "{}{} {}\n",
+                        lang.pick("已信任：", "trusted: "),
+                        t.name,
+                        t.key
+                    ))
+                }
+                TrustCommand::List { json } => sync::trust_list(&store, lang, json.json),
+                TrustCommand::Remove { key } => {
+                    store.distrust(key)?;
+                    Ok(lang.pick("已移除。\n", "Removed.\n").into())
+                }
+            }
+        }
+        Command::Export { out, all, json } => {
+            let store = open(&InitOptions::default())?;
+            sync::export(&store, *all, out.as_deref(), today, lang, json.json)
+        }
+        Command::Import {
+            files,
+            trust_new,
+            json,
+        } => {
+            let store = open(&InitOptions::default())?;
+            sync::import(&store, files, *trust_new, lang, json.json)
+        }
+        Command::Conflicts { command, json } => {
+            let store = open(&InitOptions::default())?;
+            match command {
+                None => sync::conflicts(&store, lang, json.json),
+                Some(ConflictCommand::Resolve { id, keep, json }) => {
+                    sync::resolve(&store, id, *keep, lang, json.json)
+                }
+            }
+        }
+        Command::Sync(SyncCommand::Status { json }) => {
+            sync::status(&open(&InitOptions::default())?, lang, json.json)
+        }
+        Command::Verify { json } => sync::verify(&open(&InitOptions::default())?, lang, json.json),
         Command::Report {
             format,
             district,

@@ -3,13 +3,14 @@
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
+use super::merge;
 use super::records::{decode, encode};
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, RecordKind, Result};
 use crate::model::Lead;
 use crate::model::lifecycle::check_manual;
 use crate::sync::clock::now_ms;
-use crate::sync::{Change, Hlc, LeadField};
+use crate::sync::{Change, Hlc, LeadField, is_register};
 
 impl Store {
     /// Sets one field of a lead by hand and logs the change. A status change must be one the
@@ -83,7 +84,8 @@ impl Store {
     }
 }
 
-/// Appends a change to this device's log: next idx, next clock tick.
+/// Appends a change to this device's log (next idx, next clock tick) and applies it. A register
+/// change builds on the field's current winner; a resolution also `merges` the other heads.
 pub(super) fn append(
     tx: &WriteTransaction,
     identity: &super::Identity,
@@ -91,20 +93,56 @@ pub(super) fn append(
     field: &str,
     value: serde_json::Value,
 ) -> Result<Change> {
-    let mut meta_table = tx.open_table(tables::META).map_err(db_err)?;
-    let read = |k: &str| -> Result<Option<String>> {
-        Ok(meta_table
-            .get(k)
-            .map_err(db_err)?
-            .map(|v| v.value().to_string()))
+    append_merging(tx, identity, entity, field, value, false)
+}
+
+pub(super) fn append_merging(
+    tx: &WriteTransaction,
+    identity: &super::Identity,
+    entity: String,
+    field: &str,
+    value: serde_json::Value,
+    merge_all: bool,
+) -> Result<Change> {
+    let (base, merges) = if is_register(field) {
+        let heads = merge::read_heads(tx, &merge::head_key(&entity, field))?;
+        let win = merge::winner(&heads).map(|h| h.id.clone());
+        let others = if merge_all {
+            heads
+                .iter()
+                .map(|h| h.id.clone())
+                .filter(|id| Some(id) != win.as_ref())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (win, others)
+    } else {
+        (None, Vec::new())
     };
-    let idx: u64 = read(meta::NEXT_IDX)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let last = read(meta::CLOCK)?
-        .and_then(|v| Hlc::decode(&v))
-        .unwrap_or_default();
-    let clock = Hlc::tick(last, now_ms());
+    let (idx, clock) = {
+        let mut meta_table = tx.open_table(tables::META).map_err(db_err)?;
+        let read = |k: &str| -> Result<Option<String>> {
+            Ok(meta_table
+                .get(k)
+                .map_err(db_err)?
+                .map(|v| v.value().to_string()))
+        };
+        let idx: u64 = read(meta::NEXT_IDX)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let last = read(meta::CLOCK)?
+            .and_then(|v| Hlc::decode(&v))
+            .unwrap_or_default();
+        let clock = Hlc::tick(last, now_ms());
+        meta_table
+            .insert(meta::NEXT_IDX, (idx + 1).to_string().as_str())
+            .map_err(db_err)?;
+        meta_table
+            .insert(meta::CLOCK, clock.encode().as_str())
+            .map_err(db_err)?;
+        (idx, clock)
+    };
     let change = Change {
         id: uuid::Uuid::now_v7().to_string(),
         device: identity.device_id.clone(),
@@ -114,16 +152,9 @@ pub(super) fn append(
         entity,
         field: field.to_string(),
         value,
+        base,
+        merges,
     };
-    meta_table
-        .insert(meta::NEXT_IDX, (idx + 1).to_string().as_str())
-        .map_err(db_err)?;
-    meta_table
-        .insert(meta::CLOCK, clock.encode().as_str())
-        .map_err(db_err)?;
-    tx.open_table(tables::CHANGES)
-        .map_err(db_err)?
-        .insert((change.device.as_str(), idx), encode(&change)?.as_str())
-        .map_err(db_err)?;
+    merge::record(tx, &change)?;
     Ok(change)
 }

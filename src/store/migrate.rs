@@ -2,15 +2,16 @@
 //! in `meta_v1`; opening runs every newer migration in one write transaction, and refuses a
 //! store whose version is newer than this build knows.
 
-use redb::{Database, ReadableDatabase, TableError, WriteTransaction};
+use redb::{Database, ReadableDatabase, ReadableTable, TableError, WriteTransaction};
 
+use super::db_err;
 use super::tables::{self, meta};
 
 /// One step of the schema: `apply` moves a store from `version - 1` to `version`.
 pub struct Migration {
     pub version: u32,
     pub name: &'static str,
-    pub apply: fn(&WriteTransaction) -> Result<(), redb::Error>,
+    pub apply: fn(&WriteTransaction) -> crate::error::Result<()>,
 }
 
 /// Every migration, oldest first. Append new ones; never change a released one.
@@ -30,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "visits and drafts",
         apply: create_visits,
     },
+    Migration {
+        version: 4,
+        name: "sync: change ids, register heads, trusted devices",
+        apply: create_sync,
+    },
 ];
 
 /// The schema version this build writes.
@@ -37,24 +43,46 @@ pub fn latest(migrations: &[Migration]) -> u32 {
     migrations.last().map_or(0, |m| m.version)
 }
 
-fn create_v1_tables(tx: &WriteTransaction) -> Result<(), redb::Error> {
-    tx.open_table(tables::NOTICES)?;
-    tx.open_table(tables::CHANNELS)?;
-    tx.open_table(tables::LEADS)?;
-    tx.open_table(tables::CHANNEL_SEARCH)?;
-    tx.open_table(tables::LEAD_SEARCH)?;
+fn create_v1_tables(tx: &WriteTransaction) -> crate::error::Result<()> {
+    tx.open_table(tables::NOTICES).map_err(db_err)?;
+    tx.open_table(tables::CHANNELS).map_err(db_err)?;
+    tx.open_table(tables::LEADS).map_err(db_err)?;
+    tx.open_table(tables::CHANNEL_SEARCH).map_err(db_err)?;
+    tx.open_table(tables::LEAD_SEARCH).map_err(db_err)?;
     Ok(())
 }
 
-fn create_change_log(tx: &WriteTransaction) -> Result<(), redb::Error> {
-    tx.open_table(tables::CHANGES)?;
+fn create_change_log(tx: &WriteTransaction) -> crate::error::Result<()> {
+    tx.open_table(tables::CHANGES).map_err(db_err)?;
     Ok(())
 }
 
-fn create_visits(tx: &WriteTransaction) -> Result<(), redb::Error> {
-    tx.open_table(tables::VISITS)?;
-    tx.open_multimap_table(tables::LEAD_VISITS)?;
-    tx.open_table(tables::DRAFTS)?;
+fn create_visits(tx: &WriteTransaction) -> crate::error::Result<()> {
+    tx.open_table(tables::VISITS).map_err(db_err)?;
+    tx.open_multimap_table(tables::LEAD_VISITS)
+        .map_err(db_err)?;
+    tx.open_table(tables::DRAFTS).map_err(db_err)?;
+    Ok(())
+}
+
+/// Adds the sync tables and indexes the changes already logged: their ids, and the heads of
+/// every register they set.
+fn create_sync(tx: &WriteTransaction) -> crate::error::Result<()> {
+    tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+    tx.open_table(tables::HEADS).map_err(db_err)?;
+    tx.open_table(tables::TRUSTED).map_err(db_err)?;
+    let logged: Vec<crate::sync::Change> = {
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (_, v) = entry.map_err(db_err)?;
+            out.push(super::records::decode("change", v.value())?);
+        }
+        out
+    };
+    for change in &logged {
+        super::merge::record(tx, change)?;
+    }
     Ok(())
 }
 
@@ -85,8 +113,8 @@ pub enum Outcome {
 }
 
 /// Brings the store up to the last of `migrations`, all in one transaction.
-pub fn run(db: &Database, migrations: &[Migration]) -> Result<Outcome, redb::Error> {
-    let from = stored_version(db)?;
+pub fn run(db: &Database, migrations: &[Migration]) -> crate::error::Result<Outcome> {
+    let from = stored_version(db).map_err(db_err)?;
     let to = latest(migrations);
     if from > to {
         return Ok(Outcome::Newer(from));
@@ -94,14 +122,16 @@ pub fn run(db: &Database, migrations: &[Migration]) -> Result<Outcome, redb::Err
     if from == to {
         return Ok(Outcome::Current);
     }
-    let tx = db.begin_write()?;
+    let tx = db.begin_write().map_err(db_err)?;
     for migration in migrations.iter().filter(|m| m.version > from) {
         (migration.apply)(&tx)?;
     }
     {
-        let mut table = tx.open_table(tables::META)?;
-        table.insert(meta::SCHEMA_VERSION, to.to_string().as_str())?;
+        let mut table = tx.open_table(tables::META).map_err(db_err)?;
+        table
+            .insert(meta::SCHEMA_VERSION, to.to_string().as_str())
+            .map_err(db_err)?;
     }
-    tx.commit()?;
+    tx.commit().map_err(db_err)?;
     Ok(Outcome::Migrated(from, to))
 }

@@ -1,8 +1,10 @@
 //! The redb store: open or create, migrate, seed, read and write records.
 
 mod changes;
+mod merge;
 mod migrate;
 mod records;
+mod sync;
 pub mod tables;
 mod visits;
 
@@ -12,11 +14,17 @@ use redb::backends::InMemoryBackend;
 use redb::{Database, DatabaseError, ReadableDatabase};
 use serde::Serialize;
 
+pub use merge::Head;
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
+pub use sync::{
+    Conflict, DeviceSeen, Difference, Exported, Gap, Imported, Keep, SyncStatus, Trusted,
+    write_durably,
+};
 pub use visits::{Finalized, effective};
 
 use crate::error::{Error, Result};
 use crate::notice;
+use crate::sync::keys;
 use tables::meta;
 
 /// Who this store belongs to, set at `init`.
@@ -28,6 +36,8 @@ pub struct Identity {
     pub created: String,
     /// The inspector's own district, for the "my district" filter.
     pub district: Option<String>,
+    /// This device's ed25519 public key, hex.
+    pub public_key: String,
 }
 
 /// Names given to `init`; `None` keeps what the store has (or a default for a new store).
@@ -52,7 +62,12 @@ pub struct ImportSummary {
 pub struct Store {
     db: Database,
     path: PathBuf,
+    /// A store in memory keeps its private key here; a file store keeps it beside the file.
+    memory_key: Option<ed25519_dalek::SigningKey>,
 }
+
+/// The path a store in memory reports.
+const MEMORY: &str = ":memory:";
 
 /// Converts any redb error into ours.
 fn db_err<E: Into<redb::Error>>(e: E) -> Error {
@@ -98,11 +113,11 @@ impl Store {
         let db = Database::builder()
             .create_with_backend(InMemoryBackend::new())
             .map_err(db_err)?;
-        Store::prepare(db, PathBuf::from(":memory:"), init)
+        Store::prepare(db, PathBuf::from(MEMORY), init)
     }
 
     fn migrate(db: &Database, path: &Path, migrations: &[Migration]) -> Result<Outcome> {
-        match migrate::run(db, migrations).map_err(db_err)? {
+        match migrate::run(db, migrations)? {
             Outcome::Newer(found) => Err(Error::StoreNewer {
                 path: path.to_path_buf(),
                 found,
@@ -114,9 +129,53 @@ impl Store {
 
     fn prepare(db: Database, path: PathBuf, init: &InitOptions) -> Result<Store> {
         Store::migrate(&db, &path, MIGRATIONS)?;
-        let store = Store { db, path };
+        let mut store = Store {
+            db,
+            path,
+            memory_key: None,
+        };
         store.initialise(init)?;
+        store.ensure_key()?;
         Ok(store)
+    }
+
+    fn in_memory(&self) -> bool {
+        self.path.as_os_str() == MEMORY
+    }
+
+    /// Gives the store a key pair if it has none yet (a new store, or one from before sync).
+    fn ensure_key(&mut self) -> Result<()> {
+        if self.meta(meta::PUBLIC_KEY)?.is_some() {
+            return Ok(());
+        }
+        let key = keys::generate()?;
+        if self.in_memory() {
+            self.memory_key = Some(key.clone());
+        } else {
+            keys::save(&keys::key_path(&self.path), &key)?;
+        }
+        let tx = self.db.begin_write().map_err(db_err)?;
+        tx.open_table(tables::META)
+            .map_err(db_err)?
+            .insert(meta::PUBLIC_KEY, keys::public_hex(&key).as_str())
+            .map_err(db_err)?;
+        tx.commit().map_err(db_err)
+    }
+
+    /// This device's private key.
+    pub fn signing_key(&self) -> Result<ed25519_dalek::SigningKey> {
+        match &self.memory_key {
+            Some(key) => Ok(key.clone()),
+            None => keys::load(&keys::key_path(&self.path)),
+        }
+    }
+
+    /// A value of the meta table.
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::META).map_err(db_err)?;
+        let value = table.get(key).map_err(db_err)?;
+        Ok(value.map(|v| v.value().to_string()))
     }
 
     /// Gives a new store its identity and the seed notice; applies names given to `init`.
@@ -163,6 +222,7 @@ impl Store {
             }
         }
         if let Some(seed) = &seed {
+            // The built-in notice is every store's common ground: not logged.
             records::write_notice(&tx, seed)?;
         }
         tx.commit().map_err(db_err)
@@ -187,6 +247,7 @@ impl Store {
             inspector: get(meta::INSPECTOR)?.unwrap_or_default(),
             created: get(meta::CREATED)?.unwrap_or_default(),
             district: get(meta::DISTRICT)?,
+            public_key: get(meta::PUBLIC_KEY)?.unwrap_or_default(),
         }))
     }
 

@@ -13,8 +13,13 @@ impl Store {
     /// Adds a parsed notice's channels and leads in one transaction. Rows already held (same
     /// id) are left as they are, so importing the same notice twice changes nothing.
     pub fn import_notice(&self, notice: &Notice) -> Result<ImportSummary> {
+        let identity = self.identity()?;
         let tx = self.db.begin_write().map_err(db_err)?;
-        let summary = write_notice(&tx, notice)?;
+        let (summary, created) = write_notice(&tx, notice)?;
+        // New rows are changes too, so headquarters' notices reach every laptop.
+        for (entity, value) in created {
+            super::changes::append(&tx, &identity, entity, "created", value)?;
+        }
         tx.commit().map_err(db_err)?;
         Ok(summary)
     }
@@ -135,7 +140,20 @@ pub(super) fn encode<T: Serialize>(value: &T) -> Result<String> {
 }
 
 /// Writes a notice's metadata and every row not yet held, with its search key.
-pub(super) fn write_notice(tx: &WriteTransaction, notice: &Notice) -> Result<ImportSummary> {
+fn json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::Store {
+        detail: e.to_string(),
+    })
+}
+
+/// A row written by `write_notice`: its entity (`lead:<id>`…) and its JSON, for the change log.
+pub(super) type Created = (String, serde_json::Value);
+
+pub(super) fn write_notice(
+    tx: &WriteTransaction,
+    notice: &Notice,
+) -> Result<(ImportSummary, Vec<Created>)> {
+    let mut created: Vec<Created> = Vec::new();
     let mut summary = ImportSummary {
         notice: notice.meta.id.clone(),
         number: notice.meta.number.clone(),
@@ -162,6 +180,7 @@ pub(super) fn write_notice(tx: &WriteTransaction, notice: &Notice) -> Result<Imp
             notices
                 .insert(notice.meta.id.as_str(), encode(&notice.meta)?.as_str())
                 .map_err(db_err)?;
+            created.push((format!("notice:{}", notice.meta.id), json(&notice.meta)?));
         }
     }
     let mut channels = tx.open_table(tables::CHANNELS).map_err(db_err)?;
@@ -178,6 +197,7 @@ pub(super) fn write_notice(tx: &WriteTransaction, notice: &Notice) -> Result<Imp
         channel_keys
             .insert(id, key::channel_key(channel).as_str())
             .map_err(db_err)?;
+        created.push((format!("channel:{id}"), json(channel)?));
         summary.channels_added += 1;
     }
     let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
@@ -192,7 +212,8 @@ pub(super) fn write_notice(tx: &WriteTransaction, notice: &Notice) -> Result<Imp
         lead_keys
             .insert(id, key::lead_key(lead).as_str())
             .map_err(db_err)?;
+        created.push((format!("lead:{id}"), json(lead)?));
         summary.leads_added += 1;
     }
-    Ok(summary)
+    Ok((summary, created))
 }

@@ -13,6 +13,9 @@
 //! | `visits_v1` | visit id (UUIDv7) | JSON `Visit` | finalized visits; never edited (a correction is a new visit) |
 //! | `lead_visits_v1` | lead id | visit ids (multimap) | each lead's visits |
 //! | `drafts_v1` | lead id | JSON `VisitForm` | the visit being typed for a lead, saved on every change |
+//! | `change_ids_v1` | change id | (device id, idx) | every change held, by id (duplicates, ancestry) |
+//! | `heads_v1` | `entity` U+001F `field` | JSON `[Head]` | the concurrent latest values of a last-writer-wins field; more than one with different values is a conflict |
+//! | `trusted_v1` | public key (hex) | JSON `Trusted` | devices whose bundles this store accepts |
 
 use redb::{MultimapTableDefinition, TableDefinition};
 
@@ -27,6 +30,9 @@ pub const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1"
 pub const LEAD_VISITS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("lead_visits_v1");
 pub const DRAFTS: TableDefinition<&str, &str> = TableDefinition::new("drafts_v1");
+pub const CHANGE_IDS: TableDefinition<&str, (&str, u64)> = TableDefinition::new("change_ids_v1");
+pub const HEADS: TableDefinition<&str, &str> = TableDefinition::new("heads_v1");
+pub const TRUSTED: TableDefinition<&str, &str> = TableDefinition::new("trusted_v1");
 
 /// Keys of the `meta_v1` table.
 pub mod meta {
@@ -41,4 +47,10 @@ pub mod meta {
     pub const NEXT_IDX: &str = "next_idx";
     /// The last hybrid-logical-clock value issued, `ms.n`.
     pub const CLOCK: &str = "clock";
+    /// This device's ed25519 public key, hex.
+    pub const PUBLIC_KEY: &str = "public_key";
+    /// The highest own idx written to a bundle.
+    pub const EXPORTED_IDX: &str = "exported_idx";
+    /// The last export: `time path`.
+    pub const LAST_EXPORT: &str = "last_export";
 }

@@ -22,6 +22,21 @@ pub struct Change {
     /// Which field, e.g. `status`.
     pub field: String,
     pub value: serde_json::Value,
+    /// For a last-writer-wins field: the change whose value this one replaced (`None`: the
+    /// value from the notice). Tells a later write from a concurrent one.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// A conflict resolution also replaces these concurrent values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merges: Vec<String>,
+}
+
+/// Fields merged last-writer-wins by (clock, device), with conflicts kept for a person.
+pub fn is_register(field: &str) -> bool {
+    matches!(
+        field,
+        "status" | "supervised" | "confidential" | "assignee" | "deadline" | "attention"
+    )
 }
 
 /// A last-writer-wins field of a lead, with its new value.
@@ -69,6 +84,24 @@ impl LeadField {
             LeadField::Deadline(d) => lead.deadline = *d,
             LeadField::Attention(b) => lead.attention = *b,
         }
+    }
+
+    /// The field a change sets, read back from its name and JSON value.
+    pub fn from_change(field: &str, value: &serde_json::Value) -> Option<LeadField> {
+        let text = || value.as_str().map(str::to_string);
+        Some(match field {
+            "status" => LeadField::Status(Status::parse(value.as_str()?)?),
+            "supervised" => LeadField::Supervised(value.as_bool()?),
+            "confidential" => LeadField::Confidential(value.as_bool()?),
+            "attention" => LeadField::Attention(value.as_bool()?),
+            "assignee" => LeadField::Assignee(if value.is_null() { None } else { Some(text()?) }),
+            "deadline" => LeadField::Deadline(if value.is_null() {
+                None
+            } else {
+                Some(chrono::NaiveDate::parse_from_str(value.as_str()?, "%Y-%m-%d").ok()?)
+            }),
+            _ => return None,
+        })
     }
 
     /// The entity name of a lead in changes.

@@ -2,8 +2,10 @@
 //! write transaction as the state it changes, to its device's log. Bundles and merging build on
 //! this.
 
+pub mod bundle;
 pub mod change;
 pub mod clock;
+pub mod keys;
 
-pub use change::{Change, LeadField};
+pub use change::{Change, LeadField, is_register};
 pub use clock::Hlc;

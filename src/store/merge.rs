@@ -1,0 +1,237 @@
+//! Recording a change — made here or imported — and bringing the state up to date with it. The
+//! same code serves local writes, bundle imports and `verify`'s replay, so all three agree.
+//!
+//! - `lead:`/`channel:`/`notice:` + `created`: the row, if the store does not hold it yet.
+//! - `visit:` + `visit`: the visit (visits merge by union; they are never edited).
+//! - a lead's register fields (`is_register`): last writer wins by (clock, device). The field's
+//!   heads are the changes no other held change descends from (through `base`/`merges`); the
+//!   value is the latest head's. Two heads with different values are a conflict for a person.
+
+use std::collections::{HashSet, VecDeque};
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::records::{decode, encode};
+use super::{db_err, tables};
+use crate::error::{Error, Result};
+use crate::model::{Channel, Lead, NoticeMeta, Visit};
+use crate::search::key;
+use crate::sync::{Change, Hlc, LeadField, is_register};
+
+/// One concurrent latest value of a register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub id: String,
+    pub clock: Hlc,
+    pub device: String,
+    pub author: String,
+    pub value: serde_json::Value,
+}
+
+impl Head {
+    fn of(change: &Change) -> Head {
+        Head {
+            id: change.id.clone(),
+            clock: change.clock,
+            device: change.device.clone(),
+            author: change.author.clone(),
+            value: change.value.clone(),
+        }
+    }
+}
+
+/// The key of a register in `heads_v1`.
+pub fn head_key(entity: &str, field: &str) -> String {
+    format!("{entity}\u{1f}{field}")
+}
+
+/// The winner among heads: the latest by (clock, device).
+pub fn winner(heads: &[Head]) -> Option<&Head> {
+    heads
+        .iter()
+        .max_by(|a, b| (a.clock, &a.device).cmp(&(b.clock, &b.device)))
+}
+
+pub(super) fn read_heads(tx: &WriteTransaction, key: &str) -> Result<Vec<Head>> {
+    let table = tx.open_table(tables::HEADS).map_err(db_err)?;
+    let value = table.get(key).map_err(db_err)?;
+    value.map_or(Ok(Vec::new()), |v| decode(key, v.value()))
+}
+
+/// The change with this id, if held.
+fn held(tx: &WriteTransaction, id: &str) -> Result<Option<Change>> {
+    let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+    let Some(at) = ids.get(id).map_err(db_err)? else {
+        return Ok(None);
+    };
+    let (device, idx) = at.value();
+    let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    let json = changes.get((device, idx)).map_err(db_err)?;
+    json.map(|j| decode(id, j.value())).transpose()
+}
+
+/// Does `descendant` build, through `base` and `merges`, on the change `ancestor`?
+fn descends(tx: &WriteTransaction, descendant: &str, ancestor: &str) -> Result<bool> {
+    let mut queue: VecDeque<String> = VecDeque::from([descendant.to_string()]);
+    let mut seen: HashSet<String> = HashSet::new();
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(change) = held(tx, &id)? else {
+            continue;
+        };
+        for parent in change.base.iter().chain(&change.merges) {
+            if parent == ancestor {
+                return Ok(true);
+            }
+            queue.push_back(parent.clone());
+        }
+    }
+    Ok(false)
+}
+
+/// Stores a change in the log (by device and idx, and by id) and applies it to the state.
+pub(super) fn record(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    tx.open_table(tables::CHANGES)
+        .map_err(db_err)?
+        .insert(
+            (change.device.as_str(), change.idx),
+            encode(change)?.as_str(),
+        )
+        .map_err(db_err)?;
+    tx.open_table(tables::CHANGE_IDS)
+        .map_err(db_err)?
+        .insert(change.id.as_str(), (change.device.as_str(), change.idx))
+        .map_err(db_err)?;
+    apply(tx, change)
+}
+
+/// Brings the state up to date with one change already in the log.
+pub(super) fn apply(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    let (kind, id) = change.entity.split_once(':').unwrap_or(("", ""));
+    let bad = |what: &str| Error::Store {
+        detail: format!("change {} has {what}", change.id),
+    };
+    match (kind, change.field.as_str()) {
+        ("visit", "visit") => {
+            let visit: Visit = serde_json::from_value(change.value.clone())
+                .map_err(|_| bad("an unreadable visit"))?;
+            let mut visits = tx.open_table(tables::VISITS).map_err(db_err)?;
+            if visits.get(visit.id.as_str()).map_err(db_err)?.is_none() {
+                visits
+                    .insert(visit.id.as_str(), encode(&visit)?.as_str())
+                    .map_err(db_err)?;
+                tx.open_multimap_table(tables::LEAD_VISITS)
+                    .map_err(db_err)?
+                    .insert(visit.lead.as_str(), visit.id.as_str())
+                    .map_err(db_err)?;
+            }
+        }
+        ("lead", "created") => {
+            let lead: Lead = serde_json::from_value(change.value.clone())
+                .map_err(|_| bad("an unreadable lead"))?;
+            let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+            if leads.get(id).map_err(db_err)?.is_none() {
+                leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
+                tx.open_table(tables::LEAD_SEARCH)
+                    .map_err(db_err)?
+                    .insert(id, key::lead_key(&lead).as_str())
+                    .map_err(db_err)?;
+                drop(leads);
+                // Field changes that arrived before the lead.
+                for field in [
+                    "status",
+                    "supervised",
+                    "confidential",
+                    "assignee",
+                    "deadline",
+                    "attention",
+                ] {
+                    settle(tx, &change.entity, field)?;
+                }
+            }
+        }
+        ("channel", "created") => {
+            let channel: Channel = serde_json::from_value(change.value.clone())
+                .map_err(|_| bad("an unreadable channel"))?;
+            let mut channels = tx.open_table(tables::CHANNELS).map_err(db_err)?;
+            if channels.get(id).map_err(db_err)?.is_none() {
+                channels
+                    .insert(id, encode(&channel)?.as_str())
+                    .map_err(db_err)?;
+                tx.open_table(tables::CHANNEL_SEARCH)
+                    .map_err(db_err)?
+                    .insert(id, key::channel_key(&channel).as_str())
+                    .map_err(db_err)?;
+            }
+        }
+        ("notice", "created") => {
+            let meta: NoticeMeta = serde_json::from_value(change.value.clone())
+                .map_err(|_| bad("an unreadable notice"))?;
+            let mut notices = tx.open_table(tables::NOTICES).map_err(db_err)?;
+            if notices.get(id).map_err(db_err)?.is_none() {
+                notices
+                    .insert(id, encode(&meta)?.as_str())
+                    .map_err(db_err)?;
+            }
+        }
+        ("lead", field) if is_register(field) => {
+            let key = head_key(&change.entity, field);
+            let mut heads = read_heads(tx, &key)?;
+            heads.push(Head::of(change));
+            // Keep only the changes no other head descends from.
+            let mut kept = Vec::new();
+            for h in &heads {
+                let mut older = false;
+                for other in heads.iter().filter(|o| o.id != h.id) {
+                    if descends(tx, &other.id, &h.id)? {
+                        older = true;
+                        break;
+                    }
+                }
+                if !older {
+                    kept.push(h.clone());
+                }
+            }
+            kept.sort_by(|a, b| a.id.cmp(&b.id));
+            tx.open_table(tables::HEADS)
+                .map_err(db_err)?
+                .insert(key.as_str(), encode(&kept)?.as_str())
+                .map_err(db_err)?;
+            settle(tx, &change.entity, field)?;
+        }
+        _ => {
+            return Err(bad(&format!(
+                "an unknown entity or field ({} {})",
+                change.entity, change.field
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Sets a lead's register field to the value of its winning head.
+fn settle(tx: &WriteTransaction, entity: &str, field: &str) -> Result<()> {
+    let heads = read_heads(tx, &head_key(entity, field))?;
+    let Some(win) = winner(&heads) else {
+        return Ok(());
+    };
+    let id = entity.trim_start_matches("lead:");
+    let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+    let Some(json) = leads
+        .get(id)
+        .map_err(db_err)?
+        .map(|v| v.value().to_string())
+    else {
+        return Ok(());
+    };
+    let mut lead: Lead = decode(id, &json)?;
+    let value = LeadField::from_change(field, &win.value).ok_or_else(|| Error::Store {
+        detail: format!("change {} sets {field} to an unreadable value", win.id),
+    })?;
+    value.apply(&mut lead);
+    leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
+    Ok(())
+}

@@ -1,0 +1,557 @@
+//! Sync on the store: export bundles, import them (checked before anything is written, applied
+//! in one transaction), conflicts and their resolution, status, trust, and `verify`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::changes::append_merging;
+use super::merge::{Head, head_key, read_heads, record, winner};
+use super::records::{decode, encode};
+use super::{Store, db_err, tables, tables::meta};
+use crate::error::{Error, Result};
+use crate::sync::bundle::{self, Problem};
+use crate::sync::{Change, Hlc};
+
+/// A device whose bundles this store accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trusted {
+    pub key: String,
+    pub name: String,
+    pub added: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    pub path: PathBuf,
+    pub changes: usize,
+    pub devices: usize,
+}
+
+/// Idx ranges of a device's log not seen yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    pub device: String,
+    pub from: u64,
+    pub to: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Imported {
+    pub applied: usize,
+    pub duplicates: usize,
+    /// Registers this bundle touched that now hold concurrent different values.
+    pub conflicts: usize,
+    pub gaps: Vec<Gap>,
+}
+
+/// A register with concurrent different values, waiting for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// Stable across stores: from the entity and field.
+    pub id: String,
+    pub entity: String,
+    pub field: String,
+    /// The value shown now (the latest by clock and device).
+    pub current: Head,
+    pub heads: Vec<Head>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// This device's value (or, if it wrote none, the one shown now).
+    Mine,
+    Theirs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceSeen {
+    pub device: String,
+    pub highest: u64,
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub unexported: u64,
+    pub last_export: Option<String>,
+    pub devices: Vec<DeviceSeen>,
+    pub conflicts: usize,
+}
+
+fn conflict_id(key: &str) -> String {
+    hex::encode(&Sha256::digest(key.as_bytes())[..4])
+}
+
+impl Store {
+    /// Where bundles go by default: `bundles/` beside the store.
+    pub fn bundles_dir(&self) -> PathBuf {
+        self.path.parent().unwrap_or(Path::new(".")).join("bundles")
+    }
+
+    fn own_changes(&self, after: u64) -> Result<Vec<Change>> {
+        let device = self.identity()?.device_id;
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table
+            .range((device.as_str(), after + 1)..=(device.as_str(), u64::MAX))
+            .map_err(db_err)?
+        {
+            let (k, v) = entry.map_err(db_err)?;
+            out.push(decode(&k.value().1.to_string(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    fn exported_idx(&self) -> Result<u64> {
+        Ok(self
+            .meta(meta::EXPORTED_IDX)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Writes the changes not exported yet (or, with `all`, every change held, from every device)
+    /// to a signed bundle: a temp file, fsynced, renamed; only then does the watermark move.
+    /// `None` when there is nothing to export.
+    pub fn export(
+        &self,
+        all: bool,
+        out: Option<&Path>,
+        today: chrono::NaiveDate,
+    ) -> Result<Option<Exported>> {
+        let identity = self.identity()?;
+        let changes = if all {
+            self.changes()?
+        } else {
+            self.own_changes(self.exported_idx()?)?
+        };
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        let bytes = bundle::write(
+            &changes,
+            &identity.device_id,
+            &identity.inspector,
+            &self.signing_key()?,
+        );
+        let own: Vec<u64> = changes
+            .iter()
+            .filter(|c| c.device == identity.device_id)
+            .map(|c| c.idx)
+            .collect();
+        let path = match out {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let date = today.format("%Y%m%d");
+                let name = if all {
+                    format!("{}-{date}-all-{}.fcb", identity.device_id, changes.len())
+                } else {
+                    let first = own.first().copied().unwrap_or(0);
+                    let last = own.last().copied().unwrap_or(0);
+                    format!("{}-{date}-{first}-{last}.fcb", identity.device_id)
+                };
+                self.bundles_dir().join(name)
+            }
+        };
+        write_durably(&path, &bytes)?;
+        let tx = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut table = tx.open_table(tables::META).map_err(db_err)?;
+            if let Some(last) = own.iter().max() {
+                let before: u64 = table
+                    .get(meta::EXPORTED_IDX)
+                    .map_err(db_err)?
+                    .and_then(|v| v.value().parse().ok())
+                    .unwrap_or(0);
+                table
+                    .insert(meta::EXPORTED_IDX, before.max(*last).to_string().as_str())
+                    .map_err(db_err)?;
+            }
+            let note = format!("{} {}", chrono::Utc::now().to_rfc3339(), path.display());
+            table
+                .insert(meta::LAST_EXPORT, note.as_str())
+                .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)?;
+        let devices = changes
+            .iter()
+            .map(|c| c.device.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        Ok(Some(Exported {
+            path,
+            changes: changes.len(),
+            devices,
+        }))
+    }
+
+    /// Checks a bundle (format, version, checksum, signature, trust) and applies all of it in one
+    /// transaction, or nothing. `trust_new` trusts an unknown signer (its key is in the result's
+    /// error otherwise).
+    pub fn import(&self, bytes: &[u8], file: &str, trust_new: bool) -> Result<Imported> {
+        let refuse = |problem: Problem| Error::Bundle {
+            file: file.to_string(),
+            problem,
+        };
+        let (header, changes) = bundle::read(bytes).map_err(refuse)?;
+        let identity = self.identity()?;
+        let trusted = header.signer == identity.public_key
+            || self.trusted()?.iter().any(|t| t.key == header.signer);
+        if !trusted && !trust_new {
+            return Err(refuse(Problem::Untrusted {
+                signer: header.signer.clone(),
+                device: header.device.clone(),
+                author: header.author.clone(),
+            }));
+        }
+        let tx = self.db.begin_write().map_err(db_err)?;
+        if !trusted {
+            add_trusted(
+                &tx,
+                &header.signer,
+                &format!("{}@{}", header.author, header.device),
+            )?;
+        }
+        let mut applied = 0;
+        let mut duplicates = 0;
+        let mut touched = std::collections::BTreeSet::new();
+        let mut clock = self
+            .meta(meta::CLOCK)?
+            .and_then(|v| Hlc::decode(&v))
+            .unwrap_or_default();
+        for change in &changes {
+            let held = tx
+                .open_table(tables::CHANGE_IDS)
+                .map_err(db_err)?
+                .get(change.id.as_str())
+                .map_err(db_err)?
+                .map(|v| {
+                    let (d, i) = v.value();
+                    (d.to_string(), i)
+                });
+            if let Some((device, idx)) = held {
+                let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+                let stored: Option<Change> = table
+                    .get((device.as_str(), idx))
+                    .map_err(db_err)?
+                    .map(|v| decode(&change.id, v.value()))
+                    .transpose()?;
+                if stored.as_ref() != Some(change) {
+                    return Err(refuse(Problem::Tampered {
+                        change: change.id.clone(),
+                    }));
+                }
+                duplicates += 1;
+                continue;
+            }
+            record(&tx, change)?;
+            touched.insert(head_key(&change.entity, &change.field));
+            clock = clock.max(change.clock);
+            applied += 1;
+        }
+        tx.open_table(tables::META)
+            .map_err(db_err)?
+            .insert(meta::CLOCK, clock.encode().as_str())
+            .map_err(db_err)?;
+        let mut conflicts = 0;
+        for key in &touched {
+            if is_conflict(&read_heads(&tx, key)?) {
+                conflicts += 1;
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        let gaps = self
+            .devices_seen()?
+            .into_iter()
+            .flat_map(|d| d.gaps)
+            .collect();
+        Ok(Imported {
+            applied,
+            duplicates,
+            conflicts,
+            gaps,
+        })
+    }
+
+    /// Per device: the highest idx held and the ranges below it not held.
+    pub fn devices_seen(&self) -> Result<Vec<DeviceSeen>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut seen: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, _) = entry.map_err(db_err)?;
+            let (device, idx) = k.value();
+            seen.entry(device.to_string()).or_default().push(idx);
+        }
+        Ok(seen
+            .into_iter()
+            .map(|(device, idxs)| {
+                let mut gaps = Vec::new();
+                let mut expected = 1;
+                for idx in &idxs {
+                    if *idx > expected {
+                        gaps.push(Gap {
+                            device: device.clone(),
+                            from: expected,
+                            to: idx - 1,
+                        });
+                    }
+                    expected = idx + 1;
+                }
+                DeviceSeen {
+                    highest: idxs.last().copied().unwrap_or(0),
+                    device,
+                    gaps,
+                }
+            })
+            .collect())
+    }
+
+    /// Every register with concurrent different values.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::HEADS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let heads: Vec<Head> = decode(k.value(), v.value())?;
+            if !is_conflict(&heads) {
+                continue;
+            }
+            let (entity, field) = k.value().split_once('\u{1f}').unwrap_or((k.value(), ""));
+            if let Some(current) = winner(&heads).cloned() {
+                out.push(Conflict {
+                    id: conflict_id(k.value()),
+                    entity: entity.into(),
+                    field: field.into(),
+                    current,
+                    heads,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps one value of a conflict: a new change that replaces every concurrent value (and
+    /// syncs like any other).
+    pub fn resolve(&self, id: &str, keep: Keep) -> Result<Change> {
+        let identity = self.identity()?;
+        let conflict = self
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.id.starts_with(id) && !id.is_empty())
+            .ok_or_else(|| Error::UnknownConflict { id: id.into() })?;
+        let mine = conflict
+            .heads
+            .iter()
+            .find(|h| h.device == identity.device_id)
+            .unwrap_or(&conflict.current)
+            .clone();
+        let value = match keep {
+            Keep::Mine => mine.value,
+            Keep::Theirs => conflict
+                .heads
+                .iter()
+                .find(|h| h.id != mine.id)
+                .map_or(mine.value.clone(), |h| h.value.clone()),
+        };
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let change = append_merging(
+            &tx,
+            &identity,
+            conflict.entity.clone(),
+            &conflict.field,
+            value,
+            true,
+        )?;
+        tx.commit().map_err(db_err)?;
+        Ok(change)
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let identity = self.identity()?;
+        let next: u64 = self
+            .meta(meta::NEXT_IDX)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let _ = identity;
+        Ok(SyncStatus {
+            unexported: next.saturating_sub(1).saturating_sub(self.exported_idx()?),
+            last_export: self.meta(meta::LAST_EXPORT)?,
+            devices: self.devices_seen()?,
+            conflicts: self.conflicts()?.len(),
+        })
+    }
+
+    pub fn trusted(&self) -> Result<Vec<Trusted>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::TRUSTED).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            out.push(decode(k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn trust(&self, key: &str, name: &str) -> Result<Trusted> {
+        if crate::sync::keys::parse_public(key).is_none() {
+            return Err(Error::BadKey { key: key.into() });
+        }
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let trusted = add_trusted(&tx, key.trim(), name)?;
+        tx.commit().map_err(db_err)?;
+        Ok(trusted)
+    }
+
+    pub fn distrust(&self, key: &str) -> Result<()> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let removed = tx
+            .open_table(tables::TRUSTED)
+            .map_err(db_err)?
+            .remove(key.trim())
+            .map_err(db_err)?
+            .is_some();
+        if !removed {
+            return Err(Error::BadKey { key: key.into() });
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// Replays `changes` on this store (for `verify`: a fresh store rebuilt from a log).
+    pub fn replay(&self, changes: &[Change]) -> Result<()> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        for change in changes {
+            record(&tx, change)?;
+        }
+        tx.commit().map_err(db_err)
+    }
+}
+
+fn is_conflict(heads: &[Head]) -> bool {
+    heads.iter().any(|h| h.value != heads[0].value)
+}
+
+fn add_trusted(tx: &WriteTransaction, key: &str, name: &str) -> Result<Trusted> {
+    let trusted = Trusted {
+        key: key.into(),
+        name: name.into(),
+        added: chrono::Utc::now().to_rfc3339(),
+    };
+    tx.open_table(tables::TRUSTED)
+        .map_err(db_err)?
+        .insert(key, encode(&trusted)?.as_str())
+        .map_err(db_err)?;
+    Ok(trusted)
+}
+
+/// Writes a file so that it is either complete under its name or not there: a temp file in the
+/// same folder, fsynced, renamed, and the folder fsynced.
+pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).map_err(fail)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = folder.join(format!(".{name}.tmp"));
+    let mut file = std::fs::File::create(&temp).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    drop(file);
+    std::fs::rename(&temp, path).map_err(fail)?;
+    #[cfg(unix)]
+    if let Ok(dir) = std::fs::File::open(folder) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Something the stored state and the state rebuilt from the log disagree on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub entity: String,
+    pub stored: Option<serde_json::Value>,
+    pub rebuilt: Option<serde_json::Value>,
+}
+
+impl Store {
+    /// Rebuilds the state from the built-in notice and the change log, in memory, and lists
+    /// every record where it differs from the stored state (empty: the store is consistent).
+    pub fn verify(&self) -> Result<Vec<Difference>> {
+        let rebuilt = Store::memory(&super::InitOptions::default())?;
+        rebuilt.replay(&self.changes()?)?;
+        let mut out = Vec::new();
+        compare(&mut out, "lead", self.leads()?, rebuilt.leads()?, |l| {
+            l.id.clone()
+        })?;
+        compare(
+            &mut out,
+            "channel",
+            self.channels()?,
+            rebuilt.channels()?,
+            |c| c.id.clone(),
+        )?;
+        compare(
+            &mut out,
+            "notice",
+            self.notices()?,
+            rebuilt.notices()?,
+            |n| n.id.clone(),
+        )?;
+        compare(
+            &mut out,
+            "visit",
+            self.visits(None)?,
+            rebuilt.visits(None)?,
+            |v| v.id.clone(),
+        )?;
+        Ok(out)
+    }
+}
+
+fn compare<T: Serialize>(
+    out: &mut Vec<Difference>,
+    kind: &str,
+    stored: Vec<T>,
+    rebuilt: Vec<T>,
+    id: impl Fn(&T) -> String,
+) -> Result<()> {
+    let json = |v: &T| {
+        serde_json::to_value(v).map_err(|e| Error::Store {
+            detail: e.to_string(),
+        })
+    };
+    let mut a: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for v in &stored {
+        a.insert(id(v), json(v)?);
+    }
+    let mut b: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for v in &rebuilt {
+        b.insert(id(v), json(v)?);
+    }
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for key in keys {
+        let (x, y) = (a.get(key), b.get(key));
+        if x != y {
+            out.push(Difference {
+                entity: format!("{kind}:{key}"),
+                stored: x.cloned(),
+                rebuilt: y.cloned(),
+            });
+        }
+    }
+    Ok(())
+}
