@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, TableHandle, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -554,4 +554,64 @@ fn compare<T: Serialize>(
         }
     }
     Ok(())
+}
+
+impl Store {
+    /// A SHA-256 over every entry of every table, to show that a refused operation changed
+    /// nothing.
+    pub fn digest(&self) -> Result<String> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let mut hash = Sha256::new();
+        let mut feed = |name: &str, k: String, v: String| {
+            hash.update(name.as_bytes());
+            hash.update(k.as_bytes());
+            hash.update([0]);
+            hash.update(v.as_bytes());
+            hash.update([0]);
+        };
+        for def in [
+            tables::META,
+            tables::NOTICES,
+            tables::CHANNELS,
+            tables::LEADS,
+            tables::CHANNEL_SEARCH,
+            tables::LEAD_SEARCH,
+            tables::VISITS,
+            tables::DRAFTS,
+            tables::HEADS,
+            tables::TRUSTED,
+        ] {
+            let table = tx.open_table(def).map_err(db_err)?;
+            for entry in table.iter().map_err(db_err)? {
+                let (k, v) = entry.map_err(db_err)?;
+                feed(def.name(), k.value().to_string(), v.value().to_string());
+            }
+        }
+        let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        for entry in changes.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let (d, i) = k.value();
+            feed("changes", format!("{d}/{i}"), v.value().to_string());
+        }
+        let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+        for entry in ids.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let (d, i) = v.value();
+            feed("change_ids", k.value().to_string(), format!("{d}/{i}"));
+        }
+        let index = tx
+            .open_multimap_table(tables::LEAD_VISITS)
+            .map_err(db_err)?;
+        for entry in index.iter().map_err(db_err)? {
+            let (k, values) = entry.map_err(db_err)?;
+            for v in values {
+                feed(
+                    "lead_visits",
+                    k.value().to_string(),
+                    v.map_err(db_err)?.value().to_string(),
+                );
+            }
+        }
+        Ok(hex::encode(hash.finalize()))
+    }
 }

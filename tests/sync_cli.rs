@@ -1,0 +1,211 @@
+//! Sync end to end with the real binary and real files: two laptops seeded independently, two
+//! headquarters importing in opposite orders, redistribution, and re-imports that change
+//! nothing.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+use serde_json::Value;
+
+struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    fn new(dir: &Path, name: &str) -> Store {
+        let s = Store {
+            path: dir.join(name).join("s.redb"),
+        };
+        s.ok(&["init", "--inspector", name, "--device", name]);
+        s
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
+        cmd.env_remove("FIELDCHECK_STORE")
+            .args(["--today", "2022-01-28", "--store"])
+            .arg(&self.path);
+        cmd
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(&[args, &["--json"]].concat())).unwrap()
+    }
+
+    fn key(&self) -> String {
+        self.json(&["identity"])["public_key"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn trusts(&self, other: &Store, name: &str) {
+        self.ok(&["trust", "add", &other.key(), "--name", name]);
+    }
+
+    fn export(&self, extra: &[&str]) -> String {
+        let out = self.json(&[&["export"], extra].concat());
+        out["path"].as_str().unwrap().to_string()
+    }
+
+    fn import(&self, files: &[&str]) -> Value {
+        self.json(&[&["import"], files].concat())
+    }
+
+    /// What must agree between stores: leads, visits (by id) and conflicts.
+    fn state(&self) -> (Value, Vec<Value>, Value) {
+        let mut visits: Vec<Value> = self.json(&["visit", "list"]).as_array().unwrap().clone();
+        visits.sort_by_key(|v| v["id"].as_str().unwrap().to_string());
+        (self.json(&["leads"]), visits, self.json(&["conflicts"]))
+    }
+}
+
+#[test]
+fn two_laptops_two_headquarters_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::new(dir.path(), "A");
+    let b = Store::new(dir.path(), "B");
+    let hq1 = Store::new(dir.path(), "HQ1");
+    let hq2 = Store::new(dir.path(), "HQ2");
+    for hq in [&hq1, &hq2] {
+        hq.trusts(&a, "A");
+        hq.trusts(&b, "B");
+    }
+    // Both laptops visit 朋昆's lead and change its state, without seeing each other.
+    a.ok(&[
+        "visit",
+        "add",
+        "a3/1",
+        "--kind",
+        "onsite",
+        "--finding",
+        "disputed",
+        "--evidence",
+        "contract:HT-1",
+        "--next",
+        "协商",
+        "--due",
+        "+7",
+    ]);
+    b.ok(&[
+        "visit",
+        "add",
+        "a3/1",
+        "--kind",
+        "onsite",
+        "--finding",
+        "paid",
+        "--evidence",
+        "bank-record:LS-1",
+        "--paid-wan",
+        "76.6",
+    ]);
+    let from_a = a.export(&[]);
+    let from_b = b.export(&[]);
+    assert!(Path::new(&from_a).starts_with(dir.path().join("A").join("bundles")));
+    assert!(from_a.ends_with("-1-2.fcb"), "{from_a}");
+
+    let first = hq1.import(&[&from_a]);
+    assert_eq!(
+        (first[0]["applied"].as_u64(), first[0]["conflicts"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let second = hq1.import(&[&from_b]);
+    assert_eq!(second[0]["conflicts"], 1);
+    hq2.import(&[&from_b, &from_a]);
+    let state = hq1.state();
+    assert_eq!(state, hq2.state(), "the order of import does not matter");
+    assert_eq!(state.1.len(), 2, "both visits");
+    assert_eq!(
+        state.2.as_array().unwrap().len(),
+        1,
+        "one conflict: the lead's state"
+    );
+    assert_eq!(state.2[0]["field"], "status");
+    assert!(hq1.ok(&["verify"]).contains("一致"));
+
+    // Headquarters redistributes; A now shows B's visit.
+    a.trusts(&hq1, "HQ1");
+    let all = hq1.export(&["--all"]);
+    a.import(&[&all]);
+    let visits = a.json(&["visit", "list", "a3/1"]);
+    assert_eq!(visits.as_array().unwrap().len(), 2);
+    assert!(
+        visits
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["finding"] == "paid")
+    );
+    assert_eq!(a.state(), state);
+
+    // Re-importing anything changes nothing.
+    for (store, file) in [(&hq1, &from_a), (&hq2, &from_b), (&a, &all)] {
+        let again = store.import(&[file]);
+        assert_eq!(again[0]["applied"], 0);
+    }
+    assert_eq!(hq1.state(), state);
+
+    // The conflict is resolved once, and the resolution travels.
+    let id = state.2[0]["id"].as_str().unwrap().to_string();
+    hq1.ok(&["conflicts", "resolve", &id, "--keep", "theirs"]);
+    assert_eq!(hq1.json(&["conflicts"]).as_array().unwrap().len(), 0);
+    let update = hq1.export(&["--all"]);
+    a.import(&[&update]);
+    assert_eq!(a.json(&["conflicts"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        a.json(&["lead", "show", "a3/1"])["status"],
+        hq1.json(&["lead", "show", "a3/1"])["status"]
+    );
+}
+
+#[test]
+fn export_moves_the_watermark_and_status_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::new(dir.path(), "A");
+    a.ok(&["lead", "set", "a3/2", "--supervised", "true"]);
+    assert_eq!(a.json(&["sync", "status"])["unexported"], 1);
+    let path = a.export(&[]);
+    assert!(Path::new(&path).exists());
+    assert_eq!(a.json(&["sync", "status"])["unexported"], 0);
+    assert!(a.ok(&["export"]).contains("没有需要导出"));
+    // No temp file is left beside the bundle.
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("A/bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.ends_with(".fcb")), "{names:?}");
+}
+
+#[test]
+fn untrusted_signers_are_refused_unless_trusted_on_the_spot() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::new(dir.path(), "A");
+    let hq = Store::new(dir.path(), "HQ");
+    a.ok(&["lead", "set", "a3/2", "--supervised", "true"]);
+    let file = a.export(&[]);
+    let before = hq.state();
+    hq.cmd()
+        .args(["--lang", "en", "import", &file])
+        .assert()
+        .code(1)
+        .stderr(contains("not trusted"))
+        .stderr(contains(a.key()));
+    assert_eq!(hq.state(), before);
+    hq.ok(&["import", "--trust-new", &file]);
+    assert_eq!(hq.json(&["trust", "list"]).as_array().unwrap().len(), 1);
+    let broken = dir.path().join("broken.fcb");
+    std::fs::write(&broken, &std::fs::read(&file).unwrap()[..40]).unwrap();
+    hq.cmd()
+        .args(["import", broken.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("不是 fieldcheck 变更包"));
+    hq.cmd().args(["trust", "remove", "nope"]).assert().code(1);
+}
