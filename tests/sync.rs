@@ -54,7 +54,10 @@ fn bundle_of(store: &Store, changes: &[Change]) -> Vec<u8> {
     )
 }
 
-fn state(store: &Store) -> (Vec<Lead>, Vec<Visit>, Vec<(String, Vec<String>)>) {
+/// Leads, visits by id, and conflicts (id, head ids): what converging stores must agree on.
+type State = (Vec<Lead>, Vec<Visit>, Vec<(String, Vec<String>)>);
+
+fn state(store: &Store) -> State {
     let mut visits = store.visits(None).unwrap();
     visits.sort_by(|a, b| a.id.cmp(&b.id));
     let conflicts = store
