@@ -9,7 +9,7 @@ use fieldcheck::i18n::Lang;
 use fieldcheck::search::Index;
 use fieldcheck::store::{InitOptions, Store};
 use fieldcheck::tui::effects::Runner;
-use fieldcheck::tui::searcher::{Request, Searcher};
+use fieldcheck::tui::searcher::{Job, Request, Searcher};
 use fieldcheck::tui::state::{Mode, State, Tab};
 use fieldcheck::tui::{Msg, dispatch, event_loop, keymap, load, ui};
 use ratatui::Terminal;
@@ -53,7 +53,7 @@ fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
         state.leads.clone(),
         state.channels.clone(),
     );
-    let (sender, requests) = mpsc::channel::<Request>();
+    let (sender, requests) = mpsc::channel::<Job>();
     let runner = Runner {
         store,
         searches: sender,
@@ -63,8 +63,10 @@ fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
     for event in keys {
         let action = keymap::action(state.mode, state.tab, event);
         dispatch(state, &runner, action);
-        while let Ok(request) = requests.try_recv() {
-            dispatch(state, &runner, Some(searcher.answer(&request)));
+        while let Ok(job) = requests.try_recv() {
+            if let Job::Search(request) = job {
+                dispatch(state, &runner, Some(searcher.answer(&request)));
+            }
         }
     }
 }
@@ -210,7 +212,7 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         state.leads.clone(),
         state.channels.clone(),
     );
-    let (sender, requests) = mpsc::channel::<Request>();
+    let (sender, requests) = mpsc::channel::<Job>();
     let runner = Runner {
         store: &store,
         searches: sender,

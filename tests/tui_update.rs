@@ -10,7 +10,7 @@ use fieldcheck::search::Index;
 use fieldcheck::store::{InitOptions, Store};
 use fieldcheck::tui::action::Action;
 use fieldcheck::tui::effects::Runner;
-use fieldcheck::tui::searcher::{Request, Searcher};
+use fieldcheck::tui::searcher::{Job, Request, Searcher};
 use fieldcheck::tui::state::{Filter, Mode, Sort, State, Tab};
 use fieldcheck::tui::{dispatch, keymap, load, update};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -23,8 +23,8 @@ struct App {
     store: Store,
     state: State,
     searcher: Searcher,
-    requests: Receiver<Request>,
-    sender: Sender<Request>,
+    requests: Receiver<Job>,
+    sender: Sender<Job>,
 }
 
 fn today() -> NaiveDate {
@@ -62,12 +62,14 @@ impl App {
             today: self.state.today,
         };
         dispatch(&mut self.state, &runner, action);
-        while let Ok(request) = self.requests.try_recv() {
-            dispatch(
-                &mut self.state,
-                &runner,
-                Some(self.searcher.answer(&request)),
-            );
+        while let Ok(job) = self.requests.try_recv() {
+            if let Job::Search(request) = job {
+                dispatch(
+                    &mut self.state,
+                    &runner,
+                    Some(self.searcher.answer(&request)),
+                );
+            }
         }
     }
 

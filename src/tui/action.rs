@@ -2,11 +2,21 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::state::{SearchHit, Tab};
+use super::state::{SearchHit, SyncSnapshot, Tab};
 use crate::model::form::Problem;
 use crate::model::{Lead, VisitKind};
 use crate::store::Finalized;
 use crate::sync::Change;
+
+/// The outcome of a sync effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncDone {
+    pub message: String,
+    pub error: bool,
+    pub snapshot: SyncSnapshot,
+    /// Leads and visits again, when an import or a resolution changed them.
+    pub reload: Option<(Vec<Lead>, Vec<crate::model::Visit>)>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -59,6 +69,28 @@ pub enum Action {
     FormEsc,
     /// Any other key in the form: typed into the focused field (or answers the Esc question).
     FormKey(KeyEvent),
+    /// `e` on the Sync tab.
+    Export,
+    /// `i` on the Sync tab: ask for a bundle's path.
+    OpenImport,
+    PromptInput(char),
+    PromptBackspace,
+    /// Tab: complete to the next bundle in the folder.
+    PromptComplete,
+    PromptAccept,
+    PromptCancel,
+    /// Enter on a conflict: show both values.
+    OpenConflict,
+    /// Keep this device's value (`m`) or the other one (`t`).
+    KeepMine,
+    KeepTheirs,
+    /// The bundles that can be imported, for the path prompt.
+    PromptReady {
+        dir: String,
+        files: Vec<String>,
+    },
+    /// An export, import or resolution finished: what to say, and the state to show now.
+    SyncDone(Box<SyncDone>),
     ToggleHelp,
     /// Results of a search run off the input path; ignored if a newer search was started.
     SearchDone {

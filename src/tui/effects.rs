@@ -3,21 +3,58 @@
 
 use std::sync::mpsc::Sender;
 
-use super::action::Action;
-use super::searcher::Request;
+use super::action::{Action, SyncDone};
+use super::searcher::{Job, Request};
 use super::update::Effect;
 use crate::i18n::Lang;
 use crate::store::Store;
 
 pub struct Runner<'a> {
     pub store: &'a Store,
-    pub searches: Sender<Request>,
+    pub searches: Sender<Job>,
     pub lang: Lang,
     /// The date taken as today (relative due dates like `+7` count from it).
     pub today: chrono::NaiveDate,
 }
 
 impl Runner<'_> {
+    /// Runs a sync operation and reports it with the Sync tab's new state, leads and visits.
+    fn sync(
+        &self,
+        work: impl FnOnce(&Store, Lang) -> crate::error::Result<(String, bool)>,
+    ) -> Action {
+        let (message, error) = match work(self.store, self.lang) {
+            Ok(said) => said,
+            Err(e) => (e.message(self.lang), true),
+        };
+        let fresh = || -> crate::error::Result<SyncDone> {
+            Ok(SyncDone {
+                message: message.clone(),
+                error,
+                snapshot: super::sync_snapshot(self.store)?,
+                reload: Some((self.store.leads()?, self.store.visits(None)?)),
+            })
+        };
+        match fresh() {
+            Ok(done) => Action::SyncDone(Box::new(done)),
+            Err(e) => self.failed(e),
+        }
+    }
+
+    /// New search keys after an import brought new leads or channels.
+    fn reindex(&self) {
+        let built = crate::search::Index::load(self.store).and_then(|index| {
+            let mut leads = self.store.leads()?;
+            let mut channels = self.store.channels()?;
+            leads.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
+            channels.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
+            Ok(super::searcher::Searcher::new(index, leads, channels))
+        });
+        if let Ok(searcher) = built {
+            let _ = self.searches.send(Job::Reindex(Box::new(searcher)));
+        }
+    }
+
     fn failed(&self, e: crate::error::Error) -> Action {
         tracing::warn!(error = %e, "a store operation failed");
         Action::Failed(e.message(self.lang))
@@ -37,7 +74,7 @@ impl Runner<'_> {
                     query,
                 };
                 // The worker only stops when the app does.
-                let _ = self.searches.send(request);
+                let _ = self.searches.send(Job::Search(request));
                 None
             }
             Effect::SaveDraft(form) => self.store.save_draft(&form).err().map(|e| self.failed(e)),
@@ -58,6 +95,85 @@ impl Runner<'_> {
                     Err(e) => self.failed(e),
                 },
             ),
+            Effect::Export => Some(self.sync(|store, lang| {
+                Ok(match store.export(false, None, self.today)? {
+                    None => (
+                        lang.pick("没有需要导出的变更。", "Nothing to export.")
+                            .into(),
+                        false,
+                    ),
+                    Some(e) => (
+                        match lang {
+                            crate::i18n::Lang::Zh => {
+                                format!("已导出 {} 条变更：{}", e.changes, e.path.display())
+                            }
+                            crate::i18n::Lang::En => {
+                                format!("Exported {} changes: {}", e.changes, e.path.display())
+                            }
+                        },
+                        false,
+                    ),
+                })
+            })),
+            Effect::ListBundles => {
+                let dir = self.store.bundles_dir();
+                let mut files: Vec<String> = std::fs::read_dir(&dir)
+                    .map(|entries| {
+                        entries
+                            .filter_map(|e| e.ok())
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .filter(|n| n.ends_with(".fcb"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                files.sort();
+                Some(Action::PromptReady {
+                    dir: dir.display().to_string(),
+                    files,
+                })
+            }
+            Effect::Import(path) => Some(self.sync(|store, lang| {
+                let bytes =
+                    std::fs::read(&path).map_err(|source| crate::error::Error::ReadFile {
+                        path: path.clone().into(),
+                        source,
+                    })?;
+                let r = store.import(&bytes, &path, false)?;
+                self.reindex();
+                Ok((
+                    match lang {
+                        crate::i18n::Lang::Zh => format!(
+                            "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
+                            r.applied,
+                            r.duplicates,
+                            r.conflicts,
+                            r.gaps.len()
+                        ),
+                        crate::i18n::Lang::En => format!(
+                            "Imported: {} applied, {} duplicates, {} conflicts, {} gaps",
+                            r.applied,
+                            r.duplicates,
+                            r.conflicts,
+                            r.gaps.len()
+                        ),
+                    },
+                    false,
+                ))
+            })),
+            Effect::Resolve { id, keep } => Some(self.sync(|store, lang| {
+                let change = store.resolve(&id, keep)?;
+                Ok((
+                    match lang {
+                        crate::i18n::Lang::Zh => {
+                            format!("已解决：{} 保留为 {}", change.field, change.value)
+                        }
+                        crate::i18n::Lang::En => {
+                            format!("Resolved: {} is {}", change.field, change.value)
+                        }
+                    },
+                    false,
+                ))
+            })),
             Effect::SetLeadField { lead_id, field } => {
                 Some(match self.store.set_lead_field(&lead_id, &field) {
                     Ok((lead, change)) => Action::Saved {

@@ -39,6 +39,7 @@ pub enum On {
     /// The tabs with a list (线索, 名录, 走访).
     Lists,
     Leads,
+    Sync,
 }
 
 impl On {
@@ -47,6 +48,7 @@ impl On {
             On::AllTabs => true,
             On::Lists => matches!(tab, Tab::Leads | Tab::Directory | Tab::Visits),
             On::Leads => tab == Tab::Leads,
+            On::Sync => tab == Tab::Sync,
         }
     }
 }
@@ -83,7 +85,7 @@ const fn bind(
 use Action as A;
 use KeyCode as K;
 use Mode as M;
-use On::{AllTabs, Leads, Lists};
+use On::{AllTabs, Leads, Lists, Sync};
 
 const LIST: &[Mode] = &[M::List];
 const DETAIL: &[Mode] = &[M::Detail];
@@ -92,6 +94,8 @@ const SEARCH: &[Mode] = &[M::Search];
 const HELP: &[Mode] = &[M::Help];
 const PICK: &[Mode] = &[M::PickStatus];
 const FORM: &[Mode] = &[M::Form];
+const PROMPT: &[Mode] = &[M::Prompt];
+const RESOLVE: &[Mode] = &[M::Resolve];
 
 /// Every binding, one per line (a table: kept unformatted). Keys in the search line that are
 /// not listed here type text.
@@ -128,6 +132,25 @@ pub const BINDINGS: &[Binding] = &[
     bind(BOTH, AllTabs, ch('2'), A::GoTab(Tab::Directory), "", ("", "")),
     bind(BOTH, AllTabs, ch('3'), A::GoTab(Tab::Visits), "", ("", "")),
     bind(BOTH, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
+    // The Sync tab.
+    bind(LIST, Sync, ch('e'), A::Export, "e", ("导出变更包", "export a bundle")),
+    bind(LIST, Sync, ch('i'), A::OpenImport, "i", ("导入变更包（Tab 补全路径）", "import a bundle (Tab completes the path)")),
+    bind(LIST, Sync, key(K::Enter), A::OpenConflict, "Enter", ("处理所选冲突", "resolve the selected conflict")),
+    bind(LIST, Sync, key(K::Up), A::Up, "↑↓ j k", ("选择冲突", "choose a conflict")),
+    bind(LIST, Sync, ch('k'), A::Up, "", ("", "")),
+    bind(LIST, Sync, key(K::Down), A::Down, "", ("", "")),
+    bind(LIST, Sync, ch('j'), A::Down, "", ("", "")),
+    // The import path prompt.
+    bind(PROMPT, Sync, key(K::Enter), A::PromptAccept, "Enter", ("导入", "import")),
+    bind(PROMPT, Sync, key(K::Tab), A::PromptComplete, "Tab", ("补全 .fcb 文件名", "complete a .fcb name")),
+    bind(PROMPT, Sync, key(K::Backspace), A::PromptBackspace, "Backspace", ("删除一个字", "delete a character")),
+    bind(PROMPT, Sync, key(K::Esc), A::PromptCancel, "Esc", ("取消", "cancel")),
+    bind(PROMPT, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
+    // Resolving a conflict.
+    bind(RESOLVE, Sync, ch('m'), A::KeepMine, "m", ("保留本机的值", "keep mine")),
+    bind(RESOLVE, Sync, ch('t'), A::KeepTheirs, "t", ("保留对方的值", "keep theirs")),
+    bind(RESOLVE, Sync, key(K::Esc), A::Back, "Esc", ("暂不处理", "not now")),
+    bind(RESOLVE, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     // The detail pane.
     bind(DETAIL, Lists, key(K::Up), A::Up, "↑↓ j k", ("滚动详情", "scroll the detail")),
     bind(DETAIL, Lists, ch('k'), A::Up, "", ("", "")),
@@ -200,6 +223,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
     match (mode, key.code) {
         (Mode::Search, KeyCode::Char(c)) if !key.ctrl => Some(Action::SearchInput(c)),
         (Mode::Form, _) if tab == Tab::Leads => Some(Action::FormKey(*event)),
+        (Mode::Prompt, KeyCode::Char(c)) if !key.ctrl => Some(Action::PromptInput(c)),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ pub mod form;
 pub mod keymap;
 pub mod searcher;
 pub mod state;
+mod sync_tab;
 pub mod ui;
 pub mod update;
 mod visit_form;
@@ -55,9 +56,19 @@ pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
         store.visits(None)?,
         store.drafts()?,
         store.change_count()?,
+        sync_snapshot(store)?,
         today,
         lang,
     ))
+}
+
+/// The Sync tab's facts, read from the store.
+pub fn sync_snapshot(store: &Store) -> Result<state::SyncSnapshot> {
+    Ok(state::SyncSnapshot {
+        status: store.sync_status()?,
+        conflicts: store.conflicts()?,
+        bundles_dir: store.bundles_dir().display().to_string(),
+    })
 }
 
 /// Starts the search worker; its answers arrive on `messages` as `Msg::Done`.
@@ -65,7 +76,7 @@ pub fn spawn_searcher(
     store: &Store,
     state: &State,
     messages: Sender<Msg>,
-) -> Result<Sender<searcher::Request>> {
+) -> Result<Sender<searcher::Job>> {
     let searcher = Searcher::new(
         Index::load(store)?,
         state.leads.clone(),

@@ -22,6 +22,13 @@ pub struct Request {
     pub query: String,
 }
 
+/// Work for the search worker.
+pub enum Job {
+    Search(Request),
+    /// New keys and records (after a bundle brought new leads): the old ones go.
+    Reindex(Box<Searcher>),
+}
+
 /// The search keys and the records (for highlights), in the app's order.
 pub struct Searcher {
     index: Index,
@@ -89,12 +96,17 @@ impl Searcher {
 
 /// Serves requests until the app goes away. Requests that queued up while a search ran are
 /// skipped but the newest of each list.
-pub fn serve(searcher: Searcher, requests: Receiver<Request>, results: Sender<Action>) {
-    while let Ok(first) = requests.recv() {
-        let mut newest: Vec<Request> = vec![first];
-        while let Ok(next) = requests.try_recv() {
-            newest.retain(|r| r.tab != next.tab);
-            newest.push(next);
+pub fn serve(mut searcher: Searcher, jobs: Receiver<Job>, results: Sender<Action>) {
+    while let Ok(first) = jobs.recv() {
+        let mut newest: Vec<Request> = Vec::new();
+        for job in std::iter::once(first).chain(std::iter::from_fn(|| jobs.try_recv().ok())) {
+            match job {
+                Job::Reindex(fresh) => searcher = *fresh,
+                Job::Search(next) => {
+                    newest.retain(|r| r.tab != next.tab);
+                    newest.push(next);
+                }
+            }
         }
         for request in newest {
             if results.send(searcher.answer(&request)).is_err() {

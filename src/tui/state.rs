@@ -52,6 +52,10 @@ pub enum Mode {
     PickStatus,
     /// Filling in a visit.
     Form,
+    /// Typing a bundle's path to import.
+    Prompt,
+    /// Choosing which value of a conflict to keep.
+    Resolve,
 }
 
 /// Which leads the list shows (`f`).
@@ -187,6 +191,23 @@ pub struct Message {
     pub error: bool,
 }
 
+/// What the Sync tab shows, as read from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncSnapshot {
+    pub status: crate::store::SyncStatus,
+    pub conflicts: Vec<crate::store::Conflict>,
+    pub bundles_dir: String,
+}
+
+/// The path being typed for an import, with the bundles it can complete to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub text: String,
+    pub candidates: Vec<String>,
+    /// How many times Tab was pressed in a row (which candidate it shows).
+    pub cycle: usize,
+}
+
 /// Facts about the store shown in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Info {
@@ -223,8 +244,12 @@ pub struct State {
     pub detail_scroll: u16,
     pub message: Option<Message>,
     pub info: Info,
-    /// Changes in this store's log (shown on the Sync tab).
+    /// Changes in this store's log.
     pub changes: u64,
+    pub sync: SyncSnapshot,
+    /// The conflict selected on the Sync tab.
+    pub conflict: usize,
+    pub prompt: Option<Prompt>,
     /// The last search generation handed out.
     pub generation: u64,
     /// The terminal's size, for page-sized moves and the too-small check.
@@ -243,6 +268,7 @@ impl State {
         visits: Vec<Visit>,
         drafts: HashMap<String, VisitForm>,
         changes: u64,
+        sync: SyncSnapshot,
         today: NaiveDate,
         lang: Lang,
     ) -> State {
@@ -269,6 +295,9 @@ impl State {
             message: None,
             info,
             changes,
+            sync,
+            conflict: 0,
+            prompt: None,
             generation: 0,
             width: 80,
             height: 24,
@@ -308,6 +337,10 @@ impl State {
             Tab::Visits => Some(&mut self.visit_list),
             Tab::Sync => None,
         }
+    }
+
+    pub fn selected_conflict(&self) -> Option<&crate::store::Conflict> {
+        self.sync.conflicts.get(self.conflict)
     }
 
     pub fn selected_visit(&self) -> Option<&Visit> {

@@ -3,7 +3,7 @@
 
 use super::action::Action;
 use super::state::{Filter, Message, Mode, Picker, State, Tab};
-use super::visit_form;
+use super::{sync_tab, visit_form};
 use crate::i18n::Lang;
 use crate::model::form::VisitForm;
 use crate::model::lifecycle::{Refusal, manual_targets};
@@ -19,13 +19,25 @@ pub enum Effect {
         query: String,
     },
     /// Save a lead field (and log the change); comes back as `Saved` or `Failed`.
-    SetLeadField { lead_id: String, field: LeadField },
+    SetLeadField {
+        lead_id: String,
+        field: LeadField,
+    },
     /// Save the form typed so far as the lead's draft.
     SaveDraft(VisitForm),
     /// Delete a lead's draft.
     DiscardDraft(String),
     /// Check and finalize a visit; comes back as `Finalized`, `Rejected` or `Failed`.
     Finalize(VisitForm),
+    /// Write a bundle of the changes not exported yet.
+    Export,
+    /// List the bundles that can be imported (for the path prompt).
+    ListBundles,
+    Import(String),
+    Resolve {
+        id: String,
+        keep: crate::store::Keep,
+    },
 }
 
 /// How far the detail pane may be scrolled.
@@ -45,6 +57,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::Resize(..)
             | Action::Finalized(_)
             | Action::Rejected(_)
+            | Action::PromptReady { .. }
+            | Action::SyncDone(_)
     );
     // While the terminal is too small nothing is drawn, so no key but quit may act.
     if from_user && state.too_small() && action != Action::Quit {
@@ -208,6 +222,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             let text = match change {
                 Some(change) => {
                     state.changes += 1;
+                    state.sync.status.unexported += 1;
                     format!(
                         "{}{} → {}{}{}",
                         lang.pick("已保存：", "saved: "),
@@ -237,6 +252,18 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ResumeDraft => visit_form::resume(state),
         Action::Finalized(done) => visit_form::finalized(state, *done),
         Action::Rejected(problems) => visit_form::rejected(state, problems),
+        action @ (Action::Export
+        | Action::OpenImport
+        | Action::PromptInput(_)
+        | Action::PromptBackspace
+        | Action::PromptComplete
+        | Action::PromptAccept
+        | Action::PromptCancel
+        | Action::OpenConflict
+        | Action::KeepMine
+        | Action::KeepTheirs
+        | Action::PromptReady { .. }
+        | Action::SyncDone(_)) => return sync_tab::act(state, action),
         action @ (Action::FormNext
         | Action::FormPrev
         | Action::FormLeft
@@ -280,6 +307,12 @@ fn step(state: &mut State, delta: isize) {
                 p.selected = (p.selected as isize).saturating_add(delta).clamp(0, last) as usize;
             }
         }
+        Mode::List if state.tab == Tab::Sync => {
+            let last = state.sync.conflicts.len().saturating_sub(1) as isize;
+            state.conflict = (state.conflict as isize)
+                .saturating_add(delta)
+                .clamp(0, last) as usize;
+        }
         Mode::List | Mode::Search => {
             if let Some(list) = state.list_mut() {
                 let last = list.rows.len().saturating_sub(1) as isize;
@@ -289,7 +322,7 @@ fn step(state: &mut State, delta: isize) {
                 state.detail_scroll = 0;
             }
         }
-        Mode::Help | Mode::Form => {}
+        Mode::Help | Mode::Form | Mode::Prompt | Mode::Resolve => {}
     }
 }
 

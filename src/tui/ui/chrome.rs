@@ -62,8 +62,8 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
         lang.pick("检查员", "inspector"),
         state.info.inspector,
         language,
-        lang.pick("变更 ", "changes "),
-        state.changes
+        lang.pick("未导出 ", "unexported "),
+        state.sync.status.unexported
     );
     // The store path goes last and gives way first, keeping its end (the file name).
     let label = format!("{} ", lang.pick("数据库", "store"));

@@ -4,9 +4,9 @@ mod chrome;
 mod directory;
 mod form;
 mod leads;
-mod notes;
 mod overlay;
 mod parts;
+mod sync;
 mod visits;
 
 use ratatui::Frame;
@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         (Tab::Leads, _) => leads::draw(frame, body, state),
         (Tab::Directory, _) => directory::draw(frame, body, state),
         (Tab::Visits, _) => visits::draw(frame, body, state),
-        (Tab::Sync, _) => notes::sync(frame, body, state),
+        (Tab::Sync, _) => sync::draw(frame, body, state),
     }
     chrome::status(frame, status, state);
     if let Some(picker) = &state.picker {

@@ -1,0 +1,118 @@
+//! The part of `update` for the Sync tab: export, the import path prompt with completion of
+//! bundles in the bundles folder, and keeping one value of a conflict. Pure: the work is done
+//! by effects.
+
+use super::action::{Action, SyncDone};
+use super::state::{Message, Mode, Prompt, State};
+use super::update::Effect;
+use crate::store::Keep;
+
+pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Export => return vec![Effect::Export],
+        Action::OpenImport => return vec![Effect::ListBundles],
+        Action::PromptReady { dir, files } => {
+            state.prompt = Some(Prompt {
+                text: format!("{dir}/"),
+                candidates: files,
+                cycle: 0,
+            });
+            state.mode = Mode::Prompt;
+        }
+        Action::PromptInput(c) => {
+            if let Some(p) = state.prompt.as_mut() {
+                p.text.push(c);
+                p.cycle = 0;
+            }
+        }
+        Action::PromptBackspace => {
+            if let Some(p) = state.prompt.as_mut() {
+                p.text.pop();
+                p.cycle = 0;
+            }
+        }
+        Action::PromptComplete => complete(state),
+        Action::PromptCancel => close_prompt(state),
+        Action::PromptAccept => {
+            let path = state
+                .prompt
+                .as_ref()
+                .map(|p| p.text.trim().to_string())
+                .unwrap_or_default();
+            close_prompt(state);
+            if !path.is_empty() {
+                return vec![Effect::Import(path)];
+            }
+        }
+        Action::OpenConflict => {
+            if state.selected_conflict().is_some() {
+                state.mode = Mode::Resolve;
+            }
+        }
+        Action::KeepMine | Action::KeepTheirs => {
+            state.mode = Mode::List;
+            if let Some(c) = state.selected_conflict() {
+                let keep = if action == Action::KeepMine {
+                    Keep::Mine
+                } else {
+                    Keep::Theirs
+                };
+                return vec![Effect::Resolve {
+                    id: c.id.clone(),
+                    keep,
+                }];
+            }
+        }
+        Action::SyncDone(done) => finished(state, *done),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn close_prompt(state: &mut State) {
+    state.prompt = None;
+    state.mode = Mode::List;
+}
+
+/// Tab: the candidates that start with what is typed after the folder, in turn.
+fn complete(state: &mut State) {
+    let Some(p) = state.prompt.as_mut() else {
+        return;
+    };
+    let (folder, typed) = match p.text.rfind('/') {
+        Some(i) => (p.text[..=i].to_string(), p.text[i + 1..].to_string()),
+        None => (String::new(), p.text.clone()),
+    };
+    let stem = if p.cycle > 0 { String::new() } else { typed };
+    let matching: Vec<&String> = p
+        .candidates
+        .iter()
+        .filter(|c| c.starts_with(&stem))
+        .collect();
+    if let Some(choice) = matching.get(p.cycle % matching.len().max(1)) {
+        p.text = format!("{folder}{choice}");
+        p.cycle += 1;
+    }
+}
+
+fn finished(state: &mut State, done: SyncDone) {
+    state.sync = done.snapshot;
+    state.conflict = state
+        .conflict
+        .min(state.sync.conflicts.len().saturating_sub(1));
+    if let Some((leads, visits)) = done.reload {
+        // New rows move positions: searches start over on the new lists.
+        for list in [&mut state.lead_list, &mut state.channel_list] {
+            list.query.clear();
+            list.ranked = None;
+        }
+        state.leads = leads;
+        state.visits = visits;
+        state.refresh_leads();
+        state.refresh_visits();
+    }
+    state.message = Some(Message {
+        text: done.message,
+        error: done.error,
+    });
+}

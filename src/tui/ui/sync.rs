@@ -1,0 +1,264 @@
+//! The 同步 screen: this device, unexported changes and the last export, the devices seen with
+//! their missing idx ranges, and the conflicts waiting for a person; the import prompt and the
+//! conflict dialog.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::parts::{DIM, LABEL, block, field};
+use crate::i18n::Lang;
+use crate::store::Head;
+use crate::text::{truncate, truncate_start};
+use crate::tui::state::{Mode, State};
+
+fn end(id: &str) -> &str {
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
+}
+
+/// A register value as a person reads it: a state's label, 是/否, 无, or the text.
+fn value_text(value: &serde_json::Value, lang: Lang) -> String {
+    match value {
+        serde_json::Value::String(s) => {
+            crate::model::Status::parse(s).map_or_else(|| s.clone(), |st| st.label(lang).into())
+        }
+        serde_json::Value::Bool(b) => lang
+            .pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
+            .into(),
+        serde_json::Value::Null => lang.pick("无", "none").into(),
+        other => other.to_string(),
+    }
+}
+
+fn head_text(h: &Head, lang: Lang) -> String {
+    format!(
+        "{}（{}@{}）",
+        value_text(&h.value, lang),
+        h.author,
+        end(&h.device)
+    )
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let lang = state.lang;
+    let sync = &state.sync;
+    let w = if lang == Lang::Zh { 10 } else { 12 };
+    let cells = usize::from(area.width.saturating_sub(4));
+    let mut lines = vec![
+        field(
+            lang.pick("本机", "this laptop"),
+            w,
+            vec![Span::raw(format!(
+                "{}（{}）",
+                state.info.device,
+                end(&state.info.device_id)
+            ))],
+        ),
+        field(
+            lang.pick("未导出变更", "unexported"),
+            w,
+            vec![Span::styled(
+                sync.status.unexported.to_string(),
+                Style::new().add_modifier(Modifier::BOLD),
+            )],
+        ),
+        field(
+            lang.pick("上次导出", "last export"),
+            w,
+            vec![Span::raw(truncate_start(
+                sync.status.last_export.as_deref().unwrap_or("—"),
+                cells.saturating_sub(w + 1),
+            ))],
+        ),
+        field(
+            lang.pick("变更包目录", "bundles"),
+            w,
+            vec![Span::styled(
+                truncate_start(&sync.bundles_dir, cells.saturating_sub(w + 1)),
+                DIM,
+            )],
+        ),
+        Line::from(""),
+        Line::from(Span::styled(
+            lang.pick(
+                "见过的设备（最高序号 · 缺失）",
+                "devices seen (highest idx · missing)",
+            ),
+            LABEL,
+        )),
+    ];
+    if sync.status.devices.is_empty() {
+        lines.push(Line::from(Span::styled(
+            lang.pick("  还没有变更", "  no changes yet"),
+            DIM,
+        )));
+    }
+    for d in &sync.status.devices {
+        let gaps: Vec<String> = d
+            .gaps
+            .iter()
+            .map(|g| format!("#{}–#{}", g.from, g.to))
+            .collect();
+        let missing = if gaps.is_empty() {
+            lang.pick("无", "none").to_string()
+        } else {
+            gaps.join(", ")
+        };
+        let style = if d.gaps.is_empty() {
+            Style::new()
+        } else {
+            Style::new().fg(Color::Yellow)
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  {}  #{}  {missing}", end(&d.device), d.highest),
+            style,
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        format!(
+            "{}（{}）",
+            lang.pick(
+                "冲突：两台设备同时改成不同的值",
+                "conflicts: two devices changed a field at once"
+            ),
+            sync.conflicts.len()
+        ),
+        LABEL,
+    )));
+    if sync.conflicts.is_empty() {
+        lines.push(Line::from(Span::styled(lang.pick("  无", "  none"), DIM)));
+    }
+    for (i, c) in sync.conflicts.iter().enumerate() {
+        let chosen = i == state.conflict;
+        let values: Vec<String> = c.heads.iter().map(|h| head_text(h, lang)).collect();
+        let text = format!(
+            "{} {} {}  {}",
+            if chosen { ">" } else { " " },
+            c.entity.trim_start_matches("lead:"),
+            c.field,
+            values.join(" / ")
+        );
+        let style = if chosen {
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(truncate(&text, cells), style)));
+    }
+    let focused = state.mode == Mode::List;
+    frame.render_widget(
+        Paragraph::new(lines).block(block(format!(" {} ", lang.pick("同步", "Sync")), focused)),
+        area,
+    );
+    if let Some(prompt) = &state.prompt {
+        draw_prompt(frame, area, state, prompt);
+    }
+    if state.mode == Mode::Resolve
+        && let Some(c) = state.selected_conflict()
+    {
+        draw_resolve(frame, area, state, c);
+    }
+}
+
+fn draw_prompt(frame: &mut Frame, area: Rect, state: &State, prompt: &crate::tui::state::Prompt) {
+    let lang = state.lang;
+    let rect = Rect {
+        y: area.bottom().saturating_sub(5),
+        height: 4.min(area.height),
+        ..area
+    };
+    let inner_cells = usize::from(rect.width.saturating_sub(4));
+    let text = truncate_start(&prompt.text, inner_cells.saturating_sub(1));
+    let hint = match prompt.candidates.len() {
+        0 => lang
+            .pick(
+                "变更包目录里没有 .fcb 文件；可输入完整路径",
+                "no .fcb files in the bundles folder; type a full path",
+            )
+            .to_string(),
+        n => match lang {
+            Lang::Zh => format!("Tab 补全（目录里有 {n} 个变更包）· Enter 导入 · Esc 取消"),
+            Lang::En => {
+                format!("Tab completes ({n} bundles in the folder) · Enter imports · Esc cancels")
+            }
+        },
+    };
+    frame.render_widget(Clear, rect);
+    let body = vec![
+        Line::from(text.clone()),
+        Line::from(Span::styled(hint, DIM)),
+    ];
+    frame.render_widget(
+        Paragraph::new(body).block(block(
+            format!(" {} ", lang.pick("导入变更包", "Import a bundle")),
+            true,
+        )),
+        rect,
+    );
+    let x = rect.x + 1 + u16::try_from(crate::text::width(&text)).unwrap_or(0);
+    frame.set_cursor_position((x.min(rect.right().saturating_sub(2)), rect.y + 1));
+}
+
+fn draw_resolve(frame: &mut Frame, area: Rect, state: &State, c: &crate::store::Conflict) {
+    let lang = state.lang;
+    let own = c.heads.iter().find(|h| h.device == state.info.device_id);
+    let mine_id = own.unwrap_or(&c.current).id.clone();
+    // Without a value of its own, "mine" is the value shown now.
+    let mine = if own.is_some() {
+        lang.pick("m 本机", "m mine")
+    } else {
+        lang.pick("m 当前", "m shown")
+    };
+    let mut lines = vec![
+        Line::from(format!(
+            "{} · {}",
+            c.entity.trim_start_matches("lead:"),
+            c.field
+        )),
+        Line::from(""),
+    ];
+    for h in &c.heads {
+        let label = if h.id == mine_id {
+            mine
+        } else {
+            lang.pick("t 对方", "t theirs")
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label}  "), LABEL),
+            Span::raw(head_text(h, lang)),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        lang.pick(
+            "保留的值会作为一条新变更同步到其他设备。Esc 暂不处理。",
+            "The kept value syncs to the other devices as a new change. Esc: not now.",
+        ),
+        DIM,
+    )));
+    let [rect] = Layout::vertical([Constraint::Length(
+        u16::try_from(lines.len() + 2).unwrap_or(10),
+    )])
+    .flex(ratatui::layout::Flex::Center)
+    .areas(area);
+    let rect = Rect {
+        x: rect.x + 2,
+        width: rect.width.saturating_sub(4),
+        ..rect
+    };
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(
+                format!(" {} ", lang.pick("处理冲突", "Resolve a conflict")),
+                true,
+            )),
+        rect,
+    );
+}

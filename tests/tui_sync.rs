@@ -1,0 +1,167 @@
+//! The Sync tab, driven by keys through the real keymap, update and effect runner on file
+//! stores: import with the path prompt and Tab completion, the conflict dialog, export.
+
+use std::sync::mpsc;
+
+use chrono::NaiveDate;
+use fieldcheck::i18n::Lang;
+use fieldcheck::search::Index;
+use fieldcheck::store::{InitOptions, Store};
+use fieldcheck::sync::{LeadField, bundle};
+use fieldcheck::tui::effects::Runner;
+use fieldcheck::tui::searcher::{Job, Searcher};
+use fieldcheck::tui::state::{Mode, State, Tab};
+use fieldcheck::tui::{dispatch, keymap, load, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn open(dir: &std::path::Path, name: &str) -> Store {
+    Store::open(
+        &dir.join(name).join("s.redb"),
+        &InitOptions {
+            inspector: Some(name.into()),
+            device: Some(name.into()),
+            ..InitOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
+    let searcher = Searcher::new(
+        Index::load(store).unwrap(),
+        state.leads.clone(),
+        state.channels.clone(),
+    );
+    let (sender, jobs) = mpsc::channel::<Job>();
+    let runner = Runner {
+        store,
+        searches: sender,
+        lang: state.lang,
+        today: state.today,
+    };
+    for code in keys {
+        let action = keymap::action(
+            state.mode,
+            state.tab,
+            &KeyEvent::new(*code, KeyModifiers::NONE),
+        );
+        dispatch(state, &runner, action);
+        while let Ok(job) = jobs.try_recv() {
+            if let Job::Search(request) = job {
+                dispatch(state, &runner, Some(searcher.answer(&request)));
+            }
+        }
+    }
+}
+
+fn screen(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn import_by_prompt_then_resolve_the_conflict_then_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, hq) = (
+        open(dir.path(), "A"),
+        open(dir.path(), "B"),
+        open(dir.path(), "HQ"),
+    );
+    let lead = "cq-jfb-2022-3/a3/2";
+    a.set_lead_field(lead, &LeadField::Assignee(Some("张三".into())))
+        .unwrap();
+    b.set_lead_field(lead, &LeadField::Assignee(Some("李四".into())))
+        .unwrap();
+    std::fs::create_dir_all(hq.bundles_dir()).unwrap();
+    for (laptop, name) in [(&a, "1-a.fcb"), (&b, "2-b.fcb")] {
+        let id = laptop.identity().unwrap();
+        hq.trust(&id.public_key, &id.device_name).unwrap();
+        let bytes = bundle::write(
+            &laptop.changes().unwrap(),
+            &id.device_id,
+            &id.inspector,
+            &laptop.signing_key().unwrap(),
+        );
+        std::fs::write(hq.bundles_dir().join(name), bytes).unwrap();
+    }
+    let mut state = load(&hq, Lang::Zh, NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()).unwrap();
+    press(&hq, &mut state, &[KeyCode::Char('4'), KeyCode::Char('i')]);
+    assert_eq!(state.tab, Tab::Sync);
+    assert_eq!(state.mode, Mode::Prompt);
+    // Tab completes to the bundles in the folder, one after the other.
+    press(&hq, &mut state, &[KeyCode::Tab]);
+    assert!(state.prompt.as_ref().unwrap().text.ends_with("/1-a.fcb"));
+    press(&hq, &mut state, &[KeyCode::Enter]);
+    assert!(
+        state.message.as_ref().unwrap().text.contains("应用 1 条"),
+        "{:?}",
+        state.message
+    );
+    press(
+        &hq,
+        &mut state,
+        &[
+            KeyCode::Char('i'),
+            KeyCode::Char('2'),
+            KeyCode::Tab,
+            KeyCode::Enter,
+        ],
+    );
+    assert_eq!(state.sync.conflicts.len(), 1);
+    assert!(screen(&state).contains("冲突：两台设备同时改成不同的值（1）"));
+    // Enter shows both values; t keeps the other one.
+    press(&hq, &mut state, &[KeyCode::Enter]);
+    assert_eq!(state.mode, Mode::Resolve);
+    let dialog = screen(&state);
+    assert!(
+        dialog.contains("张三") && dialog.contains("李四"),
+        "{dialog}"
+    );
+    press(&hq, &mut state, &[KeyCode::Char('t')]);
+    assert!(state.sync.conflicts.is_empty());
+    assert!(hq.conflicts().unwrap().is_empty());
+    assert_eq!(
+        state.sync.status.unexported, 1,
+        "the resolution is a change to export"
+    );
+    press(&hq, &mut state, &[KeyCode::Char('e')]);
+    assert!(state.message.as_ref().unwrap().text.contains(".fcb"));
+    assert_eq!(state.sync.status.unexported, 0);
+    assert!(screen(&state).contains("未导出 0"));
+}
+
+#[test]
+fn a_bad_path_is_reported_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = open(dir.path(), "HQ");
+    let before = hq.digest().unwrap();
+    let mut state = load(&hq, Lang::En, NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()).unwrap();
+    press(
+        &hq,
+        &mut state,
+        &[
+            KeyCode::Char('4'),
+            KeyCode::Char('i'),
+            KeyCode::Char('x'),
+            KeyCode::Enter,
+        ],
+    );
+    let message = state.message.clone().unwrap();
+    assert!(
+        message.error && message.text.contains("cannot read"),
+        "{message:?}"
+    );
+    assert_eq!(hq.digest().unwrap(), before);
+    press(&hq, &mut state, &[KeyCode::Char('e')]);
+    assert!(
+        state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Nothing to export")
+    );
+}
