@@ -44,11 +44,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 return vec![Effect::Import(path)];
             }
         }
-        Action::OpenConflict => {
-            if state.selected_conflict().is_some() {
-                state.mode = Mode::Resolve;
-            }
-        }
+        Action::OpenConflict if state.selected_conflict().is_some() => state.mode = Mode::Resolve,
         Action::KeepMine | Action::KeepTheirs => {
             state.mode = Mode::List;
             if let Some(c) = state.selected_conflict() {
