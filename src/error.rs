@@ -30,7 +30,8 @@ pub enum NoticeProblem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorrectWhy {
     Superseded,
-    OtherLead,
+    /// Not the lead's latest visit: what came after built on it.
+    NotLatest,
 }
 
 #[derive(Debug)]
@@ -63,6 +64,10 @@ pub enum Error {
     BadDate {
         text: String,
     },
+    /// Rule 4: every lead keeps a deadline.
+    DeadlineRequired,
+    /// `lead set` without anything to set.
+    NothingToSet,
     /// An output file could not be written.
     Write {
         path: PathBuf,
@@ -215,6 +220,18 @@ impl Error {
                     format!("cannot write {p}: {detail}. Choose a writable place.")
                 }
             }
+            Error::DeadlineRequired => lang
+                .pick(
+                    "规则4：每条线索都要有反馈期限，不能删除；可改为新的日期。",
+                    "rule 4: every lead keeps a feedback deadline; it cannot be removed, only moved.",
+                )
+                .into(),
+            Error::NothingToSet => lang
+                .pick(
+                    "没有要修改的内容：请给出 --status、--supervised、--confidential、--assignee、--deadline 或 --attention。",
+                    "nothing to set: give --status, --supervised, --confidential, --assignee, --deadline or --attention.",
+                )
+                .into(),
             Error::BadDate { text } => {
                 if zh {
                     format!("日期“{text}”无法读取，请写 2022-02-10、today、+7 或 none。")
@@ -328,7 +345,10 @@ impl Error {
             Error::CannotCorrect { id, why } => {
                 let reason = match why {
                     CorrectWhy::Superseded => lang.pick("它已被更正过，请更正最新的那条", "it was corrected already; correct the newest one"),
-                    CorrectWhy::OtherLead => lang.pick("更正记录必须属于同一线索", "a correction must belong to the same lead"),
+                    CorrectWhy::NotLatest => lang.pick(
+                        "只能更正这条线索最近的一次走访（之后的走访以它为依据）；请记录一次新的走访",
+                        "only the lead's latest visit can be corrected (later visits built on it); record a new visit instead",
+                    ),
                 };
                 if zh {
                     format!("不能更正走访 {id}：{reason}。")

@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
 use crate::model::region::PROVINCES;
+use crate::model::visit::effective;
 use crate::model::{Cause, Finding, Lead, Status, Visit};
-use crate::store::effective;
 
 /// One lead in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct Row {
     pub next: Option<String>,
     pub due: Option<NaiveDate>,
     pub overdue: bool,
+    /// A re-verification disagreed.
+    pub attention: bool,
     pub causes: Vec<Cause>,
 }
 
@@ -99,11 +101,17 @@ pub fn build(
             amount_yuan: lead.amount_yuan,
             status: lead.status,
             latest_finding: done.last().and_then(|v| v.finding),
-            evidence: done.iter().map(|v| v.evidence.len()).sum(),
+            // Distinct items: a revisit carries the evidence of the visit before it.
+            evidence: done
+                .iter()
+                .flat_map(|v| v.evidence.iter().map(|e| (e.kind, e.reference.as_str())))
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
             paid_yuan: done.iter().rev().find_map(|v| v.paid_yuan),
             next: latest_next.map(|n| n.text.clone()),
             due: latest_next.and_then(|n| n.due),
             overdue: lead.is_overdue(today),
+            attention: lead.attention,
             causes,
         });
     }
@@ -130,7 +138,7 @@ pub fn build(
     }
 }
 
-fn headers(lang: Lang) -> [&'static str; 13] {
+fn headers(lang: Lang) -> [&'static str; 14] {
     [
         lang.pick("编号", "id"),
         lang.pick("债权人", "creditor"),
@@ -144,11 +152,12 @@ fn headers(lang: Lang) -> [&'static str; 13] {
         lang.pick("下一步措施", "next action"),
         lang.pick("期限", "due"),
         lang.pick("逾期", "overdue"),
+        lang.pick("需关注", "attention"),
         lang.pick("系统性原因", "systemic causes"),
     ]
 }
 
-fn cells(row: &Row, lang: Lang) -> [String; 13] {
+fn cells(row: &Row, lang: Lang) -> [String; 14] {
     let wan = |v: Option<i64>| v.map(format_wan).unwrap_or_default();
     let causes: Vec<&str> = row.causes.iter().map(|c| c.label(lang)).collect();
     [
@@ -166,6 +175,11 @@ fn cells(row: &Row, lang: Lang) -> [String; 13] {
         row.next.clone().unwrap_or_default(),
         row.due.map(|d| d.to_string()).unwrap_or_default(),
         if row.overdue {
+            lang.pick("是", "yes").into()
+        } else {
+            String::new()
+        },
+        if row.attention {
             lang.pick("是", "yes").into()
         } else {
             String::new()
@@ -292,8 +306,9 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
     let bold = Format::new().set_bold();
     let ledger = book.add_worksheet();
     ledger.set_name(lang.pick("台账", "Ledger")).map_err(fail)?;
-    let widths = [
-        22.0, 30.0, 20.0, 10.0, 12.0, 14.0, 20.0, 8.0, 12.0, 30.0, 12.0, 6.0, 20.0,
+    // One width per column: the array's type makes the compiler count them.
+    let widths: [f64; 14] = [
+        22.0, 30.0, 20.0, 10.0, 12.0, 14.0, 20.0, 8.0, 12.0, 30.0, 12.0, 6.0, 8.0, 20.0,
     ];
     for (col, (title, width)) in headers(lang).iter().zip(widths).enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
@@ -303,12 +318,16 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
         ledger.set_column_width(col, width).map_err(fail)?;
     }
     ledger.set_freeze_panes(1, 0).map_err(fail)?;
+    // Amounts and counts as numbers, so they can be summed.
+    const NUMBERS: [usize; 3] = [4, 7, 8];
     for (r, row) in report.rows.iter().enumerate() {
         let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
         for (col, value) in cells(row, lang).iter().enumerate() {
-            ledger
-                .write_string(r, u16::try_from(col).unwrap_or(u16::MAX), value)
-                .map_err(fail)?;
+            let c = u16::try_from(col).unwrap_or(u16::MAX);
+            match value.parse::<f64>() {
+                Ok(n) if NUMBERS.contains(&col) => ledger.write_number(r, c, n).map_err(fail)?,
+                _ => ledger.write_string(r, c, value).map_err(fail)?,
+            };
         }
     }
     let totals = book.add_worksheet();

@@ -336,10 +336,10 @@ fn report_xlsx_reads_back() {
             .unwrap_or_default()
     };
     assert_eq!(cell(0, 0), "id");
-    assert_eq!(cell(0, 12), "systemic causes");
+    assert_eq!(cell(0, 13), "systemic causes");
     assert_eq!(ledger.height(), 4);
     let rows: Vec<Vec<String>> = (1..4)
-        .map(|r| (0..13).map(|c| cell(r, c)).collect())
+        .map(|r| (0..14).map(|c| cell(r, c)).collect())
         .collect();
     let anbao = rows.iter().find(|r| r[0] == "cq-jfb-2022-3/a3/3").unwrap();
     assert_eq!(anbao[1], "重庆安宝********");
@@ -349,10 +349,15 @@ fn report_xlsx_reads_back() {
             jiateng[5].as_str(),
             jiateng[6].as_str(),
             jiateng[8].as_str(),
-            jiateng[12].as_str()
+            jiateng[13].as_str()
         ),
         ("resolved", "paid", "382.6", "contract")
     );
+    // Amounts are numbers, so a spreadsheet can sum them.
+    assert!(matches!(
+        ledger.get_value((1, 4)),
+        Some(calamine::Data::Float(_))
+    ));
     let totals = book.worksheet_range("Totals").unwrap();
     assert_eq!(
         totals.get_value((0, 0)).map(|v| v.to_string()),
@@ -363,4 +368,103 @@ fn report_xlsx_reads_back() {
         .assert()
         .code(1)
         .stderr(contains("--out"));
+}
+
+#[test]
+fn lead_set_keeps_a_deadline_needs_something_and_clears_attention() {
+    let e = env();
+    e.cmd()
+        .args(["lead", "set", "a3/1", "--deadline", "none"])
+        .assert()
+        .code(1)
+        .stderr(contains("规则4"));
+    e.cmd()
+        .args(["lead", "set", "a3/1"])
+        .assert()
+        .code(1)
+        .stderr(contains("--status"));
+    let lead = e.json(&[
+        "lead",
+        "set",
+        "a3/1",
+        "--attention",
+        "true",
+        "--deadline",
+        "+3",
+    ]);
+    assert_eq!(
+        (lead["attention"].as_bool(), lead["deadline"].as_str()),
+        (Some(true), Some("2022-01-31"))
+    );
+    assert!(e.ok(&["leads"]).contains("需关注"));
+    assert_eq!(
+        e.json(&["lead", "set", "a3/1", "--attention", "false"])["attention"],
+        false
+    );
+}
+
+#[test]
+fn a_draft_with_unknown_codes_is_refused() {
+    let e = env();
+    e.cmd()
+        .args([
+            "visit",
+            "add",
+            "a3/1",
+            "--kind",
+            "onsite",
+            "--finding",
+            "ok",
+            "--draft",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("核查结果“ok”不存在"));
+    e.ok(&[
+        "visit",
+        "add",
+        "a3/1",
+        "--kind",
+        "onsite",
+        "--finding",
+        "paid",
+        "--draft",
+    ]);
+    assert!(
+        e.ok(&["visit", "add", "a3/1", "--kind", "onsite", "--draft"])
+            .contains("替换")
+    );
+}
+
+#[test]
+fn evidence_carried_into_a_revisit_is_counted_once() {
+    let e = env();
+    e.ok(&[
+        "visit",
+        "add",
+        "a3/2",
+        "--kind",
+        "onsite",
+        "--finding",
+        "paid",
+        "--evidence",
+        "bank-record:LS-1",
+    ]);
+    e.ok(&[
+        "visit",
+        "add",
+        "a3/2",
+        "--kind",
+        "revisit",
+        "--finding",
+        "confirmed",
+        "--evidence",
+        "bank-record:LS-1",
+    ]);
+    let csv = e.ok(&["report", "--format", "csv"]);
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("cq-jfb-2022-3/a3/2"))
+        .unwrap();
+    assert_eq!(row.split(',').nth(7), Some("1"), "{row}");
 }

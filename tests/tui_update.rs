@@ -572,3 +572,25 @@ fn esc_asks_then_discards_or_keeps_the_draft_and_d_resumes_it() {
     assert_eq!(app.store.draft(PENGKUN).unwrap(), None);
     assert!(!app.state.drafts.contains_key(PENGKUN));
 }
+
+#[test]
+fn a_key_other_than_an_answer_drops_the_question_and_types() {
+    let mut app = app();
+    app.key(KeyCode::Char('v'));
+    // Nothing typed: Esc closes at once.
+    app.key(KeyCode::Esc);
+    assert_eq!(app.state.mode, Mode::List);
+    app.key(KeyCode::Char('v'))
+        .key(KeyCode::Tab)
+        .typed("2022-01-27");
+    app.key(KeyCode::Esc);
+    assert!(app.state.form.as_ref().unwrap().confirm);
+    app.key(KeyCode::Char('x'));
+    let form = app.state.form.as_ref().unwrap();
+    assert!(!form.confirm);
+    assert_eq!(
+        form.to_visit_form().at,
+        "2022-01-27x",
+        "the key is typed, not swallowed"
+    );
+}

@@ -193,6 +193,77 @@ fn rule_5_resolving_findings_wait_for_a_revisit_and_only_confirmed_closes() {
 }
 
 #[test]
+fn rule_5_corrected_and_no_burden_findings_resolve_a_burden_lead() {
+    for finding in ["burden-corrected", "no-burden"] {
+        let store = store();
+        let lead = burden_lead(&store);
+        let f = VisitForm {
+            lead: lead.clone(),
+            ..form("onsite", finding)
+        };
+        let done = finalize(&store, &f).unwrap();
+        assert_eq!(done.lead.status, Status::Resolved, "{finding}");
+        let revisit = VisitForm {
+            lead,
+            ..form("revisit", "confirmed")
+        };
+        assert_eq!(
+            finalize(&store, &revisit).unwrap().lead.status,
+            Status::Closed
+        );
+    }
+}
+
+fn burden_lead(store: &Store) -> String {
+    let mut notice = fieldcheck::notice::seed().unwrap();
+    notice.meta.id = "cq-jfb-2022-9".into();
+    notice.meta.number = "渝减负办〔2022〕9号".into();
+    notice.channels.clear();
+    notice.leads.truncate(1);
+    notice.leads[0].id = "cq-jfb-2022-9/a1/1".into();
+    notice.leads[0].kind = LeadKind::Burden;
+    store.import_notice(&notice).unwrap();
+    "cq-jfb-2022-9/a1/1".into()
+}
+
+#[test]
+fn only_the_latest_visit_can_be_corrected() {
+    let store = store();
+    let paid = finalize(&store, &with_evidence(form("onsite", "paid"))).unwrap();
+    finalize(&store, &form("revisit", "confirmed")).unwrap();
+    // Correcting the payment behind a closed lead into "unreachable" would close a lead on
+    // rule 2's grounds: refused, the lead stays as it is.
+    let mut fix = with_next(VisitForm::from_visit(&paid.visit));
+    fix.finding = "unreachable".into();
+    fix.supersedes = Some(paid.visit.id.clone());
+    match finalize(&store, &fix) {
+        Err(Error::CannotCorrect { why, .. }) => {
+            assert_eq!(why, fieldcheck::error::CorrectWhy::NotLatest)
+        }
+        other => panic!("{:?}", other.map(|d| d.visit.id)),
+    }
+    assert_eq!(status(&store), Status::Closed);
+}
+
+#[test]
+fn a_correction_restores_the_attention_mark() {
+    let store = store();
+    finalize(&store, &with_evidence(form("onsite", "paid"))).unwrap();
+    finalize(&store, &form("revisit", "confirmed")).unwrap();
+    let disagree = finalize(&store, &form("reverify", "disagree")).unwrap();
+    assert!(disagree.lead.attention);
+    let mut fix = VisitForm::from_visit(&disagree.visit);
+    fix.finding = "agree".into();
+    fix.supersedes = Some(disagree.visit.id.clone());
+    let done = finalize(&store, &fix).unwrap();
+    assert_eq!(
+        (done.lead.status, done.lead.attention),
+        (Status::Closed, false)
+    );
+    assert!(store.verify().unwrap().is_empty());
+}
+
+#[test]
 fn a_disagreeing_reverification_reopens_and_marks_for_attention() {
     let store = store();
     finalize(&store, &with_evidence(form("onsite", "paid"))).unwrap();
@@ -352,15 +423,14 @@ proptest! {
             if matches!(finding, Finding::Unreachable | Finding::NoDocuments) {
                 prop_assert!(!matches!(out.status, Status::Resolved | Status::Closed));
             }
-            if needs(finding) {
-                prop_assert!(!visit.evidence.is_empty());
+            if fieldcheck::model::rules::needs_evidence(finding) {
+                prop_assert!(evidence, "{:?} passed without evidence", finding);
+            }
+            if matches!(finding, Finding::Unreachable | Finding::NoDocuments | Finding::Disputed) {
+                prop_assert!(next, "{:?} passed without a next action", finding);
             }
             lead.status = out.status;
             lead.attention = out.attention;
         }
     }
-}
-
-fn needs(finding: Finding) -> bool {
-    fieldcheck::model::rules::needs_evidence(finding)
 }

@@ -343,9 +343,12 @@ pub enum LeadCommand {
         /// An inspector's name; "" to unassign.
         #[arg(long)]
         assignee: Option<String>,
-        /// 2022-02-10, today, +7, or "none".
+        /// 2022-02-10, today or +7 (a lead always keeps a deadline: rule 4).
         #[arg(long)]
         deadline: Option<String>,
+        /// Marked for attention (set by a disagreeing re-verification); false clears it.
+        #[arg(long)]
+        attention: Option<bool>,
         #[command(flatten)]
         json: Json,
     },

@@ -130,6 +130,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             confidential,
             assignee,
             deadline,
+            attention,
             json,
         }) => {
             let store = open(&InitOptions::default())?;
@@ -139,6 +140,7 @@ pub fn run(cli: &Cli) -> Result<String> {
                 confidential: *confidential,
                 assignee: assignee.as_deref(),
                 deadline: deadline.as_deref(),
+                attention: *attention,
             };
             visits::set(&store, id, &asked, today, lang, json.json)
         }

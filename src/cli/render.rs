@@ -253,7 +253,15 @@ pub fn leads(
                     String::new()
                 },
                 l.id.clone(),
-                l.status.label(lang).into(),
+                if l.attention {
+                    format!(
+                        "{}{}",
+                        l.status.label(lang),
+                        lang.pick("（需关注）", " (attention)")
+                    )
+                } else {
+                    l.status.label(lang).into()
+                },
                 deadline(l, today, lang),
                 l.creditor.clone(),
                 l.district.clone(),
@@ -403,14 +411,9 @@ pub fn lead(
     if history.is_empty() {
         out.push_str("  —\n");
     }
-    let superseded: Vec<&str> = history
-        .iter()
-        .filter_map(|v| v.supersedes.as_deref())
-        .collect();
+    let superseded = crate::model::visit::corrected_ids(history);
     for v in history {
-        let at =
-            v.at.with_timezone(&crate::clock::china())
-                .format("%Y-%m-%d %H:%M");
+        let at = crate::clock::local(v.at, "%Y-%m-%d %H:%M");
         let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
         let mark = if superseded.contains(&v.id.as_str()) {
             lang.pick("（已更正）", " (corrected)")

@@ -2,19 +2,19 @@
 
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::args::{ReportFormat, VisitFields};
 use super::render::json;
-use crate::clock::china;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
 use crate::model::form::{VisitForm, parse_date};
+use crate::model::visit::effective;
 use crate::model::{Status, Visit};
 use crate::report;
-use crate::store::{Finalized, Store, effective};
+use crate::store::{Finalized, Store};
 use crate::sync::LeadField;
 use crate::text::columns;
 
@@ -61,7 +61,18 @@ pub fn add(
         fields,
     );
     if draft {
+        // A draft may break rules, but its pick-list values must be ones the form knows.
+        check_codes(&form)?;
+        let replaced = store.draft(&lead.id)?.is_some();
         store.save_draft(&form)?;
+        if replaced && !as_json {
+            return Ok(lang
+                .pick(
+                    "草稿已保存，替换了这条线索原有的草稿（未定稿）。\n",
+                    "Draft saved, replacing the lead's earlier draft (not final).\n",
+                )
+                .into());
+        }
         if as_json {
             return json(&form);
         }
@@ -72,8 +83,29 @@ pub fn add(
             )
             .into());
     }
-    let done = store.finalize(&form, Utc::now(), today, false)?;
+    let done = store.finalize(&form, crate::clock::now_on(today), today, false)?;
     recorded(&done, lang, as_json)
+}
+
+/// The kind, finding and cause of a form, when given, must be known codes or labels.
+fn check_codes(form: &VisitForm) -> Result<()> {
+    use crate::model::form::{FormProblem, Problem};
+    use crate::model::{Cause, Finding, VisitKind};
+    let mut problems = Vec::new();
+    if VisitKind::parse(&form.kind).is_none() {
+        problems.push(Problem::Form(FormProblem::Kind(form.kind.clone())));
+    }
+    if !form.finding.trim().is_empty() && Finding::parse(&form.finding).is_none() {
+        problems.push(Problem::Form(FormProblem::Finding(form.finding.clone())));
+    }
+    if !form.cause.trim().is_empty() && Cause::parse(&form.cause).is_none() {
+        problems.push(Problem::Form(FormProblem::Cause(form.cause.clone())));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::VisitRejected { problems })
+    }
 }
 
 pub fn correct(
@@ -88,7 +120,7 @@ pub fn correct(
     let mut form = fill(VisitForm::from_visit(&old), fields);
     form.supersedes = Some(old.id.clone());
     form.at = fields.at.clone().unwrap_or_else(|| old.at.to_rfc3339());
-    let done = store.finalize(&form, Utc::now(), today, false)?;
+    let done = store.finalize(&form, crate::clock::now_on(today), today, false)?;
     recorded(&done, lang, as_json)
 }
 
@@ -119,9 +151,7 @@ fn recorded(done: &Finalized, lang: Lang, as_json: bool) -> Result<String> {
 }
 
 fn local(v: &Visit) -> String {
-    v.at.with_timezone(&china())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::clock::local(v.at, "%Y-%m-%d %H:%M")
 }
 
 pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Result<String> {
@@ -131,10 +161,7 @@ pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Res
     if as_json {
         return json(&visits);
     }
-    let corrected: Vec<&str> = visits
-        .iter()
-        .filter_map(|v| v.supersedes.as_deref())
-        .collect();
+    let corrected = crate::model::visit::corrected_ids(&visits);
     let rows: Vec<Vec<String>> = visits
         .iter()
         .map(|v| {
@@ -276,6 +303,7 @@ pub struct LeadChanges<'a> {
     pub confidential: Option<bool>,
     pub assignee: Option<&'a str>,
     pub deadline: Option<&'a str>,
+    pub attention: Option<bool>,
 }
 
 pub fn set(
@@ -310,13 +338,12 @@ pub fn set(
             (!a.trim().is_empty()).then(|| a.trim().to_string()),
         ));
     }
-    let mut saved = lead;
-    let mut logged = 0;
-    for field in &fields {
-        let (lead, change) = store.set_lead_field(&saved.id, field)?;
-        saved = lead;
-        logged += usize::from(change.is_some());
+    fields.extend(asked.attention.map(LeadField::Attention));
+    if fields.is_empty() {
+        return Err(Error::NothingToSet);
     }
+    let (saved, changes) = store.set_lead_fields(&lead.id, &fields)?;
+    let logged = changes.len();
     if as_json {
         return json(&saved);
     }

@@ -209,6 +209,7 @@ impl VisitForm {
             supersedes: self.supersedes.clone(),
             status_before: None,
             status_after: None,
+            attention_before: false,
         })
     }
 
@@ -365,12 +366,12 @@ fn violation_message(v: Violation, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     match v {
         Violation::NoFinding => lang.pick("请选择核查结果", "choose a finding").into(),
-        Violation::FindingNotFor { finding, kind, .. } => {
-            let list = codes(super::rules::findings_for(kind, Default::default()), Finding::code);
+        Violation::FindingNotFor { finding, kind, lead } => {
+            let list = codes(super::rules::findings_for(kind, lead), |f| f.label(lang));
             if zh {
-                format!("“{}”不是{}的结果（{}可选：{list} 等）", finding.label(lang), kind.label(lang), kind.label(lang))
+                format!("“{}”不是这类线索的{}结果；可选：{list}", finding.label(lang), kind.label(lang))
             } else {
-                format!("“{}” is not a finding of a {} (for example {list})", finding.label(lang), kind.label(lang))
+                format!("“{}” is not a finding of a {} on this kind of lead; choose from: {list}", finding.label(lang), kind.label(lang))
             }
         }
         Violation::WrongStage { kind, status } => {

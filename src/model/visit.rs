@@ -144,4 +144,35 @@ pub struct Visit {
     pub status_before: Option<super::Status>,
     #[serde(default)]
     pub status_after: Option<super::Status>,
+    /// Whether the lead was marked for attention before this visit (what a correction restores).
+    #[serde(default)]
+    pub attention_before: bool,
+}
+
+/// The ids of visits a correction replaced.
+pub fn corrected_ids<'a>(
+    visits: impl IntoIterator<Item = &'a Visit>,
+) -> std::collections::HashSet<&'a str> {
+    visits
+        .into_iter()
+        .filter_map(|v| v.supersedes.as_deref())
+        .collect()
+}
+
+/// The last visit finalized and not corrected: the one a correction may replace, whose finding
+/// and next step are the lead's latest.
+pub fn latest(visits: &[Visit]) -> Option<&Visit> {
+    effective(visits).pop()
+}
+
+/// The visits not superseded by a correction, in the order they were finalized (their ids are
+/// UUIDv7s): the order the lead's state machine saw them, whatever times they record.
+pub fn effective(visits: &[Visit]) -> Vec<&Visit> {
+    let corrected = corrected_ids(visits);
+    let mut out: Vec<&Visit> = visits
+        .iter()
+        .filter(|v| !corrected.contains(v.id.as_str()))
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
 }

@@ -13,14 +13,24 @@ use crate::sync::clock::now_ms;
 use crate::sync::{Change, Hlc, LeadField, is_register};
 
 impl Store {
-    /// Sets one field of a lead by hand and logs the change. A status change must be one the
-    /// rules allow by hand (`lifecycle::check_manual`). Returns the lead as saved and the change,
-    /// or no change when the field already had that value.
+    /// Sets one field of a lead by hand and logs the change (see `set_lead_fields`).
     pub fn set_lead_field(
         &self,
         lead_id: &str,
         field: &LeadField,
     ) -> Result<(Lead, Option<Change>)> {
+        let (lead, mut changes) = self.set_lead_fields(lead_id, std::slice::from_ref(field))?;
+        Ok((lead, changes.pop()))
+    }
+
+    /// Sets fields of a lead by hand, all in one transaction or none, logging a change for each
+    /// that changes. A status change must be one the rules allow by hand
+    /// (`lifecycle::check_manual`); a deadline cannot be removed (rule 4).
+    pub fn set_lead_fields(
+        &self,
+        lead_id: &str,
+        fields: &[LeadField],
+    ) -> Result<(Lead, Vec<Change>)> {
         let identity = self.identity()?;
         let tx = self.db.begin_write().map_err(db_err)?;
         let mut lead: Lead = {
@@ -34,31 +44,38 @@ impl Store {
                 })?;
             decode(lead_id, json.value())?
         };
-        if let LeadField::Status(to) = field {
-            check_manual(lead.status, *to).map_err(|refusal| Error::Rule {
-                refusal,
-                from: lead.status,
-                to: *to,
-            })?;
+        let mut changes = Vec::new();
+        for field in fields {
+            match field {
+                LeadField::Status(to) => {
+                    check_manual(lead.status, *to).map_err(|refusal| Error::Rule {
+                        refusal,
+                        from: lead.status,
+                        to: *to,
+                    })?
+                }
+                LeadField::Deadline(None) => return Err(Error::DeadlineRequired),
+                _ => {}
+            }
+            let before = lead.clone();
+            field.apply(&mut lead);
+            if lead == before {
+                continue;
+            }
+            tx.open_table(tables::LEADS)
+                .map_err(db_err)?
+                .insert(lead_id, encode(&lead)?.as_str())
+                .map_err(db_err)?;
+            changes.push(append(
+                &tx,
+                &identity,
+                LeadField::entity(lead_id),
+                field.name(),
+                field.value(),
+            )?);
         }
-        let before = lead.clone();
-        field.apply(&mut lead);
-        if lead == before {
-            return Ok((lead, None));
-        }
-        tx.open_table(tables::LEADS)
-            .map_err(db_err)?
-            .insert(lead_id, encode(&lead)?.as_str())
-            .map_err(db_err)?;
-        let change = append(
-            &tx,
-            &identity,
-            LeadField::entity(lead_id),
-            field.name(),
-            field.value(),
-        )?;
         tx.commit().map_err(db_err)?;
-        Ok((lead, Some(change)))
+        Ok((lead, changes))
     }
 
     /// How many changes the store holds.

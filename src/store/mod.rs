@@ -20,7 +20,7 @@ pub use sync::{
     Conflict, DeviceSeen, Difference, Exported, Gap, Imported, Keep, SyncStatus, Trusted,
     write_durably,
 };
-pub use visits::{Finalized, effective};
+pub use visits::Finalized;
 
 use crate::error::{Error, Result};
 use crate::notice;

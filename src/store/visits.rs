@@ -10,6 +10,7 @@ use super::{Store, db_err, tables};
 use crate::error::{CorrectWhy, Error, RecordKind, Result};
 use crate::model::form::{Context, Problem, VisitForm};
 use crate::model::rules::{check, transition};
+use crate::model::visit::latest;
 use crate::model::{Lead, Visit};
 use crate::sync::{Change, LeadField};
 
@@ -88,8 +89,11 @@ impl Store {
                 problems: problems.into_iter().map(Problem::Form).collect(),
             })?;
         let history = lead_visits(&tx, &lead.id)?;
-        let (base, moves) = match &visit.supersedes {
-            None => (lead.status, true),
+        // A correction replaces the lead's latest visit: it is judged, and moves the lead, from
+        // the state before that visit. An older visit cannot be corrected (what followed it
+        // built on it).
+        let (base, attention) = match &visit.supersedes {
+            None => (lead.status, lead.attention),
             Some(old) => {
                 let corrected = history
                     .iter()
@@ -101,9 +105,16 @@ impl Store {
                         why: CorrectWhy::Superseded,
                     });
                 }
-                let latest =
-                    effective(&history).last().map(|v| v.id.as_str()) == Some(old.as_str());
-                (corrected.status_before.unwrap_or(lead.status), latest)
+                if latest(&history).map(|v| v.id.as_str()) != Some(old.as_str()) {
+                    return Err(Error::CannotCorrect {
+                        id: old.clone(),
+                        why: CorrectWhy::NotLatest,
+                    });
+                }
+                (
+                    corrected.status_before.unwrap_or(lead.status),
+                    corrected.attention_before,
+                )
             }
         };
         let judged = Lead {
@@ -111,17 +122,15 @@ impl Store {
             ..lead.clone()
         };
         let violations = check(&judged, &visit);
-        if !violations.is_empty() {
+        let Some(finding) = visit.finding.filter(|_| violations.is_empty()) else {
             return Err(Error::VisitRejected {
                 problems: violations.into_iter().map(Problem::Rule).collect(),
             });
-        }
-        let finding = visit.finding.ok_or_else(|| Error::VisitRejected {
-            problems: Vec::new(),
-        })?;
-        let outcome = transition(base, lead.attention, finding);
+        };
+        let outcome = transition(base, attention, finding);
         visit.status_before = Some(base);
         visit.status_after = Some(outcome.status);
+        visit.attention_before = attention;
         let mut changes = Vec::new();
         let mut saved = lead.clone();
         tx.open_table(tables::VISITS)
@@ -142,29 +151,27 @@ impl Store {
             "visit",
             json,
         )?);
-        if moves {
-            for field in [
-                LeadField::Status(outcome.status),
-                LeadField::Attention(outcome.attention),
-            ] {
-                let before = saved.clone();
-                field.apply(&mut saved);
-                if saved != before {
-                    changes.push(append(
-                        &tx,
-                        &identity,
-                        LeadField::entity(&lead.id),
-                        field.name(),
-                        field.value(),
-                    )?);
-                }
+        for field in [
+            LeadField::Status(outcome.status),
+            LeadField::Attention(outcome.attention),
+        ] {
+            let before = saved.clone();
+            field.apply(&mut saved);
+            if saved != before {
+                changes.push(append(
+                    &tx,
+                    &identity,
+                    LeadField::entity(&lead.id),
+                    field.name(),
+                    field.value(),
+                )?);
             }
-            if saved != lead {
-                tx.open_table(tables::LEADS)
-                    .map_err(db_err)?
-                    .insert(lead.id.as_str(), encode(&saved)?.as_str())
-                    .map_err(db_err)?;
-            }
+        }
+        if saved != lead {
+            tx.open_table(tables::LEADS)
+                .map_err(db_err)?
+                .insert(lead.id.as_str(), encode(&saved)?.as_str())
+                .map_err(db_err)?;
         }
         if from_draft {
             tx.open_table(tables::DRAFTS)
@@ -223,18 +230,6 @@ impl Store {
         visits.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(visits)
     }
-}
-
-/// The visits not superseded by a correction, oldest first.
-pub fn effective(visits: &[Visit]) -> Vec<&Visit> {
-    visits
-        .iter()
-        .filter(|v| {
-            !visits
-                .iter()
-                .any(|w| w.supersedes.as_deref() == Some(v.id.as_str()))
-        })
-        .collect()
 }
 
 fn read_lead(tx: &WriteTransaction, id: &str) -> Result<Lead> {

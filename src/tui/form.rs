@@ -123,6 +123,8 @@ pub struct Form {
     pub checked: bool,
     /// Esc was pressed: asking whether to discard.
     pub confirm: bool,
+    /// Something was typed or chosen (or the form came from a draft): Esc asks before closing.
+    pub touched: bool,
     pub supersedes: Option<String>,
 }
 
@@ -166,6 +168,7 @@ impl Form {
             problems: Vec::new(),
             checked: false,
             confirm: false,
+            touched: false,
             supersedes: f.supersedes.clone(),
         }
     }

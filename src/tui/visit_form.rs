@@ -9,7 +9,7 @@ use super::state::{Message, Mode, State};
 use super::update::Effect;
 use crate::model::VisitKind;
 use crate::model::form::VisitForm;
-use crate::store::effective;
+use crate::model::visit::effective;
 
 fn say(state: &mut State, text: String, error: bool) {
     state.message = Some(Message { text, error });
@@ -61,7 +61,9 @@ pub fn resume(state: &mut State) {
     let lead = &state.leads[pos];
     match state.drafts.get(&lead.id) {
         Some(draft) => {
-            let form = Form::new(pos, lead, VisitKind::Onsite, Some(draft));
+            let mut form = Form::new(pos, lead, VisitKind::Onsite, Some(draft));
+            // A draft is kept in the store: Esc asks before deleting it.
+            form.touched = true;
             start(state, form);
         }
         None => {
@@ -86,7 +88,11 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         return Vec::new();
     };
     if form.confirm {
-        return answer(state, action);
+        match answer(state, &action) {
+            Some(effects) => return effects,
+            // Any other key: the question is dropped and the key works as usual.
+            None => return act(state, action),
+        }
     }
     let focus = form.focus;
     let changed = match action {
@@ -106,6 +112,11 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             false
         }
         Action::FormEvidenceKind => form.cycle_evidence_kind(lang),
+        Action::FormEsc if !form.touched => {
+            // Nothing typed: nothing to lose.
+            close(state);
+            return Vec::new();
+        }
         Action::FormEsc => {
             form.confirm = true;
             let text = lang.pick(
@@ -124,6 +135,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     if !changed {
         return Vec::new();
     }
+    form.touched = true;
     recheck(state);
     let Some(form) = state.form.as_ref() else {
         return Vec::new();
@@ -148,10 +160,11 @@ fn key_of(action: &Action) -> Option<ratatui::crossterm::event::KeyEvent> {
     Some(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// The answer to "discard this visit?".
-fn answer(state: &mut State, action: Action) -> Vec<Effect> {
+/// The answer to "discard this visit?"; `None` for a key that is not an answer (the question
+/// is then dropped).
+fn answer(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
     use ratatui::crossterm::event::KeyCode;
-    let choice = match &action {
+    let choice = match action {
         Action::FormKey(key) => match key.code {
             KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
             _ => None,
@@ -159,9 +172,8 @@ fn answer(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FormEsc => Some('n'),
         _ => None,
     };
-    let Some(form) = state.form.as_mut() else {
-        return Vec::new();
-    };
+    let form = state.form.as_mut()?;
+    let lang = state.lang;
     match choice {
         Some('y') => {
             let lead = form.lead_id.clone();
@@ -169,35 +181,35 @@ fn answer(state: &mut State, action: Action) -> Vec<Effect> {
             state.drafts.remove(&lead);
             say(
                 state,
-                state
-                    .lang
-                    .pick("已放弃，草稿已删除。", "Discarded; the draft is deleted.")
+                lang.pick("已放弃，草稿已删除。", "Discarded; the draft is deleted.")
                     .into(),
                 false,
             );
-            vec![Effect::DiscardDraft(lead)]
+            Some(vec![Effect::DiscardDraft(lead)])
         }
         Some('k') => {
             close(state);
             say(
                 state,
-                state
-                    .lang
-                    .pick(
-                        "草稿已保留：按 d 继续填写。",
-                        "Draft kept: press d to go on.",
-                    )
-                    .into(),
+                lang.pick(
+                    "草稿已保留：按 d 继续填写。",
+                    "Draft kept: press d to go on.",
+                )
+                .into(),
                 false,
             );
-            Vec::new()
+            Some(Vec::new())
         }
         Some('n') => {
             form.confirm = false;
             state.message = None;
-            Vec::new()
+            Some(Vec::new())
         }
-        _ => Vec::new(),
+        _ => {
+            form.confirm = false;
+            state.message = None;
+            None
+        }
     }
 }
 

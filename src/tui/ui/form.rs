@@ -20,7 +20,7 @@ fn rows(form: &Form, field: Field, tall: bool) -> u16 {
         (Field::Notes, true) => 5,
         (Field::Met | Field::Evidence, true) => 4,
         (f, false) if f.is_multiline() => 3,
-        _ if !form.problems_of(field).is_empty() => 2,
+        _ if !form.problems_of(field).is_empty() => 3,
         _ => 1,
     }
 }
@@ -66,8 +66,8 @@ fn draw_field(frame: &mut Frame, area: Rect, form: &Form, field: Field, lang: La
     let problems = form.problems_of(field);
     let [label, value, note] = Layout::horizontal([
         Constraint::Length(label_cells),
-        Constraint::Fill(3),
-        Constraint::Fill(if problems.is_empty() { 0 } else { 2 }),
+        Constraint::Fill(if problems.is_empty() { 1 } else { 2 }),
+        Constraint::Fill(if problems.is_empty() { 0 } else { 3 }),
     ])
     .spacing(1)
     .areas(area);

@@ -122,7 +122,12 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                     ""
                 })
                 .style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
-                Cell::from(lead.status.short_label(lang)),
+                // Marked for attention (a re-verification disagreed): the state in red.
+                Cell::from(lead.status.short_label(lang)).style(if lead.attention {
+                    Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+                } else {
+                    Style::new()
+                }),
                 Cell::from(due).style(deadline_style(lead, state)),
                 Cell::from(marked(
                     &lead.creditor,
@@ -331,14 +336,9 @@ fn detail_lines(
             DIM,
         )));
     }
-    let corrected: Vec<&str> = history
-        .iter()
-        .filter_map(|v| v.supersedes.as_deref())
-        .collect();
+    let corrected = crate::model::visit::corrected_ids(history.iter().copied());
     for v in history.iter().rev() {
-        let at =
-            v.at.with_timezone(&crate::clock::china())
-                .format("%m-%d %H:%M");
+        let at = crate::clock::local(v.at, "%Y-%m-%d %H:%M");
         let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
         let style = if corrected.contains(&v.id.as_str()) {
             DIM.add_modifier(Modifier::CROSSED_OUT)

@@ -8,10 +8,10 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::leads::split;
 use super::parts::{DIM, LABEL, block, detail, field, search_line};
-use crate::clock::china;
 use crate::i18n::Lang;
 use crate::model::Visit;
 use crate::model::amount::format_wan;
+use crate::model::visit::corrected_ids;
 use crate::text::truncate;
 use crate::tui::state::{Mode, State};
 
@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn when(visit: &Visit, format: &str) -> String {
-    visit.at.with_timezone(&china()).format(format).to_string()
+    crate::clock::local(visit.at, format)
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
@@ -48,11 +48,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         .spacing(1)
         .split(Rect::new(0, 0, inner, 1));
     let col = |i: usize| usize::from(cols.get(i).map_or(0, |r| r.width));
-    let corrected: Vec<&str> = state
-        .visits
-        .iter()
-        .filter_map(|v| v.supersedes.as_deref())
-        .collect();
+    let corrected = corrected_ids(&state.visits);
     let visible = usize::from(table_area.height.saturating_sub(3));
     let rows: Vec<Row> = list
         .window(visible)
