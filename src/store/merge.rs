@@ -71,9 +71,14 @@ fn held(tx: &WriteTransaction, id: &str) -> Result<Option<Change>> {
     json.map(|j| decode(id, j.value())).transpose()
 }
 
-/// Does `descendant` build, through `base` and `merges`, on the change `ancestor`?
-fn descends(tx: &WriteTransaction, descendant: &str, ancestor: &str) -> Result<bool> {
-    let mut queue: VecDeque<String> = VecDeque::from([descendant.to_string()]);
+/// Does `descendant` build, through `base` and `merges`, on `ancestor`? A change's clock is
+/// always later than those of the changes it builds on (hybrid logical clocks: local ticks
+/// follow every clock seen), so the search never goes below the ancestor's clock.
+fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result<bool> {
+    if descendant.clock <= ancestor.clock {
+        return Ok(false);
+    }
+    let mut queue: VecDeque<String> = VecDeque::from([descendant.id.clone()]);
     let mut seen: HashSet<String> = HashSet::new();
     while let Some(id) = queue.pop_front() {
         if !seen.insert(id.clone()) {
@@ -82,8 +87,11 @@ fn descends(tx: &WriteTransaction, descendant: &str, ancestor: &str) -> Result<b
         let Some(change) = held(tx, &id)? else {
             continue;
         };
+        if change.clock <= ancestor.clock {
+            continue;
+        }
         for parent in change.base.iter().chain(&change.merges) {
-            if parent == ancestor {
+            if *parent == ancestor.id {
                 return Ok(true);
             }
             queue.push_back(parent.clone());
@@ -92,8 +100,54 @@ fn descends(tx: &WriteTransaction, descendant: &str, ancestor: &str) -> Result<b
     Ok(false)
 }
 
+/// Does `change` (held in memory) build on `ancestor`? Its own links are read first, so the
+/// usual case — it builds directly on the value it replaced — needs no lookup.
+fn builds_on(tx: &WriteTransaction, change: &Change, ancestor: &Head) -> Result<bool> {
+    if change.clock <= ancestor.clock {
+        return Ok(false);
+    }
+    for parent in change.base.iter().chain(&change.merges) {
+        if *parent == ancestor.id {
+            return Ok(true);
+        }
+    }
+    descends(tx, &Head::of(change), ancestor)
+}
+
 /// Stores a change in the log (by device and idx, and by id) and applies it to the state.
 pub(super) fn record(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    let mut batch = Batch::default();
+    batch.record(tx, change)?;
+    batch.finish(tx)
+}
+
+/// Many changes in one transaction (an import, a replay): each register's lead field is set
+/// once, at the end, from its final heads.
+#[derive(Default)]
+pub(super) struct Batch {
+    unsettled: std::collections::BTreeMap<String, Vec<Head>>,
+}
+
+impl Batch {
+    pub(super) fn record(&mut self, tx: &WriteTransaction, change: &Change) -> Result<()> {
+        store_change(tx, change)?;
+        if let Some((key, heads)) = apply(tx, change)? {
+            self.unsettled.insert(key, heads);
+        }
+        Ok(())
+    }
+
+    /// Sets every lead field whose register changed.
+    pub(super) fn finish(self, tx: &WriteTransaction) -> Result<()> {
+        for (key, heads) in self.unsettled {
+            let (entity, field) = key.split_once('\u{1f}').unwrap_or((key.as_str(), ""));
+            settle(tx, entity, field, &heads)?;
+        }
+        Ok(())
+    }
+}
+
+fn store_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
     tx.open_table(tables::CHANGES)
         .map_err(db_err)?
         .insert(
@@ -105,11 +159,12 @@ pub(super) fn record(tx: &WriteTransaction, change: &Change) -> Result<()> {
         .map_err(db_err)?
         .insert(change.id.as_str(), (change.device.as_str(), change.idx))
         .map_err(db_err)?;
-    apply(tx, change)
+    Ok(())
 }
 
-/// Brings the state up to date with one change already in the log.
-pub(super) fn apply(tx: &WriteTransaction, change: &Change) -> Result<()> {
+/// Brings the state up to date with one change already in the log. A register change returns
+/// its key and new heads: the caller sets the lead field (`settle`).
+fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<(String, Vec<Head>)>> {
     let (kind, id) = change.entity.split_once(':').unwrap_or(("", ""));
     let bad = |what: &str| Error::Store {
         detail: format!("change {} has {what}", change.id),
@@ -149,7 +204,8 @@ pub(super) fn apply(tx: &WriteTransaction, change: &Change) -> Result<()> {
                     "deadline",
                     "attention",
                 ] {
-                    settle(tx, &change.entity, field)?;
+                    let heads = read_heads(tx, &head_key(&change.entity, field))?;
+                    settle(tx, &change.entity, field, &heads)?;
                 }
             }
         }
@@ -179,28 +235,49 @@ pub(super) fn apply(tx: &WriteTransaction, change: &Change) -> Result<()> {
         }
         ("lead", field) if is_register(field) => {
             let key = head_key(&change.entity, field);
-            let mut heads = read_heads(tx, &key)?;
-            heads.push(Head::of(change));
-            // Keep only the changes no other head descends from.
-            let mut kept = Vec::new();
+            let heads = read_heads(tx, &key)?;
+            let new = Head::of(change);
+            let mut older = false;
             for h in &heads {
-                let mut older = false;
-                for other in heads.iter().filter(|o| o.id != h.id) {
-                    if descends(tx, &other.id, &h.id)? {
-                        older = true;
-                        break;
-                    }
-                }
-                if !older {
-                    kept.push(h.clone());
+                if descends(tx, h, &new)? {
+                    older = true;
+                    break;
                 }
             }
+            let mut kept: Vec<Head> = if older {
+                // Held values already build on this change; it may still link an older head
+                // to a newer one (it arrived late), so recheck the heads among themselves.
+                let mut kept = Vec::new();
+                for h in &heads {
+                    let mut superseded = false;
+                    for other in heads.iter().filter(|o| o.id != h.id) {
+                        if descends(tx, other, h)? {
+                            superseded = true;
+                            break;
+                        }
+                    }
+                    if !superseded {
+                        kept.push(h.clone());
+                    }
+                }
+                kept
+            } else {
+                // The usual case: the new change replaces the heads it builds on.
+                let mut kept = Vec::new();
+                for h in heads {
+                    if !builds_on(tx, change, &h)? {
+                        kept.push(h);
+                    }
+                }
+                kept.push(new);
+                kept
+            };
             kept.sort_by(|a, b| a.id.cmp(&b.id));
             tx.open_table(tables::HEADS)
                 .map_err(db_err)?
                 .insert(key.as_str(), encode(&kept)?.as_str())
                 .map_err(db_err)?;
-            settle(tx, &change.entity, field)?;
+            return Ok(Some((key, kept)));
         }
         _ => {
             return Err(bad(&format!(
@@ -209,13 +286,12 @@ pub(super) fn apply(tx: &WriteTransaction, change: &Change) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Sets a lead's register field to the value of its winning head.
-fn settle(tx: &WriteTransaction, entity: &str, field: &str) -> Result<()> {
-    let heads = read_heads(tx, &head_key(entity, field))?;
-    let Some(win) = winner(&heads) else {
+fn settle(tx: &WriteTransaction, entity: &str, field: &str, heads: &[Head]) -> Result<()> {
+    let Some(win) = winner(heads) else {
         return Ok(());
     };
     let id = entity.trim_start_matches("lead:");

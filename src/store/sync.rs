@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::changes::append_merging;
-use super::merge::{Head, head_key, read_heads, record, winner};
+use super::merge::{Batch, Head, head_key, read_heads, winner};
 use super::records::{decode, encode};
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, Result};
@@ -218,6 +218,7 @@ impl Store {
         }
         let mut applied = 0;
         let mut duplicates = 0;
+        let mut batch = Batch::default();
         let mut touched = std::collections::BTreeSet::new();
         let mut clock = self
             .meta(meta::CLOCK)?
@@ -248,11 +249,12 @@ impl Store {
                 duplicates += 1;
                 continue;
             }
-            record(&tx, change)?;
+            batch.record(&tx, change)?;
             touched.insert(head_key(&change.entity, &change.field));
             clock = clock.max(change.clock);
             applied += 1;
         }
+        batch.finish(&tx)?;
         tx.open_table(tables::META)
             .map_err(db_err)?
             .insert(meta::CLOCK, clock.encode().as_str())
@@ -425,9 +427,11 @@ impl Store {
     /// Replays `changes` on this store (for `verify`: a fresh store rebuilt from a log).
     pub fn replay(&self, changes: &[Change]) -> Result<()> {
         let tx = self.db.begin_write().map_err(db_err)?;
+        let mut batch = Batch::default();
         for change in changes {
-            record(&tx, change)?;
+            batch.record(&tx, change)?;
         }
+        batch.finish(&tx)?;
         tx.commit().map_err(db_err)
     }
 }
