@@ -97,14 +97,7 @@ fn rule_1_confirmed_arrears_disputes_payment_and_no_arrears_need_evidence() {
 #[test]
 fn rule_1_confirmed_burdens_need_evidence() {
     let store = store();
-    let mut notice = fieldcheck::notice::seed().unwrap();
-    notice.meta.id = "cq-jfb-2022-9".into();
-    notice.meta.number = "渝减负办〔2022〕9号".into();
-    notice.channels.clear();
-    notice.leads.truncate(1);
-    notice.leads[0].id = "cq-jfb-2022-9/a1/1".into();
-    notice.leads[0].kind = LeadKind::Burden;
-    store.import_notice(&notice).unwrap();
+    burden_lead(&store);
     let f = VisitForm {
         lead: "cq-jfb-2022-9/a1/1".into(),
         ..form("onsite", "burden-confirmed")

@@ -4,7 +4,7 @@
 use super::visit::{Finding, Visit, VisitKind};
 use super::{Lead, LeadKind, Status};
 
-/// Which part of a visit a problem is about (where the form shows it).
+/// A part of a visit: where the form shows it, and which part a problem is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Part {
     Kind,
@@ -17,6 +17,7 @@ pub enum Part {
     Cause,
     Next,
     Due,
+    Notes,
 }
 
 /// A rule a visit breaks.

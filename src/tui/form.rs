@@ -8,50 +8,46 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::i18n::Lang;
 use crate::model::form::{Context, Problem, VisitForm};
-use crate::model::rules::{Part, check, findings_for};
+use crate::model::rules::{check, findings_for};
 use crate::model::{Cause, EvidenceKind, Finding, Lead, LeadKind, VisitKind};
 
-/// The fields, in the order Tab visits them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Kind,
-    Finding,
-    At,
-    Met,
-    Amount,
-    Paid,
-    Evidence,
-    Cause,
-    Next,
-    Due,
-    Notes,
+/// The form's fields are the parts of a visit; problems name the part they are about.
+pub use crate::model::rules::Part as Field;
+
+/// How the form shows each part.
+pub trait Shown {
+    fn is_pick(self) -> bool;
+    fn is_multiline(self) -> bool;
+    fn label(self, lang: Lang) -> &'static str;
+    fn hint(self, lang: Lang) -> &'static str;
 }
 
-impl Field {
-    pub const ALL: [Field; 11] = [
-        Field::Kind,
-        Field::Finding,
-        Field::At,
-        Field::Met,
-        Field::Amount,
-        Field::Paid,
-        Field::Evidence,
-        Field::Cause,
-        Field::Next,
-        Field::Due,
-        Field::Notes,
-    ];
+/// The fields in the order Tab visits them.
+pub const FIELDS: [Field; 11] = [
+    Field::Kind,
+    Field::Finding,
+    Field::At,
+    Field::Met,
+    Field::Amount,
+    Field::Paid,
+    Field::Evidence,
+    Field::Cause,
+    Field::Next,
+    Field::Due,
+    Field::Notes,
+];
 
-    pub fn is_pick(self) -> bool {
+impl Shown for Field {
+    fn is_pick(self) -> bool {
         matches!(self, Field::Kind | Field::Finding | Field::Cause)
     }
 
     /// Fields that take several lines (Enter starts a new one).
-    pub fn is_multiline(self) -> bool {
+    fn is_multiline(self) -> bool {
         matches!(self, Field::Met | Field::Evidence | Field::Notes)
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    fn label(self, lang: Lang) -> &'static str {
         match self {
             Field::Kind => lang.pick("类型", "kind"),
             Field::Finding => lang.pick("核查结果", "finding"),
@@ -68,7 +64,7 @@ impl Field {
     }
 
     /// What to type, shown in an empty field.
-    pub fn hint(self, lang: Lang) -> &'static str {
+    fn hint(self, lang: Lang) -> &'static str {
         match self {
             Field::At => lang.pick(
                 "留空为现在；2022-01-28 14:30",
@@ -87,22 +83,6 @@ impl Field {
             Field::Due => lang.pick("2022-02-10、today 或 +7", "2022-02-10, today or +7"),
             Field::Notes => lang.pick("可多行", "several lines allowed"),
             Field::Kind | Field::Finding | Field::Cause => lang.pick("←→ 选择", "←→ to choose"),
-        }
-    }
-
-    /// Where the core reports a problem with this field.
-    pub fn of(part: Part) -> Field {
-        match part {
-            Part::Kind => Field::Kind,
-            Part::Finding => Field::Finding,
-            Part::At => Field::At,
-            Part::Met => Field::Met,
-            Part::Amount => Field::Amount,
-            Part::Paid => Field::Paid,
-            Part::Evidence => Field::Evidence,
-            Part::Cause => Field::Cause,
-            Part::Next => Field::Next,
-            Part::Due => Field::Due,
         }
     }
 }
@@ -227,12 +207,9 @@ impl Form {
 
     /// Moves the focus by `delta` fields, wrapping around.
     pub fn step(&mut self, delta: isize) {
-        let n = Field::ALL.len() as isize;
-        let at = Field::ALL
-            .iter()
-            .position(|f| *f == self.focus)
-            .unwrap_or(0) as isize;
-        self.focus = Field::ALL[(at + delta).rem_euclid(n) as usize];
+        let n = FIELDS.len() as isize;
+        let at = FIELDS.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        self.focus = FIELDS[(at + delta).rem_euclid(n) as usize];
     }
 
     /// Cycles the focused pick list; returns whether anything changed.
@@ -330,9 +307,6 @@ impl Form {
 
     /// The problems shown next to a field.
     pub fn problems_of(&self, field: Field) -> Vec<&Problem> {
-        self.problems
-            .iter()
-            .filter(|p| Field::of(p.part()) == field)
-            .collect()
+        self.problems.iter().filter(|p| p.part() == field).collect()
     }
 }

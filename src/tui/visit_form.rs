@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::action::Action;
-use super::form::{Field, Form};
+use super::form::{Form, Shown};
 use super::state::{Message, Mode, State};
 use super::update::Effect;
 use crate::model::VisitKind;
@@ -255,7 +255,7 @@ fn save(state: &mut State) -> Vec<Effect> {
     }
     let count = problems.len();
     if let Some(first) = problems.first() {
-        form.focus = Field::of(first.part());
+        form.focus = first.part();
     }
     form.problems = problems;
     let text = match lang {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::parts::{DIM, LABEL, block};
 use crate::i18n::Lang;
 use crate::text::pad;
-use crate::tui::form::{Field, Form};
+use crate::tui::form::{FIELDS, Field, Form, Shown};
 use crate::tui::state::State;
 
 /// Rows a field takes, given how tall the form is: two for a one-line field with problems, so
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
     let tall = inner.height >= 26;
     let mut constraints: Vec<Constraint> = vec![Constraint::Length(1)];
     constraints.extend(
-        Field::ALL
+        FIELDS
             .iter()
             .map(|f| Constraint::Length(rows(form, *f, tall))),
     );
@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
         ),
     );
     frame.render_widget(Paragraph::new(Span::styled(status, DIM)), areas[0]);
-    for (i, field) in Field::ALL.iter().enumerate() {
+    for (i, field) in FIELDS.iter().enumerate() {
         draw_field(frame, areas[i + 1], form, *field, lang);
     }
 }
