@@ -16,8 +16,8 @@ pub use crate::model::rules::Part as Field;
 
 /// How the form shows each part.
 pub trait Shown {
-    fn is_pick(self) -> bool;
-    fn is_multiline(self) -> bool;
+    fn pick_list(self) -> bool;
+    fn multiline(self) -> bool;
     fn label(self, lang: Lang) -> &'static str;
     fn hint(self, lang: Lang) -> &'static str;
 }
@@ -38,12 +38,12 @@ pub const FIELDS: [Field; 11] = [
 ];
 
 impl Shown for Field {
-    fn is_pick(self) -> bool {
+    fn pick_list(self) -> bool {
         matches!(self, Field::Kind | Field::Finding | Field::Cause)
     }
 
     /// Fields that take several lines (Enter starts a new one).
-    fn is_multiline(self) -> bool {
+    fn multiline(self) -> bool {
         matches!(self, Field::Met | Field::Evidence | Field::Notes)
     }
 

@@ -104,10 +104,10 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             form.step(-1);
             false
         }
-        Action::FormLeft | Action::FormRight if focus.is_pick() => {
+        Action::FormLeft | Action::FormRight if focus.pick_list() => {
             form.cycle(if action == Action::FormLeft { -1 } else { 1 })
         }
-        Action::FormUp | Action::FormDown | Action::FormEnter if !focus.is_multiline() => {
+        Action::FormUp | Action::FormDown | Action::FormEnter if !focus.multiline() => {
             form.step(if action == Action::FormUp { -1 } else { 1 });
             false
         }

@@ -19,7 +19,7 @@ fn rows(form: &Form, field: Field, tall: bool) -> u16 {
     match (field, tall) {
         (Field::Notes, true) => 5,
         (Field::Met | Field::Evidence, true) => 4,
-        (f, false) if f.is_multiline() => 3,
+        (f, false) if f.multiline() => 3,
         _ if !form.problems_of(field).is_empty() => 3,
         _ => 1,
     }
@@ -85,7 +85,7 @@ fn draw_field(frame: &mut Frame, area: Rect, form: &Form, field: Field, lang: La
         )
     );
     frame.render_widget(Paragraph::new(Span::styled(text, style)), label);
-    if field.is_pick() {
+    if field.pick_list() {
         frame.render_widget(Paragraph::new(pick_line(form, field, focused, lang)), value);
     } else if let Some(text) = form.text(field) {
         let mut shown = text.clone();
