@@ -261,7 +261,7 @@ fn save(state: &mut State) -> Vec<Effect> {
     let text = match lang {
         crate::i18n::Lang::Zh => format!("还不能定稿：{count} 处需要补正（红字在栏旁）。"),
         crate::i18n::Lang::En => {
-            format!("Not final yet: {count} things to fix (in red beside the fields).")
+            format!("Not final yet: problems to fix: {count} (in red beside the fields).")
         }
     };
     say(state, text, true);

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
         lang.pick("期限", "due"),
         lead.deadline.map_or("—".to_string(), |d| d.to_string()),
         lang.pick(
-            "草稿随输入自动保存 · Ctrl-S 定稿 · Esc 放弃",
+            "草稿自动保存 · Ctrl-S 定稿 · Esc 放弃",
             "saved as a draft as you type · Ctrl-S finalizes · Esc discards"
         ),
     );
