@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
         lead.deadline.map_or("—".to_string(), |d| d.to_string()),
         lang.pick(
             "草稿自动保存 · Ctrl-S 定稿 · Esc 放弃",
-            "saved as a draft as you type · Ctrl-S finalizes · Esc discards"
+            "autosaved draft · Ctrl-S finalizes · Esc discards"
         ),
     );
     frame.render_widget(Paragraph::new(Span::styled(status, DIM)), areas[0]);
