@@ -542,6 +542,24 @@ fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang) -> String 
                 format!("line {line} is not a change (or the count is wrong)")
             }
         }
+        P::OwnDevice { change } => {
+            if zh {
+                format!(
+                    "变更 {change} 出自本设备，但本库没有它：这是本库的复制品写的。每台电脑要用自己的数据库（fieldcheck init）"
+                )
+            } else {
+                format!(
+                    "change {change} comes from this device, but this store does not hold it: a copy of this store wrote it. Every laptop needs its own store (fieldcheck init)"
+                )
+            }
+        }
+        P::Invalid { change } => {
+            if zh {
+                format!("变更 {change} 的值不符合其字段")
+            } else {
+                format!("change {change} has a value its field cannot hold")
+            }
+        }
         P::Tampered { change } => {
             if zh {
                 format!("变更 {change} 与本库已有的同编号变更内容不同：变更包被篡改")

@@ -329,3 +329,156 @@ fn gaps_name_the_missing_idx_ranges() {
     );
     assert!(hq.verify().unwrap().is_empty());
 }
+
+#[test]
+fn a_copied_store_cannot_slip_a_second_log_into_a_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/s.redb");
+    let a = Store::open(&path, &InitOptions::default()).unwrap();
+    drop(a);
+    // Copy the store folder (key included) to a second laptop.
+    std::fs::create_dir_all(dir.path().join("copy")).unwrap();
+    for name in ["s.redb", "s.redb.key"] {
+        std::fs::copy(
+            dir.path().join("a").join(name),
+            dir.path().join("copy").join(name),
+        )
+        .unwrap();
+    }
+    let a = Store::open(&path, &InitOptions::default()).unwrap();
+    let copy = Store::open(&dir.path().join("copy/s.redb"), &InitOptions::default()).unwrap();
+    a.set_lead_field(LEADS[0], &LeadField::Assignee(Some("张".into())))
+        .unwrap();
+    copy.set_lead_field(LEADS[0], &LeadField::Assignee(Some("李".into())))
+        .unwrap();
+    let hq = device("HQ");
+    hq.trust(&a.identity().unwrap().public_key, "A").unwrap();
+    hq.import(&bundle_of(&a, &a.changes().unwrap()), "a", false)
+        .unwrap();
+    assert!(matches!(
+        refused(&hq, &bundle_of(&copy, &copy.changes().unwrap())),
+        Problem::Tampered { .. }
+    ));
+    // And the original refuses its copy's changes as its own.
+    assert!(matches!(
+        refused(&a, &bundle_of(&copy, &copy.changes().unwrap())),
+        Problem::Tampered { .. }
+    ));
+}
+
+#[test]
+fn changes_of_this_device_it_does_not_hold_are_refused() {
+    let a = device("A");
+    let mut forged = Change {
+        id: uuid::Uuid::now_v7().to_string(),
+        device: a.identity().unwrap().device_id,
+        idx: 7,
+        author: "A".into(),
+        clock: fieldcheck::sync::Hlc { ms: 1, n: 0 },
+        entity: format!("lead:{}", LEADS[0]),
+        field: "supervised".into(),
+        value: serde_json::json!(true),
+        base: None,
+        merges: Vec::new(),
+    };
+    assert!(matches!(
+        refused(&a, &bundle_of(&a, std::slice::from_ref(&forged))),
+        Problem::OwnDevice { .. }
+    ));
+    // A value its field cannot hold is refused before anything is written.
+    let b = device("B");
+    forged.device = b.identity().unwrap().device_id;
+    forged.field = "status".into();
+    forged.value = serde_json::json!("bogus");
+    a.trust(&b.identity().unwrap().public_key, "B").unwrap();
+    assert!(matches!(
+        refused(&a, &bundle_of(&b, &[forged])),
+        Problem::Invalid { .. }
+    ));
+}
+
+#[test]
+fn a_huge_claimed_count_is_refused_without_a_panic() {
+    let stranger = device("X");
+    let bytes = bundle_of(&stranger, &[]);
+    let text = String::from_utf8(bytes).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let mut header: fieldcheck::sync::bundle::Header = serde_json::from_value(header).unwrap();
+    header.count = usize::MAX;
+    header.signature.clear();
+    let unsigned = serde_json::to_vec(&header).unwrap();
+    header.signature = fieldcheck::sync::keys::sign(&stranger.signing_key().unwrap(), &unsigned);
+    let mut forged = serde_json::to_vec(&header).unwrap();
+    forged.push(b'\n');
+    assert!(matches!(
+        bundle::read(&forged),
+        Err(Problem::Corrupt { .. })
+    ));
+}
+
+#[test]
+fn an_edit_during_a_conflict_settles_it_and_a_missing_bundle_is_no_conflict() {
+    let s = devices(&["A", "B"]);
+    let (a, b) = (&s[0], &s[1]);
+    a.set_lead_field(LEADS[0], &LeadField::Assignee(Some("a1".into())))
+        .unwrap();
+    b.set_lead_field(LEADS[0], &LeadField::Assignee(Some("b1".into())))
+        .unwrap();
+    a.import(&bundle_of(b, &b.changes().unwrap()), "b", false)
+        .unwrap();
+    assert_eq!(a.conflicts().unwrap().len(), 1);
+    a.set_lead_field(LEADS[0], &LeadField::Assignee(Some("a2".into())))
+        .unwrap();
+    assert!(
+        a.conflicts().unwrap().is_empty(),
+        "an edit made while the conflict shows settles it"
+    );
+    // A's x, y, z with y's bundle missing: x and z are one device's sequence, not a conflict.
+    let hq = device("HQ");
+    hq.trust(&a.identity().unwrap().public_key, "A").unwrap();
+    for v in ["x", "y", "z"] {
+        a.set_lead_field(LEADS[1], &LeadField::Assignee(Some(v.into())))
+            .unwrap();
+    }
+    let log: Vec<Change> = a
+        .changes()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.entity.ends_with(LEADS[1]))
+        .collect();
+    hq.import(
+        &bundle_of(a, &[log[0].clone(), log[2].clone()]),
+        "gap",
+        false,
+    )
+    .unwrap();
+    assert!(hq.conflicts().unwrap().is_empty());
+    assert_eq!(hq.lead(LEADS[1]).unwrap().assignee.as_deref(), Some("z"));
+}
+
+#[test]
+fn redistributed_logs_of_two_devices_taking_turns_import_quickly_and_agree() {
+    let s = devices(&["A", "B", "HQ"]);
+    let (a, b, hq) = (&s[0], &s[1], &s[2]);
+    for round in 0..150 {
+        a.set_lead_field(LEADS[0], &LeadField::Assignee(Some(format!("a{round}"))))
+            .unwrap();
+        b.import(&bundle_of(a, &a.changes().unwrap()), "a", false)
+            .unwrap();
+        b.set_lead_field(LEADS[0], &LeadField::Assignee(Some(format!("b{round}"))))
+            .unwrap();
+        a.import(&bundle_of(b, &b.changes().unwrap()), "b", false)
+            .unwrap();
+    }
+    let mut all = a.changes().unwrap();
+    all.sort_by(|x, y| (&x.device, x.idx).cmp(&(&y.device, y.idx)));
+    let start = std::time::Instant::now();
+    hq.import(&bundle_of(a, &all), "all", false).unwrap();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(hq.conflicts().unwrap().is_empty());
+    assert_eq!(hq.lead(LEADS[0]).unwrap().assignee.as_deref(), Some("b149"));
+}

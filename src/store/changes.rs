@@ -102,7 +102,8 @@ impl Store {
 }
 
 /// Appends a change to this device's log (next idx, next clock tick) and applies it. A register
-/// change builds on the field's current winner; a resolution also `merges` the other heads.
+/// change builds on the value shown and replaces every concurrent value too: whoever sets a
+/// field here has seen what it shows (so an edit during a conflict settles it).
 pub(super) fn append(
     tx: &WriteTransaction,
     identity: &super::Identity,
@@ -110,7 +111,7 @@ pub(super) fn append(
     field: &str,
     value: serde_json::Value,
 ) -> Result<Change> {
-    append_merging(tx, identity, entity, field, value, false)
+    append_merging(tx, identity, entity, field, value, true)
 }
 
 pub(super) fn append_merging(

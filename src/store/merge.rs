@@ -25,6 +25,9 @@ pub struct Head {
     pub id: String,
     pub clock: Hlc,
     pub device: String,
+    /// The change's idx in its device's log.
+    #[serde(default)]
+    pub idx: u64,
     pub author: String,
     pub value: serde_json::Value,
 }
@@ -35,6 +38,7 @@ impl Head {
             id: change.id.clone(),
             clock: change.clock,
             device: change.device.clone(),
+            idx: change.idx,
             author: change.author.clone(),
             value: change.value.clone(),
         }
@@ -74,9 +78,14 @@ fn held(tx: &WriteTransaction, id: &str) -> Result<Option<Change>> {
 /// Does `descendant` build, through `base` and `merges`, on `ancestor`? A change's clock is
 /// always later than those of the changes it builds on (hybrid logical clocks: local ticks
 /// follow every clock seen), so the search never goes below the ancestor's clock.
+/// A device's log is sequential, so its later changes build on its earlier ones, even when a
+/// change between them has not arrived yet.
 fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result<bool> {
     if descendant.clock <= ancestor.clock {
         return Ok(false);
+    }
+    if descendant.device == ancestor.device {
+        return Ok(descendant.idx > ancestor.idx);
     }
     let mut queue: VecDeque<String> = VecDeque::from([descendant.id.clone()]);
     let mut seen: HashSet<String> = HashSet::new();
@@ -89,6 +98,9 @@ fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result
         };
         if change.clock <= ancestor.clock {
             continue;
+        }
+        if change.device == ancestor.device && change.idx > ancestor.idx {
+            return Ok(true);
         }
         for parent in change.base.iter().chain(&change.merges) {
             if *parent == ancestor.id {
@@ -105,6 +117,9 @@ fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result
 fn builds_on(tx: &WriteTransaction, change: &Change, ancestor: &Head) -> Result<bool> {
     if change.clock <= ancestor.clock {
         return Ok(false);
+    }
+    if change.device == ancestor.device {
+        return Ok(change.idx > ancestor.idx);
     }
     for parent in change.base.iter().chain(&change.merges) {
         if *parent == ancestor.id {

@@ -6,6 +6,7 @@ mod migrate;
 mod records;
 mod sync;
 pub mod tables;
+mod verify;
 mod visits;
 
 use std::path::{Path, PathBuf};
@@ -17,9 +18,9 @@ use serde::Serialize;
 pub use merge::Head;
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
 pub use sync::{
-    Conflict, DeviceSeen, Difference, Exported, Gap, Imported, Keep, SyncStatus, Trusted,
-    write_durably,
+    Conflict, DeviceSeen, Exported, Gap, Imported, Keep, SyncStatus, Trusted, write_durably,
 };
+pub use verify::Difference;
 pub use visits::Finalized;
 
 use crate::error::{Error, Result};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, TableHandle, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -197,7 +197,15 @@ impl Store {
             file: file.to_string(),
             problem,
         };
-        let (header, changes) = bundle::read(bytes).map_err(refuse)?;
+        let (header, mut changes) = bundle::read(bytes).map_err(refuse)?;
+        if let Some(bad) = changes.iter().find(|c| !c.is_valid()) {
+            return Err(refuse(Problem::Invalid {
+                change: bad.id.clone(),
+            }));
+        }
+        // Causal order: a change's clock is later than what it builds on, so applying by clock
+        // sees ancestors first (and ancestry searches stay short).
+        changes.sort_by(|a, b| (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx)));
         let identity = self.identity()?;
         let trusted = header.signer == identity.public_key
             || self.trusted()?.iter().any(|t| t.key == header.signer);
@@ -248,6 +256,24 @@ impl Store {
                 }
                 duplicates += 1;
                 continue;
+            }
+            // A new id at a (device, idx) already held: two logs claim one slot (a copied store,
+            // or tampering). Changes of this very device that it does not hold: the same.
+            let slot_taken = tx
+                .open_table(tables::CHANGES)
+                .map_err(db_err)?
+                .get((change.device.as_str(), change.idx))
+                .map_err(db_err)?
+                .is_some();
+            if slot_taken {
+                return Err(refuse(Problem::Tampered {
+                    change: change.id.clone(),
+                }));
+            }
+            if change.device == identity.device_id {
+                return Err(refuse(Problem::OwnDevice {
+                    change: change.id.clone(),
+                }));
             }
             batch.record(&tx, change)?;
             touched.insert(head_key(&change.entity, &change.field));
@@ -302,7 +328,7 @@ impl Store {
                             to: idx - 1,
                         });
                     }
-                    expected = idx + 1;
+                    expected = idx.saturating_add(1);
                 }
                 DeviceSeen {
                     highest: idxs.last().copied().unwrap_or(0),
@@ -347,19 +373,26 @@ impl Store {
             .into_iter()
             .find(|c| c.id.starts_with(id) && !id.is_empty())
             .ok_or_else(|| Error::UnknownConflict { id: id.into() })?;
-        let mine = conflict
-            .heads
-            .iter()
-            .find(|h| h.device == identity.device_id)
-            .unwrap_or(&conflict.current)
-            .clone();
-        let value = match keep {
-            Keep::Mine => mine.value,
-            Keep::Theirs => conflict
+        // Mine: this device's latest value (or, if it wrote none, the one shown); theirs: the
+        // latest of the others.
+        let latest = |heads: Vec<&Head>| {
+            heads
+                .into_iter()
+                .max_by_key(|h| (h.clock, h.device.clone()))
+                .cloned()
+        };
+        let mine = latest(
+            conflict
                 .heads
                 .iter()
-                .find(|h| h.id != mine.id)
-                .map_or(mine.value.clone(), |h| h.value.clone()),
+                .filter(|h| h.device == identity.device_id)
+                .collect(),
+        )
+        .unwrap_or_else(|| conflict.current.clone());
+        let value = match keep {
+            Keep::Mine => mine.value,
+            Keep::Theirs => latest(conflict.heads.iter().filter(|h| h.id != mine.id).collect())
+                .map_or(mine.value.clone(), |h| h.value),
         };
         let tx = self.db.begin_write().map_err(db_err)?;
         let change = append_merging(
@@ -375,12 +408,10 @@ impl Store {
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let identity = self.identity()?;
         let next: u64 = self
             .meta(meta::NEXT_IDX)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
-        let _ = identity;
         Ok(SyncStatus {
             unexported: next.saturating_sub(1).saturating_sub(self.exported_idx()?),
             last_export: self.meta(meta::LAST_EXPORT)?,
@@ -481,141 +512,4 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = dir.sync_all();
     }
     Ok(())
-}
-
-/// Something the stored state and the state rebuilt from the log disagree on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Difference {
-    pub entity: String,
-    pub stored: Option<serde_json::Value>,
-    pub rebuilt: Option<serde_json::Value>,
-}
-
-impl Store {
-    /// Rebuilds the state from the built-in notice and the change log, in memory, and lists
-    /// every record where it differs from the stored state (empty: the store is consistent).
-    pub fn verify(&self) -> Result<Vec<Difference>> {
-        let rebuilt = Store::memory(&super::InitOptions::default())?;
-        rebuilt.replay(&self.changes()?)?;
-        let mut out = Vec::new();
-        compare(&mut out, "lead", self.leads()?, rebuilt.leads()?, |l| {
-            l.id.clone()
-        })?;
-        compare(
-            &mut out,
-            "channel",
-            self.channels()?,
-            rebuilt.channels()?,
-            |c| c.id.clone(),
-        )?;
-        compare(
-            &mut out,
-            "notice",
-            self.notices()?,
-            rebuilt.notices()?,
-            |n| n.id.clone(),
-        )?;
-        compare(
-            &mut out,
-            "visit",
-            self.visits(None)?,
-            rebuilt.visits(None)?,
-            |v| v.id.clone(),
-        )?;
-        Ok(out)
-    }
-}
-
-fn compare<T: Serialize>(
-    out: &mut Vec<Difference>,
-    kind: &str,
-    stored: Vec<T>,
-    rebuilt: Vec<T>,
-    id: impl Fn(&T) -> String,
-) -> Result<()> {
-    let json = |v: &T| {
-        serde_json::to_value(v).map_err(|e| Error::Store {
-            detail: e.to_string(),
-        })
-    };
-    let mut a: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    for v in &stored {
-        a.insert(id(v), json(v)?);
-    }
-    let mut b: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    for v in &rebuilt {
-        b.insert(id(v), json(v)?);
-    }
-    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    for key in keys {
-        let (x, y) = (a.get(key), b.get(key));
-        if x != y {
-            out.push(Difference {
-                entity: format!("{kind}:{key}"),
-                stored: x.cloned(),
-                rebuilt: y.cloned(),
-            });
-        }
-    }
-    Ok(())
-}
-
-impl Store {
-    /// A SHA-256 over every entry of every table, to show that a refused operation changed
-    /// nothing.
-    pub fn digest(&self) -> Result<String> {
-        let tx = self.db.begin_read().map_err(db_err)?;
-        let mut hash = Sha256::new();
-        let mut feed = |name: &str, k: String, v: String| {
-            hash.update(name.as_bytes());
-            hash.update(k.as_bytes());
-            hash.update([0]);
-            hash.update(v.as_bytes());
-            hash.update([0]);
-        };
-        for def in [
-            tables::META,
-            tables::NOTICES,
-            tables::CHANNELS,
-            tables::LEADS,
-            tables::CHANNEL_SEARCH,
-            tables::LEAD_SEARCH,
-            tables::VISITS,
-            tables::DRAFTS,
-            tables::HEADS,
-            tables::TRUSTED,
-        ] {
-            let table = tx.open_table(def).map_err(db_err)?;
-            for entry in table.iter().map_err(db_err)? {
-                let (k, v) = entry.map_err(db_err)?;
-                feed(def.name(), k.value().to_string(), v.value().to_string());
-            }
-        }
-        let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
-        for entry in changes.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            let (d, i) = k.value();
-            feed("changes", format!("{d}/{i}"), v.value().to_string());
-        }
-        let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
-        for entry in ids.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            let (d, i) = v.value();
-            feed("change_ids", k.value().to_string(), format!("{d}/{i}"));
-        }
-        let index = tx
-            .open_multimap_table(tables::LEAD_VISITS)
-            .map_err(db_err)?;
-        for entry in index.iter().map_err(db_err)? {
-            let (k, values) = entry.map_err(db_err)?;
-            for v in values {
-                feed(
-                    "lead_visits",
-                    k.value().to_string(),
-                    v.map_err(db_err)?.value().to_string(),
-                );
-            }
-        }
-        Ok(hex::encode(hash.finalize()))
-    }
 }

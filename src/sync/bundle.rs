@@ -56,8 +56,13 @@ pub enum Problem {
     },
     /// A line of the body is not a change, or the count is wrong.
     Corrupt { line: usize },
-    /// A change this store holds, with other content: the bundle was tampered with.
+    /// A change this store holds, with other content (or another change at its device and
+    /// idx): the bundle was tampered with, or two stores share a device id.
     Tampered { change: String },
+    /// A change this device made that this store does not hold: a copy of this store.
+    OwnDevice { change: String },
+    /// A change whose value cannot be read for its field.
+    Invalid { change: String },
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -133,7 +138,8 @@ pub fn read(bytes: &[u8]) -> Result<(Header, Vec<Change>), Problem> {
     if !keys::verify(&header.signer, &signed_part(&header), &header.signature) {
         return Err(Problem::BadSignature);
     }
-    let mut changes = Vec::with_capacity(header.count);
+    // The count is the sender's word: never trust it for an allocation.
+    let mut changes = Vec::with_capacity(header.count.min(1 << 16));
     for (i, line) in body.split(|b| *b == b'\n').enumerate() {
         if line.is_empty() {
             continue;

@@ -31,6 +31,32 @@ pub struct Change {
     pub merges: Vec<String>,
 }
 
+impl Change {
+    /// Is the value one its field can hold? (Checked before a bundle is applied, so a bad value
+    /// never reaches the store.)
+    pub fn is_valid(&self) -> bool {
+        let (kind, id) = self.entity.split_once(':').unwrap_or(("", ""));
+        let value = || self.value.clone();
+        match (kind, self.field.as_str()) {
+            ("lead", "created") => {
+                serde_json::from_value::<crate::model::Lead>(value()).is_ok_and(|l| l.id == id)
+            }
+            ("channel", "created") => {
+                serde_json::from_value::<crate::model::Channel>(value()).is_ok_and(|c| c.id == id)
+            }
+            ("notice", "created") => serde_json::from_value::<crate::model::NoticeMeta>(value())
+                .is_ok_and(|n| n.id == id),
+            ("visit", "visit") => {
+                serde_json::from_value::<crate::model::Visit>(value()).is_ok_and(|v| v.id == id)
+            }
+            ("lead", field) if is_register(field) => {
+                LeadField::from_change(field, &self.value).is_some()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Fields merged last-writer-wins by (clock, device), with conflicts kept for a person.
 pub fn is_register(field: &str) -> bool {
     matches!(

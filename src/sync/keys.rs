@@ -33,13 +33,16 @@ pub fn save(path: &Path, key: &SigningKey) -> Result<()> {
     #[cfg(unix)]
     {
         use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
             .open(path)
+            .map_err(fail)?;
+        // A file that was already there keeps its mode on open: set it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(fail)?;
         file.write_all(text.as_bytes()).map_err(fail)?;
         file.sync_all().map_err(fail)

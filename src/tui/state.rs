@@ -206,6 +206,8 @@ pub struct Prompt {
     pub candidates: Vec<String>,
     /// How many times Tab was pressed in a row (which candidate it shows).
     pub cycle: usize,
+    /// What was typed before the first Tab: the candidates it starts.
+    pub stem: String,
 }
 
 /// Facts about the store shown in the status bar.

@@ -16,6 +16,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 text: format!("{dir}/"),
                 candidates: files,
                 cycle: 0,
+                stem: String::new(),
             });
             state.mode = Mode::Prompt;
         }
