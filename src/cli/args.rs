@@ -174,6 +174,9 @@ pub enum Command {
         #[command(flatten)]
         json: Json,
     },
+    /// Developer tools.
+    #[command(subcommand, hide = true)]
+    Dev(DevCommand),
     /// The feedback report (台账): every lead, then totals.
     Report {
         /// md (default), csv (with a UTF-8 BOM) or xlsx.
@@ -192,6 +195,22 @@ pub enum Command {
     /// One channel.
     #[command(subcommand)]
     Channel(ChannelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Fill the store with generated leads and visits (deterministic for a seed; not logged).
+    Generate {
+        #[arg(long)]
+        leads: usize,
+        #[arg(long, default_value_t = 0)]
+        visits: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write one line per lead: creditor | debtor | district | amount | phone (for fzf).
+        #[arg(long)]
+        export_lines: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

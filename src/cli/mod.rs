@@ -16,8 +16,8 @@ use crate::notice;
 use crate::search;
 use crate::store::{self, InitOptions, Store};
 use args::{
-    ChannelCommand, Cli, Command, ConflictCommand, LeadCommand, SyncCommand, TrustCommand,
-    VisitCommand,
+    ChannelCommand, Cli, Command, ConflictCommand, DevCommand, LeadCommand, SyncCommand,
+    TrustCommand, VisitCommand,
 };
 
 /// Where the store is: `--store`, else a non-empty `FIELDCHECK_STORE`, else the data folder.
@@ -209,6 +209,44 @@ pub fn run(cli: &Cli) -> Result<String> {
             sync::status(&open(&InitOptions::default())?, lang, json.json)
         }
         Command::Verify { json } => sync::verify(&open(&InitOptions::default())?, lang, json.json),
+        Command::Dev(DevCommand::Generate {
+            leads,
+            visits,
+            seed,
+            export_lines,
+        }) => {
+            let store = open(&InitOptions::default())?;
+            let mut file = match export_lines {
+                Some(path) => Some(std::io::BufWriter::new(
+                    std::fs::File::create(path).map_err(|e| Error::Write {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })?,
+                )),
+                None => None,
+            };
+            let start = std::time::Instant::now();
+            let done = crate::generate::generate(
+                &store,
+                *leads,
+                *visits,
+                *seed,
+                file.as_mut().map(|f| f as &mut dyn std::io::Write),
+            )?;
+            if let Some(mut f) = file {
+                std::io::Write::flush(&mut f).map_err(|e| Error::Write {
+                    path: "lines".into(),
+                    detail: e.to_string(),
+                })?;
+            }
+            Ok(format!(
+                "{} {} leads, {} visits in {:.1} s\n",
+                lang.pick("已生成", "generated"),
+                done.leads,
+                done.visits,
+                start.elapsed().as_secs_f64()
+            ))
+        }
         Command::Report {
             format,
             district,

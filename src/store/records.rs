@@ -24,6 +24,35 @@ impl Store {
         Ok(summary)
     }
 
+    /// Writes generated rows without logging them (`dev generate`: local test data that never
+    /// syncs).
+    pub fn insert_unlogged(&self, notice: &Notice) -> Result<ImportSummary> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let (summary, _) = write_notice(&tx, notice)?;
+        tx.commit().map_err(db_err)?;
+        Ok(summary)
+    }
+
+    /// Writes generated visits without logging them.
+    pub fn insert_visits_unlogged(&self, visits: &[crate::model::Visit]) -> Result<()> {
+        let tx = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut table = tx.open_table(tables::VISITS).map_err(db_err)?;
+            let mut index = tx
+                .open_multimap_table(tables::LEAD_VISITS)
+                .map_err(db_err)?;
+            for v in visits {
+                table
+                    .insert(v.id.as_str(), encode(v)?.as_str())
+                    .map_err(db_err)?;
+                index
+                    .insert(v.lead.as_str(), v.id.as_str())
+                    .map_err(db_err)?;
+            }
+        }
+        tx.commit().map_err(db_err)
+    }
+
     pub fn notices(&self) -> Result<Vec<NoticeMeta>> {
         self.all(tables::NOTICES)
     }
