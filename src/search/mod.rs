@@ -142,6 +142,19 @@ fn matcher() -> SkimMatcherV2 {
     SkimMatcherV2::default().respect_case()
 }
 
+/// Do the characters of `term` appear in `text` in order? (What a fuzzy match needs; keys and
+/// terms are both lower-cased.)
+pub fn in_order(text: &str, term: &str) -> bool {
+    let mut rest = text;
+    for c in term.chars() {
+        match rest.find(c) {
+            Some(at) => rest = &rest[at + c.len_utf8()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// The parts of a segment a term is matched against, with their character offsets: each
 /// spelling of the initials on its own (a match never strays from one spelling into the next),
 /// any other segment whole.
@@ -161,6 +174,11 @@ fn spellings(derivation: Derivation, segment: &str) -> impl Iterator<Item = (usi
 
 /// Sum over terms of each term's best segment score; `None` if a term matches nowhere.
 fn score_key(matcher: &SkimMatcherV2, kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
+    // A term matches a text exactly when its characters appear in it in order: one scan of the
+    // whole key rejects most records before any scoring.
+    if !query.terms.iter().all(|t| in_order(key, &t.text)) {
+        return None;
+    }
     let layout = key::layout(kind);
     let mut total = 0;
     for term in &query.terms {
@@ -170,6 +188,9 @@ fn score_key(matcher: &SkimMatcherV2, kind: RecordKind, key: &str, query: &Query
             .filter(|(segment, (_, derivation))| term.suits(*derivation) && term.admits(segment))
             .flat_map(|(segment, (field, derivation))| {
                 spellings(*derivation, segment).filter_map(|(_, text)| {
+                    if !in_order(text, &term.text) {
+                        return None;
+                    }
                     matcher
                         .fuzzy_match(text, &term.text)
                         .map(|s| s + field.bonus())

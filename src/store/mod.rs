@@ -67,6 +67,10 @@ pub struct Store {
     memory_key: Option<ed25519_dalek::SigningKey>,
 }
 
+/// redb's page cache: enough for the working set of a laptop's store, small enough that a search
+/// over a million leads does not hold the whole file in memory.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The path a store in memory reports.
 const MEMORY: &str = ":memory:";
 
@@ -92,20 +96,23 @@ impl Store {
                 path: path.to_path_buf(),
             });
         }
-        let db = Database::builder().create(path).map_err(|e| match e {
-            DatabaseError::DatabaseAlreadyOpen => Error::StoreInUse {
-                path: path.to_path_buf(),
-            },
-            DatabaseError::Storage(redb::StorageError::Io(io))
-                if io.kind() != std::io::ErrorKind::InvalidData =>
-            {
-                open_err(io.to_string())
-            }
-            other => Error::StoreDamaged {
-                path: path.to_path_buf(),
-                detail: other.to_string(),
-            },
-        })?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| match e {
+                DatabaseError::DatabaseAlreadyOpen => Error::StoreInUse {
+                    path: path.to_path_buf(),
+                },
+                DatabaseError::Storage(redb::StorageError::Io(io))
+                    if io.kind() != std::io::ErrorKind::InvalidData =>
+                {
+                    open_err(io.to_string())
+                }
+                other => Error::StoreDamaged {
+                    path: path.to_path_buf(),
+                    detail: other.to_string(),
+                },
+            })?;
         Store::prepare(db, path.to_path_buf(), init)
     }
 
