@@ -69,3 +69,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The search prefilter is exact: a term appears in order in a text exactly when the fuzzy
+    /// matcher finds it, so filtering first changes no result.
+    #[test]
+    fn the_in_order_prefilter_agrees_with_the_fuzzy_matcher(
+        text in "[a-e北碚区 0-9-]{0,30}",
+        term in "[a-e北碚区0-9]{1,5}",
+    ) {
+        use fuzzy_matcher::FuzzyMatcher;
+        let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().respect_case();
+        prop_assert_eq!(
+            fieldcheck::search::in_order(&text, &term),
+            matcher.fuzzy_match(&text, &term).is_some()
+        );
+    }
+}
