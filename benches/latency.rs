@@ -34,7 +34,12 @@ fn keystrokes(leads: usize) {
     }
     let p50 = percentile(&mut times, 50);
     let p99 = percentile(&mut times, 99);
-    println!("keystroke, {leads} leads: p50 {:.1} ms, p99 {:.1} ms over {} keystrokes", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3, times.len());
+    println!(
+        "keystroke, {leads} leads: p50 {:.1} ms, p99 {:.1} ms over {} keystrokes",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        times.len()
+    );
 }
 
 fn durable_visits() {
@@ -52,12 +57,18 @@ fn durable_visits() {
             ..VisitForm::default()
         };
         let start = Instant::now();
-        store.finalize(&form, Utc::now(), today, false).expect("finalize");
+        store
+            .finalize(&form, Utc::now(), today, false)
+            .expect("finalize");
         times.push(start.elapsed());
     }
     let p50 = percentile(&mut times, 50);
     let p99 = percentile(&mut times, 99);
-    println!("durable write of one finalized visit (redb commit, fsync): p50 {:.2} ms, p99 {:.2} ms over 1000", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    println!(
+        "durable write of one finalized visit (redb commit, fsync): p50 {:.2} ms, p99 {:.2} ms over 1000",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
 }
 
 fn main() {

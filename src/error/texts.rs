@@ -1,0 +1,211 @@
+//! The words of errors that have many cases: problems in notice files, bundle refusals, and
+//! the rules a state change would break.
+
+use crate::i18n::Lang;
+use crate::model::amount::AmountError;
+use crate::model::lifecycle::Refusal;
+
+/// A problem found in a notice file, at a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeProblem {
+    NotText,
+    NoNumber,
+    NoDate,
+    NoTable,
+    MissingColumn { column: &'static str },
+    CellCount { expected: usize, found: usize },
+    BadSeq { text: String },
+    DuplicateSeq { seq: u32 },
+    EmptyCell { column: &'static str },
+    BadAmount { text: String, why: AmountError },
+}
+
+impl NoticeProblem {
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            NoticeProblem::NotText => lang
+                .pick(
+                    "文件不是 UTF-8 文本（请另存为 UTF-8 的 .txt）",
+                    "the file is not UTF-8 text (save it as UTF-8 .txt)",
+                )
+                .into(),
+            NoticeProblem::NoNumber => lang
+                .pick(
+                    "开头几行没有文号（如 渝减负办〔2022〕3号）",
+                    "no notice number (like 渝减负办〔2022〕3号) on the first lines",
+                )
+                .into(),
+            NoticeProblem::NoDate => lang
+                .pick(
+                    "正文后没有成文日期（如 2022年1月19日）",
+                    "no issue date (like 2022年1月19日) after the body",
+                )
+                .into(),
+            NoticeProblem::NoTable => lang
+                .pick(
+                    "没有可识别的表格：需要以制表符开头的表头行 序号/省份或区县（部门）/电话…，或 序号/债权人名称/…/问题归属",
+                    "no recognisable table: expected a tab-led header row 序号/省份 or 区县（部门）/电话…, or 序号/债权人名称/…/问题归属",
+                )
+                .into(),
+            NoticeProblem::MissingColumn { column } => {
+                if zh {
+                    format!("表头缺少“{column}”列")
+                } else {
+                    format!("the header row has no “{column}” column")
+                }
+            }
+            NoticeProblem::CellCount { expected, found } => {
+                if zh {
+                    format!("这一行有 {found} 个单元格，表头有 {expected} 个")
+                } else {
+                    format!("this row has {found} cells; the header has {expected}")
+                }
+            }
+            NoticeProblem::BadSeq { text } => {
+                if zh {
+                    format!("序号“{text}”不是数字")
+                } else {
+                    format!("序号 “{text}” is not a number")
+                }
+            }
+            NoticeProblem::DuplicateSeq { seq } => {
+                if zh {
+                    format!("序号 {seq} 在同一表格中出现了两次")
+                } else {
+                    format!("序号 {seq} appears twice in the same table")
+                }
+            }
+            NoticeProblem::EmptyCell { column } => {
+                if zh {
+                    format!("“{column}”不能为空")
+                } else {
+                    format!("“{column}” must not be empty")
+                }
+            }
+            NoticeProblem::BadAmount { text, why } => {
+                let reason = match why {
+                    AmountError::NotANumber => lang.pick("不是数字", "not a number"),
+                    AmountError::TooPrecise => lang.pick("小数位过多", "too many decimals"),
+                    AmountError::TooLarge => lang.pick("数额过大", "too large"),
+                };
+                if zh {
+                    format!("欠款金额“{text}”无法读取：{reason}（未知金额请写 /）")
+                } else {
+                    format!("amount “{text}” cannot be read: {reason} (write / for unknown)")
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang) -> String {
+    use crate::sync::bundle::Problem as P;
+    let zh = lang == Lang::Zh;
+    match problem {
+        P::NotABundle => lang
+            .pick(
+                "不是 fieldcheck 变更包（或文件头已损坏）",
+                "not a fieldcheck bundle (or its header is damaged)",
+            )
+            .into(),
+        P::Version(v) => {
+            if zh {
+                format!("变更包版本为 {v}，本程序只认识版本 1；请升级 fieldcheck")
+            } else {
+                format!("bundle version {v}; this fieldcheck knows version 1 only: upgrade it")
+            }
+        }
+        P::Checksum => lang
+            .pick(
+                "校验和不符：文件不完整或被改动，请重新拷贝",
+                "checksum mismatch: the file is incomplete or altered; copy it again",
+            )
+            .into(),
+        P::Unsigned => lang.pick("没有签名", "it is not signed").into(),
+        P::BadSignature => lang
+            .pick(
+                "签名无效：文件头被改动，或不是签名者写的",
+                "the signature does not match: the header was altered",
+            )
+            .into(),
+        P::Untrusted {
+            signer,
+            device,
+            author,
+        } => {
+            if zh {
+                format!(
+                    "签名者 {author}（设备 {device}）不受信任，公钥 {signer}。核实后用 `fieldcheck trust add {signer} --name 名称` 或 `import --trust-new`"
+                )
+            } else {
+                format!(
+                    "the signer {author} (device {device}) is not trusted; key {signer}. After checking it, run `fieldcheck trust add {signer} --name NAME` or `import --trust-new`"
+                )
+            }
+        }
+        P::Corrupt { line } => {
+            if zh {
+                format!("第 {line} 行不是一条变更（或条数不符）")
+            } else {
+                format!("line {line} is not a change (or the count is wrong)")
+            }
+        }
+        P::OwnDevice { change } => {
+            if zh {
+                format!(
+                    "变更 {change} 出自本设备，但本库没有它：这是本库的复制品写的。每台电脑要用自己的数据库（fieldcheck init）"
+                )
+            } else {
+                format!(
+                    "change {change} comes from this device, but this store does not hold it: a copy of this store wrote it. Every laptop needs its own store (fieldcheck init)"
+                )
+            }
+        }
+        P::Invalid { change } => {
+            if zh {
+                format!("变更 {change} 的值不符合其字段")
+            } else {
+                format!("change {change} has a value its field cannot hold")
+            }
+        }
+        P::Tampered { change } => {
+            if zh {
+                format!("变更 {change} 与本库已有的同编号变更内容不同：变更包被篡改")
+            } else {
+                format!(
+                    "change {change} differs from the change this store holds under that id: the bundle was tampered with"
+                )
+            }
+        }
+    }
+}
+
+impl Refusal {
+    /// The rule, in the user's language.
+    pub fn message(self, lang: Lang) -> &'static str {
+        match self {
+            Refusal::ResolveNeedsVisit => lang.pick(
+                "办结须有附外部或书面证据的实地核查记录（规则1、2）。",
+                "resolving takes an on-site check with written or external evidence (rules 1, 2).",
+            ),
+            Refusal::NegotiateNeedsDispute => lang.pick(
+                "转入协商须记录有分歧的核查结果，并写明下一步措施和期限（规则3）。",
+                "negotiation starts from a disputed finding with a next step and a due date (rule 3).",
+            ),
+            Refusal::CloseNeedsRevisit => lang.pick(
+                "只有确认办结的回访才能结案（规则5）。",
+                "only a revisit that confirms the outcome closes a lead (rule 5).",
+            ),
+            Refusal::ClosedIsFinal => lang.pick(
+                "已回访办结的线索只能由复核重新打开（规则5）。",
+                "a closed lead is reopened only by a re-verification (rule 5).",
+            ),
+            Refusal::NewOnlyFromVerifying => lang.pick(
+                "只有“核查中”的线索可以退回“待核查”。",
+                "only a lead being verified can go back to new.",
+            ),
+            Refusal::Unchanged => lang.pick("线索已是这个状态。", "the lead is already in that state."),
+        }
+    }
+}
