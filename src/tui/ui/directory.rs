@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row};
 
 use super::leads::split;
-use super::parts::{DIM, LABEL, block, detail, field, marked, positions, search_line};
+use super::parts::{DIM, LABEL, block, detail, field, list_table, marked, positions, search_line};
 use crate::i18n::Lang;
 use crate::search::key::{Field, Record};
 use crate::tui::state::{Mode, State};
@@ -70,35 +70,16 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         lang.pick("电话", "phones"),
     ])
     .style(Style::new().add_modifier(Modifier::BOLD));
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .block(block(
-            lang.pick(" 投诉渠道 ", " Channels ").to_string(),
-            focused,
-        ))
-        .row_highlight_style(
-            Style::new()
-                .bg(ratatui::style::Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        );
-    let mut table_state = TableState::default().with_selected(
-        list.current()
-            .map(|_| list.selected.saturating_sub(list.offset)),
+    let title = (lang.pick(" 投诉渠道 ", " Channels ").to_string(), focused);
+    let empty = lang.pick("（没有找到）", "(nothing found)");
+    list_table(
+        frame,
+        table_area,
+        list,
+        title,
+        (header, rows, widths.to_vec()),
+        empty,
     );
-    frame.render_stateful_widget(table, table_area, &mut table_state);
-    if list.rows.is_empty() {
-        let rect = Rect::new(
-            table_area.x + 2,
-            table_area.y + 2,
-            table_area.width.saturating_sub(4),
-            1,
-        );
-        frame.render_widget(
-            Paragraph::new(lang.pick("（没有找到）", "(nothing found)")).style(DIM),
-            rect,
-        );
-    }
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {

@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row};
 
-use super::parts::{DIM, LABEL, block, detail, field, marked, positions, search_line};
+use super::parts::{DIM, LABEL, block, detail, field, list_table, marked, positions, search_line};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
 use crate::model::channel::phones_text;
@@ -150,31 +150,16 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         })
         .collect();
     let focused = matches!(state.mode, Mode::List | Mode::Search);
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
-        .column_spacing(1)
-        .block(block(lang.pick(" 线索 ", " Leads ").to_string(), focused))
-        .row_highlight_style(
-            Style::new()
-                .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        )
-        .highlight_symbol("");
-    let mut table_state = TableState::default().with_selected(
-        list.current()
-            .map(|_| list.selected.saturating_sub(list.offset)),
+    let title = (lang.pick(" 线索 ", " Leads ").to_string(), focused);
+    let empty = lang.pick("（没有符合条件的线索）", "(no leads match)");
+    list_table(
+        frame,
+        table_area,
+        list,
+        title,
+        (Row::new(header), rows, widths),
+        empty,
     );
-    frame.render_stateful_widget(table, table_area, &mut table_state);
-    if list.rows.is_empty() {
-        let empty = lang.pick("（没有符合条件的线索）", "(no leads match)");
-        let rect = Rect::new(
-            table_area.x + 2,
-            table_area.y + 2,
-            table_area.width.saturating_sub(4),
-            1,
-        );
-        frame.render_widget(Paragraph::new(empty).style(DIM), rect);
-    }
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {

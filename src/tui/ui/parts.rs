@@ -1,10 +1,11 @@
 //! Pieces the screens share: styles, highlighted text, the search line, label–value lines.
 
 use ratatui::Frame;
+use ratatui::layout::Constraint;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::search::FieldMatch;
 use crate::search::key::Field;
@@ -24,6 +25,41 @@ pub fn block(title: String, focused: bool) -> Block<'static> {
         block.border_style(Style::new().fg(Color::Cyan))
     } else {
         block.border_style(DIM)
+    }
+}
+
+/// A list as a table: a bold header, the selected row highlighted (its place in the window),
+/// and `empty` said inside when there are no rows.
+pub fn list_table(
+    frame: &mut Frame,
+    area: Rect,
+    list: &ListView,
+    (title, focused): (String, bool),
+    (header, rows, widths): (Row<'static>, Vec<Row<'static>>, Vec<Constraint>),
+    empty: &str,
+) {
+    let table = Table::new(rows, widths)
+        .header(header.style(Style::new().add_modifier(Modifier::BOLD)))
+        .column_spacing(1)
+        .block(block(title, focused))
+        .row_highlight_style(
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        );
+    let mut state = TableState::default().with_selected(
+        list.current()
+            .map(|_| list.selected.saturating_sub(list.offset)),
+    );
+    frame.render_stateful_widget(table, area, &mut state);
+    if list.rows.is_empty() {
+        let rect = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), 2);
+        frame.render_widget(
+            Paragraph::new(empty.to_string())
+                .style(DIM)
+                .wrap(Wrap { trim: true }),
+            rect,
+        );
     }
 }
 

@@ -4,10 +4,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row};
 
 use super::leads::split;
-use super::parts::{DIM, LABEL, block, detail, field, search_line};
+use super::parts::{DIM, LABEL, block, detail, field, list_table, search_line};
 use crate::i18n::Lang;
 use crate::model::Visit;
 use crate::model::amount::format_wan;
@@ -82,45 +82,23 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     ])
     .style(Style::new().add_modifier(Modifier::BOLD));
     let focused = matches!(state.mode, Mode::List | Mode::Search);
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .block(block(
-            lang.pick(" 走访记录 ", " Visits ").to_string(),
-            focused,
-        ))
-        .row_highlight_style(
-            Style::new()
-                .bg(ratatui::style::Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        );
-    let mut table_state = TableState::default().with_selected(
-        list.current()
-            .map(|_| list.selected.saturating_sub(list.offset)),
+    let title = (lang.pick(" 走访记录 ", " Visits ").to_string(), focused);
+    let empty = if state.visits.is_empty() {
+        lang.pick(
+            "还没有走访记录：在“线索”页签选中线索，按 v 新建实地核查。",
+            "No visits yet: on the Leads tab, select a lead and press v.",
+        )
+    } else {
+        lang.pick("（没有找到）", "(nothing found)")
+    };
+    list_table(
+        frame,
+        table_area,
+        list,
+        title,
+        (header, rows, widths.to_vec()),
+        empty,
     );
-    frame.render_stateful_widget(table, table_area, &mut table_state);
-    if list.rows.is_empty() {
-        let text = if state.visits.is_empty() {
-            lang.pick(
-                "还没有走访记录：在“线索”页签选中线索，按 v 新建实地核查。",
-                "No visits yet: on the Leads tab, select a lead and press v.",
-            )
-        } else {
-            lang.pick("（没有找到）", "(nothing found)")
-        };
-        let rect = Rect::new(
-            table_area.x + 2,
-            table_area.y + 2,
-            table_area.width.saturating_sub(4),
-            2,
-        );
-        frame.render_widget(
-            Paragraph::new(text)
-                .style(DIM)
-                .wrap(ratatui::widgets::Wrap { trim: true }),
-            rect,
-        );
-    }
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
