@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 
@@ -68,8 +68,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         lang.pick("名称", "name"),
         lang.pick("范围", "area"),
         lang.pick("电话", "phones"),
-    ])
-    .style(Style::new().add_modifier(Modifier::BOLD));
+    ]);
     let title = (lang.pick(" 投诉渠道 ", " Channels ").to_string(), focused);
     let empty = lang.pick("（没有找到）", "(nothing found)");
     list_table(

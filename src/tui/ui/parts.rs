@@ -53,7 +53,8 @@ pub fn list_table(
     );
     frame.render_stateful_widget(table, area, &mut state);
     if list.rows.is_empty() {
-        let rect = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), 2);
+        let rect =
+            Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), 2).intersection(area);
         frame.render_widget(
             Paragraph::new(empty.to_string())
                 .style(DIM)

@@ -79,8 +79,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         lang.pick("类型", "kind"),
         lang.pick("结果", "finding"),
         lang.pick("债权人", "creditor"),
-    ])
-    .style(Style::new().add_modifier(Modifier::BOLD));
+    ]);
     let focused = matches!(state.mode, Mode::List | Mode::Search);
     let title = (lang.pick(" 走访记录 ", " Visits ").to_string(), focused);
     let empty = if state.visits.is_empty() {
