@@ -1,44 +1,35 @@
 //! The command line, run as a user would: the real binary on temporary store files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use fieldcheck::text::width;
 use predicates::str::contains;
 use serde_json::Value;
+
+mod common;
+use common::Bin;
 
 const OTHER: &str = "tests/fixtures/other-notice.txt";
 
 struct Env {
     _dir: tempfile::TempDir,
-    store: PathBuf,
+    bin: Bin,
 }
 
 fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store.redb");
-    Env { _dir: dir, store }
+    let bin = Bin::new(dir.path().join("store.redb"));
+    Env { _dir: dir, bin }
+}
+
+impl std::ops::Deref for Env {
+    type Target = Bin;
+    fn deref(&self) -> &Bin {
+        &self.bin
+    }
 }
 
 impl Env {
-    fn cmd(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
-        cmd.env_remove("FIELDCHECK_STORE")
-            .arg("--store")
-            .arg(&self.store);
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().args(args).arg("--json").assert().success();
-        serde_json::from_slice(&out.get_output().stdout).expect("valid JSON")
-    }
-
-    fn text(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).assert().success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
-    }
-
     /// Everything the store shows: directory and ledger.
     fn snapshot(&self) -> (Value, Value) {
         (self.json(&["directory"]), self.json(&["leads"]))
@@ -194,7 +185,7 @@ fn search_bbq_lists_beibei_channel_and_both_leads() {
     assert!(hits[0]["score"].as_i64().unwrap() > 0);
     assert!(hits[0]["title"].as_str().unwrap().contains("北碚区"));
 
-    let text = e.text(&["search", "bbq"]);
+    let text = e.ok(&["search", "bbq"]);
     assert!(text.contains("[北碚区]"), "{text}");
     let leads_only = e.json(&["search", "bbq", "--in", "leads", "--limit", "1"]);
     assert_eq!(leads_only.as_array().unwrap().len(), 1);
@@ -213,7 +204,7 @@ fn lead_and_channel_show() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(contacts, ["北碚区", "重庆"]);
-    let text = e.text(&["lead", "show", "cq-jfb-2022-3/a3/1"]);
+    let text = e.ok(&["lead", "show", "cq-jfb-2022-3/a3/1"]);
     assert!(
         text.contains("023-68860760") && text.contains("76.6"),
         "{text}"
@@ -224,14 +215,14 @@ fn lead_and_channel_show() {
         channel["leads"],
         serde_json::json!(["cq-jfb-2022-3/a3/1", "cq-jfb-2022-3/a3/2"])
     );
-    let text = e.text(&["--lang", "en", "channel", "show", "a2/41"]);
+    let text = e.ok(&["--lang", "en", "channel", "show", "a2/41"]);
     assert!(text.contains("023-76895600 (fax)"), "{text}");
 }
 
 #[test]
 fn tables_align_chinese_columns_by_display_width() {
     let e = env();
-    let text = e.text(&["leads"]);
+    let text = e.ok(&["leads"]);
     let lines: Vec<&str> = text.lines().collect();
     let column_at = |line: &str, needle: &str| line.find(needle).map(|i| width(&line[..i]));
     let header = column_at(lines[0], "属地").unwrap();
@@ -415,7 +406,7 @@ fn today_can_be_given_for_overdue_marks() {
             .iter()
             .all(|l| l["overdue"] == true)
     );
-    let text = e.text(&["--today", "2022-01-25", "leads"]);
+    let text = e.ok(&["--today", "2022-01-25", "leads"]);
     assert!(!text.contains("逾期"), "{text}");
 }
 
@@ -453,7 +444,7 @@ fn an_empty_store_variable_falls_back_to_the_data_folder() {
 #[test]
 fn notices_show_their_metadata_and_other_provinces_get_their_own_contacts() {
     let e = env();
-    let text = e.text(&["notices"]);
+    let text = e.ok(&["notices"]);
     assert!(
         text.contains("渝减负办〔2022〕3号") && text.contains("包能 63899272 cqjxwyxj@163.com"),
         "{text}"

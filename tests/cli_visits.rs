@@ -1,39 +1,32 @@
 //! `visit add|list|show|correct`, `lead set` and `report`, run as a user would.
 
-use assert_cmd::Command;
 use predicates::str::contains;
 use serde_json::Value;
 
+mod common;
+use common::Bin;
+
 struct Env {
     dir: tempfile::TempDir,
+    bin: Bin,
 }
 
 fn env() -> Env {
-    let e = Env {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let dir = tempfile::tempdir().unwrap();
+    let bin = Bin::dated(dir.path().join("s.redb"), "2022-01-28");
+    let e = Env { dir, bin };
     e.ok(&["init", "--inspector", "张三"]);
     e
 }
 
+impl std::ops::Deref for Env {
+    type Target = Bin;
+    fn deref(&self) -> &Bin {
+        &self.bin
+    }
+}
+
 impl Env {
-    fn cmd(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
-        cmd.env_remove("FIELDCHECK_STORE")
-            .args(["--today", "2022-01-28", "--store"])
-            .arg(self.dir.path().join("s.redb"));
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).assert().success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(&[args, &["--json"]].concat())).unwrap()
-    }
-
     fn state(&self) -> (Value, Value) {
         (self.json(&["leads"]), self.json(&["visit", "list"]))
     }

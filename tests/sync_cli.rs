@@ -2,40 +2,32 @@
 //! headquarters importing in opposite orders, redistribution, and re-imports that change
 //! nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::str::contains;
 use serde_json::Value;
 
+mod common;
+use common::Bin;
+
 struct Store {
-    path: PathBuf,
+    bin: Bin,
+}
+
+impl std::ops::Deref for Store {
+    type Target = Bin;
+    fn deref(&self) -> &Bin {
+        &self.bin
+    }
 }
 
 impl Store {
     fn new(dir: &Path, name: &str) -> Store {
         let s = Store {
-            path: dir.join(name).join("s.redb"),
+            bin: Bin::dated(dir.join(name).join("s.redb"), "2022-01-28"),
         };
         s.ok(&["init", "--inspector", name, "--device", name]);
         s
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
-        cmd.env_remove("FIELDCHECK_STORE")
-            .args(["--today", "2022-01-28", "--store"])
-            .arg(&self.path);
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).assert().success();
-        String::from_utf8(out.get_output().stdout.clone()).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(&[args, &["--json"]].concat())).unwrap()
     }
 
     fn key(&self) -> String {

@@ -1,0 +1,49 @@
+//! The real `fieldcheck` binary on one store file, shared by the command-line tests.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Runs the binary on `store`, with `--today` fixed when the test needs a calendar.
+pub struct Bin {
+    pub store: PathBuf,
+    today: Option<&'static str>,
+}
+
+impl Bin {
+    pub fn new(store: PathBuf) -> Bin {
+        Bin { store, today: None }
+    }
+
+    pub fn dated(store: PathBuf, today: &'static str) -> Bin {
+        Bin {
+            store,
+            today: Some(today),
+        }
+    }
+
+    /// A command on this store that ignores any `FIELDCHECK_STORE` of the caller.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
+        cmd.env_remove("FIELDCHECK_STORE");
+        if let Some(today) = self.today {
+            cmd.args(["--today", today]);
+        }
+        cmd.arg("--store").arg(&self.store);
+        cmd
+    }
+
+    /// Runs `args`, asserts success and returns standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8 output")
+    }
+
+    /// Runs `args` with `--json`, asserts success and parses the output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().args(args).arg("--json").assert().success();
+        serde_json::from_slice(&out.get_output().stdout).expect("valid JSON")
+    }
+}
