@@ -7,6 +7,7 @@ use fieldcheck::cli::{self, args::Cli};
 use fieldcheck::i18n::Lang;
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -23,7 +24,7 @@ fn main() -> ExitCode {
     let result = if cli.command.is_none() && interactive {
         start_log();
         cli::open_store(&cli)
-            .and_then(|store| fieldcheck::tui::run(&store, lang, cli::today(&cli)))
+            .and_then(|store| fieldcheck::tui::run(&store, lang, cli::today(&cli), started))
             .map(|()| String::new())
     } else {
         cli::run(&cli)

@@ -237,7 +237,12 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         .unwrap();
     messages.send(key('q')).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    event_loop(&mut terminal, &mut state, &runner, &inbox).unwrap();
+    let mut first_frames = 0;
+    event_loop(&mut terminal, &mut state, &runner, &inbox, || {
+        first_frames += 1
+    })
+    .unwrap();
+    assert_eq!(first_frames, 1, "the first-frame hook runs once");
     assert!(state.quit);
     assert_eq!(state.mode, Mode::List);
     assert_eq!(state.lead_list.rows.len(), 2);

@@ -15,6 +15,7 @@ mod visit_form;
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{self, Event, KeyEvent};
@@ -97,7 +98,7 @@ pub fn spawn_searcher(
 
 /// Runs the app in the terminal until the user quits. The terminal is restored on quit, on
 /// error and on panic (ratatui's hook).
-pub fn run(store: &Store, lang: Lang, today: NaiveDate) -> Result<()> {
+pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Result<()> {
     let mut state = load(store, lang, today)?;
     let (messages, inbox) = mpsc::channel();
     let searches = spawn_searcher(store, &state, messages.clone())?;
@@ -125,7 +126,13 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate) -> Result<()> {
         today,
     };
     tracing::info!(store = %store.path().display(), "terminal app started");
-    let result = ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox));
+    // The app measures its own start: process start to the first finished frame, in the log.
+    let first_frame = || {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(ms, "first frame drawn");
+    };
+    let result =
+        ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox, first_frame));
     tracing::info!("terminal app stopped");
     result.map_err(|e| Error::Terminal {
         detail: e.to_string(),
@@ -133,17 +140,19 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate) -> Result<()> {
 }
 
 /// Draws, waits for a message, handles it and everything queued behind it, and draws again,
-/// until the state says quit.
+/// until the state says quit. `first_frame` runs once, when the first frame is drawn.
 pub fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     state: &mut State,
     runner: &Runner,
     inbox: &Receiver<Msg>,
+    first_frame: impl FnOnce(),
 ) -> std::result::Result<(), B::Error> {
     let size = terminal.size()?;
     (state.width, state.height) = (size.width, size.height);
+    terminal.draw(|frame| ui::draw(frame, state))?;
+    first_frame();
     loop {
-        terminal.draw(|frame| ui::draw(frame, state))?;
         if state.quit {
             return Ok(());
         }
@@ -156,6 +165,7 @@ pub fn event_loop<B: Backend>(
         {
             handle(state, runner, next);
         }
+        terminal.draw(|frame| ui::draw(frame, state))?;
     }
 }
 
