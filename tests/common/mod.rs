@@ -26,7 +26,12 @@ impl Bin {
 
     /// A command on this store that ignores any `FIELDCHECK_STORE` of the caller.
     pub fn cmd(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("fieldcheck");
+        Command::from_std(self.process())
+    }
+
+    /// The same command as a plain process, for tests that spawn and kill it.
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fieldcheck"));
         cmd.env_remove("FIELDCHECK_STORE");
         if let Some(today) = self.today {
             cmd.args(["--today", today]);
