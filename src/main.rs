@@ -48,13 +48,10 @@ fn start_log() {
     let Some(path) = fieldcheck::store::log_path() else {
         return;
     };
-    let file = path.parent().map(std::fs::create_dir_all).and_then(|_| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .ok()
-    });
+    let file = path
+        .parent()
+        .map(fieldcheck::store::private::create_dir)
+        .and_then(|_| fieldcheck::store::private::open_append(&path).ok());
     if let Some(file) = file {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))

@@ -480,3 +480,26 @@ fn import_warnings_are_printed() {
     let out = e.json(&["import-notice", path.to_str().unwrap()]);
     assert_eq!(out["warnings"].as_array().unwrap().len(), 1);
 }
+
+/// What fieldcheck creates is owner-only: the store's new folder, the store, the key, and the
+/// bundles folder.
+#[cfg(unix)]
+#[test]
+fn new_store_files_and_folders_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("new");
+    let bin = Bin::dated(folder.join("s.redb"), "2022-01-28");
+    bin.ok(&["init", "--inspector", "张三"]);
+    bin.ok(&["lead", "set", "a3/1", "--supervised", "true"]);
+    bin.ok(&["export"]);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&folder.join("bundles")), 0o700);
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+}

@@ -3,6 +3,7 @@
 mod changes;
 mod merge;
 mod migrate;
+pub mod private;
 mod records;
 mod sync;
 pub mod tables;
@@ -89,12 +90,16 @@ impl Store {
             detail,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| open_err(e.to_string()))?;
+            private::create_dir(parent).map_err(|e| open_err(e.to_string()))?;
         }
         if path.is_dir() {
             return Err(Error::StoreIsFolder {
                 path: path.to_path_buf(),
             });
+        }
+        // A new store starts as an empty owner-only file; redb initialises an empty file.
+        if !path.exists() {
+            private::open_append(path).map_err(|e| open_err(e.to_string()))?;
         }
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
