@@ -6,6 +6,7 @@ pub mod action;
 pub mod effects;
 pub mod form;
 pub mod keymap;
+mod panic;
 pub mod searcher;
 pub mod state;
 mod sync_tab;
@@ -130,7 +131,9 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
     let first_frame = || {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(ms, "first frame drawn");
+        panic::test_trigger();
     };
+    panic::install(lang);
     let result =
         ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox, first_frame));
     tracing::info!("terminal app stopped");
