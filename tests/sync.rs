@@ -482,3 +482,60 @@ fn redistributed_logs_of_two_devices_taking_turns_import_quickly_and_agree() {
     assert!(hq.conflicts().unwrap().is_empty());
     assert_eq!(hq.lead(LEADS[0]).unwrap().assignee.as_deref(), Some("b149"));
 }
+
+/// `a`'s changes with every clock moved to `ms`, signed by `a`.
+fn dated(a: &Store, ms: u64) -> Vec<u8> {
+    let mut changes = a.changes().unwrap();
+    for c in &mut changes {
+        c.clock.ms = ms;
+    }
+    bundle_of(a, &changes)
+}
+
+#[test]
+fn changes_from_the_future_are_accepted_flagged_and_do_not_freeze_the_receiver() {
+    let [a, hq] = <[Store; 2]>::try_from(devices(&["A", "HQ"])).ok().unwrap();
+    a.set_lead_field(LEADS[0], &LeadField::Supervised(true))
+        .unwrap();
+    let a_year_ahead = fieldcheck::sync::clock::now_ms() + 365 * 24 * 60 * 60 * 1000;
+    let r = hq.import(&dated(&a, a_year_ahead), "a.fcb", false).unwrap();
+    assert_eq!((r.applied, r.ahead), (1, 1));
+    let until = r.ahead_until.clone().unwrap();
+    assert!(
+        until.starts_with(
+            &(Utc::now().format("%Y").to_string().parse::<i32>().unwrap() + 1).to_string()
+        ),
+        "{until}"
+    );
+    assert!(
+        r.ahead_warning(fieldcheck::i18n::Lang::En)
+            .unwrap()
+            .contains(&until)
+    );
+    assert!(hq.lead(LEADS[0]).unwrap().supervised);
+    // Headquarters still writes, and its later change is the one shown.
+    hq.set_lead_field(LEADS[0], &LeadField::Supervised(false))
+        .unwrap();
+    assert!(!hq.lead(LEADS[0]).unwrap().supervised);
+    assert!(hq.conflicts().unwrap().is_empty());
+    // Changes within a day of now are not flagged.
+    let b = device("B");
+    hq.trust(&b.identity().unwrap().public_key, "B").unwrap();
+    b.set_lead_field(LEADS[1], &LeadField::Supervised(true))
+        .unwrap();
+    let r = hq
+        .import(&bundle_of(&b, &b.changes().unwrap()), "b.fcb", false)
+        .unwrap();
+    assert_eq!((r.applied, r.ahead, r.ahead_until), (1, 0, None));
+}
+
+#[test]
+fn a_change_dated_past_the_year_9999_is_refused() {
+    let [a, hq] = <[Store; 2]>::try_from(devices(&["A", "HQ"])).ok().unwrap();
+    a.set_lead_field(LEADS[0], &LeadField::Supervised(true))
+        .unwrap();
+    assert!(matches!(
+        refused(&hq, &dated(&a, u64::MAX)),
+        Problem::Invalid { .. }
+    ));
+}

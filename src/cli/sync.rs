@@ -153,6 +153,9 @@ pub fn import(
                 gaps_text(&r.gaps, lang)
             ),
         });
+        if let Some(warning) = r.ahead_warning(lang) {
+            out.push_str(&format!("{warning}\n"));
+        }
     }
     Ok(out)
 }

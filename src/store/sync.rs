@@ -46,6 +46,27 @@ pub struct Imported {
     /// Registers this bundle touched that now hold concurrent different values.
     pub conflicts: usize,
     pub gaps: Vec<Gap>,
+    /// Changes dated more than a day ahead of this machine's clock (accepted: the sender's
+    /// clock is probably wrong), and the latest of their times.
+    pub ahead: usize,
+    pub ahead_until: Option<String>,
+}
+
+impl Imported {
+    /// The warning for changes dated far ahead, if there were any.
+    pub fn ahead_warning(&self, lang: crate::i18n::Lang) -> Option<String> {
+        let until = self.ahead_until.as_deref()?;
+        Some(match lang {
+            crate::i18n::Lang::Zh => format!(
+                "注意：{} 条变更的时间比本机时钟晚一天以上（最晚 {until}），已接受；发送设备的时钟可能有误，请核对后校正。",
+                self.ahead
+            ),
+            crate::i18n::Lang::En => format!(
+                "note: {} changes are dated more than a day ahead of this machine's clock (latest {until}); they were accepted. The sending device's clock is probably wrong: check and correct it.",
+                self.ahead
+            ),
+        })
+    }
 }
 
 /// A register with concurrent different values, waiting for a person.
@@ -226,6 +247,7 @@ impl Store {
         }
         let mut applied = 0;
         let mut duplicates = 0;
+        let (now, mut ahead, mut latest_ahead) = (crate::sync::clock::now_ms(), 0, 0);
         let mut batch = Batch::default();
         let mut touched = std::collections::BTreeSet::new();
         let mut clock = self
@@ -278,6 +300,10 @@ impl Store {
             batch.record(&tx, change)?;
             touched.insert(head_key(&change.entity, &change.field));
             clock = clock.max(change.clock);
+            if change.clock.ahead_of(now).is_some() {
+                ahead += 1;
+                latest_ahead = latest_ahead.max(change.clock.ms);
+            }
             applied += 1;
         }
         batch.finish(&tx)?;
@@ -297,11 +323,18 @@ impl Store {
             .into_iter()
             .flat_map(|d| d.gaps)
             .collect();
+        let ahead_until = (ahead > 0)
+            .then(|| i64::try_from(latest_ahead).ok())
+            .flatten()
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         Ok(Imported {
             applied,
             duplicates,
             conflicts,
             gaps,
+            ahead,
+            ahead_until,
         })
     }
 

@@ -35,6 +35,9 @@ impl Change {
     /// Is the value one its field can hold? (Checked before a bundle is applied, so a bad value
     /// never reaches the store.)
     pub fn is_valid(&self) -> bool {
+        if !self.clock.is_plausible() {
+            return false;
+        }
         let (kind, id) = self.entity.split_once(':').unwrap_or(("", ""));
         let value = || self.value.clone();
         match (kind, self.field.as_str()) {

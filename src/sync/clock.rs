@@ -18,12 +18,31 @@ impl Hlc {
     pub fn tick(last: Hlc, now_ms: u64) -> Hlc {
         if now_ms > last.ms {
             Hlc { ms: now_ms, n: 0 }
+        } else if last.n == u32::MAX {
+            Hlc {
+                ms: last.ms + 1,
+                n: 0,
+            }
         } else {
             Hlc {
                 ms: last.ms,
-                n: last.n.saturating_add(1),
+                n: last.n + 1,
             }
         }
+    }
+
+    /// A clock no honest device writes: past the year 9999. A change carrying one is refused,
+    /// so the local clock, which follows the latest change received, always has room to tick.
+    pub fn is_plausible(self) -> bool {
+        self.ms <= LATEST_PLAUSIBLE_MS
+    }
+
+    /// How far ahead of `now_ms` this clock is, if more than a day: the sending device's clock
+    /// is probably wrong. Such changes are accepted and reported.
+    pub fn ahead_of(self, now_ms: u64) -> Option<u64> {
+        self.ms
+            .checked_sub(now_ms)
+            .filter(|ahead| *ahead > AHEAD_REPORTED_MS)
     }
 
     /// Written into the store's meta table as `ms.n`.
@@ -39,6 +58,12 @@ impl Hlc {
         })
     }
 }
+
+/// 9999-12-31T23:59:59.999Z in milliseconds since the epoch.
+const LATEST_PLAUSIBLE_MS: u64 = 253_402_300_799_999;
+
+/// Changes dated more than this ahead of the wall clock are reported on import: one day.
+const AHEAD_REPORTED_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The wall clock in milliseconds since the epoch.
 pub fn now_ms() -> u64 {
@@ -57,6 +82,35 @@ mod tests {
         let d = Hlc::tick(c, 1001);
         assert!(a < b && b < c && c < d);
         assert_eq!(d, Hlc { ms: 1001, n: 0 });
+    }
+
+    #[test]
+    fn a_full_counter_moves_to_the_next_millisecond() {
+        let full = Hlc {
+            ms: 5_000,
+            n: u32::MAX,
+        };
+        let next = Hlc::tick(full, 10);
+        assert!(next > full);
+        assert_eq!(next, Hlc { ms: 5_001, n: 0 });
+    }
+
+    #[test]
+    fn clocks_far_ahead_are_reported_and_absurd_ones_implausible() {
+        let day = 24 * 60 * 60 * 1000;
+        let now = 1_700_000_000_000;
+        let at = |ms| Hlc { ms, n: 0 };
+        assert_eq!(at(now + day).ahead_of(now), None);
+        assert_eq!(at(now + day + 1).ahead_of(now), Some(day + 1));
+        assert_eq!(at(now - 5).ahead_of(now), None);
+        assert!(at(LATEST_PLAUSIBLE_MS).is_plausible());
+        assert!(!at(LATEST_PLAUSIBLE_MS + 1).is_plausible());
+        assert_eq!(
+            chrono::DateTime::from_timestamp_millis(LATEST_PLAUSIBLE_MS as i64)
+                .unwrap()
+                .to_rfc3339(),
+            "9999-12-31T23:59:59.999+00:00"
+        );
     }
 
     #[test]

@@ -140,25 +140,27 @@ impl Runner<'_> {
                     })?;
                 let r = store.import(&bytes, &path, false)?;
                 self.reindex();
-                Ok((
-                    match lang {
-                        crate::i18n::Lang::Zh => format!(
-                            "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
-                            r.applied,
-                            r.duplicates,
-                            r.conflicts,
-                            r.gaps.len()
-                        ),
-                        crate::i18n::Lang::En => format!(
-                            "Imported: {} applied, {} duplicates, {} conflicts, {} gaps",
-                            r.applied,
-                            r.duplicates,
-                            r.conflicts,
-                            r.gaps.len()
-                        ),
-                    },
-                    false,
-                ))
+                let mut text = match lang {
+                    crate::i18n::Lang::Zh => format!(
+                        "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
+                        r.applied,
+                        r.duplicates,
+                        r.conflicts,
+                        r.gaps.len()
+                    ),
+                    crate::i18n::Lang::En => format!(
+                        "Imported: {} applied, {} duplicates, {} conflicts, {} gaps",
+                        r.applied,
+                        r.duplicates,
+                        r.conflicts,
+                        r.gaps.len()
+                    ),
+                };
+                if let Some(warning) = r.ahead_warning(lang) {
+                    text.push_str(lang.pick("。", ". "));
+                    text.push_str(&warning);
+                }
+                Ok((text, false))
             })),
             Effect::Resolve { id, keep } => Some(self.sync(|store, lang| {
                 let change = store.resolve(&id, keep)?;
