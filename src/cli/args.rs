@@ -174,6 +174,26 @@ pub enum Command {
         #[command(flatten)]
         json: Json,
     },
+    /// Copy the store and its key to OUT (and OUT.key), then check the copy.
+    Backup {
+        /// Where the copy goes, e.g. /media/usb/fieldcheck-2022-01-28.redb.
+        out: PathBuf,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Replace the store with a backup made by `backup`, after checking the backup.
+    Restore {
+        /// The backup file.
+        from: PathBuf,
+        /// Replace the store if it exists (its current contents are lost).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        json: Json,
+    },
     /// Developer tools.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),

@@ -1,6 +1,7 @@
 //! Command runners: each reads the store and returns what to print.
 
 pub mod args;
+mod backup;
 mod render;
 mod sync;
 mod visits;
@@ -209,6 +210,17 @@ pub fn run(cli: &Cli) -> Result<String> {
             sync::status(&open(&InitOptions::default())?, lang, json.json)
         }
         Command::Verify { json } => sync::verify(&open(&InitOptions::default())?, lang, json.json),
+        Command::Backup { out, force, json } => {
+            if !path.is_file() {
+                return Err(Error::NoStoreAt { path });
+            }
+            let copied = open(&InitOptions::default())?.backup(out, *force)?;
+            backup::copied(&copied, false, lang, json.json)
+        }
+        Command::Restore { from, force, json } => {
+            let copied = crate::store::restore(from, &path, *force)?;
+            backup::copied(&copied, true, lang, json.json)
+        }
         Command::Dev(DevCommand::Generate {
             leads,
             visits,

@@ -134,6 +134,14 @@ pub enum Error {
     Inconsistent {
         entities: Vec<String>,
     },
+    /// Backup or restore would replace an existing file without `--force`.
+    WouldReplace {
+        path: PathBuf,
+    },
+    /// There is no store file where one is needed (to back up, or to restore from).
+    NoStoreAt {
+        path: PathBuf,
+    },
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -364,6 +372,22 @@ impl Error {
                     format!("“{key}”不是受信任列表中的公钥，或不是公钥（64 位十六进制）。对方可用 `fieldcheck identity` 查看。")
                 } else {
                     format!("“{key}” is not a public key (64 hex digits) or not in the trusted list. The other device shows it with `fieldcheck identity`.")
+                }
+            }
+            Error::WouldReplace { path } => {
+                let p = path.display();
+                if zh {
+                    format!("{p} 已存在，未作改动。如确要替换它，请加 --force。")
+                } else {
+                    format!("{p} exists and was left as it is. Add --force to replace it.")
+                }
+            }
+            Error::NoStoreAt { path } => {
+                let p = path.display();
+                if zh {
+                    format!("{p} 处没有数据库文件。请检查路径（备份用 --store 指定数据库）。")
+                } else {
+                    format!("there is no store file at {p}. Check the path (name the store to back up with --store).")
                 }
             }
             Error::Inconsistent { entities } => {

@@ -1,5 +1,6 @@
 //! The redb store: open or create, migrate, seed, read and write records.
 
+mod backup;
 mod changes;
 mod merge;
 mod migrate;
@@ -16,6 +17,7 @@ use redb::backends::InMemoryBackend;
 use redb::{Database, DatabaseError, ReadableDatabase};
 use serde::Serialize;
 
+pub use backup::{Copied, restore};
 pub use merge::Head;
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
 pub use sync::{

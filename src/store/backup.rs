@@ -1,0 +1,161 @@
+//! Backup and restore: a copy of the store file and its private key, made while this process
+//! holds the store (so nothing writes meanwhile), and checked by opening the copy and replaying
+//! its change log before it counts.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{InitOptions, Store, private};
+use crate::error::{Error, Result};
+use crate::sync::keys::key_path;
+
+/// A checked copy: where it is and what it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Copied {
+    pub path: String,
+    pub bytes: u64,
+    pub leads: usize,
+    pub visits: usize,
+    pub changes: u64,
+}
+
+impl Store {
+    /// Copies this store to `out` and its key to `out.key`, then checks the copy. An existing
+    /// `out` is replaced only with `force`.
+    pub fn backup(&self, out: &Path, force: bool) -> Result<Copied> {
+        refuse_existing(out, force)?;
+        copy_with_key(self.path(), out)?;
+        checked(out)
+    }
+}
+
+/// Replaces the store at `to` (and its key) with the backup at `from`, after checking the
+/// backup. An existing store is replaced only with `force`, and never while another process
+/// has it open.
+pub fn restore(from: &Path, to: &Path, force: bool) -> Result<Copied> {
+    if !from.is_file() {
+        return Err(Error::NoStoreAt {
+            path: from.to_path_buf(),
+        });
+    }
+    refuse_existing(to, force)?;
+    // Held until replaced, so a store in use elsewhere is refused before anything is copied.
+    let current = match to.exists() {
+        true => Some(Store::open(to, &InitOptions::default())?),
+        false => None,
+    };
+    let staged = sibling(to, "restoring");
+    copy_with_key(from, &staged)?;
+    let copied = checked(&staged).map_err(|e| {
+        let _ = std::fs::remove_file(&staged);
+        let _ = std::fs::remove_file(key_path(&staged));
+        naming(e, from)
+    })?;
+    drop(current);
+    let fail = write_error(to);
+    if key_path(&staged).exists() {
+        std::fs::rename(key_path(&staged), key_path(to)).map_err(&fail)?;
+    }
+    std::fs::rename(&staged, to).map_err(&fail)?;
+    sync_folder(to);
+    Ok(Copied {
+        path: to.display().to_string(),
+        ..copied
+    })
+}
+
+/// The error about the staged copy, told of the backup it came from.
+fn naming(error: Error, from: &Path) -> Error {
+    let path = from.to_path_buf();
+    match error {
+        Error::StoreDamaged { detail, .. } => Error::StoreDamaged { path, detail },
+        Error::StoreNewer {
+            found, supported, ..
+        } => Error::StoreNewer {
+            path,
+            found,
+            supported,
+        },
+        other => other,
+    }
+}
+
+fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(Error::WouldReplace {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Opens the copy, replays its log and compares; counts what it holds.
+fn checked(path: &Path) -> Result<Copied> {
+    let store = Store::open(path, &InitOptions::default())?;
+    let differences = store.verify()?;
+    if !differences.is_empty() {
+        return Err(Error::Inconsistent {
+            entities: differences.into_iter().map(|d| d.entity).collect(),
+        });
+    }
+    Ok(Copied {
+        path: path.display().to_string(),
+        bytes: std::fs::metadata(path).map_err(write_error(path))?.len(),
+        leads: store.leads()?.len(),
+        visits: store.visits(None)?.len(),
+        changes: store.change_count()?,
+    })
+}
+
+/// Copies `from` to `to` and `from`'s key (if any) to `to`'s, each through a synced temporary
+/// file renamed into place, so a crash leaves the old file or the whole new one.
+fn copy_with_key(from: &Path, to: &Path) -> Result<()> {
+    copy_durably(from, to)?;
+    let key = key_path(from);
+    if key.exists() {
+        copy_durably(&key, &key_path(to))?;
+    }
+    Ok(())
+}
+
+fn copy_durably(from: &Path, to: &Path) -> Result<()> {
+    let fail = write_error(to);
+    if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        private::create_dir(folder).map_err(&fail)?;
+    }
+    let temp = sibling(to, "tmp");
+    std::fs::copy(from, &temp).map_err(&fail)?;
+    std::fs::File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .map_err(&fail)?;
+    std::fs::rename(&temp, to).map_err(&fail)?;
+    sync_folder(to);
+    Ok(())
+}
+
+/// `.<name>.<suffix>` beside `path`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{suffix}"))
+}
+
+fn sync_folder(path: &Path) {
+    #[cfg(unix)]
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(dir) = std::fs::File::open(folder)
+    {
+        let _ = dir.sync_all();
+    }
+}
+
+fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |e| Error::Write {
+        path: path.clone(),
+        detail: e.to_string(),
+    }
+}

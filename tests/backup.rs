@@ -1,0 +1,137 @@
+//! `backup` and `restore` with the real binary: a checked copy with its key, refusals that
+//! change nothing, and a round trip that brings back exactly what was saved.
+
+use std::path::Path;
+
+use predicates::str::contains;
+use serde_json::Value;
+
+mod common;
+use common::Bin;
+
+const VISIT: &[&str] = &[
+    "visit",
+    "add",
+    "a3/1",
+    "--kind",
+    "onsite",
+    "--finding",
+    "disputed",
+    "--evidence",
+    "contract:HT-2021-07",
+    "--next",
+    "约双方协商",
+    "--due",
+    "+7",
+];
+
+fn laptop(dir: &Path) -> Bin {
+    let bin = Bin::dated(dir.join("s.redb"), "2022-01-28");
+    bin.ok(&["init", "--inspector", "张三"]);
+    bin.ok(VISIT);
+    bin
+}
+
+/// What a restore must bring back: identity, leads, visits, the change log's size.
+fn saved(bin: &Bin) -> (Value, Value, Value, Value) {
+    let status = bin.json(&["sync", "status"]);
+    (
+        bin.json(&["identity"]),
+        bin.json(&["leads"]),
+        bin.json(&["visit", "list"]),
+        status["devices"].clone(),
+    )
+}
+
+#[test]
+fn a_backup_restores_exactly_what_was_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = laptop(dir.path());
+    let before = saved(&a);
+    let out = dir.path().join("usb").join("b.redb");
+    let copied = a.json(&["backup", out.to_str().unwrap()]);
+    assert_eq!(
+        (copied["leads"].as_u64(), copied["visits"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert!(
+        out.with_extension("redb.key").is_file(),
+        "the key is backed up"
+    );
+    // Later work, then the backup comes back over it.
+    a.ok(&[&VISIT[..2], &["a3/2"], &VISIT[3..]].concat());
+    a.ok(&["restore", out.to_str().unwrap(), "--force"]);
+    assert_eq!(saved(&a), before);
+    a.cmd().arg("verify").assert().success();
+    // Onto a new machine: same device, same key.
+    let fresh = Bin::dated(dir.path().join("new").join("s.redb"), "2022-01-28");
+    fresh.ok(&["restore", out.to_str().unwrap()]);
+    assert_eq!(saved(&fresh), before);
+}
+
+#[test]
+fn refusals_name_the_file_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = laptop(dir.path());
+    let before = saved(&a);
+    let out = dir.path().join("b.redb");
+    std::fs::write(&out, "an older file").unwrap();
+    a.cmd()
+        .args(["--lang", "en", "backup", out.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("exists and was left as it is. Add --force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "an older file");
+    a.cmd()
+        .args(["--lang", "en", "restore", out.to_str().unwrap(), "--force"])
+        .assert()
+        .code(1)
+        .stderr(contains(format!(
+            "{} is not a readable fieldcheck store",
+            out.display()
+        )));
+    assert_eq!(saved(&a), before);
+    let good = dir.path().join("good.redb");
+    a.ok(&["backup", good.to_str().unwrap()]);
+    a.cmd()
+        .args(["--lang", "en", "restore", good.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("s.redb exists and was left as it is"));
+    let missing = Bin::new(dir.path().join("none.redb"));
+    missing
+        .cmd()
+        .args([
+            "--lang",
+            "en",
+            "backup",
+            dir.path().join("x.redb").to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("there is no store file at"));
+    assert!(!missing.store.exists() && !dir.path().join("x.redb").exists());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "no staged or temporary files left: {names:?}"
+    );
+}
+
+#[test]
+fn a_store_in_use_is_not_restored_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = laptop(dir.path());
+    let out = dir.path().join("b.redb");
+    a.ok(&["backup", out.to_str().unwrap()]);
+    let held = fieldcheck::store::Store::open(&a.store, &Default::default()).unwrap();
+    a.cmd()
+        .args(["--lang", "en", "restore", out.to_str().unwrap(), "--force"])
+        .assert()
+        .code(1)
+        .stderr(contains("is in use by another fieldcheck process"));
+    drop(held);
+}
