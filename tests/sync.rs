@@ -539,3 +539,26 @@ fn a_change_dated_past_the_year_9999_is_refused() {
         Problem::Invalid { .. }
     ));
 }
+
+#[test]
+fn an_oversized_change_is_refused_before_it_is_read() {
+    let [a, hq] = <[Store; 2]>::try_from(devices(&["A", "HQ"])).ok().unwrap();
+    a.set_lead_field(LEADS[0], &LeadField::Assignee(Some("张三".into())))
+        .unwrap();
+    let mut changes = a.changes().unwrap();
+    changes[0].value = serde_json::json!("张".repeat(bundle::MAX_LINE_BYTES / 3 + 1));
+    let problem = refused(&hq, &bundle_of(&a, &changes));
+    assert_eq!(problem, Problem::Oversized { line: 2 });
+    let message = Error::Bundle {
+        file: "a.fcb".into(),
+        problem,
+    }
+    .message(fieldcheck::i18n::Lang::En);
+    assert!(
+        message.contains("line 2 is longer than 256 KB"),
+        "{message}"
+    );
+    // A long but ordinary value is read like any other.
+    changes[0].value = serde_json::json!("张".repeat(1000));
+    hq.import(&bundle_of(&a, &changes), "a.fcb", false).unwrap();
+}

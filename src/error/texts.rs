@@ -169,6 +169,16 @@ pub(super) fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang)
                 format!("change {change} has a value its field cannot hold")
             }
         }
+        P::Oversized { line } => {
+            let kb = crate::sync::bundle::MAX_LINE_BYTES / 1024;
+            if zh {
+                format!("第 {line} 行超过 {kb} KB，没有这么大的变更：变更包已损坏或被改动")
+            } else {
+                format!(
+                    "line {line} is longer than {kb} KB, which no change is: the bundle is damaged or was tampered with"
+                )
+            }
+        }
         P::Tampered { change } => {
             if zh {
                 format!("变更 {change} 与本库已有的同编号变更内容不同：变更包被篡改")

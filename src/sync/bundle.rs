@@ -63,7 +63,14 @@ pub enum Problem {
     OwnDevice { change: String },
     /// A change whose value cannot be read for its field.
     Invalid { change: String },
+    /// A line longer than any change fieldcheck writes (`MAX_LINE_BYTES`).
+    Oversized { line: usize },
 }
+
+/// The longest line a bundle may hold, header or change: far above any real change (a visit
+/// with a long note is a few kilobytes), low enough that a hostile file cannot make an import
+/// parse or keep megabytes of text.
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -120,6 +127,9 @@ pub fn read(bytes: &[u8]) -> Result<(Header, Vec<Change>), Problem> {
         .position(|b| *b == b'\n')
         .ok_or(Problem::NotABundle)?;
     let (head, body) = (&bytes[..split], &bytes[split + 1..]);
+    if head.len() > MAX_LINE_BYTES {
+        return Err(Problem::Oversized { line: 1 });
+    }
     let value: serde_json::Value = serde_json::from_slice(head).map_err(|_| Problem::NotABundle)?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(Problem::NotABundle);
@@ -143,6 +153,9 @@ pub fn read(bytes: &[u8]) -> Result<(Header, Vec<Change>), Problem> {
     for (i, line) in body.split(|b| *b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
+        }
+        if line.len() > MAX_LINE_BYTES {
+            return Err(Problem::Oversized { line: i + 2 });
         }
         let change: Change =
             serde_json::from_slice(line).map_err(|_| Problem::Corrupt { line: i + 2 })?;
