@@ -135,3 +135,22 @@ fn a_store_in_use_is_not_restored_over() {
         .stderr(contains("is in use by another fieldcheck process"));
     drop(held);
 }
+
+#[test]
+fn a_damaged_store_is_replaced_with_force_and_a_backup_without_its_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = laptop(dir.path());
+    let before = saved(&a);
+    let out = dir.path().join("b.redb");
+    a.ok(&["backup", out.to_str().unwrap()]);
+    std::fs::write(&a.store, b"not a store any more").unwrap();
+    a.ok(&["restore", out.to_str().unwrap(), "--force"]);
+    assert_eq!(saved(&a), before);
+    std::fs::remove_file(out.with_extension("redb.key")).unwrap();
+    a.cmd()
+        .args(["--lang", "en", "restore", out.to_str().unwrap(), "--force"])
+        .assert()
+        .code(1)
+        .stderr(contains("private key (.key beside it) is missing"));
+    assert_eq!(saved(&a), before);
+}

@@ -21,18 +21,19 @@ pub struct Copied {
 }
 
 impl Store {
-    /// Copies this store to `out` and its key to `out.key`, then checks the copy. An existing
-    /// `out` is replaced only with `force`.
+    /// Copies this store to `out` and its key to `out.key`, checks the copy under a staged
+    /// name, and only then puts it in place. An existing `out` is replaced only with `force`.
     pub fn backup(&self, out: &Path, force: bool) -> Result<Copied> {
         refuse_existing(out, force)?;
-        copy_with_key(self.path(), out)?;
-        checked(out)
+        let copied = staged_copy(self.path(), out)?;
+        place(&sibling(out, "staging"), out)?;
+        Ok(copied)
     }
 }
 
 /// Replaces the store at `to` (and its key) with the backup at `from`, after checking the
 /// backup. An existing store is replaced only with `force`, and never while another process
-/// has it open.
+/// has it open; a damaged one can be replaced.
 pub fn restore(from: &Path, to: &Path, force: bool) -> Result<Copied> {
     if !from.is_file() {
         return Err(Error::NoStoreAt {
@@ -40,29 +41,43 @@ pub fn restore(from: &Path, to: &Path, force: bool) -> Result<Copied> {
         });
     }
     refuse_existing(to, force)?;
-    // Held until replaced, so a store in use elsewhere is refused before anything is copied.
+    // Held until replaced, so no other process opens the old file meanwhile.
     let current = match to.exists() {
-        true => Some(Store::open(to, &InitOptions::default())?),
+        true => match Store::open(to, &InitOptions::default()) {
+            Ok(store) => Some(store),
+            Err(e @ Error::StoreInUse { .. }) => return Err(e),
+            Err(_) => None,
+        },
         false => None,
     };
-    let staged = sibling(to, "restoring");
-    copy_with_key(from, &staged)?;
-    let copied = checked(&staged).map_err(|e| {
+    let copied = staged_copy(from, to).map_err(|e| naming(e, from))?;
+    place(&sibling(to, "staging"), to)?;
+    drop(current);
+    Ok(copied)
+}
+
+/// Copies `from` and its key beside `to` under a staged name and checks the copy; on any
+/// failure the staged files are removed. The result names `to`.
+fn staged_copy(from: &Path, to: &Path) -> Result<Copied> {
+    let staged = sibling(to, "staging");
+    let result = copy_with_key(from, &staged).and_then(|()| checked(&staged));
+    if result.is_err() {
         let _ = std::fs::remove_file(&staged);
         let _ = std::fs::remove_file(key_path(&staged));
-        naming(e, from)
-    })?;
-    drop(current);
-    let fail = write_error(to);
-    if key_path(&staged).exists() {
-        std::fs::rename(key_path(&staged), key_path(to)).map_err(&fail)?;
     }
-    std::fs::rename(&staged, to).map_err(&fail)?;
-    sync_folder(to);
     Ok(Copied {
         path: to.display().to_string(),
-        ..copied
+        ..result?
     })
+}
+
+/// Renames the staged store and key into place: the store first, then its key, each atomic.
+fn place(staged: &Path, to: &Path) -> Result<()> {
+    let fail = write_error(to);
+    std::fs::rename(staged, to).map_err(&fail)?;
+    std::fs::rename(key_path(staged), key_path(to)).map_err(&fail)?;
+    sync_folder(to);
+    Ok(())
 }
 
 /// The error about the staged copy, told of the backup it came from.
@@ -90,9 +105,21 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Opens the copy, replays its log and compares; counts what it holds.
+/// Opens the copy, checks that its key is the one its identity names, replays its log and
+/// compares; counts what it holds.
 fn checked(path: &Path) -> Result<Copied> {
     let store = Store::open(path, &InitOptions::default())?;
+    let key = store
+        .signing_key()
+        .ok()
+        .map(|k| crate::sync::keys::public_hex(&k));
+    if key.as_deref() != Some(store.identity()?.public_key.as_str()) {
+        return Err(Error::StoreDamaged {
+            path: path.to_path_buf(),
+            detail: "its private key (.key beside it) is missing or belongs to another store"
+                .into(),
+        });
+    }
     let differences = store.verify()?;
     if !differences.is_empty() {
         return Err(Error::Inconsistent {
@@ -125,11 +152,13 @@ fn copy_durably(from: &Path, to: &Path) -> Result<()> {
         private::create_dir(folder).map_err(&fail)?;
     }
     let temp = sibling(to, "tmp");
-    std::fs::copy(from, &temp).map_err(&fail)?;
-    std::fs::File::open(&temp)
-        .and_then(|f| f.sync_all())
-        .map_err(&fail)?;
-    std::fs::rename(&temp, to).map_err(&fail)?;
+    let copied = std::fs::copy(from, &temp)
+        .and_then(|_| std::fs::File::open(&temp)?.sync_all())
+        .and_then(|()| std::fs::rename(&temp, to));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    copied.map_err(&fail)?;
     sync_folder(to);
     Ok(())
 }

@@ -31,10 +31,11 @@ impl Hlc {
         }
     }
 
-    /// A clock no honest device writes: past the year 9999. A change carrying one is refused,
-    /// so the local clock, which follows the latest change received, always has room to tick.
+    /// A clock no honest device writes: the year 9999's last millisecond or later. A change
+    /// carrying one is refused, so the local clock, which follows the latest change received,
+    /// always has room to tick without becoming implausible itself.
     pub fn is_plausible(self) -> bool {
-        self.ms <= LATEST_PLAUSIBLE_MS
+        self.ms < LATEST_PLAUSIBLE_MS
     }
 
     /// How far ahead of `now_ms` this clock is, if more than a day: the sending device's clock
@@ -103,8 +104,8 @@ mod tests {
         assert_eq!(at(now + day).ahead_of(now), None);
         assert_eq!(at(now + day + 1).ahead_of(now), Some(day + 1));
         assert_eq!(at(now - 5).ahead_of(now), None);
-        assert!(at(LATEST_PLAUSIBLE_MS).is_plausible());
-        assert!(!at(LATEST_PLAUSIBLE_MS + 1).is_plausible());
+        assert!(at(LATEST_PLAUSIBLE_MS - 1).is_plausible());
+        assert!(!at(LATEST_PLAUSIBLE_MS).is_plausible());
         assert_eq!(
             chrono::DateTime::from_timestamp_millis(LATEST_PLAUSIBLE_MS as i64)
                 .unwrap()

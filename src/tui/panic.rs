@@ -4,12 +4,15 @@
 use crate::i18n::Lang;
 
 /// Set before the terminal is taken over, so that ratatui's own hook (installed then) runs
-/// first and this one prints on a restored terminal.
+/// first and this one prints on a restored terminal. A panic on any thread (the search worker
+/// too) ends the process: the terminal is no longer the app's.
 pub fn install(lang: Lang) {
     std::panic::set_hook(Box::new(move |info| {
         let backtrace = std::backtrace::Backtrace::force_capture();
         tracing::error!(%info, %backtrace, "the terminal app panicked");
-        eprintln!("{}", message(lang, crate::store::log_path().as_deref()));
+        let log = crate::store::log_path().filter(|p| p.exists());
+        eprintln!("{}", message(lang, log.as_deref()));
+        std::process::exit(101);
     }));
 }
 
