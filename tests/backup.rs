@@ -7,28 +7,12 @@ use predicates::str::contains;
 use serde_json::Value;
 
 mod common;
-use common::Bin;
-
-const VISIT: &[&str] = &[
-    "visit",
-    "add",
-    "a3/1",
-    "--kind",
-    "onsite",
-    "--finding",
-    "disputed",
-    "--evidence",
-    "contract:HT-2021-07",
-    "--next",
-    "约双方协商",
-    "--due",
-    "+7",
-];
+use common::{Bin, DISPUTED};
 
 fn laptop(dir: &Path) -> Bin {
     let bin = Bin::dated(dir.join("s.redb"), "2022-01-28");
     bin.ok(&["init", "--inspector", "张三"]);
-    bin.ok(VISIT);
+    bin.ok(DISPUTED);
     bin
 }
 
@@ -59,7 +43,7 @@ fn a_backup_restores_exactly_what_was_saved() {
         "the key is backed up"
     );
     // Later work, then the backup comes back over it.
-    a.ok(&[&VISIT[..2], &["a3/2"], &VISIT[3..]].concat());
+    a.ok(&[&DISPUTED[..2], &["a3/2"], &DISPUTED[3..]].concat());
     a.ok(&["restore", out.to_str().unwrap(), "--force"]);
     assert_eq!(saved(&a), before);
     a.cmd().arg("verify").assert().success();

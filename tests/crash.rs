@@ -8,24 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::Bin;
-
-const VISIT: &[&str] = &[
-    "visit",
-    "add",
-    "a3/1",
-    "--kind",
-    "onsite",
-    "--finding",
-    "disputed",
-    "--evidence",
-    "contract:HT-2021-07:采购合同",
-    "--next",
-    "约双方到区经信委协商",
-    "--due",
-    "+7",
-    "--json",
-];
+use common::{Bin, DISPUTED};
 
 /// A small deterministic generator, so a failing run can be repeated from its seed.
 struct XorShift(u64);
@@ -46,7 +29,7 @@ fn kill_rounds(rounds: usize, seed: u64) -> (usize, usize) {
     bin.ok(&["init", "--inspector", "张三"]);
     // How long one uninterrupted `visit add` takes here: kills land across 0..1.5× of it.
     let t = Instant::now();
-    let first: Value = serde_json::from_str(&bin.ok(VISIT)).unwrap();
+    let first = bin.json(DISPUTED);
     let span = t.elapsed().as_micros() as u64 * 3 / 2;
     let mut reported = vec![first["id"].as_str().unwrap().to_string()];
     let mut killed = 0;
@@ -54,7 +37,8 @@ fn kill_rounds(rounds: usize, seed: u64) -> (usize, usize) {
     for round in 0..rounds {
         let mut child = bin
             .process()
-            .args(VISIT)
+            .args(DISPUTED)
+            .arg("--json")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -164,13 +148,12 @@ fn laptop_and_hq(dir: &std::path::Path) -> (Bin, Bin) {
 fn export_killed_at_random_moments_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (a, hq) = laptop_and_hq(dir.path());
-    let visit = &VISIT[..VISIT.len() - 1];
-    a.ok(visit);
+    a.ok(DISPUTED);
     let span = span_of(&a, &["export"]);
     let mut rng = XorShift(0x5eed_0003);
     let mut finished = 0;
     for _ in 0..50 {
-        a.ok(visit);
+        a.ok(DISPUTED);
         finished += usize::from(run_and_kill(&a, &["export"], span, &mut rng));
         let status = a.json(&["sync", "status"]);
         if let Some(last) = status["last_export"].as_str() {
@@ -198,9 +181,8 @@ fn export_killed_at_random_moments_loses_nothing() {
 fn import_killed_at_random_moments_is_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (a, hq) = laptop_and_hq(dir.path());
-    let visit = &VISIT[..VISIT.len() - 1];
     for _ in 0..30 {
-        a.ok(visit);
+        a.ok(DISPUTED);
     }
     let path = a.json(&["export"])["path"].as_str().unwrap().to_string();
     let empty = visit_ids(&hq);

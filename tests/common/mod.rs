@@ -6,6 +6,24 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// A disputed on-site visit to 朋昆's lead (a3/1) that the rules accept: written evidence, a
+/// next step and a deadline.
+pub const DISPUTED: &[&str] = &[
+    "visit",
+    "add",
+    "a3/1",
+    "--kind",
+    "onsite",
+    "--finding",
+    "disputed",
+    "--evidence",
+    "contract:HT-2021-07:采购合同",
+    "--next",
+    "约双方到区经信委协商",
+    "--due",
+    "+7",
+];
+
 /// Runs the binary on `store`, with `--today` fixed when the test needs a calendar.
 pub struct Bin {
     pub store: PathBuf,
