@@ -98,6 +98,8 @@ pub enum Action {
         tab: Tab,
         hits: Vec<SearchHit>,
     },
+    /// The leads and visits, read after the first frame was drawn.
+    Loaded(Box<(Vec<Lead>, Vec<crate::model::Visit>)>),
     /// A lead field was saved (with its change, unless nothing changed).
     Saved {
         lead: Box<Lead>,

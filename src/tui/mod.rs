@@ -15,6 +15,7 @@ pub mod update;
 mod visit_form;
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Instant;
 
@@ -41,8 +42,16 @@ pub enum Msg {
     Closed,
 }
 
-/// The app's state over a store, as of `today`.
+/// The app's state over a store, as of `today`, with every record read.
 pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
+    let mut state = shell(store, lang, today)?;
+    state.loaded(store.leads()?, store.visits(None)?);
+    Ok(state)
+}
+
+/// The app's state without the leads and visits (`loading`): what the first frame needs,
+/// read in a few milliseconds at any number of leads.
+pub fn shell(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
     let identity = store.identity()?;
     let info = Info {
         store: store.path().display().to_string(),
@@ -51,17 +60,19 @@ pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
         device_id: identity.device_id,
         district: identity.district,
     };
-    Ok(State::new(
+    let mut state = State::new(
         info,
-        store.leads()?,
+        Vec::new(),
         store.channels()?,
-        store.visits(None)?,
+        Vec::new(),
         store.drafts()?,
         store.change_count()?,
         sync_snapshot(store)?,
         today,
         lang,
-    ))
+    );
+    state.loading = true;
+    Ok(state)
 }
 
 /// The Sync tab's facts, read from the store.
@@ -73,20 +84,29 @@ pub fn sync_snapshot(store: &Store) -> Result<state::SyncSnapshot> {
     })
 }
 
-/// Starts the search worker; its answers arrive on `messages` as `Msg::Done`.
-pub fn spawn_searcher(
+/// What the loading worker needs besides the store.
+pub struct Loading<'a> {
+    pub lang: Lang,
+    /// When the process started: the log says how long after it the records were shown.
+    pub started: Instant,
+    /// Set when the app quits: loading stops after the step under way.
+    pub stop: &'a AtomicBool,
+}
+
+/// Reads the leads and visits, hands them to the app (`Action::Loaded`), then loads the search
+/// keys and serves searches (those queued meanwhile too, answered after the records arrive)
+/// until the app goes away. Quitting never waits for more than the step under way.
+pub fn load_and_serve(
     store: &Store,
-    state: &State,
+    Loading {
+        lang,
+        started,
+        stop,
+    }: Loading,
+    jobs: Receiver<searcher::Job>,
     messages: Sender<Msg>,
-) -> Result<Sender<searcher::Job>> {
-    let searcher = Searcher::new(
-        Index::load(store)?,
-        state.leads.clone(),
-        state.channels.clone(),
-    );
-    let (requests, incoming) = mpsc::channel();
+) {
     let (results, answers) = mpsc::channel::<Action>();
-    std::thread::spawn(move || searcher::serve(searcher, incoming, results));
     std::thread::spawn(move || {
         while let Ok(action) = answers.recv() {
             if messages.send(Msg::Done(action)).is_err() {
@@ -94,15 +114,39 @@ pub fn spawn_searcher(
             }
         }
     });
-    Ok(requests)
+    let searcher = (|| -> Result<Option<Searcher>> {
+        let leads = store.leads()?;
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let visits = store.visits(None)?;
+        let _ = results.send(Action::Loaded(Box::new((leads.clone(), visits))));
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(leads = leads.len(), ms, "records loaded");
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let searcher = Searcher::new(Index::load(store)?, leads, store.channels()?);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(ms, "search ready");
+        Ok(Some(searcher))
+    })();
+    match searcher {
+        Ok(Some(searcher)) => searcher::serve(searcher, jobs, results),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "loading the records failed");
+            let _ = results.send(Action::Failed(e.message(lang)));
+        }
+    }
 }
 
 /// Runs the app in the terminal until the user quits. The terminal is restored on quit, on
 /// error and on panic (ratatui's hook).
 pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Result<()> {
-    let mut state = load(store, lang, today)?;
+    let mut state = shell(store, lang, today)?;
     let (messages, inbox) = mpsc::channel();
-    let searches = spawn_searcher(store, &state, messages.clone())?;
+    let input = messages.clone();
     std::thread::spawn(move || {
         loop {
             let msg = match event::read() {
@@ -115,17 +159,11 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
                 }
             };
             let closed = matches!(msg, Msg::Closed);
-            if messages.send(msg).is_err() || closed {
+            if input.send(msg).is_err() || closed {
                 return;
             }
         }
     });
-    let runner = Runner {
-        store,
-        searches,
-        lang,
-        today,
-    };
     tracing::info!(store = %store.path().display(), "terminal app started");
     // The app measures its own start: process start to the first finished frame, in the log.
     let first_frame = || {
@@ -134,8 +172,27 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
         panic::test_trigger();
     };
     panic::install(lang);
-    let result =
-        ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox, first_frame));
+    let stop = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        let (searches, jobs) = mpsc::channel();
+        // The records load behind the first frame; quitting waits for the step under way.
+        let loading = Loading {
+            lang,
+            started,
+            stop: &stop,
+        };
+        scope.spawn(move || load_and_serve(store, loading, jobs, messages));
+        let runner = Runner {
+            store,
+            searches,
+            lang,
+            today,
+        };
+        let result =
+            ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox, first_frame));
+        stop.store(true, Ordering::Relaxed);
+        result
+    });
     tracing::info!("terminal app stopped");
     result.map_err(|e| Error::Terminal {
         detail: e.to_string(),

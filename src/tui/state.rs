@@ -230,6 +230,8 @@ pub struct State {
     /// The mode to return to when the help closes.
     pub before_help: Mode,
     pub leads: Vec<Lead>,
+    /// The leads and visits are still being read (the app starts without waiting for them).
+    pub loading: bool,
     pub channels: Vec<Channel>,
     pub lead_list: ListView,
     pub channel_list: ListView,
@@ -283,6 +285,7 @@ impl State {
             mode: Mode::List,
             before_help: Mode::List,
             leads,
+            loading: false,
             channels,
             lead_list: ListView::default(),
             channel_list: ListView::default(),
@@ -309,6 +312,17 @@ impl State {
         state.refresh_channels();
         state.refresh_visits();
         state
+    }
+
+    /// The leads and visits read after the first frame: shown from now on. A search typed
+    /// meanwhile is answered after this (its results arrive behind the records).
+    pub fn loaded(&mut self, mut leads: Vec<Lead>, visits: Vec<Visit>) {
+        leads.sort_by(|a, b| id_order(&a.id, &b.id));
+        self.leads = leads;
+        self.visits = visits;
+        self.loading = false;
+        self.refresh_leads();
+        self.refresh_visits();
     }
 
     /// Is the terminal below 80×24 (the app then shows only a notice)?

@@ -103,10 +103,8 @@ fn finished(state: &mut State, done: SyncDone) {
             list.query.clear();
             list.ranked = None;
         }
-        state.leads = leads;
-        state.visits = visits;
-        state.refresh_leads();
-        state.refresh_visits();
+        // Fresher than what the start-up read may still bring (that is then ignored).
+        state.loaded(leads, visits);
     }
     state.message = Some(Message {
         text: done.message,

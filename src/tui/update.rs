@@ -52,6 +52,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let from_user = !matches!(
         action,
         Action::SearchDone { .. }
+            | Action::Loaded(_)
             | Action::Saved { .. }
             | Action::Failed(_)
             | Action::Resize(..)
@@ -206,6 +207,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             list.ranked = Some(hits);
             list.rows.clear();
             refresh(state, tab);
+        }
+        Action::Loaded(records) => {
+            // An import finished while loading already showed newer records.
+            if state.loading {
+                let (leads, visits) = *records;
+                state.loaded(leads, visits);
+            }
         }
         Action::Saved { lead, change } => {
             let lang = state.lang;

@@ -151,7 +151,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         .collect();
     let focused = matches!(state.mode, Mode::List | Mode::Search);
     let title = (lang.pick(" 线索 ", " Leads ").to_string(), focused);
-    let empty = lang.pick("（没有符合条件的线索）", "(no leads match)");
+    let empty = if state.loading {
+        lang.pick("正在读取线索……", "Reading the leads…")
+    } else {
+        lang.pick("（没有符合条件的线索）", "(no leads match)")
+    };
     list_table(
         frame,
         table_area,

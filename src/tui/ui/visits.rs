@@ -82,7 +82,9 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     ]);
     let focused = matches!(state.mode, Mode::List | Mode::Search);
     let title = (lang.pick(" 走访记录 ", " Visits ").to_string(), focused);
-    let empty = if state.visits.is_empty() {
+    let empty = if state.loading {
+        lang.pick("正在读取走访记录……", "Reading the visits…")
+    } else if state.visits.is_empty() {
         lang.pick(
             "还没有走访记录：在“线索”页签选中线索，按 v 新建实地核查。",
             "No visits yet: on the Leads tab, select a lead and press v.",
