@@ -116,10 +116,7 @@ pub fn import(
 ) -> Result<String> {
     let mut results = Vec::new();
     for file in files {
-        let bytes = std::fs::read(file).map_err(|source| Error::ReadFile {
-            path: file.clone(),
-            source,
-        })?;
+        let bytes = crate::sync::bundle::read_file(file)?;
         results.push((
             file.display().to_string(),
             store.import(&bytes, &file.display().to_string(), trust_new)?,

@@ -10,7 +10,9 @@ use crate::model::lifecycle::Refusal;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+mod disk;
 mod texts;
+pub use disk::{DiskFault, Target};
 pub use texts::NoticeProblem;
 use texts::bundle_message;
 
@@ -145,6 +147,11 @@ pub enum Error {
     /// A read or write inside an open store failed.
     Store {
         detail: String,
+    },
+    /// The disk refused a write: full, read-only, or not permitted.
+    Disk {
+        fault: DiskFault,
+        target: Target,
     },
 }
 
@@ -412,6 +419,7 @@ impl Error {
                     format!("store read/write failed: {detail}. Nothing was changed.")
                 }
             }
+            Error::Disk { fault, target } => disk::message(*fault, target, lang),
         }
     }
 }

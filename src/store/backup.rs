@@ -183,8 +183,5 @@ fn sync_folder(path: &Path) {
 
 fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error {
     let path = path.to_path_buf();
-    move |e| Error::Write {
-        path: path.clone(),
-        detail: e.to_string(),
-    }
+    move |e| Error::writing(&path, &e)
 }

@@ -26,7 +26,7 @@ pub use sync::{
 pub use verify::Difference;
 pub use visits::Finalized;
 
-use crate::error::{Error, Result};
+use crate::error::{DiskFault, Error, Result, Target};
 use crate::notice;
 use crate::sync::keys;
 use tables::meta;
@@ -77,22 +77,42 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// The path a store in memory reports.
 const MEMORY: &str = ":memory:";
 
-/// Converts any redb error into ours.
+/// Converts any redb error into ours; a full, read-only or forbidden disk is named as such.
 fn db_err<E: Into<redb::Error>>(e: E) -> Error {
+    let e = e.into();
+    if let redb::Error::Io(io) = &e
+        && let Some(fault) = DiskFault::of(io)
+    {
+        return Error::Disk {
+            fault,
+            target: Target::Store(None),
+        };
+    }
     Error::Store {
-        detail: e.into().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// An I/O error creating or opening the store at `path`.
+fn open_err(path: &Path, e: std::io::Error) -> Error {
+    match DiskFault::of(&e) {
+        Some(fault) => Error::Disk {
+            fault,
+            target: Target::Store(Some(path.to_path_buf())),
+        },
+        None => Error::StoreOpen {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
     }
 }
 
 impl Store {
     /// Opens the store at `path`, creating, migrating and seeding it as needed.
     pub fn open(path: &Path, init: &InitOptions) -> Result<Store> {
-        let open_err = |detail: String| Error::StoreOpen {
-            path: path.to_path_buf(),
-            detail,
-        };
+        let open_err = |e| open_err(path, e);
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            private::create_dir(parent).map_err(|e| open_err(e.to_string()))?;
+            private::create_dir(parent).map_err(open_err)?;
         }
         if path.is_dir() {
             return Err(Error::StoreIsFolder {
@@ -100,9 +120,26 @@ impl Store {
             });
         }
         // A new store starts as an empty owner-only file; redb initialises an empty file.
-        if !path.exists() {
-            private::open_append(path).map_err(|e| open_err(e.to_string()))?;
+        let new = !path.exists();
+        let key_was_there = keys::key_path(path).exists();
+        if new {
+            private::open_append(path).map_err(open_err)?;
         }
+        let opened = Store::open_file(path, init);
+        // A store that could not be made (a full disk, say) is removed with the key made for it,
+        // so the next try starts afresh instead of finding a broken file. Not when another
+        // process holds it: that process made it and is using it.
+        if new && matches!(&opened, Err(e) if !matches!(e, Error::StoreInUse { .. })) {
+            let _ = std::fs::remove_file(path);
+            if !key_was_there {
+                let _ = std::fs::remove_file(keys::key_path(path));
+            }
+        }
+        opened
+    }
+
+    /// Opens (or initialises) the store file at `path`, which exists.
+    fn open_file(path: &Path, init: &InitOptions) -> Result<Store> {
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(path)
@@ -113,7 +150,7 @@ impl Store {
                 DatabaseError::Storage(redb::StorageError::Io(io))
                     if io.kind() != std::io::ErrorKind::InvalidData =>
                 {
-                    open_err(io.to_string())
+                    open_err(path, io)
                 }
                 other => Error::StoreDamaged {
                     path: path.to_path_buf(),

@@ -518,13 +518,11 @@ fn add_trusted(tx: &WriteTransaction, key: &str, name: &str) -> Result<Trusted> 
 }
 
 /// Writes a file so that it is either complete under its name or not there: a temp file in the
-/// same folder, fsynced, renamed, and the folder fsynced.
+/// same folder, fsynced, renamed, and the folder fsynced. On failure (a full disk, say) the temp
+/// file is removed, so a failed write leaves nothing behind.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let fail = |e: std::io::Error| Error::Write {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    };
+    let fail = |e: std::io::Error| Error::writing(path, &e);
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -535,11 +533,16 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = folder.join(format!(".{name}.tmp"));
-    let mut file = std::fs::File::create(&temp).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    drop(file);
-    std::fs::rename(&temp, path).map_err(fail)?;
+    let written = std::fs::File::create(&temp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail(e));
+    }
     #[cfg(unix)]
     if let Ok(dir) = std::fs::File::open(folder) {
         let _ = dir.sync_all();

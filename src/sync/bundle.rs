@@ -4,6 +4,8 @@
 //! (with the signature field empty) — which covers the body through its hash.
 
 use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
 
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::Change;
 use super::keys;
+use crate::error::Error;
 
 pub const FORMAT: &str = "fieldcheck-bundle";
 pub const VERSION: u32 = 1;
@@ -65,12 +68,51 @@ pub enum Problem {
     Invalid { change: String },
     /// A line longer than any change fieldcheck writes (`MAX_LINE_BYTES`).
     Oversized { line: usize },
+    /// A file larger than any bundle may be (`MAX_BUNDLE_BYTES`): refused before it is read.
+    TooLarge,
 }
 
 /// The longest line a bundle may hold, header or change: far above any real change (a visit
 /// with a long note is a few kilobytes), low enough that a hostile file cannot make an import
 /// parse or keep megabytes of text.
 pub const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// The largest bundle file `import` reads. Import holds the whole file and its parsed changes
+/// in memory, so a size cap is what keeps a wrong or hostile file from exhausting it. Measured
+/// (`cargo bench --bench sync`, docs/sync.md): 100,000 register changes make a 27.7 MB bundle
+/// (about 280 bytes a change), imported in about 1 s, and the whole benchmark peaks at 180 MB
+/// resident. 256 MiB is over nine times that bundle — some 950,000 changes, far beyond what a
+/// laptop or a headquarters exchanges at once — while its import still fits in a laptop's
+/// memory (a few times the file) and takes seconds, not minutes.
+pub const MAX_BUNDLE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a bundle file for `import`. A file whose metadata says it is larger than
+/// `MAX_BUNDLE_BYTES` is refused before any of it is read; the read itself stops past the cap,
+/// so a file that grows meanwhile, or one without a length (a pipe, a device), is refused too.
+pub fn read_file(path: &Path) -> crate::error::Result<Vec<u8>> {
+    let unreadable = |source| Error::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = || Error::Bundle {
+        file: path.display().to_string(),
+        problem: Problem::TooLarge,
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    if len > MAX_BUNDLE_BYTES {
+        return Err(too_large());
+    }
+    // At most the cap here, so it fits a `usize` on 32-bit systems too.
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(MAX_BUNDLE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -25,10 +25,7 @@ pub fn generate() -> Result<SigningKey> {
 
 /// Writes the private key, owner-only (0600 on Unix; elsewhere the folder's own protection).
 pub fn save(path: &Path, key: &SigningKey) -> Result<()> {
-    let fail = |e: std::io::Error| Error::Write {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    };
+    let fail = |e: std::io::Error| Error::writing(path, &e);
     let text = hex::encode(key.to_bytes());
     #[cfg(unix)]
     {

@@ -133,11 +133,8 @@ impl Runner<'_> {
                 })
             }
             Effect::Import(path) => Some(self.sync(|store, lang| {
-                let bytes =
-                    std::fs::read(&path).map_err(|source| crate::error::Error::ReadFile {
-                        path: path.clone().into(),
-                        source,
-                    })?;
+                // The same size cap as the command line's import.
+                let bytes = crate::sync::bundle::read_file(std::path::Path::new(&path))?;
                 let r = store.import(&bytes, &path, false)?;
                 self.reindex();
                 let mut text = match lang {
