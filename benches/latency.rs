@@ -20,7 +20,7 @@ fn keystrokes(leads: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("s.redb"), &InitOptions::default()).expect("store");
     generate(&store, leads, 0, 1, None).expect("generate");
-    let index = Index::load(&store).expect("index");
+    let mut index = Index::load(&store).expect("index");
     let mut times = Vec::new();
     for query in ["重庆朋昆", "cqpk", "68860", "北碚区教委", "beibei"] {
         let mut typed = String::new();

@@ -145,3 +145,41 @@ fn titles_name_the_record() {
     assert_eq!(hits[0].title, "重庆朋昆电子有限公司（北碚区）");
     assert_eq!(find("68860", Scope::All, 1)[0].title, "北碚区");
 }
+
+/// The command line's search (the table read from both ends on two threads) and the terminal
+/// app's (keys in memory: narrowing, bounds, threads) find the same records in the same order,
+/// on enough generated leads that both ends and every shortcut take part.
+#[test]
+fn the_command_line_and_the_live_search_rank_alike() {
+    let store = store();
+    fieldcheck::generate::generate(&store, 6_000, 0, 7, None).expect("generate");
+    let mut index = fieldcheck::search::Index::load(&store).expect("index");
+    for typed in [
+        "重庆朋昆",
+        "cqpk",
+        "68860",
+        "北碚区",
+        "beibei",
+        "b",
+        "jiang",
+    ] {
+        let mut sofar = String::new();
+        for c in typed.chars() {
+            sofar.push(c);
+            let cli: Vec<(String, i64)> = search(&store, &sofar, Scope::Leads, 200)
+                .expect("search")
+                .into_iter()
+                .map(|h| (h.id, h.score))
+                .collect();
+            let live: Vec<(String, i64)> = index
+                .rank(&fieldcheck::search::Query::new(&sofar), Scope::Leads, 200)
+                .into_iter()
+                .map(|r| (r.id, r.score))
+                .collect();
+            assert_eq!(cli, live, "{sofar}");
+            if sofar.chars().count() == 1 {
+                assert!(cli.len() == 200, "{sofar} finds plenty");
+            }
+        }
+    }
+}

@@ -48,7 +48,7 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
 }
 
 fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
-    let searcher = Searcher::new(
+    let mut searcher = Searcher::new(
         Index::load(store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
@@ -207,7 +207,7 @@ fn matched_characters_are_highlighted_in_their_own_cells() {
 fn the_event_loop_draws_handles_keys_and_results_and_quits() {
     let store = store();
     let mut state = state(&store, Lang::Zh, day(25));
-    let searcher = Searcher::new(
+    let mut searcher = Searcher::new(
         Index::load(&store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),

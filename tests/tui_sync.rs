@@ -29,7 +29,7 @@ fn open(dir: &std::path::Path, name: &str) -> Store {
 }
 
 fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
-    let searcher = Searcher::new(
+    let mut searcher = Searcher::new(
         Index::load(store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),

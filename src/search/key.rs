@@ -15,6 +15,9 @@ use crate::model::{Channel, Lead, RecordKind};
 /// Separates segments in a stored key.
 pub const SEP: char = '\u{1f}';
 
+/// The largest `Field::bonus`.
+pub const MAX_BONUS: i64 = 16;
+
 /// A searchable field of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,7 +55,7 @@ impl Field {
     /// so `cq` ranks 重庆 above an e-mail address that happens to start with `cq`.
     pub fn bonus(self) -> i64 {
         match self {
-            Field::Name | Field::Creditor | Field::Debtor | Field::District => 16,
+            Field::Name | Field::Creditor | Field::Debtor | Field::District => MAX_BONUS,
             _ => 0,
         }
     }

@@ -5,6 +5,8 @@
 //! every term does. Only the top hits are then rebuilt from their records to find the matched
 //! characters for highlighting.
 
+mod bound;
+mod index;
 pub mod key;
 mod rank;
 
@@ -16,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::phone::{digits, is_phone_like};
 use crate::model::{RecordKind, amount::fullwidth_to_ascii};
 use crate::store::Store;
+pub use index::Index;
 use key::{Derivation, Field, Record, SEP};
 pub use rank::{Ranked, Ranker};
 
@@ -95,51 +98,18 @@ impl Term {
     }
 }
 
-/// Every stored key held in memory (the terminal app's live search).
-pub struct Index {
-    entries: Vec<Entry>,
-}
-
-struct Entry {
-    kind: RecordKind,
-    id: String,
-    key: String,
-}
-
-impl Index {
-    /// Reads the stored keys (no pinyin is computed here).
-    pub fn load(store: &Store) -> Result<Index> {
-        let mut entries = Vec::new();
-        for kind in [RecordKind::Channel, RecordKind::Lead] {
-            store.scan_search_keys(kind, |id, key| {
-                entries.push(Entry {
-                    kind,
-                    id: id.to_string(),
-                    key: key.to_string(),
-                })
-            })?;
-        }
-        Ok(Index { entries })
-    }
-
-    /// The best `limit` matches, best first.
-    pub fn rank(&self, query: &Query, scope: Scope, limit: usize) -> Vec<Ranked> {
-        let matcher = matcher();
-        let mut ranker = Ranker::new(limit);
-        if !query.is_empty() {
-            for e in self.entries.iter().filter(|e| scope.covers(e.kind)) {
-                if let Some(score) = score_key(&matcher, e.kind, &e.key, query) {
-                    ranker.offer(e.kind, &e.id, score);
-                }
-            }
-        }
-        ranker.finish()
-    }
-}
-
+/// A matcher for one call. SkimMatcherV2 keeps its score matrix between calls and reads a bonus
+/// left in it by the previous call when a pattern repeats a character, so the same text could
+/// score differently depending on what was matched before; a fresh matcher per call makes a
+/// score depend on the text and the pattern alone (and costs no measurable time). Keys and
+/// queries are lower-cased already.
 fn matcher() -> SkimMatcherV2 {
-    // Keys and queries are lower-cased already.
     SkimMatcherV2::default().respect_case()
+}
+
+/// The score of `pattern` in `text`, if it matches.
+fn fuzzy_score(text: &str, pattern: &str) -> Option<i64> {
+    matcher().fuzzy_match(text, pattern)
 }
 
 /// Do the characters of `term` appear in `text` in order? (What a fuzzy match needs; keys and
@@ -172,34 +142,69 @@ fn spellings(derivation: Derivation, segment: &str) -> impl Iterator<Item = (usi
     })
 }
 
+/// Do all terms appear in order in the whole key? A term matches a text exactly when its
+/// characters appear in it in order, so one scan of the key rejects most records before any
+/// scoring (and it is all the narrowing of the live search relies on).
+fn passes(key: &str, query: &Query) -> bool {
+    query.terms.iter().all(|t| in_order(key, &t.text))
+}
+
 /// Sum over terms of each term's best segment score; `None` if a term matches nowhere.
-fn score_key(matcher: &SkimMatcherV2, kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
-    // A term matches a text exactly when its characters appear in it in order: one scan of the
-    // whole key rejects most records before any scoring.
-    if !query.terms.iter().all(|t| in_order(key, &t.text)) {
+fn score_key(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
+    if !passes(key, query) {
         return None;
     }
-    let layout = key::layout(kind);
+    score_segments(kind, key, query)
+}
+
+/// The spellings of a key a term may match (in a segment that suits it, its characters in
+/// order), with their field.
+fn candidates<'k>(
+    kind: RecordKind,
+    key: &'k str,
+    term: &'k Term,
+) -> impl Iterator<Item = (&'k str, Field)> + 'k {
+    key.split(SEP)
+        .zip(key::layout(kind))
+        .filter(|(segment, (_, derivation))| term.suits(*derivation) && term.admits(segment))
+        .flat_map(|(segment, (field, derivation))| {
+            spellings(*derivation, segment).map(|(_, text)| (text, *field))
+        })
+        .filter(|(text, _)| in_order(text, &term.text))
+}
+
+/// `score_key` for a key known to pass the prefilter.
+fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
     let mut total = 0;
     for term in &query.terms {
-        let best = key
-            .split(SEP)
-            .zip(layout)
-            .filter(|(segment, (_, derivation))| term.suits(*derivation) && term.admits(segment))
-            .flat_map(|(segment, (field, derivation))| {
-                spellings(*derivation, segment).filter_map(|(_, text)| {
-                    if !in_order(text, &term.text) {
-                        return None;
-                    }
-                    matcher
-                        .fuzzy_match(text, &term.text)
-                        .map(|s| s + field.bonus())
-                })
-            })
-            .max()?;
-        total += best;
+        let mut best: Option<i64> = None;
+        for (text, field) in candidates(kind, key, term) {
+            // A spelling that cannot beat the best so far is not scored.
+            if best.is_some_and(|b| bound::spelling(text, &term.text) + field.bonus() <= b) {
+                continue;
+            }
+            if let Some(score) = fuzzy_score(text, &term.text) {
+                let score = score + field.bonus();
+                best = Some(best.map_or(score, |b| b.max(score)));
+            }
+        }
+        total += best?;
     }
     Some(total)
+}
+
+/// At most what `score_segments` can give a key, without scoring; `None` if a term has no
+/// spelling to match.
+fn key_bound(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
+    query
+        .terms
+        .iter()
+        .map(|term| {
+            candidates(kind, key, term)
+                .map(|(text, field)| bound::spelling(text, &term.text) + field.bonus())
+                .max()
+        })
+        .sum()
 }
 
 /// The characters a query matched in one field of a record (indices into `field_text`).
@@ -213,7 +218,6 @@ pub struct FieldMatch {
 
 /// Which characters of which fields a query matched in a record, for highlighting.
 pub fn highlights(record: &Record, query: &Query) -> Vec<FieldMatch> {
-    let matcher = &matcher();
     let segments = key::segments(record);
     let mut out: Vec<FieldMatch> = Vec::new();
     for term in &query.terms {
@@ -222,10 +226,12 @@ pub fn highlights(record: &Record, query: &Query) -> Vec<FieldMatch> {
             .filter(|s| term.suits(s.derivation) && term.admits(&s.text))
             .flat_map(|s| {
                 spellings(s.derivation, &s.text).filter_map(move |(offset, text)| {
-                    matcher.fuzzy_indices(text, &term.text).map(|(score, idx)| {
-                        let idx: Vec<usize> = idx.into_iter().map(|i| i + offset).collect();
-                        (score + s.field.bonus(), s, idx)
-                    })
+                    matcher()
+                        .fuzzy_indices(text, &term.text)
+                        .map(|(score, idx)| {
+                            let idx: Vec<usize> = idx.into_iter().map(|i| i + offset).collect();
+                            (score + s.field.bonus(), s, idx)
+                        })
                 })
             })
             .fold(
@@ -274,15 +280,24 @@ pub fn search(store: &Store, query: &str, scope: Scope, limit: usize) -> Result<
     if query.is_empty() {
         return Err(Error::EmptyQuery);
     }
-    let matcher = matcher();
     let mut ranker = Ranker::new(limit);
     for kind in [RecordKind::Channel, RecordKind::Lead] {
         if scope.covers(kind) {
-            store.scan_search_keys(kind, |id, key| {
-                if let Some(score) = score_key(&matcher, kind, key, &query) {
+            // Both ends of the table at once, each keeping its own best; then the two merged.
+            let mut front = Ranker::new(limit);
+            let mut back = Ranker::new(limit);
+            let offer = |ranker: &mut Ranker, id: &str, key: &str| {
+                if let Some(score) = score_key(kind, key, &query) {
                     ranker.offer(kind, id, score);
                 }
-            })?;
+            };
+            store.scan_search_keys_from_both_ends(
+                kind,
+                |id, key| offer(&mut front, id, key),
+                |id, key| offer(&mut back, id, key),
+            )?;
+            ranker.absorb(front);
+            ranker.absorb(back);
         }
     }
     ranker

@@ -22,6 +22,13 @@ fn kind_rank(kind: RecordKind) -> u8 {
     }
 }
 
+/// The order among equal scores: channel before lead, then natural id order.
+pub(super) fn tie_order(a: (RecordKind, &str), b: (RecordKind, &str)) -> Ordering {
+    kind_rank(a.0)
+        .cmp(&kind_rank(b.0))
+        .then_with(|| id_order(a.1, b.1))
+}
+
 /// Better matches order first: higher score, then channel before lead, then natural id order.
 fn order(score: i64, kind: RecordKind, id: &str, other: &Ranked) -> Ordering {
     other
@@ -76,6 +83,22 @@ impl Ranker {
                 id: id.to_string(),
                 score,
             };
+        }
+    }
+
+    /// Once `limit` candidates are kept, the score a new one must exceed to get in if it comes
+    /// after all of them in `tie_order` (a tie loses).
+    pub fn bar(&self) -> Option<i64> {
+        if self.heap.len() < self.limit {
+            return None;
+        }
+        self.heap.peek().map(|worst| worst.score)
+    }
+
+    /// Offers every candidate another ranker kept.
+    pub fn absorb(&mut self, other: Ranker) {
+        for r in other.heap {
+            self.offer(r.kind, &r.id, r.score);
         }
     }
 

@@ -98,6 +98,59 @@ impl Store {
         })
     }
 
+    /// Like `scan_search_keys`, on two threads: `front` sees the entries from the first on,
+    /// `back` from the last backwards, until between them they have seen each entry once.
+    pub fn scan_search_keys_from_both_ends(
+        &self,
+        kind: RecordKind,
+        mut front: impl FnMut(&str, &str) + Send,
+        mut back: impl FnMut(&str, &str) + Send,
+    ) -> Result<()> {
+        use redb::ReadableTableMetadata;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        /// Entries claimed at a time: few enough atomic operations, an even split at the end.
+        const CLAIM: u64 = 512;
+        let def = match kind {
+            RecordKind::Lead => tables::LEAD_SEARCH,
+            RecordKind::Channel => tables::CHANNEL_SEARCH,
+        };
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(def).map_err(db_err)?;
+        let total = table.len().map_err(db_err)?;
+        let taken = AtomicU64::new(0);
+        // Each side claims entries before reading them, so together they read each one once.
+        let side = |entries: &mut dyn Iterator<Item = redb::Result<_>>,
+                    visit: &mut dyn FnMut(&str, &str)|
+         -> Result<()> {
+            loop {
+                let from = taken.fetch_add(CLAIM, Ordering::Relaxed);
+                if from >= total {
+                    return Ok(());
+                }
+                for _ in 0..CLAIM.min(total - from) {
+                    let Some(entry) = entries.next() else {
+                        return Ok(());
+                    };
+                    let (k, v): (redb::AccessGuard<&str>, redb::AccessGuard<&str>) =
+                        entry.map_err(db_err)?;
+                    visit(k.value(), v.value());
+                }
+            }
+        };
+        let mut forward = table.iter().map_err(db_err)?;
+        let mut backward = table.iter().map_err(db_err)?.rev();
+        let (a, b) = std::thread::scope(|scope| {
+            let back_side = scope.spawn(|| side(&mut backward, &mut back));
+            let a = side(&mut forward, &mut front);
+            (a, back_side.join())
+        });
+        a?;
+        match b {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
     /// Calls `visit(key, value)` for every entry of a table, in key order.
     fn scan(
         &self,

@@ -57,7 +57,7 @@ impl Searcher {
     }
 
     /// The ranked hits of a query in one list, with what matched.
-    pub fn run(&self, tab: Tab, query: &str) -> Vec<SearchHit> {
+    pub fn run(&mut self, tab: Tab, query: &str) -> Vec<SearchHit> {
         let query = Query::new(query);
         let scope = match tab {
             Tab::Directory => Scope::Directory,
@@ -85,7 +85,7 @@ impl Searcher {
             .collect()
     }
 
-    pub fn answer(&self, request: &Request) -> Action {
+    pub fn answer(&mut self, request: &Request) -> Action {
         Action::SearchDone {
             generation: request.generation,
             tab: request.tab,

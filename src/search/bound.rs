@@ -1,0 +1,120 @@
+//! The most SkimMatcherV2 (fuzzy-matcher 0.3.7, `build_score_matrix`) can score a pattern,
+//! read off its scoring, so the live search can skip records that cannot make the top.
+//!
+//! Per character it adds the match (16) and a bonus. The first character's bonus is the one its
+//! place in the text earns: 16 at the very start (the word-start bonus doubled), 8 at most after
+//! a separator or at an upper-case letter, 0 inside a word; its row starts from a gap of 1. A
+//! further character matched right after the one before it earns the bonus the cell before it
+//! carries; every value that cell can hold in one call comes from the same two characters of
+//! the text, which are then the pattern's own two, so that bonus depends on the pattern alone:
+//! 4 (consecutive), or 8 at most where the pattern itself starts a word. A gap before a
+//! character costs at least 4 and the bonus after it is at most 8, which is no more. The
+//! matcher is fresh for every call (`super::matcher`), so nothing carries over between calls.
+//! The tests check both bounds against the matcher on random text, and fail if either is
+//! lowered by one.
+
+/// The first character at the start of the text: -1 + 16 + 16.
+const FIRST_AT_START: i64 = 31;
+
+/// The first character elsewhere, before its word-start bonus: -1 + 16.
+const FIRST_ELSEWHERE: i64 = 15;
+
+/// The largest word-start bonus away from the start (after a separator: 8).
+const WORD_START: i64 = 8;
+
+/// A further character matched right after the one before it: 16 + 4 ...
+const NEXT_USUAL: i64 = 20;
+
+/// ... or where the pattern starts a word there: 16 + 8.
+const NEXT_WORD_START: i64 = 24;
+
+/// Would the matcher see `c` after `prev` as the start of a word (or an upper-case letter)?
+/// Generous: any ASCII punctuation or white space counts as a separator.
+fn starts_word(prev: char, c: char) -> bool {
+    prev.is_ascii_punctuation() || prev.is_whitespace() || c.is_ascii_uppercase()
+}
+
+/// What the characters after the first can add at most.
+fn rest(pattern: &str) -> i64 {
+    let chars: Vec<char> = pattern.chars().collect();
+    chars
+        .windows(2)
+        .map(|w| {
+            if starts_word(w[0], w[1]) {
+                NEXT_WORD_START
+            } else {
+                NEXT_USUAL
+            }
+        })
+        .sum()
+}
+
+/// The most `pattern` can score in any text.
+pub(super) fn pattern(pattern: &str) -> i64 {
+    if pattern.is_empty() {
+        return 0;
+    }
+    FIRST_AT_START + rest(pattern)
+}
+
+/// The most `pattern` can score in `text`: as `pattern`, with the first character's bonus
+/// taken from its best place in this text.
+pub(super) fn spelling(text: &str, pattern: &str) -> i64 {
+    let Some(first) = pattern.chars().next() else {
+        return 0;
+    };
+    let mut prev: Option<char> = None;
+    let mut best: Option<i64> = None;
+    for c in text.chars() {
+        if c == first {
+            let here = match prev {
+                None => FIRST_AT_START,
+                Some(p) if starts_word(p, c) => FIRST_ELSEWHERE + WORD_START,
+                Some(_) => FIRST_ELSEWHERE,
+            };
+            best = Some(best.map_or(here, |b| b.max(here)));
+            if here == FIRST_AT_START {
+                break;
+            }
+        }
+        prev = Some(c);
+    }
+    // Not in the text at all: it cannot match, and 0 is below any score of a match.
+    best.map_or(0, |b| b + rest(pattern))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::search::fuzzy_score;
+
+    /// Text the matcher sees in keys: CJK, pinyin, digits, separators, upper case.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[重庆北碚aeibcqA-C0-9 /|.:_-]{0,24}").expect("regex")
+    }
+
+    fn pattern_text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[重庆北碚aeibcqA-C0-9/|.:_-]{1,6}").expect("regex")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn no_text_scores_above_either_bound(text in text(), p in pattern_text()) {
+            if let Some(score) = fuzzy_score(&text, &p) {
+                let here = spelling(&text, &p);
+                prop_assert!(score <= here, "{p:?} in {text:?}: {score} > {here}");
+                prop_assert!(here <= pattern(&p), "{p:?} in {text:?}: {here} > any text's");
+            }
+        }
+    }
+
+    #[test]
+    fn a_pattern_at_the_start_of_a_name_reaches_the_bound() {
+        for (text, p) in [("重庆朋昆", "重庆"), ("cqpk", "cq"), ("beibei", "beibei")] {
+            assert_eq!(fuzzy_score(text, p), Some(pattern(p)), "{p} in {text}");
+        }
+    }
+}
