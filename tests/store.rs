@@ -114,7 +114,7 @@ fn search_keys_are_stored_with_each_record() {
     let mut keys = Vec::new();
     store
         .scan_search_keys(RecordKind::Lead, |id, k| {
-            keys.push((id.to_string(), k.to_string()))
+            keys.push((id.to_string(), String::from_utf8(k.to_vec()).unwrap()))
         })
         .unwrap();
     assert_eq!(keys.len(), 3);

@@ -59,7 +59,7 @@ impl Index {
                 entries.push(Entry {
                     kind,
                     id: id.to_string(),
-                    key: key.to_string(),
+                    key: String::from_utf8_lossy(key).into_owned(),
                 })
             })?;
         }

@@ -115,14 +115,36 @@ fn fuzzy_score(text: &str, pattern: &str) -> Option<i64> {
 /// Do the characters of `term` appear in `text` in order? (What a fuzzy match needs; keys and
 /// terms are both lower-cased.)
 pub fn in_order(text: &str, term: &str) -> bool {
+    in_order_bytes(text.as_bytes(), term)
+}
+
+/// `in_order` on UTF-8 bytes, unchecked. A character's encoding starts with a byte no other
+/// character's continues with, so finding it among the bytes finds it among the characters.
+fn in_order_bytes(text: &[u8], term: &str) -> bool {
     let mut rest = text;
+    let mut buf = [0u8; 4];
     for c in term.chars() {
-        match rest.find(c) {
-            Some(at) => rest = &rest[at + c.len_utf8()..],
+        let needle = c.encode_utf8(&mut buf).as_bytes();
+        match find(rest, needle) {
+            Some(at) => rest = &rest[at + needle.len()..],
             None => return false,
         }
     }
     true
+}
+
+/// Where `needle` (one character's encoding) first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, tail) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(first, hay.get(from..)?) {
+        let start = from + at;
+        if hay.get(start + 1..start + needle.len()) == Some(tail) {
+            return Some(start);
+        }
+        from = start + 1;
+    }
+    None
 }
 
 /// The parts of a segment a term is matched against, with their character offsets: each
@@ -286,8 +308,12 @@ pub fn search(store: &Store, query: &str, scope: Scope, limit: usize) -> Result<
             // Both ends of the table at once, each keeping its own best; then the two merged.
             let mut front = Ranker::new(limit);
             let mut back = Ranker::new(limit);
-            let offer = |ranker: &mut Ranker, id: &str, key: &str| {
-                if let Some(score) = score_key(kind, key, &query) {
+            // Only keys that pass the prefilter are checked to be UTF-8.
+            let offer = |ranker: &mut Ranker, id: &str, key: &[u8]| {
+                if query.terms.iter().all(|t| in_order_bytes(key, &t.text))
+                    && let Ok(key) = std::str::from_utf8(key)
+                    && let Some(score) = score_segments(kind, key, &query)
+                {
                     ranker.offer(kind, id, score);
                 }
             };

@@ -207,7 +207,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<(String, Vec<H
                 leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
                 tx.open_table(tables::LEAD_SEARCH)
                     .map_err(db_err)?
-                    .insert(id, key::lead_key(&lead).as_str())
+                    .insert(id, key::lead_key(&lead).as_bytes())
                     .map_err(db_err)?;
                 drop(leads);
                 // Field changes that arrived before the lead.
@@ -234,7 +234,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<(String, Vec<H
                     .map_err(db_err)?;
                 tx.open_table(tables::CHANNEL_SEARCH)
                     .map_err(db_err)?
-                    .insert(id, key::channel_key(&channel).as_str())
+                    .insert(id, key::channel_key(&channel).as_bytes())
                     .map_err(db_err)?;
             }
         }

@@ -2,7 +2,9 @@
 //! in `meta_v1`; opening runs every newer migration in one write transaction, and refuses a
 //! store whose version is newer than this build knows.
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableError, WriteTransaction};
+use redb::{
+    Database, ReadableDatabase, ReadableTable, TableDefinition, TableError, WriteTransaction,
+};
 
 use super::db_err;
 use super::tables::{self, meta};
@@ -36,7 +38,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync: change ids, register heads, trusted devices",
         apply: create_sync,
     },
+    Migration {
+        version: 5,
+        name: "search keys as bytes",
+        apply: search_keys_as_bytes,
+    },
 ];
+
+/// The search-key tables of schema versions 1 to 4 (text values).
+const CHANNEL_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
+const LEAD_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
 
 /// The schema version this build writes.
 pub fn latest(migrations: &[Migration]) -> u32 {
@@ -47,8 +58,27 @@ fn create_v1_tables(tx: &WriteTransaction) -> crate::error::Result<()> {
     tx.open_table(tables::NOTICES).map_err(db_err)?;
     tx.open_table(tables::CHANNELS).map_err(db_err)?;
     tx.open_table(tables::LEADS).map_err(db_err)?;
-    tx.open_table(tables::CHANNEL_SEARCH).map_err(db_err)?;
-    tx.open_table(tables::LEAD_SEARCH).map_err(db_err)?;
+    tx.open_table(CHANNEL_SEARCH_V1).map_err(db_err)?;
+    tx.open_table(LEAD_SEARCH_V1).map_err(db_err)?;
+    Ok(())
+}
+
+/// Copies every search key into the byte tables and drops the text ones.
+fn search_keys_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
+    for (old, new) in [
+        (CHANNEL_SEARCH_V1, tables::CHANNEL_SEARCH),
+        (LEAD_SEARCH_V1, tables::LEAD_SEARCH),
+    ] {
+        let from = tx.open_table(old).map_err(db_err)?;
+        let mut to = tx.open_table(new).map_err(db_err)?;
+        for entry in from.iter().map_err(db_err)? {
+            let (id, key) = entry.map_err(db_err)?;
+            to.insert(id.value(), key.value().as_bytes())
+                .map_err(db_err)?;
+        }
+        drop(from);
+        tx.delete_table(old).map_err(db_err)?;
+    }
     Ok(())
 }
 

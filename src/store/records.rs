@@ -81,21 +81,20 @@ impl Store {
         self.one(tables::LEADS, RecordKind::Lead, id)
     }
 
-    /// Calls `visit(id, key)` for every stored search key of one kind of record, without
-    /// copying them: a search streams through the table.
+    /// Calls `visit(id, key)` for every stored search key of one kind of record (its UTF-8
+    /// bytes, unchecked), without copying them: a search streams through the table.
     pub fn scan_search_keys(
         &self,
         kind: RecordKind,
-        mut visit: impl FnMut(&str, &str),
+        mut visit: impl FnMut(&str, &[u8]),
     ) -> Result<()> {
-        let def = match kind {
-            RecordKind::Lead => tables::LEAD_SEARCH,
-            RecordKind::Channel => tables::CHANNEL_SEARCH,
-        };
-        self.scan(def, |k, v| {
-            visit(k, v);
-            Ok(())
-        })
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(search_table(kind)).map_err(db_err)?;
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            visit(k.value(), v.value());
+        }
+        Ok(())
     }
 
     /// Like `scan_search_keys`, on two threads: `front` sees the entries from the first on,
@@ -103,24 +102,20 @@ impl Store {
     pub fn scan_search_keys_from_both_ends(
         &self,
         kind: RecordKind,
-        mut front: impl FnMut(&str, &str) + Send,
-        mut back: impl FnMut(&str, &str) + Send,
+        mut front: impl FnMut(&str, &[u8]) + Send,
+        mut back: impl FnMut(&str, &[u8]) + Send,
     ) -> Result<()> {
         use redb::ReadableTableMetadata;
         use std::sync::atomic::{AtomicU64, Ordering};
         /// Entries claimed at a time: few enough atomic operations, an even split at the end.
         const CLAIM: u64 = 512;
-        let def = match kind {
-            RecordKind::Lead => tables::LEAD_SEARCH,
-            RecordKind::Channel => tables::CHANNEL_SEARCH,
-        };
         let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(def).map_err(db_err)?;
+        let table = tx.open_table(search_table(kind)).map_err(db_err)?;
         let total = table.len().map_err(db_err)?;
         let taken = AtomicU64::new(0);
         // Each side claims entries before reading them, so together they read each one once.
         let side = |entries: &mut dyn Iterator<Item = redb::Result<_>>,
-                    visit: &mut dyn FnMut(&str, &str)|
+                    visit: &mut dyn FnMut(&str, &[u8])|
          -> Result<()> {
             loop {
                 let from = taken.fetch_add(CLAIM, Ordering::Relaxed);
@@ -131,7 +126,7 @@ impl Store {
                     let Some(entry) = entries.next() else {
                         return Ok(());
                     };
-                    let (k, v): (redb::AccessGuard<&str>, redb::AccessGuard<&str>) =
+                    let (k, v): (redb::AccessGuard<&str>, redb::AccessGuard<&[u8]>) =
                         entry.map_err(db_err)?;
                     visit(k.value(), v.value());
                 }
@@ -277,7 +272,7 @@ pub(super) fn write_notice(
             .insert(id, encode(channel)?.as_str())
             .map_err(db_err)?;
         channel_keys
-            .insert(id, key::channel_key(channel).as_str())
+            .insert(id, key::channel_key(channel).as_bytes())
             .map_err(db_err)?;
         created.push((format!("channel:{id}"), json(channel)?));
         summary.channels_added += 1;
@@ -292,10 +287,18 @@ pub(super) fn write_notice(
         }
         leads.insert(id, encode(lead)?.as_str()).map_err(db_err)?;
         lead_keys
-            .insert(id, key::lead_key(lead).as_str())
+            .insert(id, key::lead_key(lead).as_bytes())
             .map_err(db_err)?;
         created.push((format!("lead:{id}"), json(lead)?));
         summary.leads_added += 1;
     }
     Ok((summary, created))
+}
+
+/// The table of one kind of record's search keys.
+fn search_table(kind: RecordKind) -> TableDefinition<'static, &'static str, &'static [u8]> {
+    match kind {
+        RecordKind::Lead => tables::LEAD_SEARCH,
+        RecordKind::Channel => tables::CHANNEL_SEARCH,
+    }
 }

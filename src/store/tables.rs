@@ -7,8 +7,8 @@
 //! | `notices_v1` | notice id (`cq-jfb-2022-3`) | JSON `NoticeMeta` | notices imported, with number, date, contact, feedback deadline |
 //! | `channels_v1` | channel id (`cq-jfb-2022-3/a2/15`) | JSON `Channel` | the complaint-channel directory |
 //! | `leads_v1` | lead id (`cq-jfb-2022-3/a3/1`) | JSON `Lead` | leads and their current state |
-//! | `channel_search_v1` | channel id | search key text | per-channel search key (text, pinyin, digits), written with the channel |
-//! | `lead_search_v1` | lead id | search key text | per-lead search key, written with the lead |
+//! | `channel_search_v2` | channel id | search key, UTF-8 bytes | per-channel search key (text, pinyin, digits), written with the channel |
+//! | `lead_search_v2` | lead id | search key, UTF-8 bytes | per-lead search key, written with the lead; bytes so that a search reads them without checking a million of them are UTF-8 (it checks only those that pass its prefilter) |
 //! | `changes_v1` | (device id, idx) | JSON `Change` | every device's change log, idx 1, 2, 3… per device |
 //! | `visits_v1` | visit id (UUIDv7) | JSON `Visit` | finalized visits; never edited (a correction is a new visit) |
 //! | `lead_visits_v1` | lead id | visit ids (multimap) | each lead's visits |
@@ -23,8 +23,8 @@ pub const META: TableDefinition<&str, &str> = TableDefinition::new("meta_v1");
 pub const NOTICES: TableDefinition<&str, &str> = TableDefinition::new("notices_v1");
 pub const CHANNELS: TableDefinition<&str, &str> = TableDefinition::new("channels_v1");
 pub const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
-pub const CHANNEL_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
-pub const LEAD_SEARCH: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
+pub const CHANNEL_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("channel_search_v2");
+pub const LEAD_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("lead_search_v2");
 pub const CHANGES: TableDefinition<(&str, u64), &str> = TableDefinition::new("changes_v1");
 pub const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
 pub const LEAD_VISITS: MultimapTableDefinition<&str, &str> =

@@ -112,8 +112,6 @@ impl Store {
             tables::NOTICES,
             tables::CHANNELS,
             tables::LEADS,
-            tables::CHANNEL_SEARCH,
-            tables::LEAD_SEARCH,
             tables::VISITS,
             tables::DRAFTS,
             tables::HEADS,
@@ -123,6 +121,14 @@ impl Store {
             for entry in table.iter().map_err(db_err)? {
                 let (k, v) = entry.map_err(db_err)?;
                 feed(def.name(), k.value().to_string(), v.value().to_string());
+            }
+        }
+        for def in [tables::CHANNEL_SEARCH, tables::LEAD_SEARCH] {
+            let table = tx.open_table(def).map_err(db_err)?;
+            for entry in table.iter().map_err(db_err)? {
+                let (k, v) = entry.map_err(db_err)?;
+                let key = String::from_utf8_lossy(v.value()).into_owned();
+                feed(def.name(), k.value().to_string(), key);
             }
         }
         let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
