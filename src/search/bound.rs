@@ -13,6 +13,20 @@
 //! The tests check both bounds against the matcher on random text, and fail if either is
 //! lowered by one.
 
+use super::Query;
+use super::key::MAX_BONUS;
+
+impl Query {
+    /// No record scores more than this for the query: per term, the matcher's most for it plus
+    /// the largest field bonus.
+    pub(super) fn bound(&self) -> i64 {
+        self.terms
+            .iter()
+            .map(|t| pattern(&t.text) + MAX_BONUS)
+            .sum()
+    }
+}
+
 /// The first character at the start of the text: -1 + 16 + 16.
 const FIRST_AT_START: i64 = 31;
 

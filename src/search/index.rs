@@ -15,9 +15,8 @@
 
 use std::thread;
 
-use super::key::MAX_BONUS;
 use super::rank::tie_order;
-use super::{Query, Ranked, Ranker, Scope, bound, key_bound, passes, score_segments};
+use super::{Prefilter, Query, Ranked, Ranker, Scope, key_bound, score_segments};
 use crate::error::Result;
 use crate::model::RecordKind;
 use crate::store::Store;
@@ -126,21 +125,21 @@ impl Index {
 /// passed the prefilter.
 fn rank_run(entries: &[Entry], run: &[u32], query: &Query, limit: usize) -> (Ranker, Vec<u32>) {
     let bound = query.bound();
+    let prefilter = Prefilter::new(query);
     let mut ranker = Ranker::new(limit);
     let mut passed = Vec::new();
     for &i in run {
         let Some(e) = entries.get(i as usize) else {
             continue;
         };
-        if !passes(&e.key, query) {
+        if !prefilter.passes(e.key.as_bytes()) {
             continue;
         }
         passed.push(i);
-        // Everything kept came earlier in tie order, so a record that can at best tie loses:
-        // first the query's bound, then (a pass over the key, no scoring) this record's.
-        if let Some(bar) = ranker.bar()
-            && (bound <= bar || key_bound(e.kind, &e.key, query).is_none_or(|b| b <= bar))
-        {
+        // A record that could not be kept even at its best is not scored: first the query's
+        // bound, then (a pass over the key, no scoring) this record's.
+        let could_take = |b| ranker.could_take(b, e.kind, &e.id);
+        if !could_take(bound) || !key_bound(e.kind, &e.key, query).is_some_and(could_take) {
             continue;
         }
         if let Some(score) = score_segments(e.kind, &e.key, query) {
@@ -161,15 +160,6 @@ impl Query {
                 .zip(&self.terms)
                 .all(|(old, new)| new.text.starts_with(&old.text))
     }
-
-    /// No record scores more than this for the query: per term, the matcher's most for it plus
-    /// the largest field bonus.
-    fn bound(&self) -> i64 {
-        self.terms
-            .iter()
-            .map(|t| bound::pattern(&t.text) + MAX_BONUS)
-            .sum()
-    }
 }
 
 #[cfg(test)]
@@ -178,14 +168,18 @@ mod tests {
 
     use super::*;
     use crate::model::Lead;
+    use crate::search::in_order;
     use crate::search::key::lead_key;
-    use crate::search::score_key;
 
     /// What the fast paths must agree with: every key scored, all sorted, the first `limit`.
     fn reference(index: &Index, query: &Query, scope: Scope, limit: usize) -> Vec<Ranked> {
         let mut ranker = Ranker::new(usize::MAX);
         for e in index.entries.iter().filter(|e| scope.covers(e.kind)) {
-            if let Some(score) = score_key(e.kind, &e.key, query) {
+            let passes = query.terms.iter().all(|t| in_order(&e.key, &t.text));
+            if let Some(score) = passes
+                .then(|| score_segments(e.kind, &e.key, query))
+                .flatten()
+            {
                 ranker.offer(e.kind, &e.id, score);
             }
         }

@@ -139,7 +139,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(at) = memchr::memchr(first, hay.get(from..)?) {
         let start = from + at;
-        if hay.get(start + 1..start + needle.len()) == Some(tail) {
+        // By hand: a call to memcmp for two bytes costs more than the compare.
+        let next = hay.get(start + 1..start + needle.len())?;
+        if next.iter().zip(tail).all(|(a, b)| a == b) {
             return Some(start);
         }
         from = start + 1;
@@ -166,17 +168,41 @@ fn spellings(derivation: Derivation, segment: &str) -> impl Iterator<Item = (usi
 
 /// Do all terms appear in order in the whole key? A term matches a text exactly when its
 /// characters appear in it in order, so one scan of the key rejects most records before any
-/// scoring (and it is all the narrowing of the live search relies on).
-fn passes(key: &str, query: &Query) -> bool {
-    query.terms.iter().all(|t| in_order(key, &t.text))
+/// scoring (and it is all the narrowing of the live search relies on). Its searchers are built
+/// once per query; it reads the key's bytes, unchecked.
+struct Prefilter {
+    /// Per term, a searcher for each character's encoding.
+    terms: Vec<Vec<memchr::memmem::Finder<'static>>>,
 }
 
-/// Sum over terms of each term's best segment score; `None` if a term matches nowhere.
-fn score_key(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
-    if !passes(key, query) {
-        return None;
+impl Prefilter {
+    fn new(query: &Query) -> Prefilter {
+        let mut buf = [0u8; 4];
+        let terms = query
+            .terms
+            .iter()
+            .map(|t| {
+                t.text
+                    .chars()
+                    .map(|c| memchr::memmem::Finder::new(c.encode_utf8(&mut buf)).into_owned())
+                    .collect()
+            })
+            .collect();
+        Prefilter { terms }
     }
-    score_segments(kind, key, query)
+
+    fn passes(&self, key: &[u8]) -> bool {
+        self.terms.iter().all(|chars| {
+            let mut rest = key;
+            for finder in chars {
+                match finder.find(rest) {
+                    Some(at) => rest = &rest[at + finder.needle().len()..],
+                    None => return false,
+                }
+            }
+            true
+        })
+    }
 }
 
 /// The spellings of a key a term may match (in a segment that suits it, its characters in
@@ -195,7 +221,8 @@ fn candidates<'k>(
         .filter(|(text, _)| in_order(text, &term.text))
 }
 
-/// `score_key` for a key known to pass the prefilter.
+/// Sum over terms of each term's best segment score, for a key that passes the prefilter;
+/// `None` if a term matches no segment.
 fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
     let mut total = 0;
     for term in &query.terms {
@@ -302,16 +329,22 @@ pub fn search(store: &Store, query: &str, scope: Scope, limit: usize) -> Result<
     if query.is_empty() {
         return Err(Error::EmptyQuery);
     }
+    let prefilter = Prefilter::new(&query);
+    let bound = query.bound();
     let mut ranker = Ranker::new(limit);
     for kind in [RecordKind::Channel, RecordKind::Lead] {
         if scope.covers(kind) {
             // Both ends of the table at once, each keeping its own best; then the two merged.
             let mut front = Ranker::new(limit);
             let mut back = Ranker::new(limit);
-            // Only keys that pass the prefilter are checked to be UTF-8.
+            // Only keys that pass the prefilter are checked to be UTF-8, and only those that
+            // could be kept at their best (the bounds of the live search) are scored.
             let offer = |ranker: &mut Ranker, id: &str, key: &[u8]| {
-                if query.terms.iter().all(|t| in_order_bytes(key, &t.text))
+                let could_take = |b| ranker.could_take(b, kind, id);
+                if prefilter.passes(key)
+                    && could_take(bound)
                     && let Ok(key) = std::str::from_utf8(key)
+                    && key_bound(kind, key, &query).is_some_and(could_take)
                     && let Some(score) = score_segments(kind, key, &query)
                 {
                     ranker.offer(kind, id, score);

@@ -86,13 +86,15 @@ impl Ranker {
         }
     }
 
-    /// Once `limit` candidates are kept, the score a new one must exceed to get in if it comes
-    /// after all of them in `tie_order` (a tie loses).
-    pub fn bar(&self) -> Option<i64> {
+    /// Would a record scoring `score` be kept, if offered now? (So one that can score at most
+    /// that need not be scored when the answer is no.)
+    pub fn could_take(&self, score: i64, kind: RecordKind, id: &str) -> bool {
         if self.heap.len() < self.limit {
-            return None;
+            return self.limit > 0;
         }
-        self.heap.peek().map(|worst| worst.score)
+        self.heap
+            .peek()
+            .is_some_and(|worst| order(score, kind, id, worst) == Ordering::Less)
     }
 
     /// Offers every candidate another ranker kept.
