@@ -178,7 +178,7 @@ impl Store {
                 self.bundles_dir().join(name)
             }
         };
-        write_durably(&path, &bytes)?;
+        write_bundle(&path, &bytes, &identity.device_id)?;
         let tx = self.db.begin_write().map_err(db_err)?;
         {
             let mut table = tx.open_table(tables::META).map_err(db_err)?;
@@ -521,18 +521,45 @@ fn add_trusted(tx: &WriteTransaction, key: &str, name: &str) -> Result<Trusted> 
 /// same folder, fsynced, renamed, and the folder fsynced. On failure (a full disk, say) the temp
 /// file is removed, so a failed write leaves nothing behind.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via(path, bytes, "tmp")
+}
+
+/// Writes a bundle like `write_durably`, through the temporary file `.<name>.<device>.tmp`. An
+/// export killed before its rename leaves that file behind, and the next export seldom has the
+/// same final name (its idx range, another `--out`), so such files are removed first: only this
+/// store writes this device's bundles, and it holds the store, so a file of this device's in the
+/// folder is from an export that did not finish.
+fn write_bundle(path: &Path, bytes: &[u8], device: &str) -> Result<()> {
+    let ours = format!(".{device}.tmp");
+    if let Ok(entries) = std::fs::read_dir(folder_of(path)) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(&ours) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    write_via(path, bytes, &format!("{device}.tmp"))
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// `write_durably` through the temporary file `.<name>.<suffix>` beside `path`.
+fn write_via(path: &Path, bytes: &[u8], suffix: &str) -> Result<()> {
     use std::io::Write;
     let fail = |e: std::io::Error| Error::writing(path, &e);
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let folder = folder_of(path);
     super::private::create_dir(folder).map_err(fail)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = folder.join(format!(".{name}.tmp"));
+    let temp = folder.join(format!(".{name}.{suffix}"));
     let written = std::fs::File::create(&temp).and_then(|mut file| {
         file.write_all(bytes)?;
         file.sync_all()?;
