@@ -138,3 +138,49 @@ fn a_damaged_store_is_replaced_with_force_and_a_backup_without_its_key_is_refuse
         .stderr(contains("private key (.key beside it) is missing"));
     assert_eq!(saved(&a), before);
 }
+
+/// A restore renames the store, then its key. Stopped between the two (power lost), the store
+/// is the backup's while the key beside it is still the old one; the next open puts the
+/// backup's key, waiting under its staged name, in place. A staged key that is not the store's
+/// is left alone.
+#[test]
+fn a_restore_stopped_between_its_renames_is_finished_on_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = laptop(dir.path());
+    let out = dir.path().join("usb").join("b.redb");
+    a.ok(&["backup", out.to_str().unwrap()]);
+    let backup_key = std::fs::read_to_string(out.with_extension("redb.key")).unwrap();
+    let other = Bin::dated(dir.path().join("other").join("s.redb"), "2022-01-28");
+    other.ok(&["init", "--inspector", "李四"]);
+    let store = dir.path().join("other").join("s.redb");
+    let key = dir.path().join("other").join("s.redb.key");
+    let staged_key = dir.path().join("other").join(".s.redb.staging.key");
+    let old_key = std::fs::read_to_string(&key).unwrap();
+    // The state the first rename leaves.
+    std::fs::copy(&out, &store).unwrap();
+    std::fs::copy(out.with_extension("redb.key"), &staged_key).unwrap();
+    other.cmd().arg("verify").assert().success();
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), backup_key);
+    assert!(!staged_key.exists());
+    assert_ne!(old_key, backup_key);
+    // The key signs again: an export the laptop's headquarters would accept.
+    other.ok(&[
+        "export",
+        "--all",
+        "--out",
+        dir.path().join("x.fcb").to_str().unwrap(),
+    ]);
+    let hq = Bin::dated(dir.path().join("hq").join("s.redb"), "2022-01-28");
+    hq.ok(&["init", "--inspector", "总部"]);
+    let laptop_key = a.json(&["identity"])["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    hq.ok(&["trust", "add", &laptop_key, "--name", "laptop"]);
+    hq.ok(&["import", dir.path().join("x.fcb").to_str().unwrap()]);
+    // Someone else's key under the staged name stays where it is.
+    std::fs::write(&staged_key, &old_key).unwrap();
+    other.cmd().arg("verify").assert().success();
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), backup_key);
+    assert!(staged_key.exists());
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{InitOptions, Store, private};
 use crate::error::{Error, Result};
-use crate::sync::keys::key_path;
+use crate::sync::keys::{self, key_path};
 
 /// A checked copy: where it is and what it holds.
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +71,36 @@ fn staged_copy(from: &Path, to: &Path) -> Result<Copied> {
     })
 }
 
+/// Puts the key of a restore that stopped between its two renames into place. The store was
+/// renamed first, so a staged key without a staged store beside it is the new store's key: it
+/// is moved beside the store if it is the key the store's identity names (otherwise it is not
+/// this store's and is left alone). Runs whenever a store is opened.
+pub(super) fn finish_interrupted_restore(store: &Store) {
+    let staged = sibling(store.path(), "staging");
+    let staged_key = key_path(&staged);
+    if staged.exists() || !staged_key.exists() {
+        return;
+    }
+    let ours = keys::load(&staged_key).is_ok_and(|key| {
+        store
+            .identity()
+            .is_ok_and(|id| id.public_key == keys::public_hex(&key))
+    });
+    if !ours {
+        return;
+    }
+    match std::fs::rename(&staged_key, key_path(store.path())) {
+        Ok(()) => {
+            sync_folder(store.path());
+            tracing::info!(store = %store.path().display(), "finished an interrupted restore: key put in place");
+        }
+        Err(e) => tracing::warn!(error = %e, "could not finish an interrupted restore"),
+    }
+}
+
 /// Renames the staged store and key into place: the store first, then its key, each atomic.
+/// Stopped between the two, the store is the new one and its key waits under the staged name;
+/// the next open of the store finishes the job (`finish_interrupted_restore`).
 fn place(staged: &Path, to: &Path) -> Result<()> {
     let fail = write_error(to);
     std::fs::rename(staged, to).map_err(&fail)?;

@@ -157,7 +157,9 @@ impl Store {
                     detail: other.to_string(),
                 },
             })?;
-        Store::prepare(db, path.to_path_buf(), init)
+        let store = Store::prepare(db, path.to_path_buf(), init)?;
+        backup::finish_interrupted_restore(&store);
+        Ok(store)
     }
 
     /// A store held in memory only (tests, previews), seeded like a new file.
