@@ -137,9 +137,11 @@ fn rank_run(entries: &[Entry], run: &[u32], query: &Query, limit: usize) -> (Ran
         }
         passed.push(i);
         // A record that could not be kept even at its best is not scored: first the query's
-        // bound, then (a pass over the key, no scoring) this record's.
-        let could_take = |b| ranker.could_take(b, e.kind, &e.id);
-        if !could_take(bound) || !key_bound(e.kind, &e.key, query).is_some_and(could_take) {
+        // bound, then (a pass over the key, no scoring) this record's. Everything kept came
+        // earlier in tie order, so a record that can at best tie loses.
+        if let Some(bar) = ranker.bar()
+            && (bound <= bar || key_bound(e.kind, &e.key, query).is_none_or(|b| b <= bar))
+        {
             continue;
         }
         if let Some(score) = score_segments(e.kind, &e.key, query) {

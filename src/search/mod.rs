@@ -225,16 +225,23 @@ fn candidates<'k>(
 /// `None` if a term matches no segment.
 fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
     let mut total = 0;
+    let mut spellings: Vec<(i64, &str, i64)> = Vec::new();
     for term in &query.terms {
+        // The spellings that may score most first; once the best so far reaches the next one's
+        // bound, no later one can beat it and none is scored.
+        spellings.clear();
+        spellings.extend(candidates(kind, key, term).map(|(text, field)| {
+            let bonus = field.bonus();
+            (bound::spelling(text, &term.text) + bonus, text, bonus)
+        }));
+        spellings.sort_by_key(|&(at_most, _, _)| std::cmp::Reverse(at_most));
         let mut best: Option<i64> = None;
-        for (text, field) in candidates(kind, key, term) {
-            // A spelling that cannot beat the best so far is not scored.
-            if best.is_some_and(|b| bound::spelling(text, &term.text) + field.bonus() <= b) {
-                continue;
+        for &(at_most, text, bonus) in &spellings {
+            if best.is_some_and(|b| at_most <= b) {
+                break;
             }
             if let Some(score) = fuzzy_score(text, &term.text) {
-                let score = score + field.bonus();
-                best = Some(best.map_or(score, |b| b.max(score)));
+                best = Some(best.map_or(score + bonus, |b| b.max(score + bonus)));
             }
         }
         total += best?;

@@ -86,6 +86,16 @@ impl Ranker {
         }
     }
 
+    /// Once `limit` candidates are kept, the score a new one must exceed to get in if it comes
+    /// after all of them in `tie_order` (a tie then loses): cheaper than `could_take`, which
+    /// compares ids.
+    pub fn bar(&self) -> Option<i64> {
+        if self.heap.len() < self.limit {
+            return None;
+        }
+        self.heap.peek().map(|worst| worst.score)
+    }
+
     /// Would a record scoring `score` be kept, if offered now? (So one that can score at most
     /// that need not be scored when the answer is no.)
     pub fn could_take(&self, score: i64, kind: RecordKind, id: &str) -> bool {
