@@ -51,3 +51,34 @@ fn generated_leads_use_the_seed_districts_and_are_searchable() {
     let hits = search(&store, &first, Scope::Leads, 5).unwrap();
     assert!(hits.iter().any(|h| h.title.starts_with(&first)), "{first}");
 }
+
+/// `dev type` types a query one character at a time against the terminal app's search and
+/// reports each keystroke: what was typed so far, its time and how many hits it ranked.
+#[test]
+fn dev_type_reports_every_keystroke() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.redb");
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("fieldcheck")
+            .unwrap()
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["init"]);
+    let out = run(&["dev", "type", "bbq", "--rounds", "2"]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let typed: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(typed, ["b", "bb", "bbq"], "{out}");
+    assert!(rows.iter().all(|r| r[1].ends_with(" ms")), "{out}");
+    assert_eq!(rows[2][2], "2 hits", "北碚区's two leads: {out}");
+    assert!(out.starts_with("loaded 80 keys"), "{out}");
+}

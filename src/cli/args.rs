@@ -231,6 +231,17 @@ pub enum DevCommand {
         #[arg(long)]
         export_lines: Option<PathBuf>,
     },
+    /// Type QUERY one character at a time against the terminal app's search, as the app does,
+    /// and print each keystroke's time (for benchmarks and profiles).
+    Type {
+        query: String,
+        /// Hits ranked per keystroke.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Type it this many times (the times printed are the last round's).
+        #[arg(long, default_value_t = 1)]
+        rounds: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod backup;
+mod dev;
 mod render;
 mod sync;
 mod visits;
@@ -259,6 +260,11 @@ pub fn run(cli: &Cli) -> Result<String> {
                 start.elapsed().as_secs_f64()
             ))
         }
+        Command::Dev(DevCommand::Type {
+            query,
+            limit,
+            rounds,
+        }) => dev::type_query(&open(&InitOptions::default())?, query, *limit, *rounds),
         Command::Report {
             format,
             district,

@@ -42,6 +42,13 @@ const NEXT_USUAL: i64 = 20;
 /// ... or where the pattern starts a word there: 16 + 8.
 const NEXT_WORD_START: i64 = 24;
 
+/// Are all of `pattern`'s characters different?
+pub(super) fn distinct(pattern: &str) -> bool {
+    pattern
+        .char_indices()
+        .all(|(at, c)| !pattern[..at].contains(c))
+}
+
 /// Would the matcher see `c` after `prev` as the start of a word (or an upper-case letter)?
 /// Generous: any ASCII punctuation or white space counts as a separator.
 fn starts_word(prev: char, c: char) -> bool {
@@ -77,22 +84,14 @@ pub(super) fn spelling(text: &str, pattern: &str) -> i64 {
     let Some(first) = pattern.chars().next() else {
         return 0;
     };
-    let mut prev: Option<char> = None;
-    let mut best: Option<i64> = None;
-    for c in text.chars() {
-        if c == first {
-            let here = match prev {
-                None => FIRST_AT_START,
-                Some(p) if starts_word(p, c) => FIRST_ELSEWHERE + WORD_START,
-                Some(_) => FIRST_ELSEWHERE,
-            };
-            best = Some(best.map_or(here, |b| b.max(here)));
-            if here == FIRST_AT_START {
-                break;
-            }
-        }
-        prev = Some(c);
-    }
+    let best = text
+        .match_indices(first)
+        .map(|(at, _)| match text[..at].chars().next_back() {
+            None => FIRST_AT_START,
+            Some(prev) if starts_word(prev, first) => FIRST_ELSEWHERE + WORD_START,
+            Some(_) => FIRST_ELSEWHERE,
+        })
+        .max();
     // Not in the text at all: it cannot match, and 0 is below any score of a match.
     best.map_or(0, |b| b + rest(pattern))
 }
@@ -100,6 +99,8 @@ pub(super) fn spelling(text: &str, pattern: &str) -> i64 {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    use fuzzy_matcher::FuzzyMatcher;
 
     use super::*;
     use crate::search::fuzzy_score;
@@ -121,6 +122,26 @@ mod tests {
                 let here = spelling(&text, &p);
                 prop_assert!(score <= here, "{p:?} in {text:?}: {score} > {here}");
                 prop_assert!(here <= pattern(&p), "{p:?} in {text:?}: {here} > any text's");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        /// The kept matcher, after any number of other calls, scores a pattern of distinct
+        /// characters as a new one does.
+        #[test]
+        fn a_kept_matcher_scores_distinct_patterns_as_a_new_one(
+            texts in proptest::collection::vec(text(), 1..12),
+            patterns in proptest::collection::vec(pattern_text(), 1..12),
+        ) {
+            let kept = crate::search::matcher();
+            for (text, p) in texts.iter().zip(patterns.iter().cycle()) {
+                let fresh = crate::search::matcher().fuzzy_match(text, p);
+                let reused = kept.fuzzy_match(text, p);
+                if distinct(p) {
+                    prop_assert_eq!(reused, fresh, "{:?} in {:?}", p, text);
+                }
             }
         }
     }

@@ -16,7 +16,7 @@
 use std::thread;
 
 use super::rank::tie_order;
-use super::{Prefilter, Query, Ranked, Ranker, Scope, key_bound, score_segments};
+use super::{Prefilter, Query, Ranked, Ranker, Scope, could_exceed, score_segments};
 use crate::error::Result;
 use crate::model::RecordKind;
 use crate::store::Store;
@@ -72,6 +72,16 @@ impl Index {
             last: None,
             parallel_from: PARALLEL_FROM,
         }
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Does it hold no keys?
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// The best `limit` matches, best first.
@@ -140,7 +150,7 @@ fn rank_run(entries: &[Entry], run: &[u32], query: &Query, limit: usize) -> (Ran
         // bound, then (a pass over the key, no scoring) this record's. Everything kept came
         // earlier in tie order, so a record that can at best tie loses.
         if let Some(bar) = ranker.bar()
-            && (bound <= bar || key_bound(e.kind, &e.key, query).is_none_or(|b| b <= bar))
+            && (bound <= bar || !could_exceed(e.kind, &e.key, query, bar))
         {
             continue;
         }

@@ -98,18 +98,28 @@ impl Term {
     }
 }
 
-/// A matcher for one call. SkimMatcherV2 keeps its score matrix between calls and reads a bonus
-/// left in it by the previous call when a pattern repeats a character, so the same text could
-/// score differently depending on what was matched before; a fresh matcher per call makes a
-/// score depend on the text and the pattern alone (and costs no measurable time). Keys and
-/// queries are lower-cased already.
+/// A new matcher. Keys and queries are lower-cased already.
 fn matcher() -> SkimMatcherV2 {
     SkimMatcherV2::default().respect_case()
 }
 
-/// The score of `pattern` in `text`, if it matches.
+thread_local! {
+    /// A matcher kept for the thread's calls (a new one costs as much as a match).
+    static KEPT: SkimMatcherV2 = matcher();
+}
+
+/// The score of `pattern` in `text`, if it matches. SkimMatcherV2 keeps its score matrix
+/// between calls, and when a pattern repeats a character it reads a bonus the previous call
+/// left there: the same text could score differently depending on what was matched before. So
+/// such a pattern gets a new matcher; a pattern of distinct characters never reads a cell this
+/// call did not write (`bound.rs`; a test compares the two on random text) and uses the kept
+/// one. A score depends on the text and the pattern alone.
 fn fuzzy_score(text: &str, pattern: &str) -> Option<i64> {
-    matcher().fuzzy_match(text, pattern)
+    if bound::distinct(pattern) {
+        KEPT.with(|m| m.fuzzy_match(text, pattern))
+    } else {
+        matcher().fuzzy_match(text, pattern)
+    }
 }
 
 /// Do the characters of `term` appear in `text` in order? (What a fuzzy match needs; keys and
@@ -153,17 +163,22 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// spelling of the initials on its own (a match never strays from one spelling into the next),
 /// any other segment whole.
 fn spellings(derivation: Derivation, segment: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    spelled(derivation, segment).map(move |part| {
+        let at = offset;
+        offset += part.chars().count() + 1;
+        (at, part)
+    })
+}
+
+/// `spellings` without the offsets (scoring needs none).
+fn spelled(derivation: Derivation, segment: &str) -> std::str::Split<'_, char> {
     let separator = if derivation == Derivation::Initials {
         ' '
     } else {
         SEP
     };
-    let mut offset = 0;
-    segment.split(separator).map(move |part| {
-        let at = offset;
-        offset += part.chars().count() + 1;
-        (at, part)
-    })
+    segment.split(separator)
 }
 
 /// Do all terms appear in order in the whole key? A term matches a text exactly when its
@@ -216,7 +231,7 @@ fn candidates<'k>(
         .zip(key::layout(kind))
         .filter(|(segment, (_, derivation))| term.suits(*derivation) && term.admits(segment))
         .flat_map(|(segment, (field, derivation))| {
-            spellings(*derivation, segment).map(|(_, text)| (text, *field))
+            spelled(*derivation, segment).map(|text| (text, *field))
         })
         .filter(|(text, _)| in_order(text, &term.text))
 }
@@ -249,18 +264,40 @@ fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
     Some(total)
 }
 
-/// At most what `score_segments` can give a key, without scoring; `None` if a term has no
-/// spelling to match.
-fn key_bound(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
-    query
+/// Could the key score more than `floor`? Decided from the bounds alone, without scoring, and
+/// looking only at segments that could matter: a term that scores at most `need` in this key
+/// (what it must exceed for the sum to pass `floor` when every other term scores its most)
+/// cannot lift the key over `floor`, so segments whose field cannot lift the term over `need`
+/// are not read at all.
+fn could_exceed(kind: RecordKind, key: &str, query: &Query, floor: i64) -> bool {
+    let most: Vec<i64> = query
         .terms
         .iter()
-        .map(|term| {
-            candidates(kind, key, term)
-                .map(|(text, field)| bound::spelling(text, &term.text) + field.bonus())
-                .max()
-        })
-        .sum()
+        .map(|t| bound::pattern(&t.text) + key::MAX_BONUS)
+        .collect();
+    let all: i64 = most.iter().sum();
+    let mut total = 0;
+    for (term, term_most) in query.terms.iter().zip(&most) {
+        let need = floor - (all - term_most);
+        let pattern = bound::pattern(&term.text);
+        let best = key
+            .split(SEP)
+            .zip(key::layout(kind))
+            .filter(|(segment, (field, derivation))| {
+                pattern + field.bonus() > need && term.suits(*derivation) && term.admits(segment)
+            })
+            .flat_map(|(segment, (field, derivation))| {
+                spelled(*derivation, segment).map(|text| (text, *field))
+            })
+            .filter(|(text, _)| in_order(text, &term.text))
+            .map(|(text, field)| bound::spelling(text, &term.text) + field.bonus())
+            .max();
+        match best {
+            Some(best) if best > need => total += best,
+            _ => return false,
+        }
+    }
+    total > floor
 }
 
 /// The characters a query matched in one field of a record (indices into `field_text`).
@@ -347,11 +384,15 @@ pub fn search(store: &Store, query: &str, scope: Scope, limit: usize) -> Result<
             // Only keys that pass the prefilter are checked to be UTF-8, and only those that
             // could be kept at their best (the bounds of the live search) are scored.
             let offer = |ranker: &mut Ranker, id: &str, key: &[u8]| {
-                let could_take = |b| ranker.could_take(b, kind, id);
-                if prefilter.passes(key)
-                    && could_take(bound)
-                    && let Ok(key) = std::str::from_utf8(key)
-                    && key_bound(kind, key, &query).is_some_and(could_take)
+                if !prefilter.passes(key) {
+                    return;
+                }
+                let floor = ranker.floor(kind, id);
+                if floor.is_some_and(|f| bound <= f) {
+                    return;
+                }
+                if let Ok(key) = std::str::from_utf8(key)
+                    && floor.is_none_or(|f| could_exceed(kind, key, &query, f))
                     && let Some(score) = score_segments(kind, key, &query)
                 {
                     ranker.offer(kind, id, score);

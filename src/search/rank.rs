@@ -87,7 +87,7 @@ impl Ranker {
     }
 
     /// Once `limit` candidates are kept, the score a new one must exceed to get in if it comes
-    /// after all of them in `tie_order` (a tie then loses): cheaper than `could_take`, which
+    /// after all of them in `tie_order` (a tie then loses): cheaper than `floor`, which
     /// compares ids.
     pub fn bar(&self) -> Option<i64> {
         if self.heap.len() < self.limit {
@@ -96,15 +96,17 @@ impl Ranker {
         self.heap.peek().map(|worst| worst.score)
     }
 
-    /// Would a record scoring `score` be kept, if offered now? (So one that can score at most
-    /// that need not be scored when the answer is no.)
-    pub fn could_take(&self, score: i64, kind: RecordKind, id: &str) -> bool {
+    /// Once `limit` candidates are kept: the score a record must exceed to be kept if offered
+    /// now (the worst kept's, or one less if the record would win a tie with it).
+    pub fn floor(&self, kind: RecordKind, id: &str) -> Option<i64> {
         if self.heap.len() < self.limit {
-            return self.limit > 0;
+            return None;
         }
-        self.heap
-            .peek()
-            .is_some_and(|worst| order(score, kind, id, worst) == Ordering::Less)
+        let worst = self.heap.peek()?;
+        Some(match order(worst.score, kind, id, worst) {
+            Ordering::Less => worst.score - 1,
+            _ => worst.score,
+        })
     }
 
     /// Offers every candidate another ranker kept.
