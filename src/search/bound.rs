@@ -13,17 +13,14 @@
 //! The tests check both bounds against the matcher on random text, and fail if either is
 //! lowered by one.
 
-use super::Query;
 use super::key::MAX_BONUS;
+use super::{Query, Term};
 
 impl Query {
     /// No record scores more than this for the query: per term, the matcher's most for it plus
     /// the largest field bonus.
     pub(super) fn bound(&self) -> i64 {
-        self.terms
-            .iter()
-            .map(|t| pattern(&t.text) + MAX_BONUS)
-            .sum()
+        self.terms.iter().map(|t| term(t) + MAX_BONUS).sum()
     }
 }
 
@@ -56,7 +53,7 @@ fn starts_word(prev: char, c: char) -> bool {
 }
 
 /// What the characters after the first can add at most.
-fn rest(pattern: &str) -> i64 {
+pub(super) fn rest(pattern: &str) -> i64 {
     let chars: Vec<char> = pattern.chars().collect();
     chars
         .windows(2)
@@ -71,17 +68,26 @@ fn rest(pattern: &str) -> i64 {
 }
 
 /// The most `pattern` can score in any text.
-pub(super) fn pattern(pattern: &str) -> i64 {
+#[cfg(test)]
+fn pattern(pattern: &str) -> i64 {
     if pattern.is_empty() {
         return 0;
     }
     FIRST_AT_START + rest(pattern)
 }
 
-/// The most `pattern` can score in `text`: as `pattern`, with the first character's bonus
-/// taken from its best place in this text.
-pub(super) fn spelling(text: &str, pattern: &str) -> i64 {
-    let Some(first) = pattern.chars().next() else {
+/// The most a term can score in any text (`pattern`, worked out when the query was read).
+pub(super) fn term(term: &Term) -> i64 {
+    if term.text.is_empty() {
+        return 0;
+    }
+    FIRST_AT_START + term.rest
+}
+
+/// The most a term can score in `text`: as `term`, with the first character's bonus taken
+/// from its best place in this text.
+pub(super) fn spelling(text: &str, term: &Term) -> i64 {
+    let Some(first) = term.text.chars().next() else {
         return 0;
     };
     let best = text
@@ -93,7 +99,7 @@ pub(super) fn spelling(text: &str, pattern: &str) -> i64 {
         })
         .max();
     // Not in the text at all: it cannot match, and 0 is below any score of a match.
-    best.map_or(0, |b| b + rest(pattern))
+    best.map_or(0, |b| b + term.rest)
 }
 
 #[cfg(test)]
@@ -104,6 +110,17 @@ mod tests {
 
     use super::*;
     use crate::search::fuzzy_score;
+
+    /// A query term of exactly this text.
+    fn term_of(text: &str) -> Term {
+        Term {
+            text: text.to_string(),
+            ascii: text.is_ascii(),
+            phone: false,
+            rest: rest(text),
+            distinct: distinct(text),
+        }
+    }
 
     /// Text the matcher sees in keys: CJK, pinyin, digits, separators, upper case.
     fn text() -> impl Strategy<Value = String> {
@@ -118,8 +135,9 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]
         fn no_text_scores_above_either_bound(text in text(), p in pattern_text()) {
-            if let Some(score) = fuzzy_score(&text, &p) {
-                let here = spelling(&text, &p);
+            let t = term_of(&p);
+            if let Some(score) = fuzzy_score(&text, &t) {
+                let here = spelling(&text, &t);
                 prop_assert!(score <= here, "{p:?} in {text:?}: {score} > {here}");
                 prop_assert!(here <= pattern(&p), "{p:?} in {text:?}: {here} > any text's");
             }
@@ -149,7 +167,11 @@ mod tests {
     #[test]
     fn a_pattern_at_the_start_of_a_name_reaches_the_bound() {
         for (text, p) in [("重庆朋昆", "重庆"), ("cqpk", "cq"), ("beibei", "beibei")] {
-            assert_eq!(fuzzy_score(text, p), Some(pattern(p)), "{p} in {text}");
+            assert_eq!(
+                fuzzy_score(text, &term_of(p)),
+                Some(pattern(p)),
+                "{p} in {text}"
+            );
         }
     }
 }

@@ -48,6 +48,10 @@ struct Term {
     ascii: bool,
     /// Digits with dashes stripped: matched against phone digits.
     phone: bool,
+    /// What its characters after the first can score at most (`bound::rest`), worked out once.
+    rest: i64,
+    /// Its characters are all different (`bound::distinct`).
+    distinct: bool,
 }
 
 /// A parsed query: terms separated by white space, all of which must match.
@@ -70,6 +74,8 @@ impl Query {
                 Term {
                     ascii: text.is_ascii(),
                     phone,
+                    rest: bound::rest(&text),
+                    distinct: bound::distinct(&text),
                     text,
                 }
             })
@@ -114,11 +120,11 @@ thread_local! {
 /// such a pattern gets a new matcher; a pattern of distinct characters never reads a cell this
 /// call did not write (`bound.rs`; a test compares the two on random text) and uses the kept
 /// one. A score depends on the text and the pattern alone.
-fn fuzzy_score(text: &str, pattern: &str) -> Option<i64> {
-    if bound::distinct(pattern) {
-        KEPT.with(|m| m.fuzzy_match(text, pattern))
+fn fuzzy_score(text: &str, term: &Term) -> Option<i64> {
+    if term.distinct {
+        KEPT.with(|m| m.fuzzy_match(text, &term.text))
     } else {
-        matcher().fuzzy_match(text, pattern)
+        matcher().fuzzy_match(text, &term.text)
     }
 }
 
@@ -247,7 +253,7 @@ fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
         spellings.clear();
         spellings.extend(candidates(kind, key, term).map(|(text, field)| {
             let bonus = field.bonus();
-            (bound::spelling(text, &term.text) + bonus, text, bonus)
+            (bound::spelling(text, term) + bonus, text, bonus)
         }));
         spellings.sort_by_key(|&(at_most, _, _)| std::cmp::Reverse(at_most));
         let mut best: Option<i64> = None;
@@ -255,7 +261,7 @@ fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
             if best.is_some_and(|b| at_most <= b) {
                 break;
             }
-            if let Some(score) = fuzzy_score(text, &term.text) {
+            if let Some(score) = fuzzy_score(text, term) {
                 best = Some(best.map_or(score + bonus, |b| b.max(score + bonus)));
             }
         }
@@ -270,16 +276,11 @@ fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
 /// cannot lift the key over `floor`, so segments whose field cannot lift the term over `need`
 /// are not read at all.
 fn could_exceed(kind: RecordKind, key: &str, query: &Query, floor: i64) -> bool {
-    let most: Vec<i64> = query
-        .terms
-        .iter()
-        .map(|t| bound::pattern(&t.text) + key::MAX_BONUS)
-        .collect();
-    let all: i64 = most.iter().sum();
+    let all = query.bound();
     let mut total = 0;
-    for (term, term_most) in query.terms.iter().zip(&most) {
-        let need = floor - (all - term_most);
-        let pattern = bound::pattern(&term.text);
+    for term in &query.terms {
+        let need = floor - (all - (bound::term(term) + key::MAX_BONUS));
+        let pattern = bound::term(term);
         let best = key
             .split(SEP)
             .zip(key::layout(kind))
@@ -290,7 +291,7 @@ fn could_exceed(kind: RecordKind, key: &str, query: &Query, floor: i64) -> bool 
                 spelled(*derivation, segment).map(|text| (text, *field))
             })
             .filter(|(text, _)| in_order(text, &term.text))
-            .map(|(text, field)| bound::spelling(text, &term.text) + field.bonus())
+            .map(|(text, field)| bound::spelling(text, term) + field.bonus())
             .max();
         match best {
             Some(best) if best > need => total += best,
