@@ -135,8 +135,12 @@ pub(super) fn spelling(text: &str, term: &Term) -> i64 {
 
 /// Does `c` start a word somewhere in `text` (or stand first, or in upper case)?
 fn starts_a_word_in(text: &str, c: char) -> bool {
-    text.match_indices(c)
-        .any(|(at, _)| text[..at].chars().next_back().is_none_or(|p| starts_word(p, c)))
+    text.match_indices(c).any(|(at, _)| {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|p| starts_word(p, c))
+    })
 }
 
 #[cfg(test)]
