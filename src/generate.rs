@@ -175,9 +175,8 @@ pub fn generate(
                     amount,
                     phone
                 )
-                .map_err(|e| crate::error::Error::Write {
-                    path: "lines".into(),
-                    detail: e.to_string(),
+                .map_err(|e| {
+                    crate::error::Error::writing(std::path::Path::new("--export-lines"), &e)
                 })?;
             }
             batch.push(lead);

@@ -224,7 +224,17 @@ fn a_full_disk_refuses_every_write_clearly_and_loses_nothing() {
     let new = Bin::dated(disk.path().join("new").join("s.redb"), TODAY);
     let err = refused(&new, &["init"], full);
     assert!(err.contains(&new.store.display().to_string()), "{err}");
-    faults += 3;
+    // A report is written whole or not at all.
+    let report = disk.path().join("report.xlsx");
+    let args = [
+        "report",
+        "--format",
+        "xlsx",
+        "--out",
+        report.to_str().unwrap(),
+    ];
+    refused(&a, &args, full);
+    faults += 4;
     // In Chinese too.
     let zh = a.cmd().args(visit("a3/3")).output().unwrap();
     assert!(String::from_utf8_lossy(&zh.stderr).contains("磁盘已满"));
@@ -245,6 +255,7 @@ fn a_full_disk_refuses_every_write_clearly_and_loses_nothing() {
     a.ok(&["import", "--trust-new", bundle.to_str().unwrap()]);
     a.ok(&["backup", backup.to_str().unwrap()]);
     new.ok(&["init"]);
+    a.ok(&args);
     a.cmd().arg("verify").assert().success();
     eprintln!("full disk: {faults} faults injected, {lost} records lost");
 }

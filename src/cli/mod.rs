@@ -231,10 +231,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             let store = open(&InitOptions::default())?;
             let mut file = match export_lines {
                 Some(path) => Some(std::io::BufWriter::new(
-                    std::fs::File::create(path).map_err(|e| Error::Write {
-                        path: path.clone(),
-                        detail: e.to_string(),
-                    })?,
+                    std::fs::File::create(path).map_err(|e| Error::writing(path, &e))?,
                 )),
                 None => None,
             };
@@ -246,11 +243,8 @@ pub fn run(cli: &Cli) -> Result<String> {
                 *seed,
                 file.as_mut().map(|f| f as &mut dyn std::io::Write),
             )?;
-            if let Some(mut f) = file {
-                std::io::Write::flush(&mut f).map_err(|e| Error::Write {
-                    path: "lines".into(),
-                    detail: e.to_string(),
-                })?;
+            if let (Some(mut f), Some(path)) = (file, export_lines) {
+                std::io::Write::flush(&mut f).map_err(|e| Error::writing(path, &e))?;
             }
             Ok(format!(
                 "{} {} leads, {} visits in {:.1} s\n",

@@ -404,10 +404,8 @@ pub fn report(
     };
     match out {
         Some(path) => {
-            std::fs::write(path, &bytes).map_err(|e| Error::Write {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            })?;
+            // Whole or not at all (a full disk leaves no half report), with the disk's message.
+            crate::store::write_durably(path, &bytes)?;
             Ok(match lang {
                 Lang::Zh => format!(
                     "台账已写入 {}（{} 条线索）\n",
