@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use fieldcheck::i18n::Lang;
 use fieldcheck::store::{InitOptions, Store};
-use fieldcheck::tui::action::{Action, SyncDone};
+use fieldcheck::tui::action::{Action, Records, SyncDone};
 use fieldcheck::tui::effects::Runner;
 use fieldcheck::tui::state::{State, Tab};
 use fieldcheck::tui::{Loading, Msg, dispatch, keymap, load_and_serve, shell, sync_snapshot, ui};
@@ -117,18 +117,40 @@ fn records_from_the_start_never_replace_fresher_ones_from_an_import() {
         lang: Lang::Zh,
         today: today(),
     };
-    let fresh = store.leads().unwrap();
+    let fresh = Records::read(&store).unwrap();
     let done = SyncDone {
         message: "imported".into(),
         error: false,
         snapshot: sync_snapshot(&store).unwrap(),
-        reload: Some((fresh.clone(), Vec::new())),
+        reload: Some(fresh.clone()),
     };
     dispatch(&mut state, &runner, Some(Action::SyncDone(Box::new(done))));
     assert!(!state.loading);
-    let stale = Action::Loaded(Box::new((fresh[..1].to_vec(), Vec::new())));
+    let stale = Action::Loaded(Box::new(Records {
+        leads: fresh.leads[..1].to_vec(),
+        ..fresh
+    }));
     dispatch(&mut state, &runner, Some(stale));
     assert_eq!(state.leads.len(), 3, "the late start-up read is ignored");
+}
+
+#[test]
+fn a_failed_load_stops_saying_loading_and_says_why() {
+    let store = store();
+    let mut state = shell(&store, Lang::En, today()).unwrap();
+    let (searches, _jobs) = mpsc::channel();
+    let runner = Runner {
+        store: &store,
+        searches,
+        lang: Lang::En,
+        today: today(),
+    };
+    let failed = Action::LoadFailed("the store could not be read".into());
+    dispatch(&mut state, &runner, Some(failed));
+    assert!(!state.loading);
+    let shown = screen(&state);
+    assert!(shown.contains("the store could not be read"), "{shown}");
+    assert!(!shown.contains("Reading the leads"), "{shown}");
 }
 
 #[test]

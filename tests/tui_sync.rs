@@ -49,8 +49,10 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
         );
         dispatch(state, &runner, action);
         while let Ok(job) = jobs.try_recv() {
-            if let Job::Search(request) = job {
-                dispatch(state, &runner, Some(searcher.answer(&request)));
+            match job {
+                Job::Search(request) => dispatch(state, &runner, Some(searcher.answer(&request))),
+                // As the worker does: an import's new records replace the old.
+                Job::Reindex(fresh) => searcher = *fresh,
             }
         }
     }
@@ -164,4 +166,52 @@ fn a_bad_path_is_reported_and_nothing_changes() {
             .text
             .contains("Nothing to export")
     );
+}
+
+/// An import that brings new channels: the directory shows them, and a search of the directory
+/// afterwards finds them at the positions the search worker uses (it once indexed the new list
+/// while the app kept the old one, and drawing a hit past its end panicked).
+#[test]
+fn an_import_with_new_channels_updates_the_directory_and_its_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hq, laptop) = (open(dir.path(), "HQ"), open(dir.path(), "L"));
+    let other = fieldcheck::notice::parse(
+        include_str!("fixtures/other-notice.txt"),
+        "other-notice.txt",
+    )
+    .unwrap();
+    hq.import_notice(&other.notice).unwrap();
+    let out = laptop.bundles_dir().join("hq.fcb");
+    let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    hq.export(true, Some(&out), today).unwrap();
+    let id = hq.identity().unwrap();
+    laptop.trust(&id.public_key, &id.device_name).unwrap();
+    let mut state = load(&laptop, Lang::Zh, today).unwrap();
+    let before = state.channels.len();
+    press(
+        &laptop,
+        &mut state,
+        &[
+            KeyCode::Char('4'),
+            KeyCode::Char('i'),
+            KeyCode::Tab,
+            KeyCode::Enter,
+        ],
+    );
+    assert!(
+        !state.message.as_ref().unwrap().error,
+        "{:?}",
+        state.message
+    );
+    assert_eq!(state.channels, laptop.channels().unwrap());
+    assert!(state.channels.len() > before, "the notice brought channels");
+    let added = state.channels.last().unwrap().name.clone();
+    let query: Vec<KeyCode> = std::iter::once(KeyCode::Char('2'))
+        .chain(std::iter::once(KeyCode::Char('/')))
+        .chain(added.chars().map(KeyCode::Char))
+        .collect();
+    press(&laptop, &mut state, &query);
+    let first = state.selected_channel().unwrap();
+    assert_eq!(first.name, added);
+    assert!(screen(&state).contains(&added));
 }

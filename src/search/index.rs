@@ -114,7 +114,13 @@ impl Index {
                 .chunks(run)
                 .map(|part| scope.spawn(move || rank_run(entries, part, query, limit)))
                 .collect();
-            workers.into_iter().filter_map(|w| w.join().ok()).collect()
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
         });
         let mut ranker = Ranker::new(limit);
         let mut passed = Vec::new();

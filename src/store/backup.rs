@@ -104,7 +104,11 @@ pub(super) fn finish_interrupted_restore(store: &Store) {
 fn place(staged: &Path, to: &Path) -> Result<()> {
     let fail = write_error(to);
     std::fs::rename(staged, to).map_err(&fail)?;
-    std::fs::rename(key_path(staged), key_path(to)).map_err(&fail)?;
+    match std::fs::rename(key_path(staged), key_path(to)) {
+        // Another process opened the new store in between and put its key in place.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && key_path(to).exists() => {}
+        other => other.map_err(&fail)?,
+    }
     sync_folder(to);
     Ok(())
 }

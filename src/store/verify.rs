@@ -100,11 +100,11 @@ impl Store {
     pub fn digest(&self) -> Result<String> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let mut hash = Sha256::new();
-        let mut feed = |name: &str, k: String, v: String| {
+        let mut feed = |name: &str, k: &str, v: &[u8]| {
             hash.update(name.as_bytes());
             hash.update(k.as_bytes());
             hash.update([0]);
-            hash.update(v.as_bytes());
+            hash.update(v);
             hash.update([0]);
         };
         for def in [
@@ -120,28 +120,27 @@ impl Store {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
                 let (k, v) = entry.map_err(db_err)?;
-                feed(def.name(), k.value().to_string(), v.value().to_string());
+                feed(def.name(), k.value(), v.value().as_bytes());
             }
         }
         for def in [tables::CHANNEL_SEARCH, tables::LEAD_SEARCH] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
                 let (k, v) = entry.map_err(db_err)?;
-                let key = String::from_utf8_lossy(v.value()).into_owned();
-                feed(def.name(), k.value().to_string(), key);
+                feed(def.name(), k.value(), v.value());
             }
         }
         let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
         for entry in changes.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
             let (d, i) = k.value();
-            feed("changes", format!("{d}/{i}"), v.value().to_string());
+            feed("changes", &format!("{d}/{i}"), v.value().as_bytes());
         }
         let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
         for entry in ids.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
             let (d, i) = v.value();
-            feed("change_ids", k.value().to_string(), format!("{d}/{i}"));
+            feed("change_ids", k.value(), format!("{d}/{i}").as_bytes());
         }
         let index = tx
             .open_multimap_table(tables::LEAD_VISITS)
@@ -151,8 +150,8 @@ impl Store {
             for v in values {
                 feed(
                     "lead_visits",
-                    k.value().to_string(),
-                    v.map_err(db_err)?.value().to_string(),
+                    k.value(),
+                    v.map_err(db_err)?.value().as_bytes(),
                 );
             }
         }

@@ -8,14 +8,32 @@ use crate::model::{Lead, VisitKind};
 use crate::store::Finalized;
 use crate::sync::Change;
 
+/// Every record the lists show, read from the store in one go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Records {
+    pub leads: Vec<Lead>,
+    pub channels: Vec<crate::model::Channel>,
+    pub visits: Vec<crate::model::Visit>,
+}
+
+impl Records {
+    pub fn read(store: &crate::store::Store) -> crate::error::Result<Records> {
+        Ok(Records {
+            leads: store.leads()?,
+            channels: store.channels()?,
+            visits: store.visits(None)?,
+        })
+    }
+}
+
 /// The outcome of a sync effect.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncDone {
     pub message: String,
     pub error: bool,
     pub snapshot: SyncSnapshot,
-    /// Leads and visits again, when an import or a resolution changed them.
-    pub reload: Option<(Vec<Lead>, Vec<crate::model::Visit>)>,
+    /// The records again, when an import or a resolution changed them.
+    pub reload: Option<Records>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,8 +116,10 @@ pub enum Action {
         tab: Tab,
         hits: Vec<SearchHit>,
     },
-    /// The leads and visits, read after the first frame was drawn.
-    Loaded(Box<(Vec<Lead>, Vec<crate::model::Visit>)>),
+    /// The records, read after the first frame was drawn.
+    Loaded(Box<Records>),
+    /// Reading them failed: what to say (in the user's language).
+    LoadFailed(String),
     /// A lead field was saved (with its change, unless nothing changed).
     Saved {
         lead: Box<Lead>,

@@ -3,7 +3,7 @@
 
 use std::sync::mpsc::Sender;
 
-use super::action::{Action, SyncDone};
+use super::action::{Action, Records, SyncDone};
 use super::searcher::{Job, Request};
 use super::update::Effect;
 use crate::i18n::Lang;
@@ -32,7 +32,7 @@ impl Runner<'_> {
                 message: message.clone(),
                 error,
                 snapshot: super::sync_snapshot(self.store)?,
-                reload: Some((self.store.leads()?, self.store.visits(None)?)),
+                reload: Some(Records::read(self.store)?),
             })
         };
         match fresh() {

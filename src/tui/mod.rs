@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::search::Index;
 use crate::store::Store;
-use action::Action;
+use action::{Action, Records};
 use effects::Runner;
 use searcher::Searcher;
 use state::{Info, State};
@@ -45,7 +45,7 @@ pub enum Msg {
 /// The app's state over a store, as of `today`, with every record read.
 pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
     let mut state = shell(store, lang, today)?;
-    state.loaded(store.leads()?, store.visits(None)?);
+    state.loaded(Records::read(store)?);
     Ok(state)
 }
 
@@ -115,18 +115,18 @@ pub fn load_and_serve(
         }
     });
     let searcher = (|| -> Result<Option<Searcher>> {
-        let leads = store.leads()?;
+        let records = Records::read(store)?;
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let visits = store.visits(None)?;
-        let _ = results.send(Action::Loaded(Box::new((leads.clone(), visits))));
+        let (leads, channels) = (records.leads.clone(), records.channels.clone());
+        let _ = results.send(Action::Loaded(Box::new(records)));
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(leads = leads.len(), ms, "records loaded");
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let searcher = Searcher::new(Index::load(store)?, leads, store.channels()?);
+        let searcher = Searcher::new(Index::load(store)?, leads, channels);
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(ms, "search ready");
         Ok(Some(searcher))
@@ -136,7 +136,7 @@ pub fn load_and_serve(
         Ok(None) => {}
         Err(e) => {
             tracing::error!(error = %e, "loading the records failed");
-            let _ = results.send(Action::Failed(e.message(lang)));
+            let _ = results.send(Action::LoadFailed(e.message(lang)));
         }
     }
 }

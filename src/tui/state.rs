@@ -314,14 +314,23 @@ impl State {
         state
     }
 
-    /// The leads and visits read after the first frame: shown from now on. A search typed
-    /// meanwhile is answered after this (its results arrive behind the records).
-    pub fn loaded(&mut self, mut leads: Vec<Lead>, visits: Vec<Visit>) {
+    /// The records read after the first frame (or again after an import): shown from now on,
+    /// in the order the search worker uses for its positions. A search typed meanwhile is
+    /// answered after this (its results arrive behind the records).
+    pub fn loaded(&mut self, records: super::action::Records) {
+        let super::action::Records {
+            mut leads,
+            mut channels,
+            visits,
+        } = records;
         leads.sort_by(|a, b| id_order(&a.id, &b.id));
+        channels.sort_by(|a, b| id_order(&a.id, &b.id));
         self.leads = leads;
+        self.channels = channels;
         self.visits = visits;
         self.loading = false;
         self.refresh_leads();
+        self.refresh_channels();
         self.refresh_visits();
     }
 

@@ -97,14 +97,14 @@ fn finished(state: &mut State, done: SyncDone) {
     state.conflict = state
         .conflict
         .min(state.sync.conflicts.len().saturating_sub(1));
-    if let Some((leads, visits)) = done.reload {
+    if let Some(records) = done.reload {
         // New rows move positions: searches start over on the new lists.
         for list in [&mut state.lead_list, &mut state.channel_list] {
             list.query.clear();
             list.ranked = None;
         }
         // Fresher than what the start-up read may still bring (that is then ignored).
-        state.loaded(leads, visits);
+        state.loaded(records);
     }
     state.message = Some(Message {
         text: done.message,

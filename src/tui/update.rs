@@ -53,6 +53,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         action,
         Action::SearchDone { .. }
             | Action::Loaded(_)
+            | Action::LoadFailed(_)
             | Action::Saved { .. }
             | Action::Failed(_)
             | Action::Resize(..)
@@ -211,9 +212,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Loaded(records) => {
             // An import finished while loading already showed newer records.
             if state.loading {
-                let (leads, visits) = *records;
-                state.loaded(leads, visits);
+                state.loaded(*records);
             }
+        }
+        Action::LoadFailed(text) => {
+            // The lists stay empty; the message says why and stays until a key is pressed.
+            state.loading = false;
+            state.message = Some(Message { text, error: true });
         }
         Action::Saved { lead, change } => {
             let lang = state.lang;
