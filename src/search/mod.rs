@@ -291,7 +291,15 @@ fn could_exceed(kind: RecordKind, key: &str, query: &Query, floor: i64) -> bool 
                 spelled(*derivation, segment).map(|text| (text, *field))
             })
             .filter(|(text, _)| in_order(text, &term.text))
-            .map(|(text, field)| bound::spelling(text, term) + field.bonus())
+            .map(|(text, field)| {
+                // The quick bound settles most spellings; the closer one only those it cannot.
+                let quick = bound::quick(text, term) + field.bonus();
+                if quick <= need {
+                    quick
+                } else {
+                    bound::spelling(text, term) + field.bonus()
+                }
+            })
             .max();
         match best {
             Some(best) if best > need => total += best,
