@@ -133,6 +133,9 @@ pub(super) fn spelling(text: &str, term: &Term) -> i64 {
 /// leaves a row's first column holding the values of two rows before, through which a match
 /// can follow a character two back, as if the one between were skipped.
 fn aligned(text: &[u8], pattern: &[u8]) -> i64 {
+    /// No match ends here (far below any score, and safe to add to).
+    const NONE: i64 = i64::MIN / 4;
+    let n = text.len();
     let bonus = |j: usize| -> i64 {
         match j.checked_sub(1).and_then(|i| text.get(i)) {
             None => 16,
@@ -143,14 +146,18 @@ fn aligned(text: &[u8], pattern: &[u8]) -> i64 {
     let Some((&first, rest)) = pattern.split_first() else {
         return 0;
     };
-    // Best score of the pattern so far ending at each place of the text (None: no match there).
-    let mut row: Vec<Option<i64>> = text
-        .iter()
-        .enumerate()
-        .map(|(j, &c)| (c == first).then(|| FIRST_ELSEWHERE + bonus(j)))
-        .collect();
-    // Per place, the best of every row so far (the sources a gap may start from).
-    let mut earlier = row.clone();
+    // One allocation: the best score of the pattern so far ending at each place of the text
+    // (`row`), the next character's (`next`), and per place the best of every row so far
+    // (`earlier`: the sources a gap may start from).
+    let mut cells = vec![NONE; 3 * n];
+    let (row, tail) = cells.split_at_mut(n);
+    let (next, earlier) = tail.split_at_mut(n);
+    for (j, &c) in text.iter().enumerate() {
+        if c == first {
+            row[j] = FIRST_ELSEWHERE + bonus(j);
+        }
+    }
+    earlier.copy_from_slice(row);
     let mut prev_char = first;
     for &c in rest {
         let consecutive = if starts_word(char::from(prev_char), char::from(c)) {
@@ -158,33 +165,34 @@ fn aligned(text: &[u8], pattern: &[u8]) -> i64 {
         } else {
             NEXT_USUAL
         };
-        let mut next = vec![None; text.len()];
         // The best of the earlier rows at least two places before `j`, each plus its place (so
         // that a longer gap costs more).
-        let mut before: Option<i64> = None;
-        for j in 0..text.len() {
-            let at = i64::try_from(j).unwrap_or(i64::MAX / 2);
+        let mut before = NONE;
+        for j in 0..n {
+            let at = i64::try_from(j).unwrap_or(i64::MAX / 4);
             if j >= 2 {
-                before = before.max(earlier[j - 2].map(|s| s + at - 2));
+                before = before.max(earlier[j - 2] + at - 2);
             }
-            if text[j] != c {
-                continue;
-            }
-            let after = j
-                .checked_sub(1)
-                .and_then(|i| row[i])
-                .map(|s| s + consecutive);
-            let gapped = before.map(|s| s - (at - 2) + NEXT_AFTER_GAP + bonus(j));
-            let alone = FIRST_ELSEWHERE + bonus(j);
-            next[j] = after.max(gapped).max(Some(alone));
+            next[j] = if text[j] == c {
+                let after = j.checked_sub(1).map_or(NONE, |i| row[i] + consecutive);
+                let gapped = before - (at - 2) + NEXT_AFTER_GAP + bonus(j);
+                let alone = FIRST_ELSEWHERE + bonus(j);
+                after.max(gapped).max(alone)
+            } else {
+                NONE
+            };
         }
-        for (e, n) in earlier.iter_mut().zip(&next) {
-            *e = (*e).max(*n);
+        for (e, &x) in earlier.iter_mut().zip(next.iter()) {
+            *e = (*e).max(x);
         }
-        row = next;
+        row.copy_from_slice(next);
         prev_char = c;
     }
-    row.into_iter().flatten().max().unwrap_or(0)
+    row.iter()
+        .copied()
+        .max()
+        .filter(|&b| b > NONE / 2)
+        .unwrap_or(0)
 }
 
 /// `spelling` for any text: the first character's best place there, and for each further
