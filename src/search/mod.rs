@@ -129,15 +129,10 @@ fn fuzzy_score(text: &str, term: &Term) -> Option<i64> {
 }
 
 /// Do the characters of `term` appear in `text` in order? (What a fuzzy match needs; keys and
-/// terms are both lower-cased.)
+/// terms are both lower-cased.) Searched as bytes: a character's encoding starts with a byte no
+/// other character's continues with, so finding it among the bytes finds it among the characters.
 pub fn in_order(text: &str, term: &str) -> bool {
-    in_order_bytes(text.as_bytes(), term)
-}
-
-/// `in_order` on UTF-8 bytes, unchecked. A character's encoding starts with a byte no other
-/// character's continues with, so finding it among the bytes finds it among the characters.
-fn in_order_bytes(text: &[u8], term: &str) -> bool {
-    let mut rest = text;
+    let mut rest = text.as_bytes();
     let mut buf = [0u8; 4];
     for c in term.chars() {
         let needle = c.encode_utf8(&mut buf).as_bytes();
@@ -226,16 +221,19 @@ impl Prefilter {
     }
 }
 
-/// The spellings of a key a term may match (in a segment that suits it, its characters in
-/// order), with their field.
+/// The spellings of a key a term may match (in a segment of a field `wanted` that suits it, its
+/// characters in order), with their field.
 fn candidates<'k>(
     kind: RecordKind,
     key: &'k str,
     term: &'k Term,
+    wanted: impl Fn(Field) -> bool + 'k,
 ) -> impl Iterator<Item = (&'k str, Field)> + 'k {
     key.split(SEP)
         .zip(key::layout(kind))
-        .filter(|(segment, (_, derivation))| term.suits(*derivation) && term.admits(segment))
+        .filter(move |(segment, (field, derivation))| {
+            wanted(*field) && term.suits(*derivation) && term.admits(segment)
+        })
         .flat_map(|(segment, (field, derivation))| {
             spelled(*derivation, segment).map(|text| (text, *field))
         })
@@ -251,7 +249,7 @@ fn score_segments(kind: RecordKind, key: &str, query: &Query) -> Option<i64> {
         // The spellings that may score most first; once the best so far reaches the next one's
         // bound, no later one can beat it and none is scored.
         spellings.clear();
-        spellings.extend(candidates(kind, key, term).map(|(text, field)| {
+        spellings.extend(candidates(kind, key, term, |_| true).map(|(text, field)| {
             let bonus = field.bonus();
             (bound::spelling(text, term) + bonus, text, bonus)
         }));
@@ -279,18 +277,9 @@ fn could_exceed(kind: RecordKind, key: &str, query: &Query, floor: i64) -> bool 
     let all = query.bound();
     let mut total = 0;
     for term in &query.terms {
-        let need = floor - (all - (bound::term(term) + key::MAX_BONUS));
         let pattern = bound::term(term);
-        let best = key
-            .split(SEP)
-            .zip(key::layout(kind))
-            .filter(|(segment, (field, derivation))| {
-                pattern + field.bonus() > need && term.suits(*derivation) && term.admits(segment)
-            })
-            .flat_map(|(segment, (field, derivation))| {
-                spelled(*derivation, segment).map(|text| (text, *field))
-            })
-            .filter(|(text, _)| in_order(text, &term.text))
+        let need = floor - (all - (pattern + key::MAX_BONUS));
+        let best = candidates(kind, key, term, move |field| pattern + field.bonus() > need)
             .map(|(text, field)| {
                 // The quick bound settles most spellings; the closer one only those it cannot.
                 let quick = bound::quick(text, term) + field.bonus();
