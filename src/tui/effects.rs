@@ -18,21 +18,28 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// Runs a sync operation and reports it with the Sync tab's new state, leads and visits.
+    /// Runs a sync operation and reports it with the Sync tab's new state and the records, read
+    /// once; with `reindex`, a successful operation (an import: new rows) also gives the search
+    /// worker new keys and the same records.
     fn sync(
         &self,
+        reindex: bool,
         work: impl FnOnce(&Store, Lang) -> crate::error::Result<(String, bool)>,
     ) -> Action {
-        let (message, error) = match work(self.store, self.lang) {
-            Ok(said) => said,
-            Err(e) => (e.message(self.lang), true),
+        let (message, error, done) = match work(self.store, self.lang) {
+            Ok((message, error)) => (message, error, true),
+            Err(e) => (e.message(self.lang), true, false),
         };
         let fresh = || -> crate::error::Result<SyncDone> {
+            let records = Records::read(self.store)?;
+            if reindex && done {
+                self.reindex(&records);
+            }
             Ok(SyncDone {
                 message: message.clone(),
                 error,
                 snapshot: super::sync_snapshot(self.store)?,
-                reload: Some(Records::read(self.store)?),
+                reload: Some(records),
             })
         };
         match fresh() {
@@ -41,16 +48,15 @@ impl Runner<'_> {
         }
     }
 
-    /// New search keys after an import brought new leads or channels.
-    fn reindex(&self) {
-        let built = crate::search::Index::load(self.store).and_then(|index| {
-            let mut leads = self.store.leads()?;
-            let mut channels = self.store.channels()?;
-            leads.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
-            channels.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
-            Ok(super::searcher::Searcher::new(index, leads, channels))
-        });
-        if let Ok(searcher) = built {
+    /// New search keys after an import brought new leads or channels, over the records the app
+    /// is about to show (in the store's order, which is the app's).
+    fn reindex(&self, records: &Records) {
+        if let Ok(index) = crate::search::Index::load(self.store) {
+            let searcher = super::searcher::Searcher::new(
+                index,
+                records.leads.clone(),
+                records.channels.clone(),
+            );
             let _ = self.searches.send(Job::Reindex(Box::new(searcher)));
         }
     }
@@ -95,7 +101,7 @@ impl Runner<'_> {
                     Err(e) => self.failed(e),
                 },
             ),
-            Effect::Export => Some(self.sync(|store, lang| {
+            Effect::Export => Some(self.sync(false, |store, lang| {
                 Ok(match store.export(false, None, self.today)? {
                     None => (
                         lang.pick("没有需要导出的变更。", "Nothing to export.")
@@ -132,11 +138,10 @@ impl Runner<'_> {
                     files,
                 })
             }
-            Effect::Import(path) => Some(self.sync(|store, lang| {
+            Effect::Import(path) => Some(self.sync(true, |store, lang| {
                 // The same size cap as the command line's import.
                 let bytes = crate::sync::bundle::read_file(std::path::Path::new(&path))?;
                 let r = store.import(&bytes, &path, false)?;
-                self.reindex();
                 let mut text = match lang {
                     crate::i18n::Lang::Zh => format!(
                         "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
@@ -159,7 +164,7 @@ impl Runner<'_> {
                 }
                 Ok((text, false))
             })),
-            Effect::Resolve { id, keep } => Some(self.sync(|store, lang| {
+            Effect::Resolve { id, keep } => Some(self.sync(false, |store, lang| {
                 let change = store.resolve(&id, keep)?;
                 Ok((
                     match lang {
