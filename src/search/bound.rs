@@ -316,6 +316,27 @@ mod tests {
         }
     }
 
+    /// `fuzzy_score` depends on the text and the pattern alone: over many calls in a row (which
+    /// leave state in a kept matcher), every score equals a new matcher's. Patterns with a
+    /// repeated character do differ on a kept matcher within the first few thousand of these.
+    #[test]
+    fn scores_do_not_depend_on_earlier_calls() {
+        let mut seed = 12_345u64;
+        let mut pick = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap() % n
+        };
+        let alphabet = ['a', 'b', '/', 'B', '-'];
+        for _ in 0..20_000 {
+            let text: String = (0..pick(12)).map(|_| alphabet[pick(5)]).collect();
+            let p: String = (0..=pick(5)).map(|_| alphabet[pick(5)]).collect();
+            let fresh = crate::search::matcher().fuzzy_match(&text, &p);
+            assert_eq!(fuzzy_score(&text, &term_of(&p)), fresh, "{p:?} in {text:?}");
+        }
+    }
+
     #[test]
     fn full_pinyin_is_bounded_by_where_it_can_follow() {
         // `cho` cannot run on after `ch` at the start of `cheng`: its `o` comes 13 characters
