@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod files;
 pub mod generate;
 pub mod i18n;
 pub mod model;

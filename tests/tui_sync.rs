@@ -6,8 +6,8 @@ use std::sync::mpsc;
 use chrono::NaiveDate;
 use fieldcheck::i18n::Lang;
 use fieldcheck::search::Index;
-use fieldcheck::store::{InitOptions, Store};
-use fieldcheck::sync::{LeadField, bundle};
+use fieldcheck::store::{ExportOptions, InitOptions, Store, TrustOptions};
+use fieldcheck::sync::LeadField;
 use fieldcheck::tui::effects::Runner;
 use fieldcheck::tui::searcher::{Job, Searcher};
 use fieldcheck::tui::state::{Mode, State, Tab};
@@ -26,6 +26,28 @@ fn open(dir: &std::path::Path, name: &str) -> Store {
         },
     )
     .unwrap()
+}
+
+/// `a` enrols `b` (with `b`'s names); with `hq`, `a` pins `b` as its headquarters.
+fn enrol(a: &Store, b: &Store, hq: bool) {
+    let id = b.identity().unwrap();
+    let options = TrustOptions {
+        name: id.device_name,
+        inspector: Some(id.inspector),
+        hq,
+        ..TrustOptions::default()
+    };
+    a.trust(&id.public_key, &options).unwrap();
+}
+
+fn export_to(store: &Store, out: std::path::PathBuf, all: bool) {
+    let options = ExportOptions {
+        all,
+        out: Some(out),
+        ..ExportOptions::default()
+    };
+    let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    store.export(&options, today).unwrap().unwrap();
 }
 
 fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
@@ -79,15 +101,9 @@ fn import_by_prompt_then_resolve_the_conflict_then_export() {
         .unwrap();
     std::fs::create_dir_all(hq.bundles_dir()).unwrap();
     for (laptop, name) in [(&a, "1-a.fcb"), (&b, "2-b.fcb")] {
-        let id = laptop.identity().unwrap();
-        hq.trust(&id.public_key, &id.device_name).unwrap();
-        let bytes = bundle::write(
-            &laptop.changes().unwrap(),
-            &id.device_id,
-            &id.inspector,
-            &laptop.signing_key().unwrap(),
-        );
-        std::fs::write(hq.bundles_dir().join(name), bytes).unwrap();
+        enrol(&hq, laptop, false);
+        enrol(laptop, &hq, true);
+        export_to(laptop, hq.bundles_dir().join(name), false);
     }
     let mut state = load(&hq, Lang::Zh, NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()).unwrap();
     press(&hq, &mut state, &[KeyCode::Char('4'), KeyCode::Char('i')]);
@@ -181,11 +197,10 @@ fn an_import_with_new_channels_updates_the_directory_and_its_search() {
     )
     .unwrap();
     hq.import_notice(&other.notice).unwrap();
-    let out = laptop.bundles_dir().join("hq.fcb");
     let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
-    hq.export(true, Some(&out), today).unwrap();
-    let id = hq.identity().unwrap();
-    laptop.trust(&id.public_key, &id.device_name).unwrap();
+    enrol(&hq, &laptop, false);
+    enrol(&laptop, &hq, true);
+    export_to(&hq, laptop.bundles_dir().join("hq.fcb"), true);
     let mut state = load(&laptop, Lang::Zh, today).unwrap();
     let before = state.channels.len();
     press(

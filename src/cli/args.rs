@@ -130,15 +130,27 @@ pub enum Command {
     /// Record and look at visits (on-site checks, revisits, re-verifications).
     #[command(subcommand)]
     Visit(VisitCommand),
-    /// This device: id, inspector, public key (give the key to whoever imports your bundles).
+    /// This device: id, inspector, peer key and its fingerprint (give the key to whoever
+    /// imports your bundles; compare the fingerprint with them).
     Identity {
+        /// Print this store's age X25519 identity (AGE-SECRET-KEY-1…), with which the reference
+        /// `age -d -i` decrypts bundles sent to this store. Keep it secret.
+        #[arg(long)]
+        age_secret: bool,
         #[command(flatten)]
         json: Json,
     },
-    /// Devices whose bundles this store accepts.
+    /// Changes kept apart for a person (unknown, removed or revoked devices, clocks far ahead,
+    /// equivocation), and the equivocations found.
+    Quarantine {
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Devices whose changes this store accepts: enrol, pin headquarters, revoke, remove.
     #[command(subcommand)]
     Trust(TrustCommand),
-    /// Write a signed bundle of the changes not exported yet (or of every change, with --all).
+    /// Write a signed, encrypted bundle of the changes not exported yet (or of every change,
+    /// with --all), for this store's HQ (or, with --all, every trusted device).
     Export {
         /// The bundle file (default: bundles/ beside the store).
         #[arg(long)]
@@ -146,16 +158,28 @@ pub enum Command {
         /// Every change the store holds, from every device (headquarters redistributing).
         #[arg(long)]
         all: bool,
+        /// Encrypt to this device only (id, or fingerprint); may be repeated.
+        #[arg(long, value_name = "DEVICE")]
+        to: Vec<String>,
+        /// Write it unencrypted (the receiver must agree, with import --allow-plain).
+        #[arg(long)]
+        plain: bool,
+        /// Split into parts whose content stays under this many bytes (default 64 MiB).
+        #[arg(long, value_name = "BYTES")]
+        part_size: Option<usize>,
         #[command(flatten)]
         json: Json,
     },
-    /// Check and apply bundles, each all or nothing.
+    /// Check and apply bundles (or parts of one, in any order), each all or nothing.
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Trust an unknown signer (its key is shown).
+        /// Trust the packer if unknown (its fingerprint is shown and recorded).
         #[arg(long)]
         trust_new: bool,
+        /// Take a bundle that is not encrypted, although this store pinned an HQ.
+        #[arg(long)]
+        allow_plain: bool,
         #[command(flatten)]
         json: Json,
     },
@@ -246,18 +270,38 @@ pub enum DevCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
-    /// Trust a device's public key.
+    /// Trust (enrol) a device by its peer key (`fc1:…`, from its `fieldcheck identity`); the
+    /// entry is signed by this store and travels in its bundles. With --hq: pin it as this
+    /// store's headquarters.
     Add {
         key: String,
         #[arg(long)]
         name: String,
+        /// The inspector who uses the device (shown as the author of its changes).
+        #[arg(long)]
+        inspector: Option<String>,
+        /// The device's district.
+        #[arg(long)]
+        district: Option<String>,
+        /// This is headquarters: encrypt bundles to it, accept the devices it enrols.
+        #[arg(long)]
+        hq: bool,
+        #[command(flatten)]
+        json: Json,
     },
     List {
         #[command(flatten)]
         json: Json,
     },
-    Remove {
-        key: String,
+    /// Stop trusting a device (id, peer key or fingerprint): its changes are kept apart from now
+    /// on, whoever relays them.
+    Remove { device: String },
+    /// Revoke a device from an idx on (a lost laptop): its changes from there are taken back
+    /// and kept apart, here and wherever this store is HQ.
+    Revoke {
+        device: String,
+        #[arg(long, value_name = "IDX")]
+        from: u64,
     },
 }
 

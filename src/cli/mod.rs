@@ -5,6 +5,7 @@ mod backup;
 mod dev;
 mod render;
 mod sync;
+mod trust;
 mod visits;
 
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use crate::search;
 use crate::store::{self, InitOptions, Store};
 use args::{
     ChannelCommand, Cli, Command, ConflictCommand, DevCommand, LeadCommand, SyncCommand,
-    TrustCommand, VisitCommand,
+    VisitCommand,
 };
 
 /// Where the store is: `--store`, else a non-empty `FIELDCHECK_STORE`, else the data folder.
@@ -164,39 +165,44 @@ pub fn run(cli: &Cli) -> Result<String> {
                 }
             }
         }
-        Command::Identity { json } => {
-            sync::identity(&open(&InitOptions::default())?, lang, json.json)
-        }
-        Command::Trust(command) => {
+        Command::Identity { age_secret, json } => {
             let store = open(&InitOptions::default())?;
-            match command {
-                TrustCommand::Add { key, name } => {
-                    let t = store.trust(key, name)?;
-                    Ok(format!(
-                        "{}{} {}\n",
-                        lang.pick("已信任：", "trusted: "),
-                        t.name,
-                        t.key
-                    ))
-                }
-                TrustCommand::List { json } => sync::trust_list(&store, lang, json.json),
-                TrustCommand::Remove { key } => {
-                    store.distrust(key)?;
-                    Ok(lang.pick("已移除。\n", "Removed.\n").into())
-                }
-            }
+            trust::identity(&store, *age_secret, lang, json.json)
         }
-        Command::Export { out, all, json } => {
+        Command::Quarantine { json } => {
+            trust::quarantine(&open(&InitOptions::default())?, lang, json.json)
+        }
+        Command::Trust(command) => trust::run(&open(&InitOptions::default())?, command, lang),
+        Command::Export {
+            out,
+            all,
+            to,
+            plain,
+            part_size,
+            json,
+        } => {
             let store = open(&InitOptions::default())?;
-            sync::export(&store, *all, out.as_deref(), today, lang, json.json)
+            let options = crate::store::ExportOptions {
+                all: *all,
+                out: out.clone(),
+                to: to.clone(),
+                plain: *plain,
+                part_bytes: part_size.unwrap_or(crate::sync::bundle::PART_BYTES),
+            };
+            sync::export(&store, &options, today, lang, json.json)
         }
         Command::Import {
             files,
             trust_new,
+            allow_plain,
             json,
         } => {
             let store = open(&InitOptions::default())?;
-            sync::import(&store, files, *trust_new, lang, json.json)
+            let options = crate::store::ImportOptions {
+                trust_new: *trust_new,
+                allow_plain: *allow_plain,
+            };
+            sync::import(&store, files, &options, lang, json.json)
         }
         Command::Conflicts { command, json } => {
             let store = open(&InitOptions::default())?;

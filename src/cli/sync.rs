@@ -1,6 +1,6 @@
-//! `identity`, `trust`, `export`, `import`, `conflicts`, `sync status`, `verify`.
+//! `export`, `import`, `conflicts`, `sync status`, `verify`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -8,56 +8,17 @@ use super::args::KeepArg;
 use super::render::{fields, json};
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::store::{Gap, Imported, Keep, Store};
+use crate::store::{ExportOptions, Exported, Gap, ImportOptions, Imported, Keep, Store};
 use crate::text::columns;
-
-pub fn identity(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
-    let id = store.identity()?;
-    if as_json {
-        return json(&id);
-    }
-    Ok(fields(&[
-        (
-            lang.pick("设备", "device"),
-            format!("{} ({})", id.device_name, id.device_id),
-        ),
-        (lang.pick("检查员", "inspector"), id.inspector),
-        (lang.pick("公钥", "public key"), id.public_key),
-    ]))
-}
-
-pub fn trust_list(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
-    let list = store.trusted()?;
-    if as_json {
-        return json(&list);
-    }
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|t| vec![t.name.clone(), t.key.clone(), t.added.clone()])
-        .collect();
-    let mut out = columns(
-        &[
-            lang.pick("名称", "name"),
-            lang.pick("公钥", "key"),
-            lang.pick("加入", "added"),
-        ],
-        &rows,
-    );
-    if list.is_empty() {
-        out.push_str(lang.pick("（还没有受信任的设备）\n", "(no trusted devices yet)\n"));
-    }
-    Ok(out)
-}
 
 pub fn export(
     store: &Store,
-    all: bool,
-    out: Option<&Path>,
+    options: &ExportOptions,
     today: chrono::NaiveDate,
     lang: Lang,
     as_json: bool,
 ) -> Result<String> {
-    let done = store.export(all, out, today)?;
+    let done = store.export(options, today)?;
     if as_json {
         return json(&done);
     }
@@ -66,18 +27,36 @@ pub fn export(
             .pick("没有需要导出的变更。\n", "Nothing to export.\n")
             .into(),
         (Some(e), Lang::Zh) => format!(
-            "已导出 {} 条变更（{} 台设备）到 {}\n",
+            "已导出 {} 条变更（{} 台设备）到 {}{}\n",
             e.changes,
             e.devices,
-            e.path.display()
+            paths(&e.parts),
+            sealed(&e, lang)
         ),
         (Some(e), Lang::En) => format!(
-            "Exported {} changes ({} devices) to {}\n",
+            "Exported {} changes ({} devices) to {}{}\n",
             e.changes,
             e.devices,
-            e.path.display()
+            paths(&e.parts),
+            sealed(&e, lang)
         ),
     })
+}
+
+fn paths(parts: &[PathBuf]) -> String {
+    parts
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn sealed(e: &Exported, lang: Lang) -> String {
+    match (e.recipients.len(), lang) {
+        (0, _) => lang.pick("（未加密）", " (not encrypted)").into(),
+        (n, Lang::Zh) => format!("，已加密给 {} 个接收方（含本机）", n),
+        (n, Lang::En) => format!(", encrypted to {n} recipients (this store included)"),
+    }
 }
 
 #[derive(Serialize)]
@@ -110,7 +89,7 @@ fn short(device: &str) -> &str {
 pub fn import(
     store: &Store,
     files: &[PathBuf],
-    trust_new: bool,
+    options: &ImportOptions,
     lang: Lang,
     as_json: bool,
 ) -> Result<String> {
@@ -119,7 +98,7 @@ pub fn import(
         let bytes = crate::sync::bundle::read_file(file)?;
         results.push((
             file.display().to_string(),
-            store.import(&bytes, &file.display().to_string(), trust_new)?,
+            store.import(&bytes, &file.display().to_string(), options)?,
         ));
     }
     if as_json {
@@ -150,11 +129,31 @@ pub fn import(
                 gaps_text(&r.gaps, lang)
             ),
         });
-        if let Some(warning) = r.ahead_warning(lang) {
+        if let Some(fingerprint) = &r.trusted_new {
+            out.push_str(&match lang {
+                Lang::Zh => format!(
+                    "已在首次导入时信任打包者 {}，指纹 {fingerprint}：请与对方核对；用 fieldcheck trust add 给它起名\n",
+                    r.packer
+                ),
+                Lang::En => format!(
+                    "trusted the packer {} on first use, fingerprint {fingerprint}: compare it with the sender; name it with fieldcheck trust add\n",
+                    r.packer
+                ),
+            });
+        }
+        if let Some(warning) = r.warning(lang) {
             out.push_str(&format!("{warning}\n"));
         }
     }
     Ok(out)
+}
+
+/// Who wrote a device's changes, as this store verified it (never the change's own claim).
+fn author(store: &Store, device: &str, lang: Lang) -> String {
+    match store.verified_author(device) {
+        Ok(Some(name)) => format!("{name} {}", short(device)),
+        _ => format!("{} {}", lang.pick("未核实设备", "unverified device"), short(device)),
+    }
 }
 
 pub fn conflicts(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
@@ -168,7 +167,7 @@ pub fn conflicts(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
             let values: Vec<String> = c
                 .heads
                 .iter()
-                .map(|h| format!("{}（{}@{}）", h.value, h.author, short(&h.device)))
+                .map(|h| format!("{}（{}）", h.value, author(store, &h.device, lang)))
                 .collect();
             vec![
                 c.id.clone(),
@@ -242,6 +241,10 @@ pub fn status(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
             s.last_export.clone().unwrap_or_else(|| "—".into()),
         ),
         (lang.pick("冲突", "conflicts"), s.conflicts.to_string()),
+        (
+            lang.pick("单独保存", "kept apart"),
+            s.kept_apart.to_string(),
+        ),
     ]);
     let rows: Vec<Vec<String>> = s
         .devices

@@ -404,8 +404,9 @@ pub fn report(
     };
     match out {
         Some(path) => {
-            // Whole or not at all (a full disk leaves no half report), with the disk's message.
-            crate::store::write_durably(path, &bytes)?;
+            // Whole or not at all (a full disk leaves no half report), owner-only (it names
+            // companies and amounts), with the disk's message.
+            crate::files::write_private(path, &bytes).map_err(|e| Error::writing(path, &e))?;
             Ok(match lang {
                 Lang::Zh => format!(
                     "台账已写入 {}（{} 条线索）\n",

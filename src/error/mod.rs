@@ -1,6 +1,6 @@
 //! Everything that can go wrong, each with a message that says what, where, and what to do.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::i18n::Lang;
 pub use crate::model::RecordKind;
@@ -11,6 +11,7 @@ use crate::model::lifecycle::Refusal;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 mod disk;
+mod keys;
 mod texts;
 pub use disk::{DiskFault, Target};
 pub use texts::NoticeProblem;
@@ -30,6 +31,18 @@ pub enum Error {
     ReadFile {
         path: PathBuf,
         source: std::io::Error,
+    },
+    /// An input (a notice, a bundle) that is not a regular file: refused before it is read.
+    NotAFile {
+        path: PathBuf,
+        /// One of the kinds in `crate::files` (`FOLDER`, `FIFO`…).
+        kind: &'static str,
+        what: crate::files::InputKind,
+    },
+    /// A notice file larger than `crate::notice::MAX_NOTICE_BYTES`: refused before it is read.
+    NoticeTooLarge {
+        path: PathBuf,
+        limit: u64,
     },
     /// The notice file is not in the expected layout.
     Notice {
@@ -144,6 +157,16 @@ pub enum Error {
     NoStoreAt {
         path: PathBuf,
     },
+    /// The key file is sealed with a passphrase and `FIELDCHECK_PASSPHRASE` is missing or wrong.
+    KeyLocked {
+        path: PathBuf,
+    },
+    /// The key file beside the store is not the store's own key (swapped with another store's).
+    KeyMismatch {
+        path: PathBuf,
+    },
+    /// An export with nobody to encrypt it to: no HQ pinned, no device trusted.
+    NoRecipients,
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -166,6 +189,19 @@ impl Error {
                     format!("无法读取文件 {p}：{source}。请检查路径和权限。")
                 } else {
                     format!("cannot read {p}: {source}. Check the path and its permissions.")
+                }
+            }
+            Error::NotAFile { path, kind, what } => not_a_file(path, kind, *what, lang),
+            Error::NoticeTooLarge { path, limit } => {
+                let (p, mb) = (path.display(), limit / (1024 * 1024));
+                if zh {
+                    format!(
+                        "{p} 超过 {mb} MB，比任何通知都大（10 万条线索的全省通知约 25 MB），未读取，未导入任何内容。请确认这是通知文件（.txt）。"
+                    )
+                } else {
+                    format!(
+                        "{p} is larger than {mb} MB, more than any notice (a province-sized one with 100,000 leads is about 25 MB), and was not read; nothing was imported. Check that this is the notice file (.txt)."
+                    )
                 }
             }
             Error::Notice {
@@ -359,6 +395,9 @@ impl Error {
                     format!("cannot correct visit {id}: {reason}.")
                 }
             }
+            e @ (Error::KeyLocked { .. } | Error::KeyMismatch { .. } | Error::NoRecipients) => {
+                keys::message(e, lang)
+            }
             Error::Bundle { file, problem } => {
                 let why = bundle_message(problem, lang);
                 if zh {
@@ -421,6 +460,36 @@ impl Error {
             }
             Error::Disk { fault, target } => disk::message(*fault, target, lang),
         }
+    }
+}
+
+/// An input that is not a regular file: what it is, that nothing was read, what to give.
+fn not_a_file(path: &Path, kind: &str, what: crate::files::InputKind, lang: Lang) -> String {
+    use crate::files::{self, InputKind};
+    let p = path.display();
+    if lang == Lang::Zh {
+        let is = match kind {
+            files::FOLDER => "是文件夹，",
+            files::FIFO => "是命名管道（FIFO），",
+            files::DEVICE => "是设备文件，",
+            files::SOCKET => "是套接字，",
+            _ => "",
+        };
+        let give = match what {
+            InputKind::Notice => "通知文件（.txt）",
+            InputKind::Bundle => "变更包文件（.fcb）",
+        };
+        format!("{p} {is}不是普通文件，未读取，数据库未被改动。请给出{give}的路径。")
+    } else {
+        let is = match kind {
+            files::OTHER => String::from("is not a regular file"),
+            kind => format!("is {kind}, not a regular file,"),
+        };
+        let give = match what {
+            InputKind::Notice => "a notice file (.txt)",
+            InputKind::Bundle => "a bundle file (.fcb)",
+        };
+        format!("{p} {is} and was not read; the store was not changed. Give the path of {give}.")
     }
 }
 

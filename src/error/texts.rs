@@ -111,9 +111,13 @@ pub(super) fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang)
             .into(),
         P::Version(v) => {
             if zh {
-                format!("变更包版本为 {v}，本程序只认识版本 1；请升级 fieldcheck")
+                let known = crate::sync::bundle::VERSION;
+                format!("变更包版本为 {v}，本程序只认识版本 {known}；请让双方使用同一版本的 fieldcheck")
             } else {
-                format!("bundle version {v}; this fieldcheck knows version 1 only: upgrade it")
+                let known = crate::sync::bundle::VERSION;
+                format!(
+                    "bundle version {v}; this fieldcheck knows version {known} only: use the same fieldcheck version on both sides"
+                )
             }
         }
         P::Checksum => lang
@@ -129,21 +133,52 @@ pub(super) fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang)
                 "the signature does not match: the header was altered",
             )
             .into(),
-        P::Untrusted {
-            signer,
-            device,
-            author,
-        } => {
+        P::Untrusted { key, fingerprint } => {
             if zh {
                 format!(
-                    "签名者 {author}（设备 {device}）不受信任，公钥 {signer}。核实后用 `fieldcheck trust add {signer} --name 名称` 或 `import --trust-new`"
+                    "打包者不受信任（指纹 {fingerprint}）。请与对方当面或电话核对指纹后，用 `fieldcheck trust add {key} --name 名称` 信任它（总部则登记它），或用 `import --trust-new`"
                 )
             } else {
                 format!(
-                    "the signer {author} (device {device}) is not trusted; key {signer}. After checking it, run `fieldcheck trust add {signer} --name NAME` or `import --trust-new`"
+                    "its packer is not trusted (fingerprint {fingerprint}). Compare the fingerprint with the other side in person or by phone, then run `fieldcheck trust add {key} --name NAME` (at headquarters: enrol it), or `import --trust-new`"
                 )
             }
         }
+        P::Ranges => lang
+            .pick(
+                "文件头所列各设备的序号范围与内容不符：变更包被改动",
+                "the header's per-device idx ranges do not match the changes in it: the bundle was altered",
+            )
+            .into(),
+        P::Forged { change, device } => {
+            if zh {
+                format!(
+                    "变更 {change} 的签名与它所称的设备 {device} 的密钥不符：它是伪造的，或在转交途中被改动。整个变更包未导入；请向打包者核实"
+                )
+            } else {
+                format!(
+                    "the signature of change {change} does not hold for the key of the device it names ({device}): it was forged, or altered on the way. Nothing of the bundle was imported; check with whoever packed it"
+                )
+            }
+        }
+        P::NotForUs => lang
+            .pick(
+                "变更包是加密给别的库的，不是给本库的：请让发送方把本库登记为接收方（总部用 trust add 登记本机的公钥），再重新导出",
+                "it is encrypted for other stores, not this one: have the sender add this store as a recipient (headquarters enrols this laptop's key with trust add) and export again",
+            )
+            .into(),
+        P::SealDamaged => lang
+            .pick(
+                "加密内容已损坏（文件不完整或被改动），请重新拷贝",
+                "its encryption is damaged (the file is incomplete or altered); copy it again",
+            )
+            .into(),
+        P::Plain => lang
+            .pick(
+                "变更包没有加密，而本库已登记总部，只接受加密的变更包。若双方确已同意使用未加密的变更包，请加 --allow-plain",
+                "it is not encrypted, and this store has pinned its headquarters, so it takes encrypted bundles only. If both sides agreed to plain bundles, add --allow-plain",
+            )
+            .into(),
         P::Corrupt { line } => {
             if zh {
                 format!("第 {line} 行不是一条变更（或条数不符）")

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{InitOptions, Store, private};
+use super::{InitOptions, Store};
 use crate::error::{Error, Result};
 use crate::sync::keys::{self, key_path};
 
@@ -84,7 +84,7 @@ pub(super) fn finish_interrupted_restore(store: &Store) {
     let ours = keys::load(&staged_key).is_ok_and(|key| {
         store
             .identity()
-            .is_ok_and(|id| id.public_key == keys::public_hex(&key))
+            .is_ok_and(|id| id.public_key == key.peer(&id.device_id).to_string())
     });
     if !ours {
         return;
@@ -142,16 +142,14 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
 /// compares; counts what it holds.
 fn checked(path: &Path) -> Result<Copied> {
     let store = Store::open(path, &InitOptions::default())?;
-    let key = store
-        .signing_key()
-        .ok()
-        .map(|k| crate::sync::keys::public_hex(&k));
-    if key.as_deref() != Some(store.identity()?.public_key.as_str()) {
-        return Err(Error::StoreDamaged {
+    match store.keys() {
+        Ok(_) => {}
+        Err(e @ Error::KeyLocked { .. }) => return Err(e),
+        Err(_) => return Err(Error::StoreDamaged {
             path: path.to_path_buf(),
             detail: "its private key (.key beside it) is missing or belongs to another store"
                 .into(),
-        });
+        }),
     }
     let differences = store.verify()?;
     if !differences.is_empty() {
@@ -168,31 +166,19 @@ fn checked(path: &Path) -> Result<Copied> {
     })
 }
 
-/// Copies `from` to `to` and `from`'s key (if any) to `to`'s, each through a synced temporary
-/// file renamed into place, so a crash leaves the old file or the whole new one.
+/// Copies `from` to `to` and `from`'s key (if any) to `to`'s, each owner-only through a synced
+/// temporary file renamed into place, so a crash leaves the old file or the whole new one.
 fn copy_with_key(from: &Path, to: &Path) -> Result<()> {
-    copy_durably(from, to)?;
+    let copy = |from: &Path, to: &Path| {
+        crate::files::copy_private(from, to)
+            .map(|_| ())
+            .map_err(write_error(to))
+    };
+    copy(from, to)?;
     let key = key_path(from);
     if key.exists() {
-        copy_durably(&key, &key_path(to))?;
+        copy(&key, &key_path(to))?;
     }
-    Ok(())
-}
-
-fn copy_durably(from: &Path, to: &Path) -> Result<()> {
-    let fail = write_error(to);
-    if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-        private::create_dir(folder).map_err(&fail)?;
-    }
-    let temp = sibling(to, "tmp");
-    let copied = std::fs::copy(from, &temp)
-        .and_then(|_| std::fs::File::open(&temp)?.sync_all())
-        .and_then(|()| std::fs::rename(&temp, to));
-    if copied.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    copied.map_err(&fail)?;
-    sync_folder(to);
     Ok(())
 }
 

@@ -9,7 +9,6 @@ use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, RecordKind, Result};
 use crate::model::Lead;
 use crate::model::lifecycle::check_manual;
-use crate::sync::clock::now_ms;
 use crate::sync::{Change, Hlc, LeadField, is_register};
 
 impl Store {
@@ -31,7 +30,7 @@ impl Store {
         lead_id: &str,
         fields: &[LeadField],
     ) -> Result<(Lead, Vec<Change>)> {
-        let identity = self.identity()?;
+        let writer = self.writer()?;
         let tx = self.db.begin_write().map_err(db_err)?;
         let mut lead: Lead = {
             let leads = tx.open_table(tables::LEADS).map_err(db_err)?;
@@ -68,7 +67,7 @@ impl Store {
                 .map_err(db_err)?;
             changes.push(append(
                 &tx,
-                &identity,
+                &writer,
                 LeadField::entity(lead_id),
                 field.name(),
                 field.value(),
@@ -101,22 +100,39 @@ impl Store {
     }
 }
 
+/// What a local change needs: who makes it, the key that signs it, and the wall clock.
+pub(super) struct Writer {
+    pub identity: super::Identity,
+    pub signing: ed25519_dalek::SigningKey,
+    pub now_ms: u64,
+}
+
+impl Store {
+    pub(super) fn writer(&self) -> Result<Writer> {
+        Ok(Writer {
+            identity: self.identity()?,
+            signing: self.signing_key()?,
+            now_ms: self.now_ms(),
+        })
+    }
+}
+
 /// Appends a change to this device's log (next idx, next clock tick) and applies it. A register
 /// change builds on the value shown and replaces every concurrent value too: whoever sets a
 /// field here has seen what it shows (so an edit during a conflict settles it).
 pub(super) fn append(
     tx: &WriteTransaction,
-    identity: &super::Identity,
+    writer: &Writer,
     entity: String,
     field: &str,
     value: serde_json::Value,
 ) -> Result<Change> {
-    append_merging(tx, identity, entity, field, value, true)
+    append_merging(tx, writer, entity, field, value, true)
 }
 
 pub(super) fn append_merging(
     tx: &WriteTransaction,
-    identity: &super::Identity,
+    writer: &Writer,
     entity: String,
     field: &str,
     value: serde_json::Value,
@@ -152,7 +168,7 @@ pub(super) fn append_merging(
         let last = read(meta::CLOCK)?
             .and_then(|v| Hlc::decode(&v))
             .unwrap_or_default();
-        let clock = Hlc::tick(last, now_ms());
+        let clock = Hlc::tick(last, writer.now_ms);
         meta_table
             .insert(meta::NEXT_IDX, (idx + 1).to_string().as_str())
             .map_err(db_err)?;
@@ -161,7 +177,19 @@ pub(super) fn append_merging(
             .map_err(db_err)?;
         (idx, clock)
     };
-    let change = Change {
+    let identity = &writer.identity;
+    let prev = match idx.checked_sub(1).filter(|i| *i > 0) {
+        Some(before) => tx
+            .open_table(tables::CHANGES)
+            .map_err(db_err)?
+            .get((identity.device_id.as_str(), before))
+            .map_err(db_err)?
+            .map(|v| decode::<Change>(&before.to_string(), v.value()))
+            .transpose()?
+            .map(|c| c.hash()),
+        None => None,
+    };
+    let mut change = Change {
         id: uuid::Uuid::now_v7().to_string(),
         device: identity.device_id.clone(),
         idx,
@@ -172,7 +200,10 @@ pub(super) fn append_merging(
         value,
         base,
         merges,
+        prev,
+        sig: String::new(),
     };
+    change.sign(&writer.signing);
     merge::record(tx, &change)?;
     Ok(change)
 }

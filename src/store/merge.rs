@@ -140,26 +140,86 @@ pub(super) fn record(tx: &WriteTransaction, change: &Change) -> Result<()> {
 /// once, at the end, from its final heads.
 #[derive(Default)]
 pub(super) struct Batch {
-    unsettled: std::collections::BTreeMap<String, Vec<Head>>,
+    unsettled: std::collections::BTreeSet<String>,
 }
 
 impl Batch {
     pub(super) fn record(&mut self, tx: &WriteTransaction, change: &Change) -> Result<()> {
         store_change(tx, change)?;
-        if let Some((key, heads)) = apply(tx, change)? {
-            self.unsettled.insert(key, heads);
+        self.reapply(tx, change)
+    }
+
+    /// Applies a change the log holds already (rebuilding a register).
+    pub(super) fn reapply(&mut self, tx: &WriteTransaction, change: &Change) -> Result<()> {
+        if let Some(key) = apply(tx, change)? {
+            self.unsettled.insert(key);
         }
         Ok(())
     }
 
-    /// Sets every lead field whose register changed.
+    /// Sets every lead field whose register changed, from its heads as they are now.
     pub(super) fn finish(self, tx: &WriteTransaction) -> Result<()> {
-        for (key, heads) in self.unsettled {
+        for key in self.unsettled {
+            let heads = read_heads(tx, &key)?;
             let (entity, field) = key.split_once('\u{1f}').unwrap_or((key.as_str(), ""));
             settle(tx, entity, field, &heads)?;
         }
         Ok(())
     }
+}
+
+/// The one order in which changes are applied, by import and by `verify`'s replay alike: by
+/// clock, then device, then idx. A change's clock is later than those it builds on, so ancestors
+/// come first.
+pub fn replay_order(changes: &mut [Change]) {
+    changes.sort_by(|a, b| (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx)));
+}
+
+/// Removes a visit or a created row (lead, channel, notice) that no applied change carries any
+/// more. Rows of the built-in notice are every store's common ground and stay.
+pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
+    let (kind, id) = entity.split_once(':').unwrap_or(("", ""));
+    match kind {
+        "visit" => {
+            let lead = {
+                let mut visits = tx.open_table(tables::VISITS).map_err(db_err)?;
+                let removed = visits.remove(id).map_err(db_err)?;
+                removed.map(|v| decode::<Visit>(id, v.value())).transpose()?
+            };
+            if let Some(visit) = lead {
+                tx.open_multimap_table(tables::LEAD_VISITS)
+                    .map_err(db_err)?
+                    .remove(visit.lead.as_str(), id)
+                    .map_err(db_err)?;
+            }
+        }
+        "lead" | "channel" | "notice" => {
+            let seed = crate::notice::seed()?;
+            let in_seed = seed.meta.id == id
+                || seed.leads.iter().any(|l| l.id == id)
+                || seed.channels.iter().any(|c| c.id == id);
+            if in_seed {
+                return Ok(());
+            }
+            let (table, search) = match kind {
+                "lead" => (tables::LEADS, Some(tables::LEAD_SEARCH)),
+                "channel" => (tables::CHANNELS, Some(tables::CHANNEL_SEARCH)),
+                _ => (tables::NOTICES, None),
+            };
+            tx.open_table(table)
+                .map_err(db_err)?
+                .remove(id)
+                .map_err(db_err)?;
+            if let Some(search) = search {
+                tx.open_table(search)
+                    .map_err(db_err)?
+                    .remove(id)
+                    .map_err(db_err)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn store_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
@@ -178,8 +238,8 @@ fn store_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
 }
 
 /// Brings the state up to date with one change already in the log. A register change returns
-/// its key and new heads: the caller sets the lead field (`settle`).
-fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<(String, Vec<Head>)>> {
+/// its key: the caller sets the lead field from its heads (`settle`).
+fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
     let (kind, id) = change.entity.split_once(':').unwrap_or(("", ""));
     let bad = |what: &str| Error::Store {
         detail: format!("change {} has {what}", change.id),
@@ -292,7 +352,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<(String, Vec<H
                 .map_err(db_err)?
                 .insert(key.as_str(), encode(&kept)?.as_str())
                 .map_err(db_err)?;
-            return Ok(Some((key, kept)));
+            return Ok(Some(key));
         }
         _ => {
             return Err(bad(&format!(

@@ -43,7 +43,26 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search keys as bytes",
         apply: search_keys_as_bytes,
     },
+    Migration {
+        version: 6,
+        name: "signed changes: devices, quarantine, disputes; hand-trusted keys dropped",
+        apply: create_devices,
+    },
 ];
+
+/// The table of hand-trusted public keys (schema 4 and 5).
+const TRUSTED_V1: TableDefinition<&str, &str> = TableDefinition::new("trusted_v1");
+
+/// Adds the tables of signed sync. The keys trusted by hand cannot check signed changes (they
+/// name no device and no encryption key): dropped, so the peers exchange their peer keys anew.
+/// The store's own log is signed when it is next opened with its key (`devices::enrol_self`).
+fn create_devices(tx: &WriteTransaction) -> crate::error::Result<()> {
+    tx.open_table(tables::DEVICES).map_err(db_err)?;
+    tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    tx.open_table(tables::DISPUTES).map_err(db_err)?;
+    tx.delete_table(TRUSTED_V1).map_err(db_err)?;
+    Ok(())
+}
 
 /// The search-key tables of schema versions 1 to 4 (text values).
 const CHANNEL_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
@@ -100,7 +119,7 @@ fn create_visits(tx: &WriteTransaction) -> crate::error::Result<()> {
 fn create_sync(tx: &WriteTransaction) -> crate::error::Result<()> {
     tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
     tx.open_table(tables::HEADS).map_err(db_err)?;
-    tx.open_table(tables::TRUSTED).map_err(db_err)?;
+    tx.open_table(TRUSTED_V1).map_err(db_err)?;
     let logged: Vec<crate::sync::Change> = {
         let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
         let mut out = Vec::new();

@@ -2,9 +2,13 @@
 
 mod backup;
 mod changes;
+mod devices;
+mod export;
+mod import;
 mod merge;
 mod migrate;
 pub mod private;
+mod quarantine;
 mod records;
 mod sync;
 pub mod tables;
@@ -18,11 +22,13 @@ use redb::{Database, DatabaseError, ReadableDatabase};
 use serde::Serialize;
 
 pub use backup::{Copied, restore};
+pub use devices::{Device, TrustOptions, Vouch};
+pub use export::{ExportOptions, Exported};
+pub use import::{ImportOptions, Imported};
 pub use merge::Head;
+pub use quarantine::{Dispute, Quarantined, Reason};
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
-pub use sync::{
-    Conflict, DeviceSeen, Exported, Gap, Imported, Keep, SyncStatus, Trusted, write_durably,
-};
+pub use sync::{Conflict, DeviceSeen, Gap, Keep, SyncStatus};
 pub use verify::Difference;
 pub use visits::Finalized;
 
@@ -40,8 +46,11 @@ pub struct Identity {
     pub created: String,
     /// The inspector's own district, for the "my district" filter.
     pub district: Option<String>,
-    /// This device's ed25519 public key, hex.
+    /// This device's peer key (`fc1:<device id>:<ed25519 hex>:<age1…>`): what another store's
+    /// `trust add` takes.
     pub public_key: String,
+    /// The peer key's fingerprint, for people to compare.
+    pub fingerprint: String,
 }
 
 /// Names given to `init`; `None` keeps what the store has (or a default for a new store).
@@ -66,9 +75,15 @@ pub struct ImportSummary {
 pub struct Store {
     db: Database,
     path: PathBuf,
-    /// A store in memory keeps its private key here; a file store keeps it beside the file.
-    memory_key: Option<ed25519_dalek::SigningKey>,
+    /// The private keys, read from the key file when first needed (a store in memory makes them
+    /// at once and keeps them only here).
+    keys: std::sync::OnceLock<std::sync::Arc<keys::Keys>>,
+    /// The wall clock, milliseconds since the epoch: injected so that tests can set it.
+    wall: WallClock,
 }
+
+/// A source of wall-clock time in milliseconds since the epoch.
+pub type WallClock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// redb's page cache: enough for the working set of a laptop's store, small enough that a search
 /// over a million leads does not hold the whole file in memory.
@@ -183,13 +198,14 @@ impl Store {
 
     fn prepare(db: Database, path: PathBuf, init: &InitOptions) -> Result<Store> {
         Store::migrate(&db, &path, MIGRATIONS)?;
-        let mut store = Store {
+        let store = Store {
             db,
             path,
-            memory_key: None,
+            keys: std::sync::OnceLock::new(),
+            wall: std::sync::Arc::new(crate::sync::clock::now_ms),
         };
         store.initialise(init)?;
-        store.ensure_key()?;
+        store.ensure_keys()?;
         Ok(store)
     }
 
@@ -197,31 +213,58 @@ impl Store {
         self.path.as_os_str() == MEMORY
     }
 
-    /// Gives the store a key pair if it has none yet (a new store, or one from before sync).
-    fn ensure_key(&mut self) -> Result<()> {
-        if self.meta(meta::PUBLIC_KEY)?.is_some() {
-            return Ok(());
+    /// Gives the store its keys if it has none yet (a new store, or one from before sync), and
+    /// brings a store from before signed changes up to date: its peer key, its own device entry,
+    /// and a signature on every change of its own log.
+    fn ensure_keys(&self) -> Result<()> {
+        if self.meta(meta::PUBLIC_KEY)?.is_none() {
+            let fresh = keys::Keys::generate()?;
+            if !self.in_memory() {
+                keys::save(&keys::key_path(&self.path), &fresh, None)?;
+            }
+            let tx = self.db.begin_write().map_err(db_err)?;
+            tx.open_table(tables::META)
+                .map_err(db_err)?
+                .insert(meta::PUBLIC_KEY, keys::public_hex(&fresh.signing).as_str())
+                .map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+            let _ = self.keys.set(std::sync::Arc::new(fresh));
         }
-        let key = keys::generate()?;
-        if self.in_memory() {
-            self.memory_key = Some(key.clone());
-        } else {
-            keys::save(&keys::key_path(&self.path), &key)?;
+        if self.meta(meta::PEER_KEY)?.is_none() {
+            devices::enrol_self(self)?;
         }
-        let tx = self.db.begin_write().map_err(db_err)?;
-        tx.open_table(tables::META)
-            .map_err(db_err)?
-            .insert(meta::PUBLIC_KEY, keys::public_hex(&key).as_str())
-            .map_err(db_err)?;
-        tx.commit().map_err(db_err)
+        Ok(())
     }
 
-    /// This device's private key.
-    pub fn signing_key(&self) -> Result<ed25519_dalek::SigningKey> {
-        match &self.memory_key {
-            Some(key) => Ok(key.clone()),
-            None => keys::load(&keys::key_path(&self.path)),
+    /// This store's private keys (a protected key file is unlocked with `FIELDCHECK_PASSPHRASE`).
+    pub fn keys(&self) -> Result<std::sync::Arc<keys::Keys>> {
+        if let Some(k) = self.keys.get() {
+            return Ok(k.clone());
         }
+        let loaded = std::sync::Arc::new(keys::load(&keys::key_path(&self.path))?);
+        let public = self.meta(meta::PUBLIC_KEY)?.unwrap_or_default();
+        if keys::public_hex(&loaded.signing) != public {
+            return Err(Error::KeyMismatch {
+                path: keys::key_path(&self.path),
+            });
+        }
+        Ok(self.keys.get_or_init(|| loaded).clone())
+    }
+
+    /// This device's private signing key.
+    pub fn signing_key(&self) -> Result<ed25519_dalek::SigningKey> {
+        Ok(self.keys()?.signing.clone())
+    }
+
+    /// Uses `wall` as the wall clock (milliseconds since the epoch) from now on.
+    pub fn with_wall_clock(mut self, wall: impl Fn() -> u64 + Send + Sync + 'static) -> Store {
+        self.wall = std::sync::Arc::new(wall);
+        self
+    }
+
+    /// The wall clock now, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> u64 {
+        (self.wall)()
     }
 
     /// A value of the meta table.
@@ -301,7 +344,10 @@ impl Store {
             inspector: get(meta::INSPECTOR)?.unwrap_or_default(),
             created: get(meta::CREATED)?.unwrap_or_default(),
             district: get(meta::DISTRICT)?,
-            public_key: get(meta::PUBLIC_KEY)?.unwrap_or_default(),
+            fingerprint: get(meta::PEER_KEY)?
+                .map(|k| keys::fingerprint(&k))
+                .unwrap_or_default(),
+            public_key: get(meta::PEER_KEY)?.unwrap_or_default(),
         }))
     }
 

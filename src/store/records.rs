@@ -13,12 +13,12 @@ impl Store {
     /// Adds a parsed notice's channels and leads in one transaction. Rows already held (same
     /// id) are left as they are, so importing the same notice twice changes nothing.
     pub fn import_notice(&self, notice: &Notice) -> Result<ImportSummary> {
-        let identity = self.identity()?;
+        let writer = self.writer()?;
         let tx = self.db.begin_write().map_err(db_err)?;
         let (summary, created) = write_notice(&tx, notice)?;
         // New rows are changes too, so headquarters' notices reach every laptop.
         for (entity, value) in created {
-            super::changes::append(&tx, &identity, entity, "created", value)?;
+            super::changes::append(&tx, &writer, entity, "created", value)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(summary)

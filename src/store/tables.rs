@@ -15,7 +15,12 @@
 //! | `drafts_v1` | lead id | JSON `VisitForm` | the visit being typed for a lead, saved on every change |
 //! | `change_ids_v1` | change id | (device id, idx) | every change held, by id (duplicates, ancestry) |
 //! | `heads_v1` | `entity` U+001F `field` | JSON `[Head]` | the concurrent latest values of a last-writer-wins field; more than one with different values is a conflict |
-//! | `trusted_v1` | public key (hex) | JSON `Trusted` | devices whose bundles this store accepts |
+//! | `devices_v1` | device id | JSON `Device` | every device this store knows the keys of: itself, pinned HQs, devices enrolled here or vouched for by a pinned HQ (with the signed roster entry), devices trusted on first use; revocations and removals |
+//! | `quarantine_v1` | device id U+001F idx (20 digits) U+001F change hash | JSON `Quarantined` | changes kept apart for a person, not applied: from a revoked, removed or unknown device, dated far ahead, or equivocating |
+//! | `disputes_v1` | `fork` U+001F device, or `visit` U+001F visit id | JSON `Dispute` | equivocation found: a device with two histories from an idx on, a visit id with two contents |
+//!
+//! `trusted_v1` (public keys trusted by hand, schema 4 and 5) is dropped by migration 6: its
+//! keys cannot check signed changes, and the peers must exchange their new peer keys.
 
 use redb::{MultimapTableDefinition, TableDefinition};
 
@@ -32,7 +37,9 @@ pub const LEAD_VISITS: MultimapTableDefinition<&str, &str> =
 pub const DRAFTS: TableDefinition<&str, &str> = TableDefinition::new("drafts_v1");
 pub const CHANGE_IDS: TableDefinition<&str, (&str, u64)> = TableDefinition::new("change_ids_v1");
 pub const HEADS: TableDefinition<&str, &str> = TableDefinition::new("heads_v1");
-pub const TRUSTED: TableDefinition<&str, &str> = TableDefinition::new("trusted_v1");
+pub const DEVICES: TableDefinition<&str, &str> = TableDefinition::new("devices_v1");
+pub const QUARANTINE: TableDefinition<&str, &str> = TableDefinition::new("quarantine_v1");
+pub const DISPUTES: TableDefinition<&str, &str> = TableDefinition::new("disputes_v1");
 
 /// Keys of the `meta_v1` table.
 pub mod meta {
@@ -49,6 +56,10 @@ pub mod meta {
     pub const CLOCK: &str = "clock";
     /// This device's ed25519 public key, hex.
     pub const PUBLIC_KEY: &str = "public_key";
+    /// This device's peer key (`fc1:…`: id, signing key, encryption recipient).
+    pub const PEER_KEY: &str = "peer_key";
+    /// The seq of the last roster entry this store issued.
+    pub const ROSTER_SEQ: &str = "roster_seq";
     /// The highest own idx written to a bundle.
     pub const EXPORTED_IDX: &str = "exported_idx";
     /// The last export: `time path`.

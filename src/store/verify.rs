@@ -115,7 +115,9 @@ impl Store {
             tables::VISITS,
             tables::DRAFTS,
             tables::HEADS,
-            tables::TRUSTED,
+            tables::DEVICES,
+            tables::QUARANTINE,
+            tables::DISPUTES,
         ] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {

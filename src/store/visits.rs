@@ -74,7 +74,8 @@ impl Store {
         today: NaiveDate,
         from_draft: bool,
     ) -> Result<Finalized> {
-        let identity = self.identity()?;
+        let writer = self.writer()?;
+        let identity = &writer.identity;
         let tx = self.db.begin_write().map_err(db_err)?;
         let lead = read_lead(&tx, &form.lead)?;
         let context = Context {
@@ -146,7 +147,7 @@ impl Store {
         })?;
         changes.push(append(
             &tx,
-            &identity,
+            &writer,
             format!("visit:{}", visit.id),
             "visit",
             json,
@@ -160,7 +161,7 @@ impl Store {
             if saved != before {
                 changes.push(append(
                     &tx,
-                    &identity,
+                    &writer,
                     LeadField::entity(&lead.id),
                     field.name(),
                     field.value(),

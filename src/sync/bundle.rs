@@ -1,10 +1,14 @@
-//! Bundle files (`.fcb`): one line of JSON header, then one change per line. The header names
-//! the format and version, the bundle, its device and author, the idx ranges per device, the
-//! change count, the SHA-256 of the body, and the signer's ed25519 signature over the header
-//! (with the signature field empty) — which covers the body through its hash.
+//! Bundle files (`.fcb`), format 2. The plain form is one line of JSON header, then the roster
+//! entries it carries, then one change per line. Every change is signed by the device that made
+//! it (`Change::sign`), so the header's signature only says who *packed* the bundle: it covers
+//! the header (with the signature field empty) and, through its hash, the body. On disk the
+//! plain form is encrypted to its recipients with age (`seal`): signed, then encrypted.
+//!
+//! Reading checks in the order that keeps a hostile file cheap: the header line alone (its
+//! size, format, version and packer's signature), then the packer's trust (the caller's), and
+//! only then the body's hash and its lines.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use ed25519_dalek::SigningKey;
@@ -12,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Change;
-use super::keys;
-use crate::error::Error;
+use super::keys::{self, PeerKey};
+use super::roster::RosterEntry;
 
 pub const FORMAT: &str = "fieldcheck-bundle";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
@@ -24,16 +28,19 @@ pub struct Header {
     pub version: u32,
     /// UUIDv7.
     pub bundle: String,
-    pub device: String,
-    pub author: String,
+    /// The peer key (`fc1:…`) of the store that packed the bundle.
+    pub packer: String,
     /// RFC 3339, UTC.
     pub created: String,
     /// Per device: the first and last idx of its changes in this bundle.
     pub ranges: BTreeMap<String, (u64, u64)>,
     pub count: usize,
+    /// Roster entries before the changes.
+    pub roster: usize,
+    /// Part `n` of `of`, when an export was split to stay within the import limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<(u32, u32)>,
     pub body_sha256: String,
-    /// The signer's public key, hex.
-    pub signer: String,
     /// Hex; empty while signing.
     pub signature: String,
 }
@@ -51,16 +58,16 @@ pub enum Problem {
     Unsigned,
     /// The signature does not match: the header was altered or signed by another key.
     BadSignature,
-    /// Signed by a key this store does not trust.
-    Untrusted {
-        signer: String,
-        device: String,
-        author: String,
-    },
-    /// A line of the body is not a change, or the count is wrong.
+    /// Packed by a store this one does not trust.
+    Untrusted { key: String, fingerprint: String },
+    /// A line of the body is not a change or roster entry, or the count is wrong.
     Corrupt { line: usize },
-    /// A change this store holds, with other content (or another change at its device and
-    /// idx): the bundle was tampered with, or two stores share a device id.
+    /// The header's per-device idx ranges do not match the changes in the body.
+    Ranges,
+    /// A change whose signature does not hold for the key of the device it names: forged or
+    /// altered on the way (by the packer or a relay).
+    Forged { change: String, device: String },
+    /// A change this store holds under its id, with other content.
     Tampered { change: String },
     /// A change this device made that this store does not hold: a copy of this store.
     OwnDevice { change: String },
@@ -70,6 +77,12 @@ pub enum Problem {
     Oversized { line: usize },
     /// A file larger than any bundle may be (`MAX_BUNDLE_BYTES`): refused before it is read.
     TooLarge,
+    /// Encrypted, but not to this store.
+    NotForUs,
+    /// Encrypted, and the encryption is damaged (cut short or altered).
+    SealDamaged,
+    /// Not encrypted, while this store has pinned an HQ (then only `--allow-plain` takes it).
+    Plain,
 }
 
 /// The longest line a bundle may hold, header or change: far above any real change (a visit
@@ -86,88 +99,139 @@ pub const MAX_LINE_BYTES: usize = 256 * 1024;
 /// memory (a few times the file) and takes seconds, not minutes.
 pub const MAX_BUNDLE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Reads a bundle file for `import`. A file whose metadata says it is larger than
-/// `MAX_BUNDLE_BYTES` is refused before any of it is read; the read itself stops past the cap,
-/// so a file that grows meanwhile, or one without a length (a pipe, a device), is refused too.
+/// The largest plain body one bundle file holds when `export` writes it: an export above it is
+/// split into parts (`…-part-1-of-3.fcb`), each a whole bundle. A quarter of what `import`
+/// accepts, so a part stays importable after encryption and with room to spare.
+pub const PART_BYTES: usize = 64 * 1024 * 1024;
+
+/// Reads a bundle file for `import`: only a regular file (a FIFO, a device or a folder is refused
+/// at once, before it could block), refused before reading when larger than `MAX_BUNDLE_BYTES`.
 pub fn read_file(path: &Path) -> crate::error::Result<Vec<u8>> {
-    let unreadable = |source| Error::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let too_large = || Error::Bundle {
-        file: path.display().to_string(),
-        problem: Problem::TooLarge,
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let len = file.metadata().map_err(unreadable)?.len();
-    if len > MAX_BUNDLE_BYTES {
-        return Err(too_large());
-    }
-    // At most the cap here, so it fits a `usize` on 32-bit systems too.
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.take(MAX_BUNDLE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    crate::files::read_input(path, MAX_BUNDLE_BYTES)
+        .map_err(|e| crate::files::input_error(path, e, crate::files::InputKind::Bundle))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The bytes a header's signature covers: the header with an empty signature.
+/// The bytes a header's signature covers: a domain prefix and the header with an empty
+/// signature.
 fn signed_part(header: &Header) -> Vec<u8> {
     let unsigned = Header {
         signature: String::new(),
         ..header.clone()
     };
-    serde_json::to_vec(&unsigned).unwrap_or_default()
+    let mut out = b"fieldcheck bundle v2\n".to_vec();
+    out.extend(serde_json::to_vec(&unsigned).unwrap_or_default());
+    out
 }
 
-/// Writes a bundle of `changes`, signed with `key`.
-pub fn write(changes: &[Change], device: &str, author: &str, key: &SigningKey) -> Vec<u8> {
+/// Who packs a bundle: its peer key and its signing key.
+pub struct Packer<'a> {
+    pub key: &'a PeerKey,
+    pub signing: &'a SigningKey,
+}
+
+fn line(value: &impl Serialize) -> Vec<u8> {
+    // Changes and roster entries are strings, numbers and JSON values: they always serialize.
+    let mut out = serde_json::to_vec(value).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Writes one plain bundle of `changes` (already signed by their devices) and `roster`.
+pub fn write(
+    changes: &[Change],
+    roster: &[RosterEntry],
+    packer: &Packer,
+    part: Option<(u32, u32)>,
+) -> Vec<u8> {
+    let lines: Vec<Vec<u8>> = changes.iter().map(line).collect();
+    assemble(changes, &lines, roster, packer, part)
+}
+
+/// Writes `changes` as bundles whose bodies stay under `max_body` bytes (at least one change a
+/// part): one bundle when they fit, parts 1 to n of n otherwise.
+pub fn write_parts(
+    changes: &[Change],
+    roster: &[RosterEntry],
+    packer: &Packer,
+    max_body: usize,
+) -> Vec<Vec<u8>> {
+    let lines: Vec<Vec<u8>> = changes.iter().map(line).collect();
+    let roster_bytes: usize = roster.iter().map(|r| line(r).len()).sum();
+    let mut cuts = vec![0];
+    let mut size = roster_bytes;
+    for (i, l) in lines.iter().enumerate() {
+        if size + l.len() > max_body && i > *cuts.last().unwrap_or(&0) {
+            cuts.push(i);
+            size = roster_bytes;
+        }
+        size += l.len();
+    }
+    cuts.push(lines.len());
+    let of = u32::try_from(cuts.len() - 1).unwrap_or(u32::MAX);
+    cuts.windows(2)
+        .enumerate()
+        .map(|(n, w)| {
+            let part = (of > 1).then(|| (u32::try_from(n + 1).unwrap_or(u32::MAX), of));
+            assemble(&changes[w[0]..w[1]], &lines[w[0]..w[1]], roster, packer, part)
+        })
+        .collect()
+}
+
+fn assemble(
+    changes: &[Change],
+    lines: &[Vec<u8>],
+    roster: &[RosterEntry],
+    packer: &Packer,
+    part: Option<(u32, u32)>,
+) -> Vec<u8> {
     let mut body = Vec::new();
-    let mut ranges: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for change in changes {
-        // A change always serializes: its fields are strings, numbers and JSON values.
-        body.extend(serde_json::to_vec(change).unwrap_or_default());
-        body.push(b'\n');
-        let range = ranges
-            .entry(change.device.clone())
-            .or_insert((change.idx, change.idx));
-        range.0 = range.0.min(change.idx);
-        range.1 = range.1.max(change.idx);
+    for entry in roster {
+        body.extend(line(entry));
+    }
+    for l in lines {
+        body.extend(l);
     }
     let mut header = Header {
         format: FORMAT.into(),
         version: VERSION,
         bundle: uuid::Uuid::now_v7().to_string(),
-        device: device.into(),
-        author: author.into(),
+        packer: packer.key.to_string(),
         created: chrono::Utc::now().to_rfc3339(),
-        ranges,
+        ranges: ranges(changes),
         count: changes.len(),
+        roster: roster.len(),
+        part,
         body_sha256: sha256_hex(&body),
-        signer: keys::public_hex(key),
         signature: String::new(),
     };
-    header.signature = keys::sign(key, &signed_part(&header));
+    header.signature = keys::sign(packer.signing, &signed_part(&header));
     let mut out = serde_json::to_vec(&header).unwrap_or_default();
     out.push(b'\n');
     out.extend(body);
     out
 }
 
-/// Reads and checks a bundle: format, version, checksum, signature, every line. Trust is the
-/// store's to decide.
-pub fn read(bytes: &[u8]) -> Result<(Header, Vec<Change>), Problem> {
-    let split = bytes
-        .iter()
-        .position(|b| *b == b'\n')
-        .ok_or(Problem::NotABundle)?;
+/// Per device, the first and last idx of `changes`.
+fn ranges(changes: &[Change]) -> BTreeMap<String, (u64, u64)> {
+    let mut ranges: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for change in changes {
+        let range = ranges
+            .entry(change.device.clone())
+            .or_insert((change.idx, change.idx));
+        range.0 = range.0.min(change.idx);
+        range.1 = range.1.max(change.idx);
+    }
+    ranges
+}
+
+/// Reads and checks the header line only: size, format, version, and the packer's signature
+/// over it. Returns the header, the packer's key and the body, unread.
+pub fn read_header(bytes: &[u8]) -> Result<(Header, PeerKey, &[u8]), Problem> {
+    let split = memchr::memchr(b'\n', bytes).ok_or(Problem::NotABundle)?;
     let (head, body) = (&bytes[..split], &bytes[split + 1..]);
     if head.len() > MAX_LINE_BYTES {
         return Err(Problem::Oversized { line: 1 });
@@ -181,43 +245,64 @@ pub fn read(bytes: &[u8]) -> Result<(Header, Vec<Change>), Problem> {
         return Err(Problem::Version(u32::try_from(version).unwrap_or(u32::MAX)));
     }
     let header: Header = serde_json::from_value(value).map_err(|_| Problem::NotABundle)?;
-    if sha256_hex(body) != header.body_sha256 {
-        return Err(Problem::Checksum);
-    }
     if header.signature.is_empty() {
         return Err(Problem::Unsigned);
     }
-    if !keys::verify(&header.signer, &signed_part(&header), &header.signature) {
+    let packer = PeerKey::parse(&header.packer).ok_or(Problem::NotABundle)?;
+    if !keys::verify(&packer.signing, &signed_part(&header), &header.signature) {
         return Err(Problem::BadSignature);
     }
-    // The count is the sender's word: never trust it for an allocation.
-    let mut changes = Vec::with_capacity(header.count.min(1 << 16));
-    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        if line.len() > MAX_LINE_BYTES {
-            return Err(Problem::Oversized { line: i + 2 });
-        }
-        let change: Change =
-            serde_json::from_slice(line).map_err(|_| Problem::Corrupt { line: i + 2 })?;
-        changes.push(change);
-    }
-    if changes.len() != header.count {
-        return Err(Problem::Corrupt {
-            line: changes.len() + 2,
-        });
-    }
-    Ok((header, changes))
+    Ok((header, packer, body))
 }
 
+/// Reads the body of a bundle whose header was read and whose packer is trusted: its checksum,
+/// every line, the counts and the header's ranges. Signatures of the changes are the store's to
+/// check (it knows the devices' keys).
+pub fn read_body(header: &Header, body: &[u8]) -> Result<(Vec<RosterEntry>, Vec<Change>), Problem> {
+    if sha256_hex(body) != header.body_sha256 {
+        return Err(Problem::Checksum);
+    }
+    // The counts are the sender's word: never trust them for an allocation.
+    let mut roster = Vec::with_capacity(header.roster.min(1 << 10));
+    let mut changes = Vec::with_capacity(header.count.min(1 << 16));
+    let lines = body.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    for (i, l) in lines.enumerate() {
+        let number = i + 2;
+        if l.len() > MAX_LINE_BYTES {
+            return Err(Problem::Oversized { line: number });
+        }
+        let corrupt = |_| Problem::Corrupt { line: number };
+        if i < header.roster {
+            roster.push(serde_json::from_slice(l).map_err(corrupt)?);
+        } else {
+            changes.push(serde_json::from_slice(l).map_err(corrupt)?);
+        }
+    }
+    if roster.len() != header.roster || changes.len() != header.count {
+        return Err(Problem::Corrupt {
+            line: roster.len() + changes.len() + 2,
+        });
+    }
+    if ranges(&changes) != header.ranges {
+        return Err(Problem::Ranges);
+    }
+    Ok((roster, changes))
+}
+
+/// Reads a whole plain bundle (header, then body), for callers that decide trust afterwards
+/// (tests, tools).
+pub fn read(bytes: &[u8]) -> Result<(Header, Vec<RosterEntry>, Vec<Change>), Problem> {
+    let (header, _, body) = read_header(bytes)?;
+    let (roster, changes) = read_body(&header, body)?;
+    Ok((header, roster, changes))
+}
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sync::Hlc;
 
-    fn change(idx: u64) -> Change {
-        Change {
+    fn change(idx: u64, key: &SigningKey) -> Change {
+        let mut c = Change {
             id: format!("c{idx}"),
             device: "d".into(),
             idx,
@@ -228,16 +313,27 @@ mod tests {
             value: serde_json::json!(true),
             base: None,
             merges: Vec::new(),
-        }
+            prev: None,
+            sig: String::new(),
+        };
+        c.sign(key);
+        c
     }
 
     #[test]
     fn round_trip_and_every_check() {
-        let key = keys::generate().unwrap();
-        let bytes = write(&[change(1), change(2)], "d", "张三", &key);
-        let (header, changes) = read(&bytes).unwrap();
+        let keys = keys::Keys::generate().unwrap();
+        let peer = keys.peer(&uuid::Uuid::now_v7().to_string());
+        let packer = Packer {
+            key: &peer,
+            signing: &keys.signing,
+        };
+        let changes = [change(1, &keys.signing), change(2, &keys.signing)];
+        let bytes = write(&changes, &[], &packer, None);
+        let (header, roster, read_back) = read(&bytes).unwrap();
         assert_eq!((header.count, header.ranges["d"]), (2, (1, 2)));
-        assert_eq!(changes, [change(1), change(2)]);
+        assert!(roster.is_empty());
+        assert_eq!(read_back, changes);
 
         let mut flipped = bytes.clone();
         let last = flipped.len() - 3;
@@ -245,9 +341,34 @@ mod tests {
         assert_eq!(read(&flipped), Err(Problem::Checksum));
         assert_eq!(read(b"hello\n"), Err(Problem::NotABundle));
         let text = String::from_utf8(bytes.clone()).unwrap();
-        let other = text.replacen(r#""version":1"#, r#""version":2"#, 1);
-        assert_eq!(read(other.as_bytes()), Err(Problem::Version(2)));
-        let forged = text.replacen(r#""author":"张三""#, r#""author":"李四""#, 1);
+        let other = text.replacen(r#""version":2"#, r#""version":3"#, 1);
+        assert_eq!(read(other.as_bytes()), Err(Problem::Version(3)));
+        let forged = text.replacen(r#""count":2"#, r#""count":1"#, 1);
         assert_eq!(read(forged.as_bytes()), Err(Problem::BadSignature));
+    }
+
+    #[test]
+    fn parts_stay_under_the_limit_and_hold_every_change() {
+        let keys = keys::Keys::generate().unwrap();
+        let peer = keys.peer(&uuid::Uuid::now_v7().to_string());
+        let packer = Packer {
+            key: &peer,
+            signing: &keys.signing,
+        };
+        let changes: Vec<Change> = (1..=50).map(|i| change(i, &keys.signing)).collect();
+        let limit = line(&changes[49]).len() * 10;
+        let parts = write_parts(&changes, &[], &packer, limit);
+        assert!(parts.len() >= 5, "{}", parts.len());
+        let of = parts.len() as u32;
+        let mut all = Vec::new();
+        for (n, bytes) in parts.iter().enumerate() {
+            let (header, _, part) = read(bytes).unwrap();
+            assert_eq!(header.part, Some((n as u32 + 1, of)));
+            let body = bytes.len() - memchr::memchr(b'\n', bytes).unwrap() - 1;
+            assert!(body <= limit, "part {n}: {body} > {limit}");
+            all.extend(part);
+        }
+        assert_eq!(all, changes);
+        assert_eq!(write_parts(&changes, &[], &packer, usize::MAX).len(), 1);
     }
 }

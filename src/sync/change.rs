@@ -29,6 +29,81 @@ pub struct Change {
     /// A conflict resolution also replaces these concurrent values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merges: Vec<String>,
+    /// The hash (`Change::hash`) of this device's change at `idx - 1`; `None` at idx 1. The
+    /// device's log is a hash chain: two histories of one device cannot both link.
+    #[serde(default)]
+    pub prev: Option<String>,
+    /// The device's ed25519 signature over `signed_bytes`, hex. Empty only on changes received
+    /// before changes were signed (bundle format 1), which stay but are never relayed.
+    #[serde(default)]
+    pub sig: String,
+}
+
+/// What a change's signature covers: every field but the signature, under a domain prefix so
+/// that no other signed thing of fieldcheck (a bundle header, a roster entry) can pass for a
+/// change. serde_json writes struct fields in declaration order and object keys sorted (no
+/// `preserve_order`), so the bytes are canonical for a given change.
+#[derive(Serialize)]
+struct Signed<'a> {
+    id: &'a str,
+    device: &'a str,
+    idx: u64,
+    author: &'a str,
+    clock: Hlc,
+    entity: &'a str,
+    field: &'a str,
+    value: &'a serde_json::Value,
+    base: &'a Option<String>,
+    merges: &'a [String],
+    prev: &'a Option<String>,
+}
+
+/// The prefix of every change's signed bytes.
+pub const CHANGE_DOMAIN: &[u8] = b"fieldcheck change v2\n";
+
+impl Change {
+    /// The bytes the device signs.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let mut out = CHANGE_DOMAIN.to_vec();
+        let signed = Signed {
+            id: &self.id,
+            device: &self.device,
+            idx: self.idx,
+            author: &self.author,
+            clock: self.clock,
+            entity: &self.entity,
+            field: &self.field,
+            value: &self.value,
+            base: &self.base,
+            merges: &self.merges,
+            prev: &self.prev,
+        };
+        // Strings, numbers and JSON values always serialize.
+        out.extend(serde_json::to_vec(&signed).unwrap_or_default());
+        out
+    }
+
+    /// SHA-256 of the signed bytes, hex: what the device's next change links to.
+    pub fn hash(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.signed_bytes()))
+    }
+
+    /// Signs the change with its device's key.
+    pub fn sign(&mut self, key: &ed25519_dalek::SigningKey) {
+        self.sig = super::keys::sign(key, &self.signed_bytes());
+    }
+
+    /// Does the signature hold for `public` (hex)?
+    pub fn verify(&self, public: &str) -> bool {
+        super::keys::verify(public, &self.signed_bytes(), &self.sig)
+    }
+
+    /// Same change, signature aside? (Two changes at one slot with the same content are the same
+    /// change; with other content, the device equivocated.)
+    pub fn same_content(&self, other: &Change) -> bool {
+        self.signed_bytes() == other.signed_bytes()
+    }
 }
 
 impl Change {

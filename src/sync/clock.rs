@@ -14,8 +14,14 @@ pub struct Hlc {
 }
 
 impl Hlc {
-    /// The clock for a new local event, given the wall clock now and the last clock issued.
+    /// The clock for a new local event, given the wall clock now and the last clock issued. A
+    /// last clock more than a day ahead of the wall clock (a store that followed a wrong clock
+    /// before such changes were kept apart) is not followed: the store's own clock stays within
+    /// its wall clock plus that bound, so its bundles are never refused for their clock.
     pub fn tick(last: Hlc, now_ms: u64) -> Hlc {
+        if last.ms > now_ms.saturating_add(AHEAD_REPORTED_MS) {
+            return Hlc { ms: now_ms, n: 0 };
+        }
         if now_ms > last.ms {
             Hlc { ms: now_ms, n: 0 }
         } else if last.n == u32::MAX {
@@ -39,7 +45,7 @@ impl Hlc {
     }
 
     /// How far ahead of `now_ms` this clock is, if more than a day: the sending device's clock
-    /// is probably wrong. Such changes are accepted and reported.
+    /// is wrong. Such changes are kept apart, not applied.
     pub fn ahead_of(self, now_ms: u64) -> Option<u64> {
         self.ms
             .checked_sub(now_ms)
@@ -63,8 +69,8 @@ impl Hlc {
 /// 9999-12-31T23:59:59.999Z in milliseconds since the epoch.
 const LATEST_PLAUSIBLE_MS: u64 = 253_402_300_799_999;
 
-/// Changes dated more than this ahead of the wall clock are reported on import: one day.
-const AHEAD_REPORTED_MS: u64 = 24 * 60 * 60 * 1000;
+/// Changes dated more than this ahead of the wall clock are kept apart on import: one day.
+pub const AHEAD_REPORTED_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The wall clock in milliseconds since the epoch.
 pub fn now_ms() -> u64 {
@@ -83,6 +89,19 @@ mod tests {
         let d = Hlc::tick(c, 1001);
         assert!(a < b && b < c && c < d);
         assert_eq!(d, Hlc { ms: 1001, n: 0 });
+    }
+
+    #[test]
+    fn a_clock_far_ahead_of_the_wall_clock_is_not_followed() {
+        let day = 24 * 60 * 60 * 1000;
+        let now = 1_700_000_000_000;
+        let poisoned = Hlc {
+            ms: 253_402_300_799_998,
+            n: u32::MAX,
+        };
+        assert_eq!(Hlc::tick(poisoned, now), Hlc { ms: now, n: 0 });
+        let near = Hlc { ms: now + day, n: 3 };
+        assert_eq!(Hlc::tick(near, now), Hlc { ms: now + day, n: 4 });
     }
 
     #[test]

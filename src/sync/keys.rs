@@ -1,10 +1,17 @@
-//! This device's ed25519 key pair: the private key in a file beside the store, readable by its
-//! owner only; the public key in the store's meta table and in every bundle it signs.
+//! A store's keys: an ed25519 signing key (every change and bundle it writes is signed with it)
+//! and an X25519 identity (bundles are encrypted to it with age). Both live in the key file
+//! beside the store, readable by its owner only, optionally sealed with a passphrase.
+//!
+//! What a peer needs is one string, the *peer key* `fc1:<device id>:<ed25519 hex>:<age1…>`:
+//! `fieldcheck identity` prints it, `fieldcheck trust add` takes it. Its fingerprint (the first
+//! 16 hex digits of its SHA-256, in groups of four) is what two people compare aloud.
 
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
 
+use super::seal::{self, EncKey};
 use crate::error::{Error, Result};
 
 /// The key file of a store: `store.redb` → `store.redb.key`.
@@ -14,7 +21,133 @@ pub fn key_path(store: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A new random key.
+/// The environment variable that unlocks a passphrase-protected key file.
+pub const PASSPHRASE_ENV: &str = "FIELDCHECK_PASSPHRASE";
+
+/// A store's private keys.
+pub struct Keys {
+    pub signing: SigningKey,
+    pub enc: EncKey,
+}
+
+impl Keys {
+    pub fn generate() -> Result<Keys> {
+        Ok(Keys {
+            signing: generate()?,
+            enc: EncKey::generate(),
+        })
+    }
+
+    /// The peer key of the device `device` holding these keys.
+    pub fn peer(&self, device: &str) -> PeerKey {
+        PeerKey {
+            device: device.to_string(),
+            signing: public_hex(&self.signing),
+            recipient: self.enc.recipient(),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        format!(
+            "fieldcheck-key 2\nsigning {}\nage {}\n",
+            hex::encode(self.signing.to_bytes()),
+            self.enc.secret()
+        )
+    }
+
+    /// Reads a key file's text: version 2 (both keys) or version 1 (one hex signing key, from
+    /// before encryption: it gets a new X25519 identity, and `upgraded` says the file needs
+    /// rewriting).
+    fn from_text(text: &str) -> Option<(Keys, bool)> {
+        let text = text.trim();
+        if let Some(rest) = text.strip_prefix("fieldcheck-key 2") {
+            let mut signing = None;
+            let mut enc = None;
+            for line in rest.lines() {
+                match line.trim().split_once(' ') {
+                    Some(("signing", hex)) => signing = signing_from_hex(hex),
+                    Some(("age", secret)) => enc = EncKey::parse(secret.trim()),
+                    _ => {}
+                }
+            }
+            return Some((
+                Keys {
+                    signing: signing?,
+                    enc: enc?,
+                },
+                false,
+            ));
+        }
+        let signing = signing_from_hex(text)?;
+        Some((
+            Keys {
+                signing,
+                enc: EncKey::generate(),
+            },
+            true,
+        ))
+    }
+}
+
+fn signing_from_hex(text: &str) -> Option<SigningKey> {
+    let bytes: [u8; 32] = hex::decode(text.trim()).ok()?.try_into().ok()?;
+    Some(SigningKey::from_bytes(&bytes))
+}
+
+/// What a peer needs of a device: its id, signing key and encryption recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerKey {
+    pub device: String,
+    /// ed25519 public key, hex.
+    pub signing: String,
+    /// age X25519 recipient, `age1…`.
+    pub recipient: String,
+}
+
+impl PeerKey {
+    pub fn parse(text: &str) -> Option<PeerKey> {
+        let mut parts = text.trim().split(':');
+        if parts.next()? != "fc1" {
+            return None;
+        }
+        let device = parts.next()?.to_string();
+        let signing = parts.next()?.to_string();
+        let recipient = parts.next()?.to_string();
+        let valid = parts.next().is_none()
+            && uuid::Uuid::parse_str(&device).is_ok()
+            && parse_public(&signing).is_some()
+            && seal::parse_recipient(&recipient).is_some();
+        valid.then_some(PeerKey {
+            device,
+            signing,
+            recipient,
+        })
+    }
+
+    /// Sixteen hex digits of the key's SHA-256, in groups of four: what people compare.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.to_string())
+    }
+}
+
+impl std::fmt::Display for PeerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "fc1:{}:{}:{}", self.device, self.signing, self.recipient)
+    }
+}
+
+/// The fingerprint of a peer key's text.
+pub fn fingerprint(text: &str) -> String {
+    let digest = hex::encode(&Sha256::digest(text.trim().as_bytes())[..8]);
+    digest
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A new random signing key.
 pub fn generate() -> Result<SigningKey> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| Error::Store {
@@ -23,45 +156,51 @@ pub fn generate() -> Result<SigningKey> {
     Ok(SigningKey::from_bytes(&secret))
 }
 
-/// Writes the private key, owner-only (0600 on Unix; elsewhere the folder's own protection).
-pub fn save(path: &Path, key: &SigningKey) -> Result<()> {
-    let fail = |e: std::io::Error| Error::writing(path, &e);
-    let text = hex::encode(key.to_bytes());
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(fail)?;
-        // A file that was already there keeps its mode on open: set it.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
-        file.write_all(text.as_bytes()).map_err(fail)?;
-        file.sync_all().map_err(fail)
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::write(path, text).map_err(fail)
-    }
+/// Writes the key file, owner-only, atomically; sealed with `passphrase` if one is given.
+pub fn save(path: &Path, keys: &Keys, passphrase: Option<&str>) -> Result<()> {
+    let text = keys.to_text();
+    let bytes = match passphrase {
+        Some(p) => seal::protect(text.as_bytes(), p).map_err(|e| Error::Store {
+            detail: format!("could not protect the key: {e:?}"),
+        })?,
+        None => text.into_bytes(),
+    };
+    crate::files::write_private(path, &bytes).map_err(|e| Error::writing(path, &e))
 }
 
-pub fn load(path: &Path) -> Result<SigningKey> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+/// Is the key file at `path` sealed with a passphrase?
+pub fn is_protected(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| seal::is_protected(&b))
+}
+
+/// Reads the key file; a protected one is unlocked with `FIELDCHECK_PASSPHRASE`. A version 1
+/// file is rewritten as version 2 (the same signing key, a new X25519 identity).
+pub fn load(path: &Path) -> Result<Keys> {
+    let bytes = std::fs::read(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,
     })?;
-    let bytes: [u8; 32] = hex::decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| Error::Store {
-            detail: format!("{} is not a fieldcheck key", path.display()),
+    let passphrase = std::env::var(PASSPHRASE_ENV).ok();
+    let text = if seal::is_protected(&bytes) {
+        let Some(pass) = passphrase.as_deref() else {
+            return Err(Error::KeyLocked {
+                path: path.to_path_buf(),
+            });
+        };
+        let plain = seal::unprotect(&bytes, pass).map_err(|_| Error::KeyLocked {
+            path: path.to_path_buf(),
         })?;
-    Ok(SigningKey::from_bytes(&bytes))
+        String::from_utf8_lossy(&plain).into_owned()
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let (keys, upgraded) = Keys::from_text(&text).ok_or_else(|| Error::Store {
+        detail: format!("{} is not a fieldcheck key", path.display()),
+    })?;
+    if upgraded {
+        save(path, &keys, None)?;
+    }
+    Ok(keys)
 }
 
 /// A public key as hex.
@@ -79,18 +218,19 @@ pub fn sign(key: &SigningKey, message: &[u8]) -> String {
     hex::encode(key.sign(message).to_bytes())
 }
 
-/// Does `signature` (hex) by `public` (hex) hold for `message`?
+/// A signature written as hex.
+pub fn parse_signature(text: &str) -> Option<Signature> {
+    let bytes = <[u8; 64]>::try_from(hex::decode(text).ok()?).ok()?;
+    Some(Signature::from_bytes(&bytes))
+}
+
+/// Does `signature` (hex) by `public` (hex) hold for `message`? (Strict verification: no
+/// malleable or small-order forms.)
 pub fn verify(public: &str, message: &[u8], signature: &str) -> bool {
-    let Some(key) = parse_public(public) else {
+    let (Some(key), Some(sig)) = (parse_public(public), parse_signature(signature)) else {
         return false;
     };
-    let Some(bytes) = hex::decode(signature)
-        .ok()
-        .and_then(|b| <[u8; 64]>::try_from(b).ok())
-    else {
-        return false;
-    };
-    key.verify(message, &Signature::from_bytes(&bytes)).is_ok()
+    key.verify_strict(message, &sig).is_ok()
 }
 
 #[cfg(test)]
@@ -108,16 +248,37 @@ mod tests {
         assert!(!verify("zz", b"bundle", &sig));
     }
 
+    #[test]
+    fn peer_keys_round_trip_and_refuse_junk() {
+        let keys = Keys::generate().unwrap();
+        let device = uuid::Uuid::now_v7().to_string();
+        let peer = keys.peer(&device);
+        let text = peer.to_string();
+        assert_eq!(PeerKey::parse(&text), Some(peer.clone()));
+        assert_eq!(peer.fingerprint().len(), 19);
+        assert_eq!(PeerKey::parse(&text.replacen("fc1", "fc2", 1)), None);
+        assert_eq!(PeerKey::parse(&format!("{text}:x")), None);
+        assert_eq!(PeerKey::parse(&public_hex(&keys.signing)), None);
+    }
+
     #[cfg(unix)]
     #[test]
-    fn the_key_file_is_owner_only() {
+    fn the_key_file_is_owner_only_and_a_version_1_file_is_upgraded() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.redb.key");
-        let key = generate().unwrap();
-        save(&path, &key).unwrap();
+        let keys = Keys::generate().unwrap();
+        save(&path, &keys, None).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(load(&path).unwrap().to_bytes(), key.to_bytes());
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.signing.to_bytes(), keys.signing.to_bytes());
+        assert_eq!(loaded.enc.recipient(), keys.enc.recipient());
+
+        std::fs::write(&path, hex::encode(keys.signing.to_bytes())).unwrap();
+        let upgraded = load(&path).unwrap();
+        assert_eq!(upgraded.signing.to_bytes(), keys.signing.to_bytes());
+        let again = load(&path).unwrap();
+        assert_eq!(again.enc.recipient(), upgraded.enc.recipient());
     }
 }

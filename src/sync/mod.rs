@@ -6,6 +6,8 @@ pub mod bundle;
 pub mod change;
 pub mod clock;
 pub mod keys;
+pub mod roster;
+pub mod seal;
 
 pub use change::{Change, LeadField, is_register};
 pub use clock::Hlc;

@@ -102,7 +102,7 @@ impl Runner<'_> {
                 },
             ),
             Effect::Export => Some(self.sync(false, |store, lang| {
-                Ok(match store.export(false, None, self.today)? {
+                Ok(match store.export(&crate::store::ExportOptions::default(), self.today)? {
                     None => (
                         lang.pick("没有需要导出的变更。", "Nothing to export.")
                             .into(),
@@ -141,7 +141,7 @@ impl Runner<'_> {
             Effect::Import(path) => Some(self.sync(true, |store, lang| {
                 // The same size cap as the command line's import.
                 let bytes = crate::sync::bundle::read_file(std::path::Path::new(&path))?;
-                let r = store.import(&bytes, &path, false)?;
+                let r = store.import(&bytes, &path, &crate::store::ImportOptions::default())?;
                 let mut text = match lang {
                     crate::i18n::Lang::Zh => format!(
                         "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
@@ -158,7 +158,7 @@ impl Runner<'_> {
                         r.gaps.len()
                     ),
                 };
-                if let Some(warning) = r.ahead_warning(lang) {
+                if let Some(warning) = r.warning(lang) {
                     text.push_str(lang.pick("。", ". "));
                     text.push_str(&warning);
                 }

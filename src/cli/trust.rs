@@ -1,0 +1,206 @@
+//! `identity`, `trust add|list|remove|revoke`, `quarantine`: who this store is, whom it trusts,
+//! and what it kept apart.
+
+use serde::Serialize;
+
+use super::args::TrustCommand;
+use super::render::{fields, json};
+use crate::error::Result;
+use crate::i18n::Lang;
+use crate::store::{Device, Reason, Store, TrustOptions, Vouch};
+use crate::text::columns;
+
+pub fn identity(store: &Store, age_secret: bool, lang: Lang, as_json: bool) -> Result<String> {
+    let id = store.identity()?;
+    if age_secret {
+        return Ok(format!("{}\n", store.keys()?.enc.secret()));
+    }
+    if as_json {
+        return json(&id);
+    }
+    Ok(fields(&[
+        (
+            lang.pick("设备", "device"),
+            format!("{} ({})", id.device_name, id.device_id),
+        ),
+        (lang.pick("检查员", "inspector"), id.inspector),
+        (lang.pick("公钥", "peer key"), id.public_key),
+        (lang.pick("指纹", "fingerprint"), id.fingerprint),
+    ]))
+}
+
+pub fn run(store: &Store, command: &TrustCommand, lang: Lang) -> Result<String> {
+    match command {
+        TrustCommand::Add {
+            key,
+            name,
+            inspector,
+            district,
+            hq,
+            json: as_json,
+        } => {
+            let options = TrustOptions {
+                name: name.clone(),
+                inspector: inspector.clone(),
+                district: district.clone(),
+                hq: *hq,
+            };
+            let d = store.trust(key, &options)?;
+            if as_json.json {
+                return json(&d);
+            }
+            let what = match (hq, lang) {
+                (true, Lang::Zh) => "已登记为总部",
+                (true, Lang::En) => "pinned as headquarters",
+                (false, Lang::Zh) => "已信任并登记",
+                (false, Lang::En) => "trusted and enrolled",
+            };
+            Ok(match lang {
+                Lang::Zh => format!("{what}：{}（设备 {}，指纹 {}）\n", d.name, d.device, d.fingerprint),
+                Lang::En => format!(
+                    "{what}: {} (device {}, fingerprint {})\n",
+                    d.name, d.device, d.fingerprint
+                ),
+            })
+        }
+        TrustCommand::List { json: as_json } => list(store, lang, as_json.json),
+        TrustCommand::Remove { device } => {
+            let d = store.distrust(device)?;
+            Ok(match lang {
+                Lang::Zh => format!("已不再信任 {}（{}）：今后它的变更一律单独保存，不应用。\n", d.name, d.device),
+                Lang::En => format!(
+                    "No longer trusted: {} ({}); its changes are kept apart from now on.\n",
+                    d.name, d.device
+                ),
+            })
+        }
+        TrustCommand::Revoke { device, from } => {
+            let d = store.revoke(device, *from)?;
+            Ok(match lang {
+                Lang::Zh => format!(
+                    "已吊销 {}（{}）自第 {from} 条起的变更：已撤回并单独保存；本库作为总部导出时，吊销随登记一同下发。\n",
+                    d.name, d.device
+                ),
+                Lang::En => format!(
+                    "Revoked {} ({}) from change #{from}: those changes were taken back and kept apart; the revocation travels in this store's bundles.\n",
+                    d.name, d.device
+                ),
+            })
+        }
+    }
+}
+
+fn how(device: &Device, lang: Lang) -> String {
+    match (&device.vouch, lang) {
+        (Vouch::Own, _) => lang.pick("本机", "this store").into(),
+        (Vouch::Operator { by }, Lang::Zh) => format!("{by} 手动登记"),
+        (Vouch::Operator { by }, Lang::En) => format!("added by {by}"),
+        (Vouch::FirstUse { by }, Lang::Zh) => format!("{by} 首次导入时信任"),
+        (Vouch::FirstUse { by }, Lang::En) => format!("trusted on first use by {by}"),
+        (Vouch::Roster { issuer }, Lang::Zh) => format!("总部 {} 登记", short(issuer)),
+        (Vouch::Roster { issuer }, Lang::En) => format!("enrolled by HQ {}", short(issuer)),
+    }
+}
+
+fn short(device: &str) -> &str {
+    device
+        .get(device.len().saturating_sub(8)..)
+        .unwrap_or(device)
+}
+
+fn list(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
+    let list = store.devices()?;
+    if as_json {
+        return json(&list);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|d| {
+            let mut state = Vec::new();
+            if d.hq {
+                state.push(lang.pick("总部", "HQ").to_string());
+            }
+            if d.removed {
+                state.push(lang.pick("已移除", "removed").to_string());
+            }
+            if let Some(from) = d.revoked_from {
+                state.push(format!("{}#{from}", lang.pick("吊销自", "revoked from ")));
+            }
+            vec![
+                d.name.clone(),
+                d.inspector.clone(),
+                d.device.clone(),
+                d.fingerprint.clone(),
+                how(d, lang),
+                state.join(" "),
+            ]
+        })
+        .collect();
+    Ok(columns(
+        &[
+            lang.pick("名称", "name"),
+            lang.pick("检查员", "inspector"),
+            lang.pick("设备", "device"),
+            lang.pick("指纹", "fingerprint"),
+            lang.pick("来由", "how"),
+            lang.pick("状态", "state"),
+        ],
+        &rows,
+    ))
+}
+
+fn reason(reason: &Reason, lang: Lang) -> String {
+    match (reason, lang) {
+        (Reason::UnknownDevice, _) => lang.pick("设备未登记", "unknown device").into(),
+        (Reason::Removed, _) => lang.pick("设备已移除", "device removed").into(),
+        (Reason::Revoked, _) => lang.pick("设备已吊销", "device revoked").into(),
+        (Reason::Ahead, _) => lang
+            .pick("时间比本机时钟晚一天以上", "dated over a day ahead")
+            .into(),
+        (Reason::Forked, _) => lang
+            .pick("设备有两份历史", "device has two histories")
+            .into(),
+        (Reason::VisitDisputed { visit }, Lang::Zh) => format!("走访 {visit} 有两份内容"),
+        (Reason::VisitDisputed { visit }, Lang::En) => format!("visit {visit} has two contents"),
+    }
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    kept_apart: &'a [crate::store::Quarantined],
+    disputes: &'a [crate::store::Dispute],
+}
+
+pub fn quarantine(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
+    let (kept, disputes) = store.quarantine()?;
+    if as_json {
+        return json(&Listing {
+            kept_apart: &kept,
+            disputes: &disputes,
+        });
+    }
+    let rows: Vec<Vec<String>> = kept
+        .iter()
+        .map(|q| {
+            vec![
+                format!("{}#{}", short(&q.change.device), q.change.idx),
+                q.change.entity.clone(),
+                q.change.field.clone(),
+                reason(&q.reason, lang),
+            ]
+        })
+        .collect();
+    let mut out = columns(
+        &[
+            lang.pick("变更", "change"),
+            lang.pick("对象", "entity"),
+            lang.pick("字段", "field"),
+            lang.pick("原因", "why"),
+        ],
+        &rows,
+    );
+    if kept.is_empty() {
+        out.push_str(lang.pick("（没有单独保存的变更）\n", "(nothing kept apart)\n"));
+    }
+    Ok(out)
+}

@@ -1,0 +1,41 @@
+//! Messages about this store's keys and the recipients of its bundles.
+
+use super::Error;
+use crate::i18n::Lang;
+
+pub(super) fn message(error: &Error, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match error {
+        Error::KeyLocked { path } => {
+            let p = path.display();
+            if zh {
+                format!(
+                    "密钥文件 {p} 有口令保护，但没有给出口令或口令不对。请设置环境变量 FIELDCHECK_PASSPHRASE 为口令后重试。数据库未被改动。"
+                )
+            } else {
+                format!(
+                    "the key file {p} is protected by a passphrase, and none was given or it is wrong. Set FIELDCHECK_PASSPHRASE to the passphrase and try again. The store was not changed."
+                )
+            }
+        }
+        Error::KeyMismatch { path } => {
+            let p = path.display();
+            if zh {
+                format!(
+                    "密钥文件 {p} 不是本库的密钥（可能被换成了另一个库的）。请放回本库自己的密钥文件，或从备份恢复；丢失时请总部为本检查员登记新密钥。数据库未被改动。"
+                )
+            } else {
+                format!(
+                    "the key file {p} is not this store's key (it may have been swapped with another store's). Put this store's own key file back or restore it from a backup; if it is lost, have headquarters enrol a new key for this inspector. The store was not changed."
+                )
+            }
+        }
+        Error::NoRecipients => lang
+            .pick(
+                "没有可加密发送的对象：请先用 `fieldcheck trust add 公钥 --name 名称 --hq` 登记总部（或信任一台设备）；双方都同意时可用 --plain 导出不加密的变更包。未写出任何文件。",
+                "nobody to encrypt the bundle to: pin headquarters first with `fieldcheck trust add KEY --name NAME --hq` (or trust a device); where both sides agree, --plain writes an unencrypted bundle. Nothing was written.",
+            )
+            .into(),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,420 @@
+//! The devices a store knows the keys of (`devices_v1`): itself, the HQs it pinned, devices it
+//! enrolled (`trust add`, a signed roster entry issued here), devices its pinned HQ vouches for
+//! (roster entries received), and devices trusted on first use. Every change received is checked
+//! against the key of the device it names, found here.
+
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::records::{decode, encode};
+use super::{Store, db_err, tables, tables::meta};
+use crate::error::{Error, Result};
+use crate::sync::keys::PeerKey;
+use crate::sync::roster::RosterEntry;
+use crate::sync::{Change, Hlc};
+
+/// How this store came to trust a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Vouch {
+    /// This store itself.
+    Own,
+    /// Added here by `trust add`, by the inspector named.
+    Operator { by: String },
+    /// Trusted on first use (`import --trust-new`) by the inspector named, after the fingerprint
+    /// was shown.
+    FirstUse { by: String },
+    /// A roster entry signed by a pinned HQ (device id).
+    Roster { issuer: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub device: String,
+    /// Its peer key, `fc1:…`.
+    pub key: String,
+    pub fingerprint: String,
+    /// ed25519, hex.
+    pub signing: String,
+    /// age X25519 recipient.
+    pub recipient: String,
+    pub name: String,
+    pub inspector: String,
+    #[serde(default)]
+    pub district: Option<String>,
+    /// A headquarters this store pinned: its bundles are encrypted to it, its roster trusted.
+    #[serde(default)]
+    pub hq: bool,
+    pub vouch: Vouch,
+    /// Changes from this idx on are refused and kept apart.
+    #[serde(default)]
+    pub revoked_from: Option<u64>,
+    /// Removed by `trust remove`: its changes are kept apart, whoever relays them.
+    #[serde(default)]
+    pub removed: bool,
+    /// When this store added it (RFC 3339).
+    pub added: String,
+    /// The signed roster entry that vouches for it (issued here or by a pinned HQ): relayed in
+    /// bundles.
+    #[serde(default)]
+    pub entry: Option<RosterEntry>,
+}
+
+impl Device {
+    fn new(peer: &PeerKey, name: &str, inspector: &str, vouch: Vouch) -> Device {
+        Device {
+            device: peer.device.clone(),
+            key: peer.to_string(),
+            fingerprint: peer.fingerprint(),
+            signing: peer.signing.clone(),
+            recipient: peer.recipient.clone(),
+            name: name.into(),
+            inspector: inspector.into(),
+            district: None,
+            hq: false,
+            vouch,
+            revoked_from: None,
+            removed: false,
+            added: chrono::Utc::now().to_rfc3339(),
+            entry: None,
+        }
+    }
+
+    /// May changes of this device at `idx` be applied?
+    pub fn accepts(&self, idx: u64) -> bool {
+        !self.removed && self.revoked_from.is_none_or(|from| idx < from)
+    }
+}
+
+pub(super) fn get(tx: &WriteTransaction, device: &str) -> Result<Option<Device>> {
+    let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
+    let value = table.get(device).map_err(db_err)?;
+    value.map(|v| decode(device, v.value())).transpose()
+}
+
+pub(super) fn put(tx: &WriteTransaction, device: &Device) -> Result<()> {
+    tx.open_table(tables::DEVICES)
+        .map_err(db_err)?
+        .insert(device.device.as_str(), encode(device)?.as_str())
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Gives a store its peer key and its own device entry, and signs its own change log (a store
+/// from before signed changes: each own change gets its hash link and signature; changes from
+/// other devices stay as they are, vouched for only by the bundle that brought them).
+pub(super) fn enrol_self(store: &Store) -> Result<()> {
+    let identity = store.identity()?;
+    let keys = store.keys()?;
+    let peer = keys.peer(&identity.device_id);
+    let tx = store.db.begin_write().map_err(db_err)?;
+    put(
+        &tx,
+        &Device::new(&peer, &identity.device_name, &identity.inspector, Vouch::Own),
+    )?;
+    tx.open_table(tables::META)
+        .map_err(db_err)?
+        .insert(meta::PEER_KEY, peer.to_string().as_str())
+        .map_err(db_err)?;
+    let own: Vec<Change> = {
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let device = identity.device_id.as_str();
+        let mut out = Vec::new();
+        for entry in table
+            .range((device, 0)..=(device, u64::MAX))
+            .map_err(db_err)?
+        {
+            let (k, v) = entry.map_err(db_err)?;
+            out.push(decode::<Change>(&k.value().1.to_string(), v.value())?);
+        }
+        out
+    };
+    let mut prev: Option<String> = None;
+    let mut table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    for mut change in own {
+        change.prev = prev.take();
+        change.sign(&keys.signing);
+        prev = Some(change.hash());
+        table
+            .insert(
+                (change.device.as_str(), change.idx),
+                encode(&change)?.as_str(),
+            )
+            .map_err(db_err)?;
+    }
+    drop(table);
+    tx.commit().map_err(db_err)
+}
+
+/// What `trust add` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct TrustOptions {
+    pub name: String,
+    /// The inspector who uses the device (else the one a roster entry named, if any).
+    pub inspector: Option<String>,
+    pub district: Option<String>,
+    /// Pin the key as this store's headquarters.
+    pub hq: bool,
+}
+
+impl Store {
+    /// Every device this store knows, itself included.
+    pub fn devices(&self) -> Result<Vec<Device>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            out.push(decode(k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Has this store pinned a headquarters?
+    pub fn has_hq(&self) -> Result<bool> {
+        Ok(self.devices()?.iter().any(|d| d.hq && !d.removed))
+    }
+
+    /// Trusts (enrols) the device whose peer key is `key`: a device entry, and a roster entry
+    /// signed by this store that travels in its bundles (a laptop that pinned this store as its
+    /// HQ then accepts the device too). With `hq`, the key is pinned as this store's HQ.
+    pub fn trust(&self, key: &str, options: &TrustOptions) -> Result<Device> {
+        let peer = PeerKey::parse(key).ok_or_else(|| Error::BadKey { key: key.into() })?;
+        let writer = self.writer()?;
+        if peer.device == writer.identity.device_id {
+            return Err(Error::BadKey { key: key.into() });
+        }
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let existing = get(&tx, &peer.device)?;
+        let inspector = options.inspector.clone().unwrap_or_else(|| {
+            existing
+                .as_ref()
+                .filter(|d| d.key == peer.to_string())
+                .map(|d| d.inspector.clone())
+                .unwrap_or_default()
+        });
+        let mut device = Device::new(
+            &peer,
+            &options.name,
+            &inspector,
+            Vouch::Operator {
+                by: writer.identity.inspector.clone(),
+            },
+        );
+        device.district = options.district.clone();
+        device.hq = options.hq;
+        if let Some(old) = existing.filter(|d| d.key == device.key) {
+            device.revoked_from = old.revoked_from;
+            device.added = old.added;
+        }
+        device.entry = Some(issue(&tx, &writer, &device)?);
+        put(&tx, &device)?;
+        tx.commit().map_err(db_err)?;
+        Ok(device)
+    }
+
+    /// Stops trusting a device (by device id, peer key or fingerprint): its changes not yet
+    /// held are kept apart from now on, whoever relays them; those already applied stay
+    /// (revoke from an idx to take them back).
+    pub fn distrust(&self, which: &str) -> Result<Device> {
+        let mut device = self.find_device(which)?;
+        device.removed = true;
+        device.hq = false;
+        let tx = self.db.begin_write().map_err(db_err)?;
+        put(&tx, &device)?;
+        tx.commit().map_err(db_err)?;
+        Ok(device)
+    }
+
+    /// Revokes a device from `from` on (a lost laptop): its changes at or after that idx are
+    /// taken out of the state and kept apart, here and, through the signed roster entry, at
+    /// every store that trusts this one as its HQ. Changes before it stay.
+    pub fn revoke(&self, which: &str, from: u64) -> Result<Device> {
+        let mut device = self.find_device(which)?;
+        let writer = self.writer()?;
+        device.revoked_from = Some(device.revoked_from.map_or(from, |r| r.min(from)));
+        let tx = self.db.begin_write().map_err(db_err)?;
+        device.entry = Some(issue(&tx, &writer, &device)?);
+        put(&tx, &device)?;
+        super::quarantine::take_back(
+            &tx,
+            &device.device,
+            from,
+            super::quarantine::Reason::Revoked,
+        )?;
+        tx.commit().map_err(db_err)?;
+        Ok(device)
+    }
+
+    /// The device named by an id, a peer key or a fingerprint (or a unique start of one).
+    pub fn find_device(&self, which: &str) -> Result<Device> {
+        let which = which.trim();
+        let own = self.identity()?.device_id;
+        let found: Vec<Device> = self
+            .devices()?
+            .into_iter()
+            .filter(|d| d.device != own && !which.is_empty())
+            .filter(|d| {
+                d.device.starts_with(which) || d.key == which || d.fingerprint.starts_with(which)
+            })
+            .collect();
+        match <[Device; 1]>::try_from(found) {
+            Ok([d]) => Ok(d),
+            Err(_) => Err(Error::BadKey { key: which.into() }),
+        }
+    }
+
+    /// The name people see for a device's changes: its inspector and device name as this store
+    /// verified them (own identity, the operator, or a pinned HQ's roster), or `None` for a
+    /// device it knows nothing verified of.
+    pub fn verified_author(&self, device: &str) -> Result<Option<String>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
+        let Some(v) = table.get(device).map_err(db_err)? else {
+            return Ok(None);
+        };
+        let d: Device = decode(device, v.value())?;
+        Ok(Some(match (d.inspector.is_empty(), d.name.is_empty()) {
+            (false, false) => format!("{}@{}", d.inspector, d.name),
+            (false, true) => d.inspector,
+            (true, _) => d.name,
+        }))
+    }
+}
+
+/// A roster entry for `device`, signed by this store, with the next seq.
+fn issue(tx: &WriteTransaction, writer: &super::changes::Writer, device: &Device) -> Result<RosterEntry> {
+    let mut table = tx.open_table(tables::META).map_err(db_err)?;
+    let seq: u64 = table
+        .get(meta::ROSTER_SEQ)
+        .map_err(db_err)?
+        .and_then(|v| v.value().parse().ok())
+        .unwrap_or(0)
+        + 1;
+    table
+        .insert(meta::ROSTER_SEQ, seq.to_string().as_str())
+        .map_err(db_err)?;
+    let mut entry = RosterEntry {
+        device: device.device.clone(),
+        key: device.key.clone(),
+        name: device.name.clone(),
+        inspector: device.inspector.clone(),
+        district: device.district.clone(),
+        revoked_from: device.revoked_from,
+        seq,
+        issued: chrono::Utc::now().to_rfc3339(),
+        issuer: writer.identity.device_id.clone(),
+        sig: String::new(),
+    };
+    entry.sign(&writer.signing);
+    Ok(entry)
+}
+
+/// Takes in the roster entries a bundle carries: those signed by a pinned HQ (or by this store,
+/// coming back) update the devices they name; others are ignored. Returns the devices whose
+/// revocation moved earlier, with the idx it now starts at. A pinned HQ's entry whose signature
+/// does not hold refuses the bundle.
+pub(super) fn receive_roster(
+    tx: &WriteTransaction,
+    own: &str,
+    roster: &[RosterEntry],
+) -> std::result::Result<Vec<(String, u64)>, RosterRefused> {
+    let mut revoked = Vec::new();
+    for entry in roster {
+        let issuer = if entry.issuer == own {
+            get(tx, own)?
+        } else {
+            get(tx, &entry.issuer)?.filter(|d| d.hq && !d.removed)
+        };
+        let Some(issuer) = issuer else {
+            continue;
+        };
+        if !entry.verify(&issuer.signing) {
+            return Err(RosterRefused::Forged {
+                device: entry.device.clone(),
+            });
+        }
+        if entry.device == own {
+            continue;
+        }
+        let Some(peer) = entry.peer() else {
+            continue;
+        };
+        let existing = get(tx, &entry.device)?;
+        let mut device = match &existing {
+            // The operator's own word stands: a roster entry only adds its revocation.
+            Some(d) if d.removed || !matches!(d.vouch, Vouch::Roster { .. }) => {
+                if d.key != entry.key {
+                    continue;
+                }
+                d.clone()
+            }
+            Some(d)
+                if d.entry
+                    .as_ref()
+                    .is_some_and(|e| e.issuer == entry.issuer && e.seq >= entry.seq) =>
+            {
+                continue;
+            }
+            _ => {
+                let mut d = Device::new(
+                    &peer,
+                    &entry.name,
+                    &entry.inspector,
+                    Vouch::Roster {
+                        issuer: entry.issuer.clone(),
+                    },
+                );
+                d.district = entry.district.clone();
+                d.revoked_from = existing.as_ref().and_then(|e| e.revoked_from);
+                d.entry = Some(entry.clone());
+                d
+            }
+        };
+        let before = device.revoked_from;
+        if let Some(from) = entry.revoked_from {
+            device.revoked_from = Some(before.map_or(from, |b| b.min(from)));
+        }
+        if device.revoked_from != before
+            && let Some(from) = device.revoked_from
+        {
+            revoked.push((device.device.clone(), from));
+        }
+        put(tx, &device)?;
+    }
+    Ok(revoked)
+}
+
+/// Why a bundle's roster was refused.
+pub(super) enum RosterRefused {
+    Forged { device: String },
+    Store(Error),
+}
+
+impl From<Error> for RosterRefused {
+    fn from(e: Error) -> RosterRefused {
+        RosterRefused::Store(e)
+    }
+}
+
+/// The roster entries this store relays: those it issued and those of its pinned HQs.
+pub(super) fn relayed_roster(devices: &[Device], own: &str) -> Vec<RosterEntry> {
+    let hqs: Vec<&str> = devices
+        .iter()
+        .filter(|d| d.hq && !d.removed)
+        .map(|d| d.device.as_str())
+        .collect();
+    devices
+        .iter()
+        .filter_map(|d| d.entry.clone())
+        .filter(|e| e.issuer == own || hqs.contains(&e.issuer.as_str()))
+        .collect()
+}
+
+/// A device's clock is the sender's word: the latest clock this store will take in.
+pub(super) fn latest_acceptable(now_ms: u64) -> Hlc {
+    Hlc {
+        ms: now_ms.saturating_add(crate::sync::clock::AHEAD_REPORTED_MS),
+        n: u32::MAX,
+    }
+}

@@ -1,0 +1,533 @@
+//! Importing a bundle. Checked in the order that keeps a hostile file cheap and the store
+//! unchanged until everything holds: decrypt (a bundle for another store says so), the header and
+//! its packer's signature, the packer's trust, then the body (checksum, lines, counts, ranges,
+//! values), the roster entries it carries, and the signature of every change against the key of
+//! the device it names. Then, in one write transaction and in the one replay order: duplicates
+//! skipped; changes of unknown, removed or revoked devices, changes dated far ahead, and
+//! equivocations (two histories of one device, a visit id with two contents) kept apart for a
+//! person; everything else applied.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::Serialize;
+
+use super::devices::{self, Device, RosterRefused, Vouch};
+use super::merge::{Batch, head_key, read_heads};
+use super::quarantine::{self, Reason};
+use super::records::decode;
+use super::sync::{Gap, is_conflict};
+use super::{Store, db_err, tables, tables::meta};
+use crate::error::{Error, Result};
+use crate::model::Visit;
+use crate::sync::bundle::{self, Problem};
+use crate::sync::keys::PeerKey;
+use crate::sync::{Change, Hlc, seal};
+
+/// What `import` may take beyond the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Trust the packer if this store does not know it (its fingerprint is in the result).
+    pub trust_new: bool,
+    /// Take a bundle that is not encrypted although this store pinned an HQ.
+    pub allow_plain: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Imported {
+    pub applied: usize,
+    pub duplicates: usize,
+    /// Registers this bundle touched that now hold concurrent different values.
+    pub conflicts: usize,
+    pub gaps: Vec<Gap>,
+    /// Changes kept apart for a person (not applied), this import.
+    pub kept_apart: usize,
+    /// Of those, dated more than a day ahead of this machine's clock, and the latest time.
+    pub ahead: usize,
+    pub ahead_until: Option<String>,
+    /// Devices found to have two histories (their changes from the fork on are kept apart).
+    pub forked: Vec<String>,
+    /// Visit ids found with two contents.
+    pub disputed_visits: Vec<String>,
+    /// The packer's device id and, when this import trusted it on first use, its fingerprint.
+    pub packer: String,
+    pub trusted_new: Option<String>,
+}
+
+impl Imported {
+    /// The warning for changes kept apart, if there were any.
+    pub fn warning(&self, lang: crate::i18n::Lang) -> Option<String> {
+        if self.kept_apart == 0 {
+            return None;
+        }
+        let zh = lang == crate::i18n::Lang::Zh;
+        let mut out = if zh {
+            format!(
+                "注意：{} 条变更未应用，已单独保存待人工核查（`fieldcheck quarantine` 查看）",
+                self.kept_apart
+            )
+        } else {
+            format!(
+                "note: {} changes were not applied and are kept apart for a person (see `fieldcheck quarantine`)",
+                self.kept_apart
+            )
+        };
+        if let Some(until) = &self.ahead_until {
+            out.push_str(&if zh {
+                format!(
+                    "；其中 {} 条的时间比本机时钟晚一天以上（最晚 {until}），发送设备的时钟有误，请核对后校正",
+                    self.ahead
+                )
+            } else {
+                format!(
+                    "; {} of them are dated more than a day ahead of this machine's clock (latest {until}): the sending device's clock is wrong, check and correct it",
+                    self.ahead
+                )
+            });
+        }
+        for device in &self.forked {
+            out.push_str(&if zh {
+                format!("；设备 {device} 有两份不同的历史（同一序号两条不同变更），其后的变更均未应用")
+            } else {
+                format!(
+                    "; device {device} has two different histories (two changes at one idx): its changes from there on were not applied"
+                )
+            });
+        }
+        for visit in &self.disputed_visits {
+            out.push_str(&if zh {
+                format!("；走访 {visit} 有两份不同内容，两份都未应用")
+            } else {
+                format!("; visit {visit} came with two different contents: neither is applied")
+            });
+        }
+        out.push_str(if zh { "。" } else { "." });
+        Some(out)
+    }
+}
+
+/// A change's verdict against the devices this store knows.
+enum Verdict {
+    Verified,
+    Unknown,
+    Removed,
+    Bad,
+}
+
+impl Store {
+    /// Checks a bundle and applies all of it in one transaction, or nothing (see the module
+    /// comment for the order of the checks).
+    pub fn import(&self, bytes: &[u8], file: &str, options: &ImportOptions) -> Result<Imported> {
+        let refuse = |problem: Problem| Error::Bundle {
+            file: file.to_string(),
+            problem,
+        };
+        let plain: Cow<[u8]> = if seal::is_sealed(bytes) {
+            let keys = self.keys()?;
+            let opened = seal::open(bytes, &keys.enc, bundle::MAX_BUNDLE_BYTES);
+            Cow::Owned(opened.map_err(|e| {
+                refuse(match e {
+                    seal::SealError::NotForUs => Problem::NotForUs,
+                    seal::SealError::TooLarge => Problem::TooLarge,
+                    _ => Problem::SealDamaged,
+                })
+            })?)
+        } else {
+            if !options.allow_plain && self.has_hq()? {
+                return Err(refuse(Problem::Plain));
+            }
+            Cow::Borrowed(bytes)
+        };
+        let (header, packer, body) = bundle::read_header(&plain).map_err(refuse)?;
+        let identity = self.identity()?;
+        let own = identity.device_id.clone();
+        let known: HashMap<String, Device> = self
+            .devices()?
+            .into_iter()
+            .map(|d| (d.device.clone(), d))
+            .collect();
+        let untrusted = || {
+            refuse(Problem::Untrusted {
+                key: packer.to_string(),
+                fingerprint: packer.fingerprint(),
+            })
+        };
+        let packer_trusted = match known.get(&packer.device) {
+            Some(d) if d.key == packer.to_string() => !d.removed,
+            // A known device id with another key is never trusted on first use.
+            Some(_) => return Err(untrusted()),
+            None => false,
+        };
+        if !packer_trusted && !options.trust_new {
+            return Err(untrusted());
+        }
+        let (roster, changes) = bundle::read_body(&header, body).map_err(refuse)?;
+        if let Some(bad) = changes.iter().find(|c| !c.is_valid()) {
+            return Err(refuse(Problem::Invalid {
+                change: bad.id.clone(),
+            }));
+        }
+        let tx = self.db.begin_write().map_err(db_err)?;
+        let mut result = Imported {
+            applied: 0,
+            duplicates: 0,
+            conflicts: 0,
+            gaps: Vec::new(),
+            kept_apart: 0,
+            ahead: 0,
+            ahead_until: None,
+            forked: Vec::new(),
+            disputed_visits: Vec::new(),
+            packer: packer.device.clone(),
+            trusted_new: None,
+        };
+        if !packer_trusted {
+            first_use(&tx, &packer, &identity.inspector)?;
+            result.trusted_new = Some(packer.fingerprint());
+        }
+        let revoked = devices::receive_roster(&tx, &own, &roster).map_err(|e| match e {
+            RosterRefused::Forged { device } => refuse(Problem::Forged {
+                change: format!("roster:{device}"),
+                device,
+            }),
+            RosterRefused::Store(e) => e,
+        })?;
+        for (device, from) in revoked {
+            quarantine::take_back(&tx, &device, from, Reason::Revoked)?;
+        }
+        let mut incoming = changes;
+        let fresh = incoming.len();
+        // Changes kept apart only for want of a key or for a clock ahead: looked at again.
+        incoming.extend(quarantine::take_out(&tx, &Reason::Ahead)?);
+        incoming.extend(quarantine::take_out(&tx, &Reason::UnknownDevice)?);
+        let retried: BTreeSet<usize> = (fresh..incoming.len()).collect();
+        let verdicts = verify_all(&tx, &incoming)?;
+        if let Some(i) = (0..fresh).find(|i| matches!(verdicts[*i], Verdict::Bad)) {
+            return Err(refuse(Problem::Forged {
+                change: incoming[i].id.clone(),
+                device: incoming[i].device.clone(),
+            }));
+        }
+        let mut order: Vec<usize> = (0..incoming.len()).collect();
+        order.sort_by(|a, b| {
+            let (a, b) = (&incoming[*a], &incoming[*b]);
+            (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx))
+        });
+        let now = self.now_ms();
+        let latest = devices::latest_acceptable(now);
+        let mut clock = read_clock(&tx)?;
+        let mut batch = Batch::default();
+        let mut touched = BTreeSet::new();
+        for i in order {
+            let change = &incoming[i];
+            let verdict = &verdicts[i];
+            let retry = retried.contains(&i);
+            let outcome = place(&tx, &own, change, verdict, retry, latest).map_err(|e| match e {
+                Placed::Refused(problem) => refuse(problem),
+                Placed::Store(e) => e,
+            })?;
+            match outcome {
+                Outcome::Duplicate => result.duplicates += 1,
+                Outcome::Kept(reason) => {
+                    if !retry {
+                        result.kept_apart += 1;
+                    }
+                    match reason {
+                        Reason::Ahead if !retry => {
+                            result.ahead += 1;
+                            let until = chrono::DateTime::from_timestamp_millis(
+                                i64::try_from(change.clock.ms).unwrap_or(i64::MAX),
+                            )
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                            result.ahead_until = result.ahead_until.max(until);
+                        }
+                        Reason::Forked if !result.forked.contains(&change.device) => {
+                            result.forked.push(change.device.clone());
+                        }
+                        Reason::VisitDisputed { visit } if !result.disputed_visits.contains(&visit) => {
+                            result.disputed_visits.push(visit);
+                        }
+                        _ => {}
+                    }
+                }
+                Outcome::Apply => {
+                    batch.record(&tx, change)?;
+                    touched.insert(head_key(&change.entity, &change.field));
+                    clock = clock.max(change.clock);
+                    result.applied += 1;
+                }
+            }
+        }
+        batch.finish(&tx)?;
+        tx.open_table(tables::META)
+            .map_err(db_err)?
+            .insert(meta::CLOCK, clock.encode().as_str())
+            .map_err(db_err)?;
+        for key in &touched {
+            if is_conflict(&read_heads(&tx, key)?) {
+                result.conflicts += 1;
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        result.gaps = self
+            .devices_seen()?
+            .into_iter()
+            .flat_map(|d| d.gaps)
+            .collect();
+        Ok(result)
+    }
+}
+
+fn read_clock(tx: &WriteTransaction) -> Result<Hlc> {
+    let table = tx.open_table(tables::META).map_err(db_err)?;
+    let value = table.get(meta::CLOCK).map_err(db_err)?;
+    Ok(value.and_then(|v| Hlc::decode(v.value())).unwrap_or_default())
+}
+
+/// Trusts a bundle's packer on first use, recording who did and when; the name people see is the
+/// fingerprint until the operator names it (`trust add`), never the sender's own word.
+fn first_use(tx: &WriteTransaction, packer: &PeerKey, by: &str) -> Result<()> {
+    let fingerprint = packer.fingerprint();
+    let device = Device {
+        device: packer.device.clone(),
+        key: packer.to_string(),
+        fingerprint: fingerprint.clone(),
+        signing: packer.signing.clone(),
+        recipient: packer.recipient.clone(),
+        name: fingerprint,
+        inspector: String::new(),
+        district: None,
+        hq: false,
+        vouch: Vouch::FirstUse { by: by.into() },
+        revoked_from: None,
+        removed: false,
+        added: chrono::Utc::now().to_rfc3339(),
+        entry: None,
+    };
+    devices::put(tx, &device)
+}
+
+/// Checks every change's signature against its device's key: in batches (ed25519 batch
+/// verification), on both cores for large imports; a failed batch is checked change by change to
+/// find the culprit.
+fn verify_all(tx: &WriteTransaction, changes: &[Change]) -> Result<Vec<Verdict>> {
+    let mut keys: HashMap<&str, Option<Device>> = HashMap::new();
+    for change in changes {
+        if !keys.contains_key(change.device.as_str()) {
+            keys.insert(&change.device, devices::get(tx, &change.device)?);
+        }
+    }
+    let mut verdicts = Vec::with_capacity(changes.len());
+    let mut to_check = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        match keys.get(change.device.as_str()).and_then(Option::as_ref) {
+            None => verdicts.push(Verdict::Unknown),
+            Some(d) if d.removed => verdicts.push(Verdict::Removed),
+            Some(d) => {
+                verdicts.push(Verdict::Verified);
+                to_check.push((i, d.signing.as_str()));
+            }
+        }
+    }
+    let bad = check_signatures(changes, &to_check);
+    for i in bad {
+        verdicts[i] = Verdict::Bad;
+    }
+    Ok(verdicts)
+}
+
+/// The indices among `to_check` whose signatures do not hold.
+fn check_signatures(changes: &[Change], to_check: &[(usize, &str)]) -> Vec<usize> {
+    const CHUNK: usize = 256;
+    let check_chunk = |chunk: &[(usize, &str)]| -> Vec<usize> {
+        let mut bad = Vec::new();
+        let mut messages = Vec::with_capacity(chunk.len());
+        let mut signatures = Vec::with_capacity(chunk.len());
+        let mut publics = Vec::with_capacity(chunk.len());
+        for (i, key) in chunk {
+            let change = &changes[*i];
+            match (
+                crate::sync::keys::parse_public(key),
+                crate::sync::keys::parse_signature(&change.sig),
+            ) {
+                (Some(k), Some(s)) => {
+                    messages.push(change.signed_bytes());
+                    signatures.push(s);
+                    publics.push(k);
+                }
+                _ => bad.push(*i),
+            }
+        }
+        if !bad.is_empty() {
+            return chunk
+                .iter()
+                .filter(|(i, key)| !changes[*i].verify(key))
+                .map(|(i, _)| *i)
+                .collect();
+        }
+        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        if ed25519_dalek::verify_batch(&refs, &signatures, &publics).is_ok() {
+            return Vec::new();
+        }
+        chunk
+            .iter()
+            .filter(|(i, key)| !changes[*i].verify(key))
+            .map(|(i, _)| *i)
+            .collect()
+    };
+    let run = |part: &[(usize, &str)]| -> Vec<usize> {
+        part.chunks(CHUNK).flat_map(check_chunk).collect()
+    };
+    if to_check.len() < 4 * CHUNK {
+        return run(to_check);
+    }
+    let (a, b) = to_check.split_at(to_check.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| run(b));
+        let mut bad = run(a);
+        bad.extend(other.join().unwrap_or_else(|_| b.iter().map(|(i, _)| *i).collect()));
+        bad
+    })
+}
+
+enum Outcome {
+    Duplicate,
+    Kept(Reason),
+    Apply,
+}
+
+enum Placed {
+    Refused(Problem),
+    Store(Error),
+}
+
+impl From<Error> for Placed {
+    fn from(e: Error) -> Placed {
+        Placed::Store(e)
+    }
+}
+
+fn held_at(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Option<Change>> {
+    let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    let value = table.get((device, idx)).map_err(db_err)?;
+    value
+        .map(|v| decode(&format!("{device}/{idx}"), v.value()))
+        .transpose()
+}
+
+/// Decides what one verified (or unverifiable) change does to the store, and does it for all
+/// but `Apply`.
+fn place(
+    tx: &WriteTransaction,
+    own: &str,
+    change: &Change,
+    verdict: &Verdict,
+    retry: bool,
+    latest: Hlc,
+) -> std::result::Result<Outcome, Placed> {
+    let kept = |reason: Reason| -> std::result::Result<Outcome, Placed> {
+        quarantine::keep(tx, change, reason.clone())?;
+        Ok(Outcome::Kept(reason))
+    };
+    match verdict {
+        Verdict::Unknown => return kept(Reason::UnknownDevice),
+        Verdict::Removed => return kept(Reason::Removed),
+        // Only a change retried from the quarantine gets here: it stays there.
+        Verdict::Bad => return kept(Reason::UnknownDevice),
+        Verdict::Verified => {}
+    }
+    if let Some(held) = held_at(tx, &change.device, change.idx)? {
+        if held.same_content(change) {
+            return Ok(Outcome::Duplicate);
+        }
+        if change.device == own {
+            return Err(Placed::Refused(Problem::OwnDevice {
+                change: change.id.clone(),
+            }));
+        }
+        quarantine::fork(tx, &change.device, change.idx, &[&held, change])?;
+        return Ok(Outcome::Kept(Reason::Forked));
+    }
+    if quarantine::holds(tx, change)? && !retry {
+        return Ok(Outcome::Duplicate);
+    }
+    if change.device == own {
+        return Err(Placed::Refused(Problem::OwnDevice {
+            change: change.id.clone(),
+        }));
+    }
+    let id_taken = tx
+        .open_table(tables::CHANGE_IDS)
+        .map_err(db_err)?
+        .get(change.id.as_str())
+        .map_err(db_err)?
+        .is_some();
+    if id_taken {
+        return Err(Placed::Refused(Problem::Tampered {
+            change: change.id.clone(),
+        }));
+    }
+    let device = devices::get(tx, &change.device)?;
+    if device.as_ref().is_some_and(|d| !d.accepts(change.idx)) {
+        return kept(Reason::Revoked);
+    }
+    if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
+        return kept(Reason::Forked);
+    }
+    if let Some(fork_at) = broken_link(tx, change)? {
+        let other = held_at(tx, &change.device, fork_at.1)?;
+        let versions: Vec<&Change> = other.iter().chain([change]).collect();
+        quarantine::fork(tx, &change.device, fork_at.0, &versions)?;
+        return Ok(Outcome::Kept(Reason::Forked));
+    }
+    if change.clock > latest {
+        return kept(Reason::Ahead);
+    }
+    if change.field == "visit" {
+        let visit = change.entity.trim_start_matches("visit:");
+        if quarantine::visit_disputed(tx, visit)? {
+            return kept(Reason::VisitDisputed {
+                visit: visit.into(),
+            });
+        }
+        if visit_differs(tx, visit, &change.value)? {
+            quarantine::dispute_visit(tx, visit, change)?;
+            return Ok(Outcome::Kept(Reason::VisitDisputed {
+                visit: visit.into(),
+            }));
+        }
+    }
+    Ok(Outcome::Apply)
+}
+
+/// Where a change's hash link disagrees with the device's neighbouring change held: the idx the
+/// two histories part at, and the idx of the held neighbour. Changes from before signing (no
+/// signature) carry no links and are not compared.
+fn broken_link(tx: &WriteTransaction, change: &Change) -> Result<Option<(u64, u64)>> {
+    if change.idx > 1
+        && let Some(before) = held_at(tx, &change.device, change.idx - 1)?
+        && !before.sig.is_empty()
+        && change.prev.as_deref() != Some(before.hash().as_str())
+    {
+        return Ok(Some((change.idx - 1, change.idx - 1)));
+    }
+    if let Some(after) = held_at(tx, &change.device, change.idx + 1)?
+        && !after.sig.is_empty()
+        && after.prev.as_deref() != Some(change.hash().as_str())
+    {
+        return Ok(Some((change.idx, change.idx + 1)));
+    }
+    Ok(None)
+}
+
+/// Does the store hold visit `id` with content other than `value`?
+fn visit_differs(tx: &WriteTransaction, id: &str, value: &serde_json::Value) -> Result<bool> {
+    let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+    let Some(held) = table.get(id).map_err(db_err)? else {
+        return Ok(false);
+    };
+    let held: Visit = decode(id, held.value())?;
+    let incoming: Option<Visit> = serde_json::from_value(value.clone()).ok();
+    Ok(incoming.as_ref() != Some(&held))
+}

@@ -1,0 +1,357 @@
+//! Changes kept apart for a person (`quarantine_v1`) and the equivocations found
+//! (`disputes_v1`). A kept-apart change is not in the log and not in the state; taking applied
+//! changes back out (a revocation, a fork found late, a visit id with two contents) rebuilds what
+//! they touched from the changes that remain, so the state stays a function of the changes
+//! applied, whatever order they came in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::merge::{self, head_key};
+use super::records::{decode, encode};
+use super::{db_err, tables};
+use crate::error::Result;
+use crate::model::Lead;
+use crate::sync::{Change, is_register};
+
+/// Why a change is kept apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reason {
+    /// No device this store trusts has this id (no key to check it against).
+    UnknownDevice,
+    /// The device was removed from this store's trust.
+    Removed,
+    /// The device is revoked from an idx at or before this change's.
+    Revoked,
+    /// Dated more than a day ahead of this machine's clock: its sender's clock is wrong. Taken in
+    /// by a later import once the wall clock is within a day of it.
+    Ahead,
+    /// The device has two histories from an idx at or before this change's (two changes at one
+    /// idx, or a hash link that does not match).
+    Forked,
+    /// The visit id it carries is held with other content.
+    VisitDisputed { visit: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    pub change: Change,
+    pub reason: Reason,
+    /// When it was kept apart (RFC 3339).
+    pub at: String,
+}
+
+/// Equivocation found, for a person to look into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Dispute {
+    /// The device's log forks at `from`: everything of it from there on is kept apart.
+    Fork { device: String, from: u64 },
+    /// A visit id carried with different contents.
+    Visit { visit: String },
+}
+
+fn key(change: &Change) -> String {
+    format!(
+        "{}\u{1f}{:020}\u{1f}{}",
+        change.device,
+        change.idx,
+        change.hash()
+    )
+}
+
+/// Keeps `change` apart (not applied); a change kept already is left as it is.
+pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Result<()> {
+    let mut table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    let k = key(change);
+    if table.get(k.as_str()).map_err(db_err)?.is_some() {
+        return Ok(());
+    }
+    let entry = Quarantined {
+        change: change.clone(),
+        reason,
+        at: chrono::Utc::now().to_rfc3339(),
+    };
+    table
+        .insert(k.as_str(), encode(&entry)?.as_str())
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Is this very change kept apart already?
+pub(super) fn holds(tx: &WriteTransaction, change: &Change) -> Result<bool> {
+    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    Ok(table.get(key(change).as_str()).map_err(db_err)?.is_some())
+}
+
+/// Every change kept apart with `reason`, taken out of the quarantine (to be looked at again).
+pub(super) fn take_out(tx: &WriteTransaction, reason: &Reason) -> Result<Vec<Change>> {
+    let mut table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    let mut keys = Vec::new();
+    let mut out = Vec::new();
+    for entry in table.iter().map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        let q: Quarantined = decode(k.value(), v.value())?;
+        if q.reason == *reason {
+            keys.push(k.value().to_string());
+            out.push(q.change);
+        }
+    }
+    for k in keys {
+        table.remove(k.as_str()).map_err(db_err)?;
+    }
+    Ok(out)
+}
+
+pub(super) fn dispute_key(dispute: &Dispute) -> String {
+    match dispute {
+        Dispute::Fork { device, .. } => format!("fork\u{1f}{device}"),
+        Dispute::Visit { visit } => format!("visit\u{1f}{visit}"),
+    }
+}
+
+/// The idx a device's log forks at, if it does.
+pub(super) fn fork_point(tx: &WriteTransaction, device: &str) -> Result<Option<u64>> {
+    let table = tx.open_table(tables::DISPUTES).map_err(db_err)?;
+    let k = format!("fork\u{1f}{device}");
+    let Some(v) = table.get(k.as_str()).map_err(db_err)? else {
+        return Ok(None);
+    };
+    Ok(match decode(&k, v.value())? {
+        Dispute::Fork { from, .. } => Some(from),
+        Dispute::Visit { .. } => None,
+    })
+}
+
+/// Is this visit id disputed?
+pub(super) fn visit_disputed(tx: &WriteTransaction, visit: &str) -> Result<bool> {
+    let table = tx.open_table(tables::DISPUTES).map_err(db_err)?;
+    let k = dispute_key(&Dispute::Visit {
+        visit: visit.into(),
+    });
+    Ok(table.get(k.as_str()).map_err(db_err)?.is_some())
+}
+
+fn record_dispute(tx: &WriteTransaction, dispute: &Dispute) -> Result<()> {
+    tx.open_table(tables::DISPUTES)
+        .map_err(db_err)?
+        .insert(dispute_key(dispute).as_str(), encode(dispute)?.as_str())
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// A device's log forks at `from` (evidence: `versions`, which are kept apart): from there on
+/// every change of it is kept apart, those already applied taken back.
+pub(super) fn fork(
+    tx: &WriteTransaction,
+    device: &str,
+    from: u64,
+    versions: &[&Change],
+) -> Result<()> {
+    let from = fork_point(tx, device)?.map_or(from, |f| f.min(from));
+    record_dispute(
+        tx,
+        &Dispute::Fork {
+            device: device.into(),
+            from,
+        },
+    )?;
+    take_back(tx, device, from, Reason::Forked)?;
+    for version in versions {
+        keep(tx, version, Reason::Forked)?;
+    }
+    Ok(())
+}
+
+/// A visit id arrived with a second content: every change carrying it is kept apart, the one
+/// applied taken back.
+pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str, incoming: &Change) -> Result<()> {
+    record_dispute(
+        tx,
+        &Dispute::Visit {
+            visit: visit.into(),
+        },
+    )?;
+    let reason = Reason::VisitDisputed {
+        visit: visit.into(),
+    };
+    let entity = format!("visit:{visit}");
+    let held: Vec<Change> = applied(tx, |c| c.entity == entity)?;
+    for change in &held {
+        keep(tx, change, reason.clone())?;
+    }
+    unapply(tx, &held)?;
+    keep(tx, incoming, reason)
+}
+
+/// Takes a device's applied changes at or after `from` out of the log and the state, keeping
+/// them apart with `reason`.
+pub(super) fn take_back(
+    tx: &WriteTransaction,
+    device: &str,
+    from: u64,
+    reason: Reason,
+) -> Result<()> {
+    let taken: Vec<Change> = {
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table
+            .range((device, from)..=(device, u64::MAX))
+            .map_err(db_err)?
+        {
+            let (k, v) = entry.map_err(db_err)?;
+            out.push(decode::<Change>(&k.value().1.to_string(), v.value())?);
+        }
+        out
+    };
+    if taken.is_empty() {
+        return Ok(());
+    }
+    for change in &taken {
+        keep(tx, change, reason.clone())?;
+    }
+    unapply(tx, &taken)
+}
+
+/// Every applied change that `pick` selects, in replay order.
+fn applied(tx: &WriteTransaction, pick: impl Fn(&Change) -> bool) -> Result<Vec<Change>> {
+    let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    let mut out = Vec::new();
+    for entry in table.iter().map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        let (device, idx) = k.value();
+        let change: Change = decode(&format!("{device}/{idx}"), v.value())?;
+        if pick(&change) {
+            out.push(change);
+        }
+    }
+    merge::replay_order(&mut out);
+    Ok(out)
+}
+
+/// Removes `taken` from the log and rebuilds what they touched from what remains: each register
+/// from its remaining changes (or the lead's original value), each visit and created row they
+/// alone carried removed.
+fn unapply(tx: &WriteTransaction, taken: &[Change]) -> Result<()> {
+    {
+        let mut changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+        for change in taken {
+            changes
+                .remove((change.device.as_str(), change.idx))
+                .map_err(db_err)?;
+            ids.remove(change.id.as_str()).map_err(db_err)?;
+        }
+    }
+    let registers: BTreeSet<(String, String)> = taken
+        .iter()
+        .filter(|c| is_register(&c.field))
+        .map(|c| (c.entity.clone(), c.field.clone()))
+        .collect();
+    let rows: BTreeSet<String> = taken
+        .iter()
+        .filter(|c| c.field == "created" || c.field == "visit")
+        .map(|c| c.entity.clone())
+        .collect();
+    if registers.is_empty() && rows.is_empty() {
+        return Ok(());
+    }
+    let entities: BTreeSet<&str> = registers
+        .iter()
+        .map(|(e, _)| e.as_str())
+        .chain(rows.iter().map(String::as_str))
+        .collect();
+    let remaining = applied(tx, |c| entities.contains(c.entity.as_str()))?;
+    let mut by_register: BTreeMap<(String, String), Vec<&Change>> = BTreeMap::new();
+    for change in &remaining {
+        by_register
+            .entry((change.entity.clone(), change.field.clone()))
+            .or_default()
+            .push(change);
+    }
+    for entity in &rows {
+        let still = remaining
+            .iter()
+            .any(|c| &c.entity == entity && (c.field == "created" || c.field == "visit"));
+        if !still {
+            merge::remove_row(tx, entity)?;
+        }
+    }
+    for (entity, field) in &registers {
+        let key = head_key(entity, field);
+        tx.open_table(tables::HEADS)
+            .map_err(db_err)?
+            .remove(key.as_str())
+            .map_err(db_err)?;
+        let mut batch = merge::Batch::default();
+        for change in by_register
+            .get(&(entity.clone(), field.clone()))
+            .into_iter()
+            .flatten()
+        {
+            batch.reapply(tx, change)?;
+        }
+        batch.finish(tx)?;
+        if merge::read_heads(tx, &key)?.is_empty() {
+            restore_original(tx, entity, field)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets a lead field back to its value in the notice the lead came from (the built-in notice,
+/// or the `created` change that brought it).
+fn restore_original(tx: &WriteTransaction, entity: &str, field: &str) -> Result<()> {
+    let id = entity.trim_start_matches("lead:");
+    let created = applied(tx, |c| c.entity == entity && c.field == "created")?;
+    let original: Option<Lead> = match created.first() {
+        Some(c) => serde_json::from_value(c.value.clone()).ok(),
+        None => crate::notice::seed()?
+            .leads
+            .into_iter()
+            .find(|l| l.id == id),
+    };
+    let Some(original) = original else {
+        return Ok(());
+    };
+    let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+    let Some(json) = leads
+        .get(id)
+        .map_err(db_err)?
+        .map(|v| v.value().to_string())
+    else {
+        return Ok(());
+    };
+    let mut lead: Lead = decode(id, &json)?;
+    match field {
+        "status" => lead.status = original.status,
+        "supervised" => lead.supervised = original.supervised,
+        "confidential" => lead.confidential = original.confidential,
+        "assignee" => lead.assignee = original.assignee,
+        "deadline" => lead.deadline = original.deadline,
+        "attention" => lead.attention = original.attention,
+        _ => return Ok(()),
+    }
+    leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
+    Ok(())
+}
+
+/// Everything kept apart, and the disputes, for `quarantine` and `sync status`.
+pub(super) fn list(tx: &redb::ReadTransaction) -> Result<(Vec<Quarantined>, Vec<Dispute>)> {
+    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    let mut kept = Vec::new();
+    for entry in table.iter().map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        kept.push(decode(k.value(), v.value())?);
+    }
+    let table = tx.open_table(tables::DISPUTES).map_err(db_err)?;
+    let mut disputes = Vec::new();
+    for entry in table.iter().map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        disputes.push(decode(k.value(), v.value())?);
+    }
+    Ok((kept, disputes))
+}
