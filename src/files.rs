@@ -17,18 +17,48 @@ use crate::error::Error;
 
 /// Writes `bytes` to `path` owner-only and atomically; creates missing folders owner-only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    replace_with(path, |file| io::Write::write_all(file, bytes)).map(|_| ())
+    replace_with(path, None, |file| io::Write::write_all(file, bytes)).map(|_| ())
+}
+
+/// `write_private` through a temporary file named `.<name>.<tag>.<random>.tmp`, so that the
+/// leftovers of a write killed before its rename can be told by their tag and removed later
+/// (`remove_leftovers`).
+pub fn write_private_tagged(path: &Path, bytes: &[u8], tag: &str) -> io::Result<()> {
+    replace_with(path, Some(tag), |file| io::Write::write_all(file, bytes)).map(|_| ())
+}
+
+/// Removes the temporary files tagged `tag` in `folder` (`.….<tag>.….tmp` or `.….<tag>.tmp`):
+/// left by writes that were killed before their rename.
+pub fn remove_leftovers(folder: &Path, tag: &str) {
+    let (inner, last) = (format!(".{tag}."), format!(".{tag}.tmp"));
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.starts_with('.')
+            && name.ends_with(".tmp")
+            && (name.contains(&inner) || name.ends_with(&last));
+        if ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Copies the file `from` to `to` like `write_private`, streaming it (a store file may be
 /// large). Returns the bytes copied.
 pub fn copy_private(from: &Path, to: &Path) -> io::Result<u64> {
     let mut source = File::open(from)?;
-    replace_with(to, |file| io::copy(&mut source, file))
+    replace_with(to, None, |file| io::copy(&mut source, file))
 }
 
 /// Fills a temporary file beside `path` with `fill`, syncs it and renames it over `path`.
-fn replace_with<T>(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<T>) -> io::Result<T> {
+fn replace_with<T>(
+    path: &Path,
+    tag: Option<&str>,
+    fill: impl FnOnce(&mut File) -> io::Result<T>,
+) -> io::Result<T> {
     let name = path.file_name().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
     })?;
@@ -39,7 +69,10 @@ fn replace_with<T>(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<T>) -
     crate::store::private::create_dir(folder)?;
     // Removed when dropped: on every early return below, and inside a failed `persist`.
     let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .prefix(&match tag {
+            Some(tag) => format!(".{}.{tag}.", name.to_string_lossy()),
+            None => format!(".{}.", name.to_string_lossy()),
+        })
         .suffix(".tmp")
         .tempfile_in(folder)?;
     let filled = fill(temp.as_file_mut())?;

@@ -163,20 +163,23 @@ fn a_restore_stopped_between_its_renames_is_finished_on_the_next_open() {
     assert_eq!(std::fs::read_to_string(&key).unwrap(), backup_key);
     assert!(!staged_key.exists());
     assert_ne!(old_key, backup_key);
-    // The key signs again: an export the laptop's headquarters would accept.
+    // The key signs and decrypts again: an export the laptop's headquarters accepts.
+    let hq = Bin::dated(dir.path().join("hq").join("s.redb"), "2022-01-28");
+    hq.ok(&["init", "--inspector", "总部"]);
+    let key_of = |bin: &Bin| {
+        bin.json(&["identity"])["public_key"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    hq.ok(&["trust", "add", &key_of(&a), "--name", "laptop"]);
+    other.ok(&["trust", "add", &key_of(&hq), "--name", "HQ", "--hq"]);
     other.ok(&[
         "export",
         "--all",
         "--out",
         dir.path().join("x.fcb").to_str().unwrap(),
     ]);
-    let hq = Bin::dated(dir.path().join("hq").join("s.redb"), "2022-01-28");
-    hq.ok(&["init", "--inspector", "总部"]);
-    let laptop_key = a.json(&["identity"])["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    hq.ok(&["trust", "add", &laptop_key, "--name", "laptop"]);
     hq.ok(&["import", dir.path().join("x.fcb").to_str().unwrap()]);
     // Someone else's key under the staged name stays where it is.
     std::fs::write(&staged_key, &old_key).unwrap();

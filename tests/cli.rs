@@ -48,7 +48,7 @@ fn init_creates_a_seeded_store_and_is_idempotent() {
     assert_eq!(first["device_name"], "lt-1");
     assert_eq!(first["channels"], 77);
     assert_eq!(first["leads"], 3);
-    assert_eq!(first["schema_version"], 5);
+    assert_eq!(first["schema_version"], 6);
     let again = e.json(&["init"]);
     assert_eq!(again["device_id"], first["device_id"]);
     assert_eq!(again["inspector"], "张三");
@@ -492,7 +492,7 @@ fn new_store_files_and_folders_are_owner_only() {
     let bin = Bin::dated(folder.join("s.redb"), "2022-01-28");
     bin.ok(&["init", "--inspector", "张三"]);
     bin.ok(&["lead", "set", "a3/1", "--supervised", "true"]);
-    bin.ok(&["export"]);
+    bin.ok(&["export", "--plain"]);
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&folder), 0o700);
     assert_eq!(mode(&folder.join("bundles")), 0o700);

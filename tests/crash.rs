@@ -138,6 +138,11 @@ fn laptop_and_hq(dir: &std::path::Path) -> (Bin, Bin) {
         .unwrap()
         .to_string();
     hq.ok(&["trust", "add", &key, "--name", "A"]);
+    let hq_key = hq.json(&["identity"])["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.ok(&["trust", "add", &hq_key, "--name", "HQ", "--hq"]);
     (a, hq)
 }
 
@@ -318,9 +323,12 @@ fn export_out_rounds(rounds: usize, seed: u64) -> ExportOut {
                 assert!(written.contains(&k), "{at}: {name} was never reported");
                 continue;
             }
+            // `.<bundle>.<device>.<random>.tmp`
             let temp_of = name
                 .strip_prefix('.')
-                .and_then(|s| s.strip_suffix(&format!(".{device}.tmp")))
+                .and_then(|s| s.strip_suffix(".tmp"))
+                .and_then(|s| s.rsplit_once('.'))
+                .and_then(|(s, _random)| s.strip_suffix(&format!(".{device}")))
                 .and_then(bundle);
             let Some(k) = temp_of else {
                 panic!("{at}: a stray file {name}");
@@ -397,6 +405,7 @@ fn an_export_removes_only_its_own_devices_leftover_temporary_files() {
     std::fs::create_dir_all(&out).unwrap();
     let ours = [
         format!(".old.fcb.{device}.tmp"),
+        format!(".old.fcb.{device}.x7Qe2a.tmp"),
         format!(".{device}-20220127-1-3.fcb.{device}.tmp"),
     ];
     let others = [

@@ -157,11 +157,11 @@ fn laptop_and_bundle(disk: &Path, outside: &Path) -> (Bin, PathBuf) {
     b.ok(&["init", "--inspector", "李四", "--device", "B"]);
     b.ok(&visit("a3/3"));
     let bundle = outside.join("b.fcb");
-    b.ok(&["export", "--out", bundle.to_str().unwrap()]);
+    b.ok(&["export", "--plain", "--out", bundle.to_str().unwrap()]);
     let a = Bin::dated(disk.join("a").join("s.redb"), TODAY);
     a.ok(&["init", "--inspector", "张三", "--device", "A"]);
     a.ok(DISPUTED);
-    a.ok(&["export"]);
+    a.ok(&["export", "--plain"]);
     a.ok(&visit("a3/2"));
     (a, bundle)
 }
@@ -205,8 +205,8 @@ fn a_full_disk_refuses_every_write_clearly_and_loses_nothing() {
     let mut faults = 0;
     for args in [
         visit("a3/3"),
-        vec!["export"],
-        vec!["export", "--all"],
+        vec!["export", "--plain"],
+        vec!["export", "--all", "--plain"],
         vec!["import", "--trust-new", bundle.to_str().unwrap()],
     ] {
         let err = refused(&a, &args, full);
@@ -214,7 +214,7 @@ fn a_full_disk_refuses_every_write_clearly_and_loses_nothing() {
         faults += 1;
     }
     let out = disk.path().join("out.fcb");
-    let err = refused(&a, &["export", "--out", out.to_str().unwrap()], full);
+    let err = refused(&a, &["export", "--plain", "--out", out.to_str().unwrap()], full);
     assert!(
         err.contains(&format!("cannot write {}", out.display())),
         "{err}"
@@ -251,7 +251,7 @@ fn a_full_disk_refuses_every_write_clearly_and_loses_nothing() {
     assert_eq!(lost, 0);
     // The store is fully usable again, and a new store can be made where one failed.
     a.ok(&visit("a3/3"));
-    a.ok(&["export"]);
+    a.ok(&["export", "--plain"]);
     a.ok(&["import", "--trust-new", bundle.to_str().unwrap()]);
     a.ok(&["backup", backup.to_str().unwrap()]);
     new.ok(&["init"]);
@@ -282,7 +282,7 @@ fn a_read_only_folder_refuses_writes_clearly_and_loses_nothing() {
     let mut faults = 0;
     for args in [
         visit("a3/3"),
-        vec!["export"],
+        vec!["export", "--plain"],
         vec!["import", "--trust-new", bundle.to_str().unwrap()],
         vec!["backup", outside.path().join("c.redb").to_str().unwrap()],
         vec!["search", "bbq"],
@@ -300,7 +300,7 @@ fn a_read_only_folder_refuses_writes_clearly_and_loses_nothing() {
     c.ok(DISPUTED);
     let c_before = held(&c);
     let out = disk.path().join("c.fcb");
-    let err = refused(&c, &["export", "--out", out.to_str().unwrap()], ro);
+    let err = refused(&c, &["export", "--plain", "--out", out.to_str().unwrap()], ro);
     assert!(err.contains("Choose a writable place"), "{err}");
     let backup = disk.path().join("c.redb");
     refused(&c, &["backup", backup.to_str().unwrap()], ro);
@@ -317,7 +317,7 @@ fn a_read_only_folder_refuses_writes_clearly_and_loses_nothing() {
     let lost = lost(&a, &before);
     assert_eq!(lost, 0);
     a.ok(&visit("a3/3"));
-    a.ok(&["export"]);
+    a.ok(&["export", "--plain"]);
     a.cmd().arg("verify").assert().success();
     eprintln!("read-only folder: {faults} faults injected, {lost} records lost");
 }
@@ -352,7 +352,7 @@ fn a_file_over_the_bundle_cap_is_refused_before_it_is_read() {
     assert_eq!(held(&a), before);
     // A real bundle still goes through.
     let small = dir.path().join("small.fcb");
-    a.ok(&["export", "--all", "--out", small.to_str().unwrap()]);
+    a.ok(&["export", "--all", "--plain", "--out", small.to_str().unwrap()]);
     a.ok(&["import", small.to_str().unwrap()]);
 }
 

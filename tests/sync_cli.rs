@@ -41,6 +41,10 @@ impl Store {
         self.ok(&["trust", "add", &other.key(), "--name", name]);
     }
 
+    fn pins(&self, hq: &Store, name: &str) {
+        self.ok(&["trust", "add", &hq.key(), "--name", name, "--hq"]);
+    }
+
     fn export(&self, extra: &[&str]) -> String {
         let out = self.json(&[&["export"], extra].concat());
         out["path"].as_str().unwrap().to_string()
@@ -65,9 +69,11 @@ fn two_laptops_two_headquarters_converge() {
     let b = Store::new(dir.path(), "B");
     let hq1 = Store::new(dir.path(), "HQ1");
     let hq2 = Store::new(dir.path(), "HQ2");
-    for hq in [&hq1, &hq2] {
+    for (hq, name) in [(&hq1, "HQ1"), (&hq2, "HQ2")] {
         hq.trusts(&a, "A");
         hq.trusts(&b, "B");
+        a.pins(hq, name);
+        b.pins(hq, name);
     }
     // Both laptops visit 朋昆's lead and change its state, without seeing each other.
     a.ok(&[
@@ -122,8 +128,7 @@ fn two_laptops_two_headquarters_converge() {
     assert_eq!(state.2[0]["field"], "status");
     assert!(hq1.ok(&["verify"]).contains("一致"));
 
-    // Headquarters redistributes; A now shows B's visit.
-    a.trusts(&hq1, "HQ1");
+    // Headquarters redistributes; A now shows B's visit, signed by B and vouched for by HQ1.
     let all = hq1.export(&["--all"]);
     a.import(&[&all]);
     let visits = a.json(&["visit", "list", "a3/1"]);
@@ -163,7 +168,7 @@ fn export_moves_the_watermark_and_status_reports_it() {
     let a = Store::new(dir.path(), "A");
     a.ok(&["lead", "set", "a3/2", "--supervised", "true"]);
     assert_eq!(a.json(&["sync", "status"])["unexported"], 1);
-    let path = a.export(&[]);
+    let path = a.export(&["--plain"]);
     assert!(Path::new(&path).exists());
     assert_eq!(a.json(&["sync", "status"])["unexported"], 0);
     assert!(a.ok(&["export"]).contains("没有需要导出"));
@@ -181,7 +186,8 @@ fn untrusted_signers_are_refused_unless_trusted_on_the_spot() {
     let a = Store::new(dir.path(), "A");
     let hq = Store::new(dir.path(), "HQ");
     a.ok(&["lead", "set", "a3/2", "--supervised", "true"]);
-    let file = a.export(&[]);
+    // Two stores without an HQ: the sender writes a plain bundle, the receiver trusts it.
+    let file = a.export(&["--plain"]);
     let before = hq.state();
     hq.cmd()
         .args(["--lang", "en", "import", &file])
@@ -190,8 +196,23 @@ fn untrusted_signers_are_refused_unless_trusted_on_the_spot() {
         .stderr(contains("not trusted"))
         .stderr(contains(a.key()));
     assert_eq!(hq.state(), before);
-    hq.ok(&["import", "--trust-new", &file]);
-    assert_eq!(hq.json(&["trust", "list"]).as_array().unwrap().len(), 1);
+    let out = hq.ok(&["--lang", "en", "import", "--trust-new", &file]);
+    let fingerprint = a.json(&["identity"])["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.contains(&fingerprint), "{out}");
+    let list = hq.json(&["trust", "list"]);
+    let trusted: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["vouch"]["kind"] == "first-use")
+        .collect();
+    assert_eq!(trusted.len(), 1);
+    assert_eq!(trusted[0]["key"], a.key());
+    assert_eq!(trusted[0]["vouch"]["by"], "HQ", "who trusted it is recorded");
+    assert_eq!(trusted[0]["name"], fingerprint.as_str(), "never the sender's own name");
     let broken = dir.path().join("broken.fcb");
     std::fs::write(&broken, &std::fs::read(&file).unwrap()[..40]).unwrap();
     hq.cmd()

@@ -159,6 +159,14 @@ impl Store {
                 self.bundles_dir().join(name)
             }
         };
+        // Only this store writes this device's bundles, and it holds the store: a temporary file
+        // of this device's in the folder is from an export killed before its rename.
+        crate::files::remove_leftovers(
+            base.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+            &identity.device_id,
+        );
         let of = plains.len();
         let mut parts = Vec::with_capacity(of);
         for (n, plain) in plains.into_iter().enumerate() {
@@ -174,7 +182,8 @@ impl Store {
             } else {
                 base.clone()
             };
-            crate::files::write_private(&path, &bytes).map_err(|e| Error::writing(&path, &e))?;
+            crate::files::write_private_tagged(&path, &bytes, &identity.device_id)
+                .map_err(|e| Error::writing(&path, &e))?;
             parts.push(path);
         }
         let tx = self.db.begin_write().map_err(db_err)?;
