@@ -42,6 +42,17 @@ fn a_backup_restores_exactly_what_was_saved() {
         out.with_extension("redb.key").is_file(),
         "the key is backed up"
     );
+    // ... sealed with the passphrase, never plain beside a plain copy.
+    let sealed = std::fs::read(out.with_extension("redb.key")).unwrap();
+    assert!(fieldcheck::sync::seal::is_protected(&sealed));
+    let plain_key = std::fs::read(dir.path().join("s.redb.key")).unwrap();
+    assert!(!fieldcheck::sync::seal::is_protected(&plain_key));
+    let secret = String::from_utf8_lossy(&plain_key).into_owned();
+    let signing = secret.lines().find(|l| l.starts_with("signing ")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains(&signing[8..]),
+        "the signing key does not appear in the backup's key file"
+    );
     // Later work, then the backup comes back over it.
     a.ok(&[&DISPUTED[..2], &["a3/2"], &DISPUTED[3..]].concat());
     a.ok(&["restore", out.to_str().unwrap(), "--force"]);
@@ -149,18 +160,18 @@ fn a_restore_stopped_between_its_renames_is_finished_on_the_next_open() {
     let a = laptop(dir.path());
     let out = dir.path().join("usb").join("b.redb");
     a.ok(&["backup", out.to_str().unwrap()]);
-    let backup_key = std::fs::read_to_string(out.with_extension("redb.key")).unwrap();
+    let backup_key = std::fs::read(out.with_extension("redb.key")).unwrap();
     let other = Bin::dated(dir.path().join("other").join("s.redb"), "2022-01-28");
     other.ok(&["init", "--inspector", "李四"]);
     let store = dir.path().join("other").join("s.redb");
     let key = dir.path().join("other").join("s.redb.key");
     let staged_key = dir.path().join("other").join(".s.redb.staging.key");
-    let old_key = std::fs::read_to_string(&key).unwrap();
+    let old_key = std::fs::read(&key).unwrap();
     // The state the first rename leaves.
     std::fs::copy(&out, &store).unwrap();
     std::fs::copy(out.with_extension("redb.key"), &staged_key).unwrap();
     other.cmd().arg("verify").assert().success();
-    assert_eq!(std::fs::read_to_string(&key).unwrap(), backup_key);
+    assert_eq!(std::fs::read(&key).unwrap(), backup_key);
     assert!(!staged_key.exists());
     assert_ne!(old_key, backup_key);
     // The key signs and decrypts again: an export the laptop's headquarters accepts.
@@ -184,6 +195,48 @@ fn a_restore_stopped_between_its_renames_is_finished_on_the_next_open() {
     // Someone else's key under the staged name stays where it is.
     std::fs::write(&staged_key, &old_key).unwrap();
     other.cmd().arg("verify").assert().success();
-    assert_eq!(std::fs::read_to_string(&key).unwrap(), backup_key);
+    assert_eq!(std::fs::read(&key).unwrap(), backup_key);
     assert!(staged_key.exists());
+}
+
+/// Without a passphrase a backup is refused before anything is written (it would put a plain key
+/// beside a plain copy); a store restored from a sealed key needs the passphrase to sign, and
+/// `key unprotect` writes the key plain again.
+#[test]
+fn a_backup_needs_a_passphrase_and_the_restored_key_asks_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = laptop(dir.path());
+    let out = dir.path().join("usb").join("b.redb");
+    a.cmd()
+        .env_remove("FIELDCHECK_PASSPHRASE")
+        .args(["--lang", "en", "backup", out.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("never puts a plain key beside a plain copy"));
+    assert!(!out.exists() && !out.with_extension("redb.key").exists());
+    a.ok(&["backup", out.to_str().unwrap()]);
+    let restored = Bin::dated(dir.path().join("new").join("s.redb"), "2022-01-28");
+    restored.ok(&["restore", out.to_str().unwrap()]);
+    restored
+        .cmd()
+        .env_remove("FIELDCHECK_PASSPHRASE")
+        .args(["--lang", "en", "lead", "set", "a3/1", "--supervised", "true"])
+        .assert()
+        .code(1)
+        .stderr(contains("protected by a passphrase"));
+    restored
+        .cmd()
+        .env("FIELDCHECK_PASSPHRASE", "wrong")
+        .args(["--lang", "en", "lead", "set", "a3/1", "--supervised", "true"])
+        .assert()
+        .code(1)
+        .stderr(contains("protected by a passphrase"));
+    restored.ok(&["key", "unprotect"]);
+    restored
+        .cmd()
+        .env_remove("FIELDCHECK_PASSPHRASE")
+        .args(["lead", "set", "a3/1", "--supervised", "true"])
+        .assert()
+        .success();
+    restored.cmd().arg("verify").assert().success();
 }

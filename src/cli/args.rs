@@ -146,6 +146,9 @@ pub enum Command {
         #[command(flatten)]
         json: Json,
     },
+    /// This store's private key file: seal it with a passphrase (FIELDCHECK_PASSPHRASE), or not.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Devices whose changes this store accepts: enrol, pin headquarters, revoke, remove.
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -266,6 +269,15 @@ pub enum DevCommand {
         #[arg(long, default_value_t = 1)]
         rounds: u32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Seal the key file with the passphrase in FIELDCHECK_PASSPHRASE; from then on every
+    /// command that signs, decrypts or backs up needs it.
+    Protect,
+    /// Write the key file plain again (unlocked with FIELDCHECK_PASSPHRASE).
+    Unprotect,
 }
 
 #[derive(Debug, Subcommand)]

@@ -173,6 +173,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             trust::quarantine(&open(&InitOptions::default())?, lang, json.json)
         }
         Command::Trust(command) => trust::run(&open(&InitOptions::default())?, command, lang),
+        Command::Key(command) => trust::key(&open(&InitOptions::default())?, command, lang),
         Command::Export {
             out,
             all,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::args::TrustCommand;
+use super::args::{KeyCommand, TrustCommand};
 use super::render::{fields, json};
 use crate::error::Result;
 use crate::i18n::Lang;
@@ -86,6 +86,30 @@ pub fn run(store: &Store, command: &TrustCommand, lang: Lang) -> Result<String> 
                     d.name, d.device
                 ),
             })
+        }
+    }
+}
+
+pub fn key(store: &Store, command: &KeyCommand, lang: Lang) -> Result<String> {
+    match command {
+        KeyCommand::Protect => {
+            let passphrase = std::env::var(crate::sync::keys::PASSPHRASE_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .ok_or(crate::error::Error::PassphraseMissing)?;
+            store.protect_key(Some(&passphrase))?;
+            Ok(lang
+                .pick(
+                    "密钥文件已用口令加密；今后签名、解密和备份都需要设置 FIELDCHECK_PASSPHRASE。\n",
+                    "The key file is sealed with the passphrase; signing, decrypting and backing up now need FIELDCHECK_PASSPHRASE.\n",
+                )
+                .into())
+        }
+        KeyCommand::Unprotect => {
+            store.protect_key(None)?;
+            Ok(lang
+                .pick("密钥文件已改为不加口令。\n", "The key file is plain again.\n")
+                .into())
         }
     }
 }

@@ -36,6 +36,18 @@ pub(super) fn message(error: &Error, lang: Lang) -> String {
                 "nobody to encrypt the bundle to: pin headquarters first with `fieldcheck trust add KEY --name NAME --hq` (or trust a device); where both sides agree, --plain writes an unencrypted bundle. Nothing was written.",
             )
             .into(),
+        Error::BackupNeedsPassphrase => lang
+            .pick(
+                "备份不会把未加密的密钥放在未加密的副本旁边：请设置环境变量 FIELDCHECK_PASSPHRASE 为一个口令（副本的密钥将用它加密，恢复后使用时也要它），或先用 `fieldcheck key protect` 给本机密钥加口令。未写出任何文件。",
+                "a backup never puts a plain key beside a plain copy: set FIELDCHECK_PASSPHRASE to a passphrase (the copy's key is sealed with it, and the restored store needs it), or protect this store's key first with `fieldcheck key protect`. Nothing was written.",
+            )
+            .into(),
+        Error::PassphraseMissing => lang
+            .pick(
+                "没有给出口令：请设置环境变量 FIELDCHECK_PASSPHRASE 为新口令后重试。密钥未被改动。",
+                "no passphrase given: set FIELDCHECK_PASSPHRASE to the new passphrase and try again. The key was not changed.",
+            )
+            .into(),
         _ => String::new(),
     }
 }

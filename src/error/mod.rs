@@ -167,6 +167,10 @@ pub enum Error {
     },
     /// An export with nobody to encrypt it to: no HQ pinned, no device trusted.
     NoRecipients,
+    /// A backup of a store whose key is not protected, without a passphrase to seal the copy's.
+    BackupNeedsPassphrase,
+    /// `key protect` without `FIELDCHECK_PASSPHRASE`.
+    PassphraseMissing,
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -395,7 +399,11 @@ impl Error {
                     format!("cannot correct visit {id}: {reason}.")
                 }
             }
-            e @ (Error::KeyLocked { .. } | Error::KeyMismatch { .. } | Error::NoRecipients) => {
+            e @ (Error::KeyLocked { .. }
+            | Error::KeyMismatch { .. }
+            | Error::NoRecipients
+            | Error::BackupNeedsPassphrase
+            | Error::PassphraseMissing) => {
                 keys::message(e, lang)
             }
             Error::Bundle { file, problem } => {

@@ -25,7 +25,16 @@ impl Store {
     /// name, and only then puts it in place. An existing `out` is replaced only with `force`.
     pub fn backup(&self, out: &Path, force: bool) -> Result<Copied> {
         refuse_existing(out, force)?;
-        let copied = staged_copy(self.path(), out)?;
+        let key = key_path(self.path());
+        let protect = if keys::is_protected(&key) || !key.exists() {
+            None
+        } else {
+            // Never a plain key beside a plain copy: the copy's key is sealed with a passphrase.
+            let passphrase =
+                std::env::var(keys::PASSPHRASE_ENV).map_err(|_| Error::BackupNeedsPassphrase)?;
+            Some((self.keys()?, passphrase))
+        };
+        let copied = staged_copy(self.path(), out, protect.as_ref().map(|(k, p)| (&**k, p.as_str())))?;
         place(&sibling(out, "staging"), out)?;
         Ok(copied)
     }
@@ -50,7 +59,7 @@ pub fn restore(from: &Path, to: &Path, force: bool) -> Result<Copied> {
         },
         false => None,
     };
-    let copied = staged_copy(from, to).map_err(|e| naming(e, from))?;
+    let copied = staged_copy(from, to, None).map_err(|e| naming(e, from))?;
     place(&sibling(to, "staging"), to)?;
     drop(current);
     Ok(copied)
@@ -58,9 +67,9 @@ pub fn restore(from: &Path, to: &Path, force: bool) -> Result<Copied> {
 
 /// Copies `from` and its key beside `to` under a staged name and checks the copy; on any
 /// failure the staged files are removed. The result names `to`.
-fn staged_copy(from: &Path, to: &Path) -> Result<Copied> {
+fn staged_copy(from: &Path, to: &Path, protect: Option<(&keys::Keys, &str)>) -> Result<Copied> {
     let staged = sibling(to, "staging");
-    let result = copy_with_key(from, &staged).and_then(|()| checked(&staged));
+    let result = copy_with_key(from, &staged, protect).and_then(|()| checked(&staged));
     if result.is_err() {
         let _ = std::fs::remove_file(&staged);
         let _ = std::fs::remove_file(key_path(&staged));
@@ -168,7 +177,7 @@ fn checked(path: &Path) -> Result<Copied> {
 
 /// Copies `from` to `to` and `from`'s key (if any) to `to`'s, each owner-only through a synced
 /// temporary file renamed into place, so a crash leaves the old file or the whole new one.
-fn copy_with_key(from: &Path, to: &Path) -> Result<()> {
+fn copy_with_key(from: &Path, to: &Path, protect: Option<(&keys::Keys, &str)>) -> Result<()> {
     let copy = |from: &Path, to: &Path| {
         crate::files::copy_private(from, to)
             .map(|_| ())
@@ -176,8 +185,10 @@ fn copy_with_key(from: &Path, to: &Path) -> Result<()> {
     };
     copy(from, to)?;
     let key = key_path(from);
-    if key.exists() {
-        copy(&key, &key_path(to))?;
+    match protect {
+        Some((keys, passphrase)) => keys::save(&key_path(to), keys, Some(passphrase))?,
+        None if key.exists() => copy(&key, &key_path(to))?,
+        None => {}
     }
     Ok(())
 }

@@ -251,6 +251,15 @@ impl Store {
         Ok(self.keys.get_or_init(|| loaded).clone())
     }
 
+    /// Rewrites the key file sealed with `passphrase` (age's scrypt), or plain with `None`.
+    pub fn protect_key(&self, passphrase: Option<&str>) -> Result<()> {
+        let keys = self.keys()?;
+        if self.in_memory() {
+            return Ok(());
+        }
+        keys::save(&keys::key_path(&self.path), &keys, passphrase)
+    }
+
     /// This device's private signing key.
     pub fn signing_key(&self) -> Result<ed25519_dalek::SigningKey> {
         Ok(self.keys()?.signing.clone())

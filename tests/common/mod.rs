@@ -24,6 +24,9 @@ pub const DISPUTED: &[&str] = &[
     "+7",
 ];
 
+/// The passphrase every command of the tests gets (`FIELDCHECK_PASSPHRASE`).
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
 /// Runs the binary on `store`, with `--today` fixed when the test needs a calendar.
 pub struct Bin {
     pub store: PathBuf,
@@ -51,6 +54,8 @@ impl Bin {
     pub fn process(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fieldcheck"));
         cmd.env_remove("FIELDCHECK_STORE");
+        // Backups seal the copy's key with it; a restored store needs it to sign.
+        cmd.env("FIELDCHECK_PASSPHRASE", PASSPHRASE);
         if let Some(today) = self.today {
             cmd.args(["--today", today]);
         }
