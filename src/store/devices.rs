@@ -264,6 +264,15 @@ impl Store {
         }
     }
 
+    /// `verified_author` for every device this store knows.
+    pub fn verified_authors(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        Ok(self
+            .devices()?
+            .into_iter()
+            .map(|d| (d.device.clone(), shown_name(&d)))
+            .collect())
+    }
+
     /// The name people see for a device's changes: its inspector and device name as this store
     /// verified them (own identity, the operator, or a pinned HQ's roster), or `None` for a
     /// device it knows nothing verified of.
@@ -274,11 +283,16 @@ impl Store {
             return Ok(None);
         };
         let d: Device = decode(device, v.value())?;
-        Ok(Some(match (d.inspector.is_empty(), d.name.is_empty()) {
-            (false, false) => format!("{}@{}", d.inspector, d.name),
-            (false, true) => d.inspector,
-            (true, _) => d.name,
-        }))
+        Ok(Some(shown_name(&d)))
+    }
+}
+
+/// `inspector@device name`, or whichever of the two is known.
+fn shown_name(d: &Device) -> String {
+    match (d.inspector.is_empty(), d.name.is_empty()) {
+        (false, false) => format!("{}@{}", d.inspector, d.name),
+        (false, true) => d.inspector.clone(),
+        (true, _) => d.name.clone(),
     }
 }
 

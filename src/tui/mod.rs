@@ -80,6 +80,7 @@ pub fn sync_snapshot(store: &Store) -> Result<state::SyncSnapshot> {
     Ok(state::SyncSnapshot {
         status: store.sync_status()?,
         conflicts: store.conflicts()?,
+        authors: store.verified_authors()?,
         bundles_dir: store.bundles_dir().display().to_string(),
     })
 }

@@ -196,6 +196,8 @@ pub struct Message {
 pub struct SyncSnapshot {
     pub status: crate::store::SyncStatus,
     pub conflicts: Vec<crate::store::Conflict>,
+    /// Per device, who wrote its changes as this store verified it (never a change's own claim).
+    pub authors: std::collections::BTreeMap<String, String>,
     pub bundles_dir: String,
 }
 

@@ -32,13 +32,13 @@ fn value_text(value: &serde_json::Value, lang: Lang) -> String {
     }
 }
 
-fn head_text(h: &Head, lang: Lang) -> String {
-    format!(
-        "{}（{}@{}）",
-        value_text(&h.value, lang),
-        h.author,
-        end(&h.device)
-    )
+/// A value with who wrote it: the author this store verified for the device, never the
+/// change's own claim.
+fn head_text(h: &Head, authors: &std::collections::BTreeMap<String, String>, lang: Lang) -> String {
+    let who = authors
+        .get(&h.device)
+        .map_or(lang.pick("未核实的设备", "unverified device"), String::as_str);
+    format!("{}（{who} {}）", value_text(&h.value, lang), end(&h.device))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -133,7 +133,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
     for (i, c) in sync.conflicts.iter().enumerate() {
         let chosen = i == state.conflict;
-        let values: Vec<String> = c.heads.iter().map(|h| head_text(h, lang)).collect();
+        let values: Vec<String> = c.heads.iter().map(|h| head_text(h, &state.sync.authors, lang)).collect();
         let text = format!(
             "{} {} {}  {}",
             if chosen { ">" } else { " " },
@@ -230,7 +230,7 @@ fn draw_resolve(frame: &mut Frame, area: Rect, state: &State, c: &crate::store::
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{label}  "), LABEL),
-            Span::raw(head_text(h, lang)),
+            Span::raw(head_text(h, &state.sync.authors, lang)),
         ]));
     }
     lines.push(Line::from(""));
