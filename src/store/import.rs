@@ -214,8 +214,14 @@ impl Store {
             let (a, b) = (&incoming[*a], &incoming[*b]);
             (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx))
         });
-        let now = self.now_ms();
-        let latest = devices::latest_acceptable(now);
+        let hashes: Vec<String> = incoming.iter().map(Change::hash).collect();
+        let mut placer = Placer {
+            tx: &tx,
+            own: &own,
+            latest: devices::latest_acceptable(self.now_ms()),
+            devices: HashMap::new(),
+            hashes: HashMap::new(),
+        };
         let mut clock = read_clock(&tx)?;
         let mut batch = Batch::default();
         let mut touched = BTreeSet::new();
@@ -223,10 +229,12 @@ impl Store {
             let change = &incoming[i];
             let verdict = &verdicts[i];
             let retry = retried.contains(&i);
-            let outcome = place(&tx, &own, change, verdict, retry, latest).map_err(|e| match e {
-                Placed::Refused(problem) => refuse(problem),
-                Placed::Store(e) => e,
-            })?;
+            let outcome = placer
+                .place(change, &hashes[i], verdict, retry)
+                .map_err(|e| match e {
+                    Placed::Refused(problem) => refuse(problem),
+                    Placed::Store(e) => e,
+                })?;
             match outcome {
                 Outcome::Duplicate => result.duplicates += 1,
                 Outcome::Kept(reason) => {
@@ -253,6 +261,7 @@ impl Store {
                 }
                 Outcome::Apply => {
                     batch.record(&tx, change)?;
+                    placer.applied(change, hashes[i].clone());
                     touched.insert(head_key(&change.entity, &change.field));
                     clock = clock.max(change.clock);
                     result.applied += 1;
@@ -416,109 +425,153 @@ fn held_at(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Option<Chang
         .transpose()
 }
 
-/// Decides what one verified (or unverifiable) change does to the store, and does it for all
-/// but `Apply`.
-fn place(
-    tx: &WriteTransaction,
-    own: &str,
-    change: &Change,
-    verdict: &Verdict,
-    retry: bool,
+/// Decides what each verified (or unverifiable) change does to the store, and does it for all
+/// but `Apply`. Keeps what it reads per device, and the hashes of the changes it let through, so
+/// that a bundle's changes are not read back one by one.
+struct Placer<'a> {
+    tx: &'a WriteTransaction,
+    own: &'a str,
     latest: Hlc,
-) -> std::result::Result<Outcome, Placed> {
-    let kept = |reason: Reason| -> std::result::Result<Outcome, Placed> {
-        quarantine::keep(tx, change, reason.clone())?;
-        Ok(Outcome::Kept(reason))
-    };
-    match verdict {
-        Verdict::Unknown => return kept(Reason::UnknownDevice),
-        Verdict::Removed => return kept(Reason::Removed),
-        // Only a change retried from the quarantine gets here: it stays there.
-        Verdict::Bad => return kept(Reason::UnknownDevice),
-        Verdict::Verified => {}
+    devices: HashMap<String, Option<Device>>,
+    /// (device, idx) → hash, of changes applied in this import.
+    hashes: HashMap<(String, u64), String>,
+}
+
+impl Placer<'_> {
+    fn device(&mut self, id: &str) -> Result<Option<&Device>> {
+        if !self.devices.contains_key(id) {
+            let device = devices::get(self.tx, id)?;
+            self.devices.insert(id.to_string(), device);
+        }
+        Ok(self.devices.get(id).and_then(Option::as_ref))
     }
-    if let Some(held) = held_at(tx, &change.device, change.idx)? {
-        if held.same_content(change) {
+
+    /// The hash of the change held at (device, idx), if it is signed.
+    fn held_hash(&self, device: &str, idx: u64) -> Result<Option<String>> {
+        if let Some(h) = self.hashes.get(&(device.to_string(), idx)) {
+            return Ok(Some(h.clone()));
+        }
+        Ok(held_at(self.tx, device, idx)?
+            .filter(|c| !c.sig.is_empty())
+            .map(|c| c.hash()))
+    }
+
+    /// A fork took a device's changes from `from` on back out of the log.
+    fn forget_from(&mut self, device: &str, from: u64) {
+        self.hashes.retain(|(d, i), _| d != device || *i < from);
+    }
+
+    /// Marks a change as applied.
+    fn applied(&mut self, change: &Change, hash: String) {
+        self.hashes
+            .insert((change.device.clone(), change.idx), hash);
+    }
+
+    fn place(
+        &mut self,
+        change: &Change,
+        hash: &str,
+        verdict: &Verdict,
+        retry: bool,
+    ) -> std::result::Result<Outcome, Placed> {
+        let tx = self.tx;
+        let kept = |reason: Reason| -> std::result::Result<Outcome, Placed> {
+            quarantine::keep(tx, change, reason.clone())?;
+            Ok(Outcome::Kept(reason))
+        };
+        match verdict {
+            Verdict::Unknown => return kept(Reason::UnknownDevice),
+            Verdict::Removed => return kept(Reason::Removed),
+            // Only a change retried from the quarantine gets here: it stays there.
+            Verdict::Bad => return kept(Reason::UnknownDevice),
+            Verdict::Verified => {}
+        }
+        if let Some(held) = held_at(tx, &change.device, change.idx)? {
+            if held.same_content(change) {
+                return Ok(Outcome::Duplicate);
+            }
+            if change.device == self.own {
+                return Err(Placed::Refused(Problem::OwnDevice {
+                    change: change.id.clone(),
+                }));
+            }
+            quarantine::fork(tx, &change.device, change.idx, &[&held, change])?;
+            self.forget_from(&change.device, change.idx);
+            return Ok(Outcome::Kept(Reason::Forked));
+        }
+        if quarantine::holds(tx, change, hash)? && !retry {
             return Ok(Outcome::Duplicate);
         }
-        if change.device == own {
+        if change.device == self.own {
             return Err(Placed::Refused(Problem::OwnDevice {
                 change: change.id.clone(),
             }));
         }
-        quarantine::fork(tx, &change.device, change.idx, &[&held, change])?;
-        return Ok(Outcome::Kept(Reason::Forked));
-    }
-    if quarantine::holds(tx, change)? && !retry {
-        return Ok(Outcome::Duplicate);
-    }
-    if change.device == own {
-        return Err(Placed::Refused(Problem::OwnDevice {
-            change: change.id.clone(),
-        }));
-    }
-    let id_taken = tx
-        .open_table(tables::CHANGE_IDS)
-        .map_err(db_err)?
-        .get(change.id.as_str())
-        .map_err(db_err)?
-        .is_some();
-    if id_taken {
-        return Err(Placed::Refused(Problem::Tampered {
-            change: change.id.clone(),
-        }));
-    }
-    let device = devices::get(tx, &change.device)?;
-    if device.as_ref().is_some_and(|d| !d.accepts(change.idx)) {
-        return kept(Reason::Revoked);
-    }
-    if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
-        return kept(Reason::Forked);
-    }
-    if let Some(fork_at) = broken_link(tx, change)? {
-        let other = held_at(tx, &change.device, fork_at.1)?;
-        let versions: Vec<&Change> = other.iter().chain([change]).collect();
-        quarantine::fork(tx, &change.device, fork_at.0, &versions)?;
-        return Ok(Outcome::Kept(Reason::Forked));
-    }
-    if change.clock > latest {
-        return kept(Reason::Ahead);
-    }
-    if change.field == "visit" {
-        let visit = change.entity.trim_start_matches("visit:");
-        if quarantine::visit_disputed(tx, visit)? {
-            return kept(Reason::VisitDisputed {
-                visit: visit.into(),
-            });
-        }
-        if visit_differs(tx, visit, &change.value)? {
-            quarantine::dispute_visit(tx, visit, change)?;
-            return Ok(Outcome::Kept(Reason::VisitDisputed {
-                visit: visit.into(),
+        let id_taken = tx
+            .open_table(tables::CHANGE_IDS)
+            .map_err(db_err)?
+            .get(change.id.as_str())
+            .map_err(db_err)?
+            .is_some();
+        if id_taken {
+            return Err(Placed::Refused(Problem::Tampered {
+                change: change.id.clone(),
             }));
         }
+        if self
+            .device(&change.device)?
+            .is_some_and(|d| !d.accepts(change.idx))
+        {
+            return kept(Reason::Revoked);
+        }
+        if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
+            return kept(Reason::Forked);
+        }
+        if let Some((from, neighbour)) = self.broken_link(change, hash)? {
+            let other = held_at(tx, &change.device, neighbour)?;
+            let versions: Vec<&Change> = other.iter().chain([change]).collect();
+            quarantine::fork(tx, &change.device, from, &versions)?;
+            self.forget_from(&change.device, from);
+            return Ok(Outcome::Kept(Reason::Forked));
+        }
+        if change.clock > self.latest {
+            return kept(Reason::Ahead);
+        }
+        if change.field == "visit" {
+            let visit = change.entity.trim_start_matches("visit:");
+            if quarantine::visit_disputed(tx, visit)? {
+                return kept(Reason::VisitDisputed {
+                    visit: visit.into(),
+                });
+            }
+            if visit_differs(tx, visit, &change.value)? {
+                quarantine::dispute_visit(tx, visit, change)?;
+                return Ok(Outcome::Kept(Reason::VisitDisputed {
+                    visit: visit.into(),
+                }));
+            }
+        }
+        Ok(Outcome::Apply)
     }
-    Ok(Outcome::Apply)
-}
 
-/// Where a change's hash link disagrees with the device's neighbouring change held: the idx the
-/// two histories part at, and the idx of the held neighbour. Changes from before signing (no
-/// signature) carry no links and are not compared.
-fn broken_link(tx: &WriteTransaction, change: &Change) -> Result<Option<(u64, u64)>> {
-    if change.idx > 1
-        && let Some(before) = held_at(tx, &change.device, change.idx - 1)?
-        && !before.sig.is_empty()
-        && change.prev.as_deref() != Some(before.hash().as_str())
-    {
-        return Ok(Some((change.idx - 1, change.idx - 1)));
+    /// Where a change's hash link disagrees with the device's neighbouring change held: the idx
+    /// the two histories part at, and the idx of the held neighbour. Changes from before signing
+    /// (no signature) carry no links and are not compared.
+    fn broken_link(&self, change: &Change, hash: &str) -> Result<Option<(u64, u64)>> {
+        if change.idx > 1
+            && let Some(before) = self.held_hash(&change.device, change.idx - 1)?
+            && change.prev.as_deref() != Some(before.as_str())
+        {
+            return Ok(Some((change.idx - 1, change.idx - 1)));
+        }
+        if let Some(after) = held_at(self.tx, &change.device, change.idx + 1)?
+            && !after.sig.is_empty()
+            && after.prev.as_deref() != Some(hash)
+        {
+            return Ok(Some((change.idx, change.idx + 1)));
+        }
+        Ok(None)
     }
-    if let Some(after) = held_at(tx, &change.device, change.idx + 1)?
-        && !after.sig.is_empty()
-        && after.prev.as_deref() != Some(change.hash().as_str())
-    {
-        return Ok(Some((change.idx, change.idx + 1)));
-    }
-    Ok(None)
 }
 
 /// Does the store hold visit `id` with content other than `value`?

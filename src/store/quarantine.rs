@@ -55,12 +55,11 @@ pub enum Dispute {
 }
 
 fn key(change: &Change) -> String {
-    format!(
-        "{}\u{1f}{:020}\u{1f}{}",
-        change.device,
-        change.idx,
-        change.hash()
-    )
+    key_with(change, &change.hash())
+}
+
+fn key_with(change: &Change, hash: &str) -> String {
+    format!("{}\u{1f}{:020}\u{1f}{hash}", change.device, change.idx)
 }
 
 /// Keeps `change` apart (not applied); a change kept already is left as it is.
@@ -81,10 +80,11 @@ pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Re
     Ok(())
 }
 
-/// Is this very change kept apart already?
-pub(super) fn holds(tx: &WriteTransaction, change: &Change) -> Result<bool> {
+/// Is this very change (whose hash is `hash`) kept apart already?
+pub(super) fn holds(tx: &WriteTransaction, change: &Change, hash: &str) -> Result<bool> {
     let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
-    Ok(table.get(key(change).as_str()).map_err(db_err)?.is_some())
+    let k = key_with(change, hash);
+    Ok(table.get(k.as_str()).map_err(db_err)?.is_some())
 }
 
 /// Every change kept apart with `reason`, taken out of the quarantine (to be looked at again).
