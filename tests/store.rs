@@ -357,3 +357,59 @@ fn a_different_notice_with_the_same_id_is_refused() {
     }
     assert_eq!(store.notices().unwrap().len(), 1);
 }
+
+/// A store written by the last release before signed changes (schema 5; committed as a fixture
+/// with its key): its own log of 3 changes, and one change received from laptop B with the old
+/// trust-on-first-use. Opening it migrates it: its own changes are signed and hash-chained with
+/// its own key (kept), B's change stays applied but unsigned — vouched for only by the bundle that
+/// brought it — and is not relayed by `export --all`; the hand-trusted key is dropped; the old key
+/// file gains an encryption key; `verify` passes.
+#[test]
+fn a_store_from_before_signed_changes_signs_its_own_log_on_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.redb");
+    std::fs::copy("tests/fixtures/store-v5.redb", &path).unwrap();
+    std::fs::copy("tests/fixtures/store-v5.redb.key", dir.path().join("v5.redb.key")).unwrap();
+    let old_key = std::fs::read_to_string(dir.path().join("v5.redb.key")).unwrap();
+    let store = open(&path);
+    assert_eq!(store.schema_version().unwrap(), 6);
+    let id = store.identity().unwrap();
+    assert_eq!(id.device_id, "01a23207-ce94-71b1-9bd5-6efd3d605079");
+    let keys = store.keys().unwrap();
+    assert_eq!(hex::encode(keys.signing.to_bytes()), old_key.trim(), "the same signing key");
+    assert!(id.public_key.starts_with(&format!("fc1:{}:", id.device_id)));
+    let public = fieldcheck::sync::keys::public_hex(&keys.signing);
+    let changes = store.changes().unwrap();
+    let (own, others): (Vec<_>, Vec<_>) =
+        changes.iter().partition(|c| c.device == id.device_id);
+    assert_eq!((own.len(), others.len()), (3, 1));
+    let mut prev = None;
+    for change in &own {
+        assert!(change.verify(&public), "own change {} is signed", change.idx);
+        assert_eq!(change.prev, prev, "own change {} links", change.idx);
+        prev = Some(change.hash());
+    }
+    assert!(others[0].sig.is_empty(), "B's change stays as it came");
+    assert!(store.verify().unwrap().is_empty());
+    // Only itself is known: the old hand-trusted key of B could check no signed change.
+    let devices = store.devices().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].device, id.device_id);
+    // Redistribution carries the signed changes only.
+    let out = dir.path().join("all.fcb");
+    let options = fieldcheck::store::ExportOptions {
+        all: true,
+        out: Some(out.clone()),
+        plain: true,
+        ..Default::default()
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    let exported = store.export(&options, today).unwrap().unwrap();
+    assert_eq!(exported.changes, 3);
+    drop(store);
+    // Opened again: nothing is signed twice, the key file is version 2 now.
+    let again = open(&path);
+    assert_eq!(again.changes().unwrap(), changes);
+    let text = std::fs::read_to_string(dir.path().join("v5.redb.key")).unwrap();
+    assert!(text.starts_with("fieldcheck-key 2"), "{text}");
+}
