@@ -222,3 +222,51 @@ fn untrusted_signers_are_refused_unless_trusted_on_the_spot() {
         .stderr(contains("不是 fieldcheck 变更包"));
     hq.cmd().args(["trust", "remove", "nope"]).assert().code(1);
 }
+
+/// An export over the part size is split into parts, each a whole bundle within the import limit;
+/// headquarters takes them in any order and ends exactly where one bundle would have taken it.
+#[test]
+fn an_export_in_parts_imports_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::new(dir.path(), "A");
+    let hq1 = Store::new(dir.path(), "HQ1");
+    let hq2 = Store::new(dir.path(), "HQ2");
+    for hq in [&hq1, &hq2] {
+        hq.trusts(&a, "A");
+        a.pins(hq, "HQ");
+    }
+    for lead in ["a3/1", "a3/2", "a3/3"] {
+        a.ok(&["lead", "set", lead, "--supervised", "true"]);
+        a.ok(&["lead", "set", lead, "--assignee", "张三"]);
+        a.ok(&["lead", "set", lead, "--supervised", "false"]);
+    }
+    let out = dir.path().join("a.fcb");
+    let parts = a.json(&[
+        "export",
+        "--out",
+        out.to_str().unwrap(),
+        "--part-size",
+        "2000",
+    ]);
+    let files: Vec<String> = parts["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert!(files.len() >= 3, "{parts}");
+    let of = files.len();
+    for (n, file) in files.iter().enumerate() {
+        assert!(file.ends_with(&format!("a-part-{}-of-{of}.fcb", n + 1)), "{file}");
+    }
+    let mut reversed: Vec<&str> = files.iter().map(String::as_str).collect();
+    reversed.reverse();
+    hq1.import(&reversed);
+    for file in &files {
+        hq2.import(&[file]);
+    }
+    assert_eq!(hq1.state(), hq2.state());
+    assert_eq!(hq1.state().0, a.state().0, "every change arrived");
+    assert_eq!(hq1.json(&["sync", "status"])["devices"], a.json(&["sync", "status"])["devices"]);
+    assert!(hq1.ok(&["verify"]).contains("一致"));
+}
