@@ -186,6 +186,8 @@ fn reason(reason: &Reason, lang: Lang) -> String {
             .into(),
         (Reason::VisitDisputed { visit }, Lang::Zh) => format!("走访 {visit} 有两份内容"),
         (Reason::VisitDisputed { visit }, Lang::En) => format!("visit {visit} has two contents"),
+        (Reason::IdReused { id }, Lang::Zh) => format!("变更编号 {id} 被两条变更使用"),
+        (Reason::IdReused { id }, Lang::En) => format!("change id {id} used by two changes"),
     }
 }
 

@@ -48,6 +48,17 @@ pub(super) fn message(error: &Error, lang: Lang) -> String {
                 "no passphrase given: set FIELDCHECK_PASSPHRASE to the new passphrase and try again. The key was not changed.",
             )
             .into(),
+        Error::KeyChanged { device } => {
+            if zh {
+                format!(
+                    "本库已知设备 {device} 用的是另一把密钥：一台设备的编号和密钥同时生成，永不更换。若它的密钥丢失或被盗，请先吊销旧设备（trust revoke），再为检查员新建库（fieldcheck init，会得到新编号）并登记新公钥。未作改动。"
+                )
+            } else {
+                format!(
+                    "this store knows device {device} with another key: a device's id and key are made together and never change. If its key was lost or stolen, revoke the old device (trust revoke), have the inspector make a new store (fieldcheck init, which gives a new id) and enrol its key. Nothing was changed."
+                )
+            }
+        }
         _ => String::new(),
     }
 }

@@ -171,6 +171,10 @@ pub enum Error {
     BackupNeedsPassphrase,
     /// `key protect` without `FIELDCHECK_PASSPHRASE`.
     PassphraseMissing,
+    /// `trust add` of a key for a device this store knows with another key.
+    KeyChanged {
+        device: String,
+    },
     /// A read or write inside an open store failed.
     Store {
         detail: String,
@@ -403,7 +407,8 @@ impl Error {
             | Error::KeyMismatch { .. }
             | Error::NoRecipients
             | Error::BackupNeedsPassphrase
-            | Error::PassphraseMissing) => {
+            | Error::PassphraseMissing
+            | Error::KeyChanged { .. }) => {
                 keys::message(e, lang)
             }
             Error::Bundle { file, problem } => {

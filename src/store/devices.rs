@@ -186,6 +186,11 @@ impl Store {
         }
         let tx = self.db.begin_write().map_err(db_err)?;
         let existing = get(&tx, &peer.device)?;
+        if existing.as_ref().is_some_and(|d| d.key != peer.to_string()) {
+            return Err(Error::KeyChanged {
+                device: peer.device.clone(),
+            });
+        }
         let inspector = options.inspector.clone().unwrap_or_else(|| {
             existing
                 .as_ref()
@@ -355,14 +360,14 @@ pub(super) fn receive_roster(
             continue;
         };
         let existing = get(tx, &entry.device)?;
+        // A device's id and key are made together and never change: an entry giving a known
+        // device another key is ignored, whoever signed it.
+        if existing.as_ref().is_some_and(|d| d.key != entry.key) {
+            continue;
+        }
         let mut device = match &existing {
             // The operator's own word stands: a roster entry only adds its revocation.
-            Some(d) if d.removed || !matches!(d.vouch, Vouch::Roster { .. }) => {
-                if d.key != entry.key {
-                    continue;
-                }
-                d.clone()
-            }
+            Some(d) if d.removed || !matches!(d.vouch, Vouch::Roster { .. }) => d.clone(),
             Some(d)
                 if d.entry
                     .as_ref()

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::devices::{self, Device, RosterRefused, Vouch};
 use super::merge::{Batch, head_key, read_heads};
-use super::quarantine::{self, Reason};
+use super::quarantine::{self, Dispute, Reason};
 use super::records::decode;
 use super::sync::{Gap, is_conflict};
 use super::{Store, db_err, tables, tables::meta};
@@ -24,6 +24,7 @@ use crate::model::Visit;
 use crate::sync::bundle::{self, Problem};
 use crate::sync::keys::PeerKey;
 use crate::sync::{Change, Hlc, seal};
+use ed25519_dalek::VerifyingKey;
 
 /// What `import` may take beyond the default.
 #[derive(Debug, Clone, Copy, Default)]
@@ -198,11 +199,12 @@ impl Store {
         }
         let mut incoming = changes;
         let fresh = incoming.len();
-        // Changes kept apart only for want of a key or for a clock ahead: looked at again.
-        incoming.extend(quarantine::take_out(&tx, &Reason::Ahead)?);
-        incoming.extend(quarantine::take_out(&tx, &Reason::UnknownDevice)?);
+        // Changes kept apart only for want of a key or for a clock ahead: looked at again (and
+        // released from the quarantine if they apply now).
+        incoming.extend(quarantine::waiting(&tx)?);
         let retried: BTreeSet<usize> = (fresh..incoming.len()).collect();
-        let verdicts = verify_all(&tx, &incoming)?;
+        let signed: Vec<Vec<u8>> = incoming.iter().map(Change::signed_bytes).collect();
+        let verdicts = verify_all(&tx, &incoming, &signed)?;
         if let Some(i) = (0..fresh).find(|i| matches!(verdicts[*i], Verdict::Bad)) {
             return Err(refuse(Problem::Forged {
                 change: incoming[i].id.clone(),
@@ -214,7 +216,7 @@ impl Store {
             let (a, b) = (&incoming[*a], &incoming[*b]);
             (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx))
         });
-        let hashes: Vec<String> = incoming.iter().map(Change::hash).collect();
+        let hashes: Vec<String> = signed.iter().map(|b| crate::sync::change::hash_of(b)).collect();
         let mut placer = Placer {
             tx: &tx,
             own: &own,
@@ -235,7 +237,11 @@ impl Store {
                     Placed::Refused(problem) => refuse(problem),
                     Placed::Store(e) => e,
                 })?;
+            if retry && !matches!(outcome, Outcome::Kept(_)) {
+                quarantine::release(&tx, change, &hashes[i])?;
+            }
             match outcome {
+                Outcome::Duplicate if retry => {}
                 Outcome::Duplicate => result.duplicates += 1,
                 Outcome::Kept(reason) => {
                     if !retry {
@@ -317,75 +323,89 @@ fn first_use(tx: &WriteTransaction, packer: &PeerKey, by: &str) -> Result<()> {
     devices::put(tx, &device)
 }
 
-/// Checks every change's signature against its device's key: in batches (ed25519 batch
-/// verification), on both cores for large imports; a failed batch is checked change by change to
-/// find the culprit.
-fn verify_all(tx: &WriteTransaction, changes: &[Change]) -> Result<Vec<Verdict>> {
-    let mut keys: HashMap<&str, Option<Device>> = HashMap::new();
+/// Checks every change's signature against its device's key (`signed` holds each change's
+/// signed bytes): in batches (ed25519 batch verification), on both cores for large imports; a
+/// failed batch is checked change by change to find the culprit. A device vouched for only by an
+/// HQ this store no longer trusts counts as removed.
+fn verify_all(
+    tx: &WriteTransaction,
+    changes: &[Change],
+    signed: &[Vec<u8>],
+) -> Result<Vec<Verdict>> {
+    let mut keys: HashMap<&str, Option<(bool, Option<VerifyingKey>)>> = HashMap::new();
     for change in changes {
-        if !keys.contains_key(change.device.as_str()) {
-            keys.insert(&change.device, devices::get(tx, &change.device)?);
+        if keys.contains_key(change.device.as_str()) {
+            continue;
         }
+        let found = match devices::get(tx, &change.device)? {
+            None => None,
+            Some(d) => {
+                let issuer_gone = match &d.vouch {
+                    Vouch::Roster { issuer } => {
+                        devices::get(tx, issuer)?.is_none_or(|hq| hq.removed || !hq.hq)
+                    }
+                    _ => false,
+                };
+                Some((
+                    d.removed || issuer_gone,
+                    crate::sync::keys::parse_public(&d.signing),
+                ))
+            }
+        };
+        keys.insert(&change.device, found);
     }
     let mut verdicts = Vec::with_capacity(changes.len());
     let mut to_check = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         match keys.get(change.device.as_str()).and_then(Option::as_ref) {
             None => verdicts.push(Verdict::Unknown),
-            Some(d) if d.removed => verdicts.push(Verdict::Removed),
-            Some(d) => {
+            Some((true, _)) => verdicts.push(Verdict::Removed),
+            Some((false, None)) => verdicts.push(Verdict::Bad),
+            Some((false, Some(key))) => {
                 verdicts.push(Verdict::Verified);
-                to_check.push((i, d.signing.as_str()));
+                to_check.push((i, *key));
             }
         }
     }
-    let bad = check_signatures(changes, &to_check);
-    for i in bad {
+    for i in check_signatures(changes, signed, &to_check) {
         verdicts[i] = Verdict::Bad;
     }
     Ok(verdicts)
 }
 
 /// The indices among `to_check` whose signatures do not hold.
-fn check_signatures(changes: &[Change], to_check: &[(usize, &str)]) -> Vec<usize> {
+fn check_signatures(
+    changes: &[Change],
+    signed: &[Vec<u8>],
+    to_check: &[(usize, VerifyingKey)],
+) -> Vec<usize> {
     const CHUNK: usize = 256;
-    let check_chunk = |chunk: &[(usize, &str)]| -> Vec<usize> {
-        let mut bad = Vec::new();
-        let mut messages = Vec::with_capacity(chunk.len());
-        let mut signatures = Vec::with_capacity(chunk.len());
-        let mut publics = Vec::with_capacity(chunk.len());
-        for (i, key) in chunk {
-            let change = &changes[*i];
-            match (
-                crate::sync::keys::parse_public(key),
-                crate::sync::keys::parse_signature(&change.sig),
-            ) {
-                (Some(k), Some(s)) => {
-                    messages.push(change.signed_bytes());
-                    signatures.push(s);
-                    publics.push(k);
-                }
-                _ => bad.push(*i),
-            }
-        }
-        if !bad.is_empty() {
-            return chunk
-                .iter()
-                .filter(|(i, key)| !changes[*i].verify(key))
-                .map(|(i, _)| *i)
-                .collect();
-        }
-        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-        if ed25519_dalek::verify_batch(&refs, &signatures, &publics).is_ok() {
-            return Vec::new();
-        }
+    let one_by_one = |chunk: &[(usize, VerifyingKey)]| -> Vec<usize> {
         chunk
             .iter()
-            .filter(|(i, key)| !changes[*i].verify(key))
+            .filter(|(i, key)| {
+                crate::sync::keys::parse_signature(&changes[*i].sig)
+                    .is_none_or(|sig| key.verify_strict(&signed[*i], &sig).is_err())
+            })
             .map(|(i, _)| *i)
             .collect()
     };
-    let run = |part: &[(usize, &str)]| -> Vec<usize> {
+    let check_chunk = |chunk: &[(usize, VerifyingKey)]| -> Vec<usize> {
+        let mut signatures = Vec::with_capacity(chunk.len());
+        for (i, _) in chunk {
+            match crate::sync::keys::parse_signature(&changes[*i].sig) {
+                Some(sig) => signatures.push(sig),
+                None => return one_by_one(chunk),
+            }
+        }
+        let messages: Vec<&[u8]> = chunk.iter().map(|(i, _)| signed[*i].as_slice()).collect();
+        let publics: Vec<VerifyingKey> = chunk.iter().map(|(_, k)| *k).collect();
+        match ed25519_dalek::verify_batch(&messages, &signatures, &publics) {
+            Ok(()) => Vec::new(),
+            Err(_) => one_by_one(chunk),
+        }
+    };
+    let run = |part: &[(usize, VerifyingKey)]| -> Vec<usize> {
         part.chunks(CHUNK).flat_map(check_chunk).collect()
     };
     if to_check.len() < 4 * CHUNK {
@@ -395,7 +415,11 @@ fn check_signatures(changes: &[Change], to_check: &[(usize, &str)]) -> Vec<usize
     std::thread::scope(|s| {
         let other = s.spawn(|| run(b));
         let mut bad = run(a);
-        bad.extend(other.join().unwrap_or_else(|_| b.iter().map(|(i, _)| *i).collect()));
+        bad.extend(
+            other
+                .join()
+                .unwrap_or_else(|_| b.iter().map(|(i, _)| *i).collect()),
+        );
         bad
     })
 }
@@ -486,26 +510,26 @@ impl Placer<'_> {
             Verdict::Bad => return kept(Reason::UnknownDevice),
             Verdict::Verified => {}
         }
-        if let Some(held) = held_at(tx, &change.device, change.idx)? {
-            if held.same_content(change) {
-                return Ok(Outcome::Duplicate);
-            }
-            if change.device == self.own {
-                return Err(Placed::Refused(Problem::OwnDevice {
-                    change: change.id.clone(),
-                }));
-            }
-            quarantine::fork(tx, &change.device, change.idx, &[&held, change])?;
-            self.forget_from(&change.device, change.idx);
-            return Ok(Outcome::Kept(Reason::Forked));
+        if let Some(held) = held_at(tx, &change.device, change.idx)?
+            && held.same_content(change)
+        {
+            return Ok(Outcome::Duplicate);
         }
-        if quarantine::holds(tx, change, hash)? && !retry {
+        if !retry && quarantine::holds(tx, change, hash)? {
             return Ok(Outcome::Duplicate);
         }
         if change.device == self.own {
             return Err(Placed::Refused(Problem::OwnDevice {
                 change: change.id.clone(),
             }));
+        }
+        let id = Dispute::Id {
+            id: change.id.clone(),
+        };
+        if quarantine::disputed(tx, &id)? {
+            return kept(Reason::IdReused {
+                id: change.id.clone(),
+            });
         }
         let id_taken = tx
             .open_table(tables::CHANGE_IDS)
@@ -514,8 +538,10 @@ impl Placer<'_> {
             .map_err(db_err)?
             .is_some();
         if id_taken {
-            return Err(Placed::Refused(Problem::Tampered {
-                change: change.id.clone(),
+            quarantine::dispute_id(tx, &change.id, change)?;
+            self.hashes.clear();
+            return Ok(Outcome::Kept(Reason::IdReused {
+                id: change.id.clone(),
             }));
         }
         if self
@@ -524,22 +550,24 @@ impl Placer<'_> {
         {
             return kept(Reason::Revoked);
         }
-        if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
-            return kept(Reason::Forked);
-        }
-        if let Some((from, neighbour)) = self.broken_link(change, hash)? {
-            let other = held_at(tx, &change.device, neighbour)?;
-            let versions: Vec<&Change> = other.iter().chain([change]).collect();
-            quarantine::fork(tx, &change.device, from, &versions)?;
+        if let Some(from) = self.fork_evidence(change, hash)? {
+            // The versions applied are taken back by the fork; those kept apart stay there.
+            quarantine::fork(tx, &change.device, from, &[change])?;
             self.forget_from(&change.device, from);
             return Ok(Outcome::Kept(Reason::Forked));
+        }
+        if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
+            return kept(Reason::Forked);
         }
         if change.clock > self.latest {
             return kept(Reason::Ahead);
         }
         if change.field == "visit" {
             let visit = change.entity.trim_start_matches("visit:");
-            if quarantine::visit_disputed(tx, visit)? {
+            let dispute = Dispute::Visit {
+                visit: visit.into(),
+            };
+            if quarantine::disputed(tx, &dispute)? {
                 return kept(Reason::VisitDisputed {
                     visit: visit.into(),
                 });
@@ -554,21 +582,33 @@ impl Placer<'_> {
         Ok(Outcome::Apply)
     }
 
-    /// Where a change's hash link disagrees with the device's neighbouring change held: the idx
-    /// the two histories part at, and the idx of the held neighbour. Changes from before signing
-    /// (no signature) carry no links and are not compared.
-    fn broken_link(&self, change: &Change, hash: &str) -> Result<Option<(u64, u64)>> {
-        if change.idx > 1
-            && let Some(before) = self.held_hash(&change.device, change.idx - 1)?
-            && change.prev.as_deref() != Some(before.as_str())
-        {
-            return Ok(Some((change.idx - 1, change.idx - 1)));
+    /// Evidence that the device has two histories, from the versions of its changes at this idx
+    /// and its neighbours (applied, or kept apart with their signatures checked): a version before
+    /// it this change does not link to, another version at this idx, or a version after it that
+    /// does not link to this change. Returns the idx the histories part at. Every pair is judged
+    /// when its second member arrives, whichever it is, so the fork point does not depend on the
+    /// order of arrival.
+    fn fork_evidence(&self, change: &Change, hash: &str) -> Result<Option<u64>> {
+        let (device, idx) = (change.device.as_str(), change.idx);
+        if idx > 1 {
+            let mut before: Vec<String> = quarantine::verified_versions(self.tx, device, idx - 1)?
+                .iter()
+                .map(Change::hash)
+                .collect();
+            before.extend(self.held_hash(device, idx - 1)?);
+            if before.iter().any(|h| change.prev.as_deref() != Some(h.as_str())) {
+                return Ok(Some(idx - 1));
+            }
         }
-        if let Some(after) = held_at(self.tx, &change.device, change.idx + 1)?
-            && !after.sig.is_empty()
-            && after.prev.as_deref() != Some(hash)
-        {
-            return Ok(Some((change.idx, change.idx + 1)));
+        let mut here = quarantine::verified_versions(self.tx, device, idx)?;
+        here.extend(held_at(self.tx, device, idx)?.filter(|c| !c.sig.is_empty()));
+        if here.iter().any(|other| other.hash() != hash) {
+            return Ok(Some(idx));
+        }
+        let mut after = quarantine::verified_versions(self.tx, device, idx + 1)?;
+        after.extend(held_at(self.tx, device, idx + 1)?.filter(|c| !c.sig.is_empty()));
+        if after.iter().any(|next| next.prev.as_deref() != Some(hash)) {
+            return Ok(Some(idx));
         }
         Ok(None)
     }

@@ -34,6 +34,22 @@ pub enum Reason {
     Forked,
     /// The visit id it carries is held with other content.
     VisitDisputed { visit: String },
+    /// Its change id is carried by another change too.
+    IdReused { id: String },
+}
+
+impl Reason {
+    /// Was the change's signature checked before it was kept apart? (Only such changes count as
+    /// evidence of a fork.)
+    fn verified(&self) -> bool {
+        !matches!(self, Reason::UnknownDevice | Reason::Removed)
+    }
+
+    /// Kept apart only until a key arrives or the wall clock catches up: looked at again on every
+    /// import.
+    pub fn waits(&self) -> bool {
+        matches!(self, Reason::UnknownDevice | Reason::Ahead)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +68,8 @@ pub enum Dispute {
     Fork { device: String, from: u64 },
     /// A visit id carried with different contents.
     Visit { visit: String },
+    /// A change id carried by two different changes.
+    Id { id: String },
 }
 
 fn key(change: &Change) -> String {
@@ -87,21 +105,43 @@ pub(super) fn holds(tx: &WriteTransaction, change: &Change, hash: &str) -> Resul
     Ok(table.get(k.as_str()).map_err(db_err)?.is_some())
 }
 
-/// Every change kept apart with `reason`, taken out of the quarantine (to be looked at again).
-pub(super) fn take_out(tx: &WriteTransaction, reason: &Reason) -> Result<Vec<Change>> {
-    let mut table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
-    let mut keys = Vec::new();
+/// Every change kept apart only for want of a key or for a clock ahead (`Reason::waits`), left
+/// where it is: an import looks at them again and `release`s those it applies.
+pub(super) fn waiting(tx: &WriteTransaction) -> Result<Vec<Change>> {
+    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
     let mut out = Vec::new();
     for entry in table.iter().map_err(db_err)? {
         let (k, v) = entry.map_err(db_err)?;
         let q: Quarantined = decode(k.value(), v.value())?;
-        if q.reason == *reason {
-            keys.push(k.value().to_string());
+        if q.reason.waits() {
             out.push(q.change);
         }
     }
-    for k in keys {
-        table.remove(k.as_str()).map_err(db_err)?;
+    Ok(out)
+}
+
+/// Takes a change (whose hash is `hash`) out of the quarantine: it was applied after all.
+pub(super) fn release(tx: &WriteTransaction, change: &Change, hash: &str) -> Result<()> {
+    let k = key_with(change, hash);
+    tx.open_table(tables::QUARANTINE)
+        .map_err(db_err)?
+        .remove(k.as_str())
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// The versions kept apart at a device's idx whose signatures were checked.
+pub(super) fn verified_versions(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Vec<Change>> {
+    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    let from = format!("{device}\u{1f}{idx:020}\u{1f}");
+    let to = format!("{device}\u{1f}{idx:020}\u{1f}\u{7f}");
+    let mut out = Vec::new();
+    for entry in table.range(from.as_str()..to.as_str()).map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        let q: Quarantined = decode(k.value(), v.value())?;
+        if q.reason.verified() {
+            out.push(q.change);
+        }
     }
     Ok(out)
 }
@@ -110,6 +150,7 @@ pub(super) fn dispute_key(dispute: &Dispute) -> String {
     match dispute {
         Dispute::Fork { device, .. } => format!("fork\u{1f}{device}"),
         Dispute::Visit { visit } => format!("visit\u{1f}{visit}"),
+        Dispute::Id { id } => format!("id\u{1f}{id}"),
     }
 }
 
@@ -122,16 +163,14 @@ pub(super) fn fork_point(tx: &WriteTransaction, device: &str) -> Result<Option<u
     };
     Ok(match decode(&k, v.value())? {
         Dispute::Fork { from, .. } => Some(from),
-        Dispute::Visit { .. } => None,
+        Dispute::Visit { .. } | Dispute::Id { .. } => None,
     })
 }
 
-/// Is this visit id disputed?
-pub(super) fn visit_disputed(tx: &WriteTransaction, visit: &str) -> Result<bool> {
+/// Is this dispute (a visit id, a change id) recorded?
+pub(super) fn disputed(tx: &WriteTransaction, dispute: &Dispute) -> Result<bool> {
     let table = tx.open_table(tables::DISPUTES).map_err(db_err)?;
-    let k = dispute_key(&Dispute::Visit {
-        visit: visit.into(),
-    });
+    let k = dispute_key(dispute);
     Ok(table.get(k.as_str()).map_err(db_err)?.is_some())
 }
 
@@ -180,6 +219,39 @@ pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str, incoming: &Chang
     };
     let entity = format!("visit:{visit}");
     let held: Vec<Change> = applied(tx, |c| c.entity == entity)?;
+    for change in &held {
+        keep(tx, change, reason.clone())?;
+    }
+    unapply(tx, &held)?;
+    keep(tx, incoming, reason)
+}
+
+/// A change id arrived on a second change: every change carrying it is kept apart, the one
+/// applied taken back (so a device cannot block another's changes by reusing their ids, and the
+/// outcome does not depend on which came first).
+pub(super) fn dispute_id(tx: &WriteTransaction, id: &str, incoming: &Change) -> Result<()> {
+    record_dispute(tx, &Dispute::Id { id: id.into() })?;
+    let reason = Reason::IdReused { id: id.into() };
+    let held: Vec<Change> = {
+        let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+        let at = ids.get(id).map_err(db_err)?.map(|v| {
+            let (d, i) = v.value();
+            (d.to_string(), i)
+        });
+        drop(ids);
+        match at {
+            Some((device, idx)) => {
+                let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+                let value = table.get((device.as_str(), idx)).map_err(db_err)?;
+                value
+                    .map(|v| decode::<Change>(id, v.value()))
+                    .transpose()?
+                    .into_iter()
+                    .collect()
+            }
+            None => Vec::new(),
+        }
+    };
     for change in &held {
         keep(tx, change, reason.clone())?;
     }

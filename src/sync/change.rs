@@ -58,6 +58,12 @@ struct Signed<'a> {
     prev: &'a Option<String>,
 }
 
+/// A change's hash from its signed bytes (`Change::signed_bytes`).
+pub fn hash_of(signed: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(signed))
+}
+
 /// The prefix of every change's signed bytes.
 pub const CHANGE_DOMAIN: &[u8] = b"fieldcheck change v2\n";
 
@@ -85,8 +91,7 @@ impl Change {
 
     /// SHA-256 of the signed bytes, hex: what the device's next change links to.
     pub fn hash(&self) -> String {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(self.signed_bytes()))
+        hash_of(&self.signed_bytes())
     }
 
     /// Signs the change with its device's key.
@@ -110,7 +115,10 @@ impl Change {
     /// Is the value one its field can hold? (Checked before a bundle is applied, so a bad value
     /// never reaches the store.)
     pub fn is_valid(&self) -> bool {
-        if !self.clock.is_plausible() {
+        // idx counts 1, 2, 3… (never 0, never the last u64, which has no next); the first change
+        // links to nothing and every later one to its predecessor.
+        let linked = (self.idx == 1) == self.prev.is_none();
+        if !self.clock.is_plausible() || self.idx == 0 || self.idx == u64::MAX || !linked {
             return false;
         }
         let (kind, id) = self.entity.split_once(':').unwrap_or(("", ""));
