@@ -1142,10 +1142,10 @@ fn files_written_are_owner_only() {
 }
 
 // Found while attacking row 1's threat (a trusted laptop acting against another): a change id
-// is still refused as "tampered" when it is held at another device's slot, so a laptop that sees
-// another laptop's bundle before headquarters does (district colleagues: `export --to`) can
-// claim its change ids in changes of its own, signed with its own key, and headquarters then
-// refuses the honest bundle for good.
+// held at another device's slot used to refuse the bundle as "tampered", so a laptop that saw
+// another laptop's bundle before headquarters did (district colleagues: `export --to`) could claim
+// its change ids in changes of its own, signed with its own key, and headquarters then refused the
+// honest bundle for good. Now both changes carrying the id are kept apart for a person.
 #[test]
 fn a_laptop_cannot_block_anothers_bundle_by_reusing_its_change_ids() {
     let dir = tempfile::tempdir().unwrap();
