@@ -20,7 +20,6 @@ use super::records::decode;
 use super::sync::{Gap, is_conflict};
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, Result};
-use crate::model::Visit;
 use crate::sync::bundle::{self, Problem};
 use crate::sync::keys::PeerKey;
 use crate::sync::{Change, Hlc, seal};
@@ -523,26 +522,46 @@ impl Placer<'_> {
                 change: change.id.clone(),
             }));
         }
+        // Every change whose signature holds is judged as evidence of equivocation (a fork, a
+        // reused change id, a visit id with two contents) before anything else keeps it apart, so
+        // that what is found depends only on the changes held, not on their order.
+        let forked = self.fork_evidence(change, hash)?;
+        let reused = self.id_elsewhere(change)?;
+        if reused {
+            quarantine::dispute_id(tx, &change.id)?;
+            self.hashes.clear();
+        }
+        let visit = (change.field == "visit").then(|| change.entity.trim_start_matches("visit:"));
+        let visit_twice = match visit {
+            Some(v) => visit_differs(tx, v, &change.value)?,
+            None => false,
+        };
+        if let Some(v) = visit.filter(|_| visit_twice) {
+            quarantine::dispute_visit(tx, v)?;
+            self.hashes.clear();
+        }
+        if let Some(from) = forked {
+            // The versions applied are taken back by the fork; those kept apart stay there.
+            quarantine::fork(tx, &change.device, from, &[change])?;
+            self.forget_from(&change.device, from);
+            return Ok(Outcome::Kept(Reason::Forked));
+        }
         let id = Dispute::Id {
             id: change.id.clone(),
         };
-        if quarantine::disputed(tx, &id)? {
+        if reused || quarantine::disputed(tx, &id)? {
             return kept(Reason::IdReused {
                 id: change.id.clone(),
             });
         }
-        let id_taken = tx
-            .open_table(tables::CHANGE_IDS)
-            .map_err(db_err)?
-            .get(change.id.as_str())
-            .map_err(db_err)?
-            .is_some();
-        if id_taken {
-            quarantine::dispute_id(tx, &change.id, change)?;
-            self.hashes.clear();
-            return Ok(Outcome::Kept(Reason::IdReused {
-                id: change.id.clone(),
-            }));
+        if let Some(v) = visit {
+            let dispute = Dispute::Visit { visit: v.into() };
+            if visit_twice || quarantine::disputed(tx, &dispute)? {
+                return kept(Reason::VisitDisputed { visit: v.into() });
+            }
+        }
+        if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
+            return kept(Reason::Forked);
         }
         if self
             .device(&change.device)?
@@ -550,36 +569,21 @@ impl Placer<'_> {
         {
             return kept(Reason::Revoked);
         }
-        if let Some(from) = self.fork_evidence(change, hash)? {
-            // The versions applied are taken back by the fork; those kept apart stay there.
-            quarantine::fork(tx, &change.device, from, &[change])?;
-            self.forget_from(&change.device, from);
-            return Ok(Outcome::Kept(Reason::Forked));
-        }
-        if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
-            return kept(Reason::Forked);
-        }
         if change.clock > self.latest {
             return kept(Reason::Ahead);
         }
-        if change.field == "visit" {
-            let visit = change.entity.trim_start_matches("visit:");
-            let dispute = Dispute::Visit {
-                visit: visit.into(),
-            };
-            if quarantine::disputed(tx, &dispute)? {
-                return kept(Reason::VisitDisputed {
-                    visit: visit.into(),
-                });
-            }
-            if visit_differs(tx, visit, &change.value)? {
-                quarantine::dispute_visit(tx, visit, change)?;
-                return Ok(Outcome::Kept(Reason::VisitDisputed {
-                    visit: visit.into(),
-                }));
-            }
-        }
         Ok(Outcome::Apply)
+    }
+
+    /// Is this change's id taken by a change at another slot (applied, or kept apart with its
+    /// signature checked)?
+    fn id_elsewhere(&self, change: &Change) -> Result<bool> {
+        let ids = self.tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+        let at = ids.get(change.id.as_str()).map_err(db_err)?;
+        Ok(at.is_some_and(|v| {
+            let (device, idx) = v.value();
+            device != change.device || idx != change.idx
+        }))
     }
 
     /// Evidence that the device has two histories, from the versions of its changes at this idx
@@ -614,13 +618,23 @@ impl Placer<'_> {
     }
 }
 
-/// Does the store hold visit `id` with content other than `value`?
+/// Does the store hold visit `id` with content other than `value`: applied, or carried by a
+/// change kept apart whose signature was checked?
 fn visit_differs(tx: &WriteTransaction, id: &str, value: &serde_json::Value) -> Result<bool> {
-    let table = tx.open_table(tables::VISITS).map_err(db_err)?;
-    let Some(held) = table.get(id).map_err(db_err)? else {
-        return Ok(false);
+    let incoming = quarantine::visit_hash(value);
+    let applied = {
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        let held = table.get(id).map_err(db_err)?;
+        match held {
+            Some(v) => Some(quarantine::visit_hash(&serde_json::from_str(v.value()).map_err(
+                |e| Error::Store {
+                    detail: format!("visit {id}: {e}"),
+                },
+            )?)),
+            None => None,
+        }
     };
-    let held: Visit = decode(id, held.value())?;
-    let incoming: Option<Visit> = serde_json::from_value(value.clone()).ok();
-    Ok(incoming.as_ref() != Some(&held))
+    let mut seen: Vec<Option<String>> = applied.into_iter().collect();
+    seen.extend(quarantine::kept_visit_hashes(tx, id)?.into_iter().map(Some));
+    Ok(seen.iter().any(|h| *h != incoming))
 }

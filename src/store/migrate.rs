@@ -60,6 +60,7 @@ fn create_devices(tx: &WriteTransaction) -> crate::error::Result<()> {
     tx.open_table(tables::DEVICES).map_err(db_err)?;
     tx.open_table(tables::QUARANTINE).map_err(db_err)?;
     tx.open_table(tables::DISPUTES).map_err(db_err)?;
+    tx.open_table(tables::KEPT_VISITS).map_err(db_err)?;
     tx.delete_table(TRUSTED_V1).map_err(db_err)?;
     Ok(())
 }

@@ -45,6 +45,20 @@ impl Reason {
         !matches!(self, Reason::UnknownDevice | Reason::Removed)
     }
 
+    /// Which reason a change kept apart for several shows: the strongest, so that what a person
+    /// sees does not depend on the order in which the reasons were found.
+    fn rank(&self) -> u8 {
+        match self {
+            Reason::UnknownDevice => 0,
+            Reason::Ahead => 1,
+            Reason::Removed => 2,
+            Reason::Revoked => 3,
+            Reason::VisitDisputed { .. } => 4,
+            Reason::IdReused { .. } => 5,
+            Reason::Forked => 6,
+        }
+    }
+
     /// Kept apart only until a key arrives or the wall clock catches up: looked at again on every
     /// import.
     pub fn waits(&self) -> bool {
@@ -80,22 +94,95 @@ fn key_with(change: &Change, hash: &str) -> String {
     format!("{}\u{1f}{:020}\u{1f}{hash}", change.device, change.idx)
 }
 
-/// Keeps `change` apart (not applied); a change kept already is left as it is.
+/// Keeps `change` apart (not applied). A change kept already keeps its time, and its reason
+/// unless this one is stronger (`Reason::rank`).
 pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Result<()> {
-    let mut table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
     let k = key(change);
-    if table.get(k.as_str()).map_err(db_err)?.is_some() {
+    let existing: Option<Quarantined> = {
+        let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+        let value = table.get(k.as_str()).map_err(db_err)?;
+        value.map(|v| decode(&k, v.value())).transpose()?
+    };
+    if existing
+        .as_ref()
+        .is_some_and(|q| q.reason.rank() >= reason.rank())
+    {
         return Ok(());
+    }
+    if reason.verified() && change.field == "visit" {
+        note_kept_visit(tx, change)?;
+    }
+    if reason.verified() {
+        // Its id stays taken: a change reusing it is seen whether this one is applied or not.
+        let mut ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+        if ids.get(change.id.as_str()).map_err(db_err)?.is_none() {
+            ids.insert(change.id.as_str(), (change.device.as_str(), change.idx))
+                .map_err(db_err)?;
+        }
     }
     let entry = Quarantined {
         change: change.clone(),
         reason,
-        at: chrono::Utc::now().to_rfc3339(),
+        at: existing.map_or_else(|| chrono::Utc::now().to_rfc3339(), |q| q.at),
     };
-    table
+    tx.open_table(tables::QUARANTINE)
+        .map_err(db_err)?
         .insert(k.as_str(), encode(&entry)?.as_str())
         .map_err(db_err)?;
     Ok(())
+}
+
+/// Gives every change kept apart with its signature checked that `pick` selects the reason
+/// `reason`, where that is stronger than its own.
+fn relabel(tx: &WriteTransaction, pick: impl Fn(&Change) -> bool, reason: &Reason) -> Result<()> {
+    let chosen: Vec<Change> = {
+        let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let q: Quarantined = decode(k.value(), v.value())?;
+            if q.reason.verified() && q.reason.rank() < reason.rank() && pick(&q.change) {
+                out.push(q.change);
+            }
+        }
+        out
+    };
+    for change in &chosen {
+        keep(tx, change, reason.clone())?;
+    }
+    Ok(())
+}
+
+/// The content hash of a visit carried by a change (SHA-256 of the visit's JSON as fieldcheck
+/// writes it), if it is one.
+pub(super) fn visit_hash(value: &serde_json::Value) -> Option<String> {
+    let visit: crate::model::Visit = serde_json::from_value(value.clone()).ok()?;
+    let bytes = serde_json::to_vec(&visit).ok()?;
+    Some(crate::sync::change::hash_of(&bytes))
+}
+
+/// Records the content of a visit whose change is kept apart (`kept_visits_v1`).
+fn note_kept_visit(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    let Some(hash) = visit_hash(&change.value) else {
+        return Ok(());
+    };
+    let visit = change.entity.trim_start_matches("visit:");
+    let mut hashes = kept_visit_hashes(tx, visit)?;
+    if !hashes.contains(&hash) {
+        hashes.push(hash);
+        tx.open_table(tables::KEPT_VISITS)
+            .map_err(db_err)?
+            .insert(visit, encode(&hashes)?.as_str())
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The contents of visit `id` carried by changes kept apart whose signatures were checked.
+pub(super) fn kept_visit_hashes(tx: &WriteTransaction, id: &str) -> Result<Vec<String>> {
+    let table = tx.open_table(tables::KEPT_VISITS).map_err(db_err)?;
+    let value = table.get(id).map_err(db_err)?;
+    value.map_or(Ok(Vec::new()), |v| decode(id, v.value()))
 }
 
 /// Is this very change (whose hash is `hash`) kept apart already?
@@ -199,15 +286,16 @@ pub(super) fn fork(
         },
     )?;
     take_back(tx, device, from, Reason::Forked)?;
+    relabel(tx, |c| c.device == device && c.idx >= from, &Reason::Forked)?;
     for version in versions {
         keep(tx, version, Reason::Forked)?;
     }
     Ok(())
 }
 
-/// A visit id arrived with a second content: every change carrying it is kept apart, the one
-/// applied taken back.
-pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str, incoming: &Change) -> Result<()> {
+/// A visit id arrived with a second content: the dispute is recorded and the change applied with
+/// it taken back (the caller keeps the newcomer apart).
+pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str) -> Result<()> {
     record_dispute(
         tx,
         &Dispute::Visit {
@@ -223,13 +311,13 @@ pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str, incoming: &Chang
         keep(tx, change, reason.clone())?;
     }
     unapply(tx, &held)?;
-    keep(tx, incoming, reason)
+    relabel(tx, |c| c.entity == entity, &reason)
 }
 
-/// A change id arrived on a second change: every change carrying it is kept apart, the one
-/// applied taken back (so a device cannot block another's changes by reusing their ids, and the
-/// outcome does not depend on which came first).
-pub(super) fn dispute_id(tx: &WriteTransaction, id: &str, incoming: &Change) -> Result<()> {
+/// A change id arrived on a second change: the dispute is recorded and the change applied under
+/// it taken back (the caller keeps the newcomer apart), so a device cannot block another's
+/// changes by reusing their ids, and the outcome does not depend on which came first.
+pub(super) fn dispute_id(tx: &WriteTransaction, id: &str) -> Result<()> {
     record_dispute(tx, &Dispute::Id { id: id.into() })?;
     let reason = Reason::IdReused { id: id.into() };
     let held: Vec<Change> = {
@@ -247,6 +335,7 @@ pub(super) fn dispute_id(tx: &WriteTransaction, id: &str, incoming: &Change) -> 
                     .map(|v| decode::<Change>(id, v.value()))
                     .transpose()?
                     .into_iter()
+                    .filter(|c| c.id == id)
                     .collect()
             }
             None => Vec::new(),
@@ -256,7 +345,7 @@ pub(super) fn dispute_id(tx: &WriteTransaction, id: &str, incoming: &Change) -> 
         keep(tx, change, reason.clone())?;
     }
     unapply(tx, &held)?;
-    keep(tx, incoming, reason)
+    relabel(tx, |c| c.id == id, &reason)
 }
 
 /// Takes a device's applied changes at or after `from` out of the log and the state, keeping
@@ -309,13 +398,12 @@ fn applied(tx: &WriteTransaction, pick: impl Fn(&Change) -> bool) -> Result<Vec<
 /// alone carried removed.
 fn unapply(tx: &WriteTransaction, taken: &[Change]) -> Result<()> {
     {
+        // Their ids stay in `change_ids_v1`: they are kept apart, still taken (see `keep`).
         let mut changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
-        let mut ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
         for change in taken {
             changes
                 .remove((change.device.as_str(), change.idx))
                 .map_err(db_err)?;
-            ids.remove(change.id.as_str()).map_err(db_err)?;
         }
     }
     let registers: BTreeSet<(String, String)> = taken

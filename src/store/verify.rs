@@ -118,6 +118,7 @@ impl Store {
             tables::DEVICES,
             tables::QUARANTINE,
             tables::DISPUTES,
+            tables::KEPT_VISITS,
         ] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
