@@ -11,11 +11,10 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::Serialize;
 
 use super::devices::{Device, relayed_roster};
-use super::records::decode;
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, Result};
-use crate::sync::bundle::{self, Packer};
-use crate::sync::{Change, seal};
+use crate::sync::bundle::{self, Line, Packer};
+use crate::sync::seal;
 
 /// What `export` is asked for.
 #[derive(Debug, Clone)]
@@ -63,7 +62,9 @@ impl Store {
         self.path.parent().unwrap_or(Path::new(".")).join("bundles")
     }
 
-    fn own_changes(&self, after: u64) -> Result<Vec<Change>> {
+    /// This device's changes after idx `after`, as the log stores them (each signed at the
+    /// time it was made): passed into the bundle without being decoded and encoded again.
+    fn own_lines(&self, after: u64) -> Result<Vec<Line>> {
         let device = self.identity()?.device_id;
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
@@ -73,7 +74,11 @@ impl Store {
             .map_err(db_err)?
         {
             let (k, v) = entry.map_err(db_err)?;
-            out.push(decode(&k.value().1.to_string(), v.value())?);
+            out.push(Line {
+                device: device.clone(),
+                idx: k.value().1,
+                json: v.value().as_bytes().to_vec(),
+            });
         }
         Ok(out)
     }
@@ -113,14 +118,15 @@ impl Store {
         today: chrono::NaiveDate,
     ) -> Result<Option<Exported>> {
         let identity = self.identity()?;
-        let changes: Vec<Change> = if options.all {
+        let changes: Vec<Line> = if options.all {
             // Changes from before signing cannot be checked by anyone else: not relayed.
             self.changes()?
-                .into_iter()
+                .iter()
                 .filter(|c| !c.sig.is_empty())
+                .map(Line::of)
                 .collect()
         } else {
-            self.own_changes(self.exported_idx()?)?
+            self.own_lines(self.exported_idx()?)?
         };
         if changes.is_empty() {
             return Ok(None);
@@ -138,7 +144,7 @@ impl Store {
             signing: &keys.signing,
         };
         let roster = relayed_roster(&devices, &identity.device_id);
-        let plains = bundle::write_parts(&changes, &roster, &packer, options.part_bytes);
+        let plains = bundle::write_line_parts(&changes, &roster, &packer, options.part_bytes);
         let to: Vec<String> = recipients.iter().map(|d| d.recipient.clone()).collect();
         let own: Vec<u64> = changes
             .iter()

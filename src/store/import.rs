@@ -216,13 +216,7 @@ impl Store {
             (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx))
         });
         let hashes: Vec<String> = signed.iter().map(|b| crate::sync::change::hash_of(b)).collect();
-        let mut placer = Placer {
-            tx: &tx,
-            own: &own,
-            latest: devices::latest_acceptable(self.now_ms()),
-            devices: HashMap::new(),
-            hashes: HashMap::new(),
-        };
+        let mut placer = Placer::new(&tx, &own, devices::latest_acceptable(self.now_ms()))?;
         let mut clock = read_clock(&tx)?;
         let mut batch = Batch::default();
         let mut touched = BTreeSet::new();
@@ -449,8 +443,10 @@ fn held_at(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Option<Chang
 }
 
 /// Decides what each verified (or unverifiable) change does to the store, and does it for all
-/// but `Apply`. Keeps what it reads per device, and the hashes of the changes it let through, so
-/// that a bundle's changes are not read back one by one.
+/// but `Apply`. Keeps in memory what it reads per device, the hashes of the changes it let
+/// through, which devices have changes kept apart and whether any equivocation was ever found,
+/// so that the usual bundle — new changes of honest devices, in order — costs two lookups a
+/// change besides applying it.
 struct Placer<'a> {
     tx: &'a WriteTransaction,
     own: &'a str,
@@ -458,15 +454,62 @@ struct Placer<'a> {
     devices: HashMap<String, Option<Device>>,
     /// (device, idx) → hash, of changes applied in this import.
     hashes: HashMap<(String, u64), String>,
+    /// Devices with changes kept apart (only theirs need the quarantine looked at).
+    kept_devices: BTreeSet<String>,
+    /// Does `disputes_v1` hold anything?
+    any_dispute: bool,
+    /// Per device, the highest idx held in the log (as far as this import knows: never lower).
+    highest: HashMap<String, u64>,
 }
 
-impl Placer<'_> {
+impl<'a> Placer<'a> {
+    fn new(tx: &'a WriteTransaction, own: &'a str, latest: Hlc) -> Result<Placer<'a>> {
+        let mut placer = Placer {
+            tx,
+            own,
+            latest,
+            devices: HashMap::new(),
+            hashes: HashMap::new(),
+            kept_devices: BTreeSet::new(),
+            any_dispute: false,
+            highest: HashMap::new(),
+        };
+        placer.look_again()?;
+        Ok(placer)
+    }
+
+    /// Reads again which devices have changes kept apart and whether any dispute is recorded
+    /// (after a fork or a dispute took changes back, possibly of other devices).
+    fn look_again(&mut self) -> Result<()> {
+        let (devices, any) = quarantine::overview(self.tx)?;
+        self.kept_devices = devices;
+        self.any_dispute = any;
+        self.hashes.clear();
+        Ok(())
+    }
+
     fn device(&mut self, id: &str) -> Result<Option<&Device>> {
         if !self.devices.contains_key(id) {
             let device = devices::get(self.tx, id)?;
             self.devices.insert(id.to_string(), device);
         }
         Ok(self.devices.get(id).and_then(Option::as_ref))
+    }
+
+    fn highest(&mut self, device: &str) -> Result<u64> {
+        if let Some(h) = self.highest.get(device) {
+            return Ok(*h);
+        }
+        let table = self.tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let last = table
+            .range((device, 0)..=(device, u64::MAX))
+            .map_err(db_err)?
+            .next_back()
+            .transpose()
+            .map_err(db_err)?
+            .map_or(0, |(k, _)| k.value().1);
+        self.highest.insert(device.to_string(), last);
+        Ok(last)
     }
 
     /// The hash of the change held at (device, idx), if it is signed.
@@ -479,15 +522,30 @@ impl Placer<'_> {
             .map(|c| c.hash()))
     }
 
-    /// A fork took a device's changes from `from` on back out of the log.
-    fn forget_from(&mut self, device: &str, from: u64) {
-        self.hashes.retain(|(d, i), _| d != device || *i < from);
+    /// The versions of a device's change at `idx` kept apart with their signatures checked.
+    fn kept_versions(&self, device: &str, idx: u64) -> Result<Vec<Change>> {
+        if !self.kept_devices.contains(device) {
+            return Ok(Vec::new());
+        }
+        quarantine::verified_versions(self.tx, device, idx)
     }
 
     /// Marks a change as applied.
     fn applied(&mut self, change: &Change, hash: String) {
+        let highest = self.highest.entry(change.device.clone()).or_insert(0);
+        *highest = (*highest).max(change.idx);
         self.hashes
             .insert((change.device.clone(), change.idx), hash);
+    }
+
+    fn keep(&mut self, change: &Change, reason: Reason) -> std::result::Result<Outcome, Placed> {
+        quarantine::keep(self.tx, change, reason.clone())?;
+        self.kept_devices.insert(change.device.clone());
+        Ok(Outcome::Kept(reason))
+    }
+
+    fn disputed(&self, dispute: &Dispute) -> Result<bool> {
+        Ok(self.any_dispute && quarantine::disputed(self.tx, dispute)?)
     }
 
     fn place(
@@ -498,23 +556,21 @@ impl Placer<'_> {
         retry: bool,
     ) -> std::result::Result<Outcome, Placed> {
         let tx = self.tx;
-        let kept = |reason: Reason| -> std::result::Result<Outcome, Placed> {
-            quarantine::keep(tx, change, reason.clone())?;
-            Ok(Outcome::Kept(reason))
-        };
         match verdict {
-            Verdict::Unknown => return kept(Reason::UnknownDevice),
-            Verdict::Removed => return kept(Reason::Removed),
+            Verdict::Unknown => return self.keep(change, Reason::UnknownDevice),
+            Verdict::Removed => return self.keep(change, Reason::Removed),
             // Only a change retried from the quarantine gets here: it stays there.
-            Verdict::Bad => return kept(Reason::UnknownDevice),
+            Verdict::Bad => return self.keep(change, Reason::UnknownDevice),
             Verdict::Verified => {}
         }
-        if let Some(held) = held_at(tx, &change.device, change.idx)?
-            && held.same_content(change)
-        {
+        let held = held_at(tx, &change.device, change.idx)?;
+        if held.as_ref().is_some_and(|h| h.same_content(change)) {
             return Ok(Outcome::Duplicate);
         }
-        if !retry && quarantine::holds(tx, change, hash)? {
+        if !retry
+            && self.kept_devices.contains(&change.device)
+            && quarantine::holds(tx, change, hash)?
+        {
             return Ok(Outcome::Duplicate);
         }
         if change.device == self.own {
@@ -525,52 +581,59 @@ impl Placer<'_> {
         // Every change whose signature holds is judged as evidence of equivocation (a fork, a
         // reused change id, a visit id with two contents) before anything else keeps it apart, so
         // that what is found depends only on the changes held, not on their order.
-        let forked = self.fork_evidence(change, hash)?;
+        let forked = self.fork_evidence(change, hash, held.as_ref())?;
         let reused = self.id_elsewhere(change)?;
-        if reused {
-            quarantine::dispute_id(tx, &change.id)?;
-            self.hashes.clear();
-        }
         let visit = (change.field == "visit").then(|| change.entity.trim_start_matches("visit:"));
         let visit_twice = match visit {
             Some(v) => visit_differs(tx, v, &change.value)?,
             None => false,
         };
+        if reused {
+            quarantine::dispute_id(tx, &change.id)?;
+        }
         if let Some(v) = visit.filter(|_| visit_twice) {
             quarantine::dispute_visit(tx, v)?;
-            self.hashes.clear();
         }
         if let Some(from) = forked {
             // The versions applied are taken back by the fork; those kept apart stay there.
             quarantine::fork(tx, &change.device, from, &[change])?;
-            self.forget_from(&change.device, from);
+        }
+        if reused || visit_twice || forked.is_some() {
+            self.look_again()?;
+        }
+        if forked.is_some() {
             return Ok(Outcome::Kept(Reason::Forked));
         }
         let id = Dispute::Id {
             id: change.id.clone(),
         };
-        if reused || quarantine::disputed(tx, &id)? {
-            return kept(Reason::IdReused {
-                id: change.id.clone(),
-            });
+        if reused || self.disputed(&id)? {
+            return self.keep(
+                change,
+                Reason::IdReused {
+                    id: change.id.clone(),
+                },
+            );
         }
         if let Some(v) = visit {
             let dispute = Dispute::Visit { visit: v.into() };
-            if visit_twice || quarantine::disputed(tx, &dispute)? {
-                return kept(Reason::VisitDisputed { visit: v.into() });
+            if visit_twice || self.disputed(&dispute)? {
+                return self.keep(change, Reason::VisitDisputed { visit: v.into() });
             }
         }
-        if quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f) {
-            return kept(Reason::Forked);
+        if self.any_dispute
+            && quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f)
+        {
+            return self.keep(change, Reason::Forked);
         }
         if self
             .device(&change.device)?
             .is_some_and(|d| !d.accepts(change.idx))
         {
-            return kept(Reason::Revoked);
+            return self.keep(change, Reason::Revoked);
         }
         if change.clock > self.latest {
-            return kept(Reason::Ahead);
+            return self.keep(change, Reason::Ahead);
         }
         Ok(Outcome::Apply)
     }
@@ -587,15 +650,21 @@ impl Placer<'_> {
     }
 
     /// Evidence that the device has two histories, from the versions of its changes at this idx
-    /// and its neighbours (applied, or kept apart with their signatures checked): a version before
-    /// it this change does not link to, another version at this idx, or a version after it that
-    /// does not link to this change. Returns the idx the histories part at. Every pair is judged
-    /// when its second member arrives, whichever it is, so the fork point does not depend on the
-    /// order of arrival.
-    fn fork_evidence(&self, change: &Change, hash: &str) -> Result<Option<u64>> {
+    /// and its neighbours (applied — `held` is the one at this idx — or kept apart with their
+    /// signatures checked): a version before it this change does not link to, another version at
+    /// this idx, or a version after it that does not link to this change. Returns the idx the
+    /// histories part at. Every pair is judged when its second member arrives, whichever it is,
+    /// so the fork point does not depend on the order of arrival.
+    fn fork_evidence(
+        &mut self,
+        change: &Change,
+        hash: &str,
+        held: Option<&Change>,
+    ) -> Result<Option<u64>> {
         let (device, idx) = (change.device.as_str(), change.idx);
         if idx > 1 {
-            let mut before: Vec<String> = quarantine::verified_versions(self.tx, device, idx - 1)?
+            let mut before: Vec<String> = self
+                .kept_versions(device, idx - 1)?
                 .iter()
                 .map(Change::hash)
                 .collect();
@@ -604,13 +673,15 @@ impl Placer<'_> {
                 return Ok(Some(idx - 1));
             }
         }
-        let mut here = quarantine::verified_versions(self.tx, device, idx)?;
-        here.extend(held_at(self.tx, device, idx)?.filter(|c| !c.sig.is_empty()));
+        let mut here = self.kept_versions(device, idx)?;
+        here.extend(held.filter(|c| !c.sig.is_empty()).cloned());
         if here.iter().any(|other| other.hash() != hash) {
             return Ok(Some(idx));
         }
-        let mut after = quarantine::verified_versions(self.tx, device, idx + 1)?;
-        after.extend(held_at(self.tx, device, idx + 1)?.filter(|c| !c.sig.is_empty()));
+        let mut after = self.kept_versions(device, idx + 1)?;
+        if self.highest(device)? > idx {
+            after.extend(held_at(self.tx, device, idx + 1)?.filter(|c| !c.sig.is_empty()));
+        }
         if after.iter().any(|next| next.prev.as_deref() != Some(hash)) {
             return Ok(Some(idx));
         }

@@ -185,6 +185,21 @@ pub(super) fn kept_visit_hashes(tx: &WriteTransaction, id: &str) -> Result<Vec<S
     value.map_or(Ok(Vec::new()), |v| decode(id, v.value()))
 }
 
+/// The devices with changes kept apart, and whether any dispute is recorded.
+pub(super) fn overview(tx: &WriteTransaction) -> Result<(std::collections::BTreeSet<String>, bool)> {
+    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    let mut devices = std::collections::BTreeSet::new();
+    for entry in table.iter().map_err(db_err)? {
+        let (k, _) = entry.map_err(db_err)?;
+        if let Some((device, _)) = k.value().split_once('\u{1f}') {
+            devices.insert(device.to_string());
+        }
+    }
+    let disputes = tx.open_table(tables::DISPUTES).map_err(db_err)?;
+    let any = disputes.first().map_err(db_err)?.is_some();
+    Ok((devices, any))
+}
+
 /// Is this very change (whose hash is `hash`) kept apart already?
 pub(super) fn holds(tx: &WriteTransaction, change: &Change, hash: &str) -> Result<bool> {
     let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;

@@ -140,6 +140,24 @@ fn line(value: &impl Serialize) -> Vec<u8> {
     out
 }
 
+/// One change as a bundle line: its device, idx and JSON (as the log stores it).
+pub struct Line {
+    pub device: String,
+    pub idx: u64,
+    pub json: Vec<u8>,
+}
+
+impl Line {
+    pub fn of(change: &Change) -> Line {
+        Line {
+            device: change.device.clone(),
+            idx: change.idx,
+            // A change always serializes: its fields are strings, numbers and JSON values.
+            json: serde_json::to_vec(change).unwrap_or_default(),
+        }
+    }
+}
+
 /// Writes one plain bundle of `changes` (already signed by their devices) and `roster`.
 pub fn write(
     changes: &[Change],
@@ -147,8 +165,8 @@ pub fn write(
     packer: &Packer,
     part: Option<(u32, u32)>,
 ) -> Vec<u8> {
-    let lines: Vec<Vec<u8>> = changes.iter().map(line).collect();
-    assemble(changes, &lines, roster, packer, part)
+    let lines: Vec<Line> = changes.iter().map(Line::of).collect();
+    assemble(&lines, roster, packer, part)
 }
 
 /// Writes `changes` as bundles whose bodies stay under `max_body` bytes (at least one change a
@@ -159,16 +177,27 @@ pub fn write_parts(
     packer: &Packer,
     max_body: usize,
 ) -> Vec<Vec<u8>> {
-    let lines: Vec<Vec<u8>> = changes.iter().map(line).collect();
+    let lines: Vec<Line> = changes.iter().map(Line::of).collect();
+    write_line_parts(&lines, roster, packer, max_body)
+}
+
+/// `write_parts` of changes given as their lines (an export passes the log's JSON through).
+pub fn write_line_parts(
+    lines: &[Line],
+    roster: &[RosterEntry],
+    packer: &Packer,
+    max_body: usize,
+) -> Vec<Vec<u8>> {
     let roster_bytes: usize = roster.iter().map(|r| line(r).len()).sum();
     let mut cuts = vec![0];
     let mut size = roster_bytes;
     for (i, l) in lines.iter().enumerate() {
-        if size + l.len() > max_body && i > *cuts.last().unwrap_or(&0) {
+        let len = l.json.len() + 1;
+        if size + len > max_body && i > *cuts.last().unwrap_or(&0) {
             cuts.push(i);
             size = roster_bytes;
         }
-        size += l.len();
+        size += len;
     }
     cuts.push(lines.len());
     let of = u32::try_from(cuts.len() - 1).unwrap_or(u32::MAX);
@@ -176,24 +205,24 @@ pub fn write_parts(
         .enumerate()
         .map(|(n, w)| {
             let part = (of > 1).then(|| (u32::try_from(n + 1).unwrap_or(u32::MAX), of));
-            assemble(&changes[w[0]..w[1]], &lines[w[0]..w[1]], roster, packer, part)
+            assemble(&lines[w[0]..w[1]], roster, packer, part)
         })
         .collect()
 }
 
 fn assemble(
-    changes: &[Change],
-    lines: &[Vec<u8>],
+    lines: &[Line],
     roster: &[RosterEntry],
     packer: &Packer,
     part: Option<(u32, u32)>,
 ) -> Vec<u8> {
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(lines.iter().map(|l| l.json.len() + 1).sum());
     for entry in roster {
         body.extend(line(entry));
     }
     for l in lines {
-        body.extend(l);
+        body.extend_from_slice(&l.json);
+        body.push(b'\n');
     }
     let mut header = Header {
         format: FORMAT.into(),
@@ -201,8 +230,8 @@ fn assemble(
         bundle: uuid::Uuid::now_v7().to_string(),
         packer: packer.key.to_string(),
         created: chrono::Utc::now().to_rfc3339(),
-        ranges: ranges(changes),
-        count: changes.len(),
+        ranges: line_ranges(lines),
+        count: lines.len(),
         roster: roster.len(),
         part,
         body_sha256: sha256_hex(&body),
@@ -213,6 +242,17 @@ fn assemble(
     out.push(b'\n');
     out.extend(body);
     out
+}
+
+/// Per device, the first and last idx of `lines`.
+fn line_ranges(lines: &[Line]) -> BTreeMap<String, (u64, u64)> {
+    let mut ranges: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for l in lines {
+        let range = ranges.entry(l.device.clone()).or_insert((l.idx, l.idx));
+        range.0 = range.0.min(l.idx);
+        range.1 = range.1.max(l.idx);
+    }
+    ranges
 }
 
 /// Per device, the first and last idx of `changes`.
