@@ -601,8 +601,14 @@ impl<'a> Placer<'a> {
         if reused || visit_twice || forked.is_some() {
             self.look_again()?;
         }
+        // The reasons in the order of their strength (`Reason::rank`).
         if forked.is_some() {
             return Ok(Outcome::Kept(Reason::Forked));
+        }
+        if self.any_dispute
+            && quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f)
+        {
+            return self.keep(change, Reason::Forked);
         }
         let id = Dispute::Id {
             id: change.id.clone(),
@@ -620,11 +626,6 @@ impl<'a> Placer<'a> {
             if visit_twice || self.disputed(&dispute)? {
                 return self.keep(change, Reason::VisitDisputed { visit: v.into() });
             }
-        }
-        if self.any_dispute
-            && quarantine::fork_point(tx, &change.device)?.is_some_and(|f| change.idx >= f)
-        {
-            return self.keep(change, Reason::Forked);
         }
         if self
             .device(&change.device)?
