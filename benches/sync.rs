@@ -82,8 +82,11 @@ fn main() {
             hq: hq_flag,
             ..TrustOptions::default()
         };
-        hq.trust(&laptop.identity().expect("id").public_key, &trust("laptop", false))
-            .expect("enrol");
+        hq.trust(
+            &laptop.identity().expect("id").public_key,
+            &trust("laptop", false),
+        )
+        .expect("enrol");
         laptop
             .trust(&hq.identity().expect("id").public_key, &trust("HQ", true))
             .expect("pin");
@@ -112,8 +115,12 @@ fn main() {
         let bytes = std::fs::read(&exported.path).expect("bundle");
         // The phases, each on its own: decrypt, read (header, checksum, lines), verify.
         let start = Instant::now();
-        let plain = seal::open(&bytes, &hq.keys().expect("keys").enc, bundle::MAX_BUNDLE_BYTES)
-            .expect("decrypt");
+        let plain = seal::open(
+            &bytes,
+            &hq.keys().expect("keys").enc,
+            bundle::MAX_BUNDLE_BYTES,
+        )
+        .expect("decrypt");
         let decrypt = start.elapsed();
         let start = Instant::now();
         let (_, _, read) = bundle::read(&plain).expect("read");
@@ -136,7 +143,12 @@ fn main() {
         let whole = start.elapsed();
         import_times.push(whole);
         assert_eq!(result.applied as u64, CHANGES);
-        phases.push([decrypt, parse, verify, whole.saturating_sub(decrypt + parse + verify)]);
+        phases.push([
+            decrypt,
+            parse,
+            verify,
+            whole.saturating_sub(decrypt + parse + verify),
+        ]);
     }
     let (export, import) = (median(export_times), median(import_times));
     let phase = |i: usize| median(phases.iter().map(|p| p[i]).collect());

@@ -220,14 +220,30 @@ fn a_backup_needs_a_passphrase_and_the_restored_key_asks_for_it() {
     restored
         .cmd()
         .env_remove("FIELDCHECK_PASSPHRASE")
-        .args(["--lang", "en", "lead", "set", "a3/1", "--supervised", "true"])
+        .args([
+            "--lang",
+            "en",
+            "lead",
+            "set",
+            "a3/1",
+            "--supervised",
+            "true",
+        ])
         .assert()
         .code(1)
         .stderr(contains("protected by a passphrase"));
     restored
         .cmd()
         .env("FIELDCHECK_PASSPHRASE", "wrong")
-        .args(["--lang", "en", "lead", "set", "a3/1", "--supervised", "true"])
+        .args([
+            "--lang",
+            "en",
+            "lead",
+            "set",
+            "a3/1",
+            "--supervised",
+            "true",
+        ])
         .assert()
         .code(1)
         .stderr(contains("protected by a passphrase"));

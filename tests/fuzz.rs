@@ -1361,9 +1361,8 @@ fn in_another_order(
             .into_iter()
             .filter_map(|d| match d {
                 fieldcheck::store::Dispute::Fork { device, .. } => Some(device),
-                fieldcheck::store::Dispute::Visit { .. } | fieldcheck::store::Dispute::Id { .. } => {
-                    None
-                }
+                fieldcheck::store::Dispute::Visit { .. }
+                | fieldcheck::store::Dispute::Id { .. } => None,
             })
             .collect()
     };

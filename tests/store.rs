@@ -369,23 +369,34 @@ fn a_store_from_before_signed_changes_signs_its_own_log_on_migration() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v5.redb");
     std::fs::copy("tests/fixtures/store-v5.redb", &path).unwrap();
-    std::fs::copy("tests/fixtures/store-v5.redb.key", dir.path().join("v5.redb.key")).unwrap();
+    std::fs::copy(
+        "tests/fixtures/store-v5.redb.key",
+        dir.path().join("v5.redb.key"),
+    )
+    .unwrap();
     let old_key = std::fs::read_to_string(dir.path().join("v5.redb.key")).unwrap();
     let store = open(&path);
     assert_eq!(store.schema_version().unwrap(), 6);
     let id = store.identity().unwrap();
     assert_eq!(id.device_id, "01a23207-ce94-71b1-9bd5-6efd3d605079");
     let keys = store.keys().unwrap();
-    assert_eq!(hex::encode(keys.signing.to_bytes()), old_key.trim(), "the same signing key");
+    assert_eq!(
+        hex::encode(keys.signing.to_bytes()),
+        old_key.trim(),
+        "the same signing key"
+    );
     assert!(id.public_key.starts_with(&format!("fc1:{}:", id.device_id)));
     let public = fieldcheck::sync::keys::public_hex(&keys.signing);
     let changes = store.changes().unwrap();
-    let (own, others): (Vec<_>, Vec<_>) =
-        changes.iter().partition(|c| c.device == id.device_id);
+    let (own, others): (Vec<_>, Vec<_>) = changes.iter().partition(|c| c.device == id.device_id);
     assert_eq!((own.len(), others.len()), (3, 1));
     let mut prev = None;
     for change in &own {
-        assert!(change.verify(&public), "own change {} is signed", change.idx);
+        assert!(
+            change.verify(&public),
+            "own change {} is signed",
+            change.idx
+        );
         assert_eq!(change.prev, prev, "own change {} links", change.idx);
         prev = Some(change.hash());
     }

@@ -211,8 +211,15 @@ fn untrusted_signers_are_refused_unless_trusted_on_the_spot() {
         .collect();
     assert_eq!(trusted.len(), 1);
     assert_eq!(trusted[0]["key"], a.key());
-    assert_eq!(trusted[0]["vouch"]["by"], "HQ", "who trusted it is recorded");
-    assert_eq!(trusted[0]["name"], fingerprint.as_str(), "never the sender's own name");
+    assert_eq!(
+        trusted[0]["vouch"]["by"], "HQ",
+        "who trusted it is recorded"
+    );
+    assert_eq!(
+        trusted[0]["name"],
+        fingerprint.as_str(),
+        "never the sender's own name"
+    );
     let broken = dir.path().join("broken.fcb");
     std::fs::write(&broken, &std::fs::read(&file).unwrap()[..40]).unwrap();
     hq.cmd()
@@ -257,7 +264,10 @@ fn an_export_in_parts_imports_in_any_order() {
     assert!(files.len() >= 3, "{parts}");
     let of = files.len();
     for (n, file) in files.iter().enumerate() {
-        assert!(file.ends_with(&format!("a-part-{}-of-{of}.fcb", n + 1)), "{file}");
+        assert!(
+            file.ends_with(&format!("a-part-{}-of-{of}.fcb", n + 1)),
+            "{file}"
+        );
     }
     let mut reversed: Vec<&str> = files.iter().map(String::as_str).collect();
     reversed.reverse();
@@ -267,6 +277,9 @@ fn an_export_in_parts_imports_in_any_order() {
     }
     assert_eq!(hq1.state(), hq2.state());
     assert_eq!(hq1.state().0, a.state().0, "every change arrived");
-    assert_eq!(hq1.json(&["sync", "status"])["devices"], a.json(&["sync", "status"])["devices"]);
+    assert_eq!(
+        hq1.json(&["sync", "status"])["devices"],
+        a.json(&["sync", "status"])["devices"]
+    );
     assert!(hq1.ok(&["verify"]).contains("一致"));
 }

@@ -152,7 +152,11 @@ pub fn import(
 fn author(store: &Store, device: &str, lang: Lang) -> String {
     match store.verified_author(device) {
         Ok(Some(name)) => format!("{name} {}", short(device)),
-        _ => format!("{} {}", lang.pick("未核实设备", "unverified device"), short(device)),
+        _ => format!(
+            "{} {}",
+            lang.pick("未核实设备", "unverified device"),
+            short(device)
+        ),
     }
 }
 

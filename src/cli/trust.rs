@@ -56,7 +56,10 @@ pub fn run(store: &Store, command: &TrustCommand, lang: Lang) -> Result<String> 
                 (false, Lang::En) => "trusted and enrolled",
             };
             Ok(match lang {
-                Lang::Zh => format!("{what}：{}（设备 {}，指纹 {}）\n", d.name, d.device, d.fingerprint),
+                Lang::Zh => format!(
+                    "{what}：{}（设备 {}，指纹 {}）\n",
+                    d.name, d.device, d.fingerprint
+                ),
                 Lang::En => format!(
                     "{what}: {} (device {}, fingerprint {})\n",
                     d.name, d.device, d.fingerprint
@@ -67,7 +70,10 @@ pub fn run(store: &Store, command: &TrustCommand, lang: Lang) -> Result<String> 
         TrustCommand::Remove { device } => {
             let d = store.distrust(device)?;
             Ok(match lang {
-                Lang::Zh => format!("已不再信任 {}（{}）：今后它的变更一律单独保存，不应用。\n", d.name, d.device),
+                Lang::Zh => format!(
+                    "已不再信任 {}（{}）：今后它的变更一律单独保存，不应用。\n",
+                    d.name, d.device
+                ),
                 Lang::En => format!(
                     "No longer trusted: {} ({}); its changes are kept apart from now on.\n",
                     d.name, d.device
@@ -108,7 +114,10 @@ pub fn key(store: &Store, command: &KeyCommand, lang: Lang) -> Result<String> {
         KeyCommand::Unprotect => {
             store.protect_key(None)?;
             Ok(lang
-                .pick("密钥文件已改为不加口令。\n", "The key file is plain again.\n")
+                .pick(
+                    "密钥文件已改为不加口令。\n",
+                    "The key file is plain again.\n",
+                )
                 .into())
         }
     }

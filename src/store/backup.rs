@@ -34,7 +34,11 @@ impl Store {
                 std::env::var(keys::PASSPHRASE_ENV).map_err(|_| Error::BackupNeedsPassphrase)?;
             Some((self.keys()?, passphrase))
         };
-        let copied = staged_copy(self.path(), out, protect.as_ref().map(|(k, p)| (&**k, p.as_str())))?;
+        let copied = staged_copy(
+            self.path(),
+            out,
+            protect.as_ref().map(|(k, p)| (&**k, p.as_str())),
+        )?;
         place(&sibling(out, "staging"), out)?;
         Ok(copied)
     }
@@ -154,11 +158,13 @@ fn checked(path: &Path) -> Result<Copied> {
     match store.keys() {
         Ok(_) => {}
         Err(e @ Error::KeyLocked { .. }) => return Err(e),
-        Err(_) => return Err(Error::StoreDamaged {
-            path: path.to_path_buf(),
-            detail: "its private key (.key beside it) is missing or belongs to another store"
-                .into(),
-        }),
+        Err(_) => {
+            return Err(Error::StoreDamaged {
+                path: path.to_path_buf(),
+                detail: "its private key (.key beside it) is missing or belongs to another store"
+                    .into(),
+            });
+        }
     }
     let differences = store.verify()?;
     if !differences.is_empty() {

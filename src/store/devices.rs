@@ -110,7 +110,12 @@ pub(super) fn enrol_self(store: &Store) -> Result<()> {
     let tx = store.db.begin_write().map_err(db_err)?;
     put(
         &tx,
-        &Device::new(&peer, &identity.device_name, &identity.inspector, Vouch::Own),
+        &Device::new(
+            &peer,
+            &identity.device_name,
+            &identity.inspector,
+            Vouch::Own,
+        ),
     )?;
     tx.open_table(tables::META)
         .map_err(db_err)?
@@ -302,7 +307,11 @@ fn shown_name(d: &Device) -> String {
 }
 
 /// A roster entry for `device`, signed by this store, with the next seq.
-fn issue(tx: &WriteTransaction, writer: &super::changes::Writer, device: &Device) -> Result<RosterEntry> {
+fn issue(
+    tx: &WriteTransaction,
+    writer: &super::changes::Writer,
+    device: &Device,
+) -> Result<RosterEntry> {
     let mut table = tx.open_table(tables::META).map_err(db_err)?;
     let seq: u64 = table
         .get(meta::ROSTER_SEQ)

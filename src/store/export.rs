@@ -93,7 +93,11 @@ impl Store {
     /// The devices a bundle is encrypted to, this one first.
     fn recipients(&self, options: &ExportOptions, devices: &[Device]) -> Result<Vec<Device>> {
         let own = self.identity()?.device_id;
-        let mut out: Vec<Device> = devices.iter().filter(|d| d.device == own).cloned().collect();
+        let mut out: Vec<Device> = devices
+            .iter()
+            .filter(|d| d.device == own)
+            .cloned()
+            .collect();
         let live = |d: &&Device| d.device != own && !d.removed && d.revoked_from.is_none();
         if !options.to.is_empty() {
             for which in &options.to {

@@ -215,7 +215,10 @@ impl Store {
             let (a, b) = (&incoming[*a], &incoming[*b]);
             (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx))
         });
-        let hashes: Vec<String> = signed.iter().map(|b| crate::sync::change::hash_of(b)).collect();
+        let hashes: Vec<String> = signed
+            .iter()
+            .map(|b| crate::sync::change::hash_of(b))
+            .collect();
         let mut placer = Placer::new(&tx, &own, devices::latest_acceptable(self.now_ms()))?;
         let mut clock = read_clock(&tx)?;
         let mut batch = Batch::default();
@@ -224,12 +227,13 @@ impl Store {
             let change = &incoming[i];
             let verdict = &verdicts[i];
             let retry = retried.contains(&i);
-            let outcome = placer
-                .place(change, &hashes[i], verdict, retry)
-                .map_err(|e| match e {
-                    Placed::Refused(problem) => refuse(problem),
-                    Placed::Store(e) => e,
-                })?;
+            let outcome =
+                placer
+                    .place(change, &hashes[i], verdict, retry)
+                    .map_err(|e| match e {
+                        Placed::Refused(problem) => refuse(problem),
+                        Placed::Store(e) => e,
+                    })?;
             if retry && !matches!(outcome, Outcome::Kept(_)) {
                 quarantine::release(&tx, change, &hashes[i])?;
             }
@@ -252,7 +256,9 @@ impl Store {
                         Reason::Forked if !result.forked.contains(&change.device) => {
                             result.forked.push(change.device.clone());
                         }
-                        Reason::VisitDisputed { visit } if !result.disputed_visits.contains(&visit) => {
+                        Reason::VisitDisputed { visit }
+                            if !result.disputed_visits.contains(&visit) =>
+                        {
                             result.disputed_visits.push(visit);
                         }
                         _ => {}
@@ -290,7 +296,9 @@ impl Store {
 fn read_clock(tx: &WriteTransaction) -> Result<Hlc> {
     let table = tx.open_table(tables::META).map_err(db_err)?;
     let value = table.get(meta::CLOCK).map_err(db_err)?;
-    Ok(value.and_then(|v| Hlc::decode(v.value())).unwrap_or_default())
+    Ok(value
+        .and_then(|v| Hlc::decode(v.value()))
+        .unwrap_or_default())
 }
 
 /// Trusts a bundle's packer on first use, recording who did and when; the name people see is the
@@ -670,7 +678,10 @@ impl<'a> Placer<'a> {
                 .map(Change::hash)
                 .collect();
             before.extend(self.held_hash(device, idx - 1)?);
-            if before.iter().any(|h| change.prev.as_deref() != Some(h.as_str())) {
+            if before
+                .iter()
+                .any(|h| change.prev.as_deref() != Some(h.as_str()))
+            {
                 return Ok(Some(idx - 1));
             }
         }
@@ -698,11 +709,11 @@ fn visit_differs(tx: &WriteTransaction, id: &str, value: &serde_json::Value) -> 
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let held = table.get(id).map_err(db_err)?;
         match held {
-            Some(v) => Some(quarantine::visit_hash(&serde_json::from_str(v.value()).map_err(
-                |e| Error::Store {
+            Some(v) => Some(quarantine::visit_hash(
+                &serde_json::from_str(v.value()).map_err(|e| Error::Store {
                     detail: format!("visit {id}: {e}"),
-                },
-            )?)),
+                })?,
+            )),
             None => None,
         }
     };

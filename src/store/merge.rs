@@ -184,7 +184,9 @@ pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
             let lead = {
                 let mut visits = tx.open_table(tables::VISITS).map_err(db_err)?;
                 let removed = visits.remove(id).map_err(db_err)?;
-                removed.map(|v| decode::<Visit>(id, v.value())).transpose()?
+                removed
+                    .map(|v| decode::<Visit>(id, v.value()))
+                    .transpose()?
             };
             if let Some(visit) = lead {
                 tx.open_multimap_table(tables::LEAD_VISITS)

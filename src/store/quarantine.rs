@@ -186,7 +186,9 @@ pub(super) fn kept_visit_hashes(tx: &WriteTransaction, id: &str) -> Result<Vec<S
 }
 
 /// The devices with changes kept apart, and whether any dispute is recorded.
-pub(super) fn overview(tx: &WriteTransaction) -> Result<(std::collections::BTreeSet<String>, bool)> {
+pub(super) fn overview(
+    tx: &WriteTransaction,
+) -> Result<(std::collections::BTreeSet<String>, bool)> {
     let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
     let mut devices = std::collections::BTreeSet::new();
     for entry in table.iter().map_err(db_err)? {
@@ -233,7 +235,11 @@ pub(super) fn release(tx: &WriteTransaction, change: &Change, hash: &str) -> Res
 }
 
 /// The versions kept apart at a device's idx whose signatures were checked.
-pub(super) fn verified_versions(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Vec<Change>> {
+pub(super) fn verified_versions(
+    tx: &WriteTransaction,
+    device: &str,
+    idx: u64,
+) -> Result<Vec<Change>> {
     let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
     let from = format!("{device}\u{1f}{idx:020}\u{1f}");
     let to = format!("{device}\u{1f}{idx:020}\u{1f}\u{7f}");

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::changes::append_merging;
 use super::merge::{Batch, Head, winner};
-use super::records::decode;
 use super::quarantine::{Dispute, Quarantined};
+use super::records::decode;
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, Result};
 use crate::sync::Change;

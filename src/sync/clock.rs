@@ -100,8 +100,17 @@ mod tests {
             n: u32::MAX,
         };
         assert_eq!(Hlc::tick(poisoned, now), Hlc { ms: now, n: 0 });
-        let near = Hlc { ms: now + day, n: 3 };
-        assert_eq!(Hlc::tick(near, now), Hlc { ms: now + day, n: 4 });
+        let near = Hlc {
+            ms: now + day,
+            n: 3,
+        };
+        assert_eq!(
+            Hlc::tick(near, now),
+            Hlc {
+                ms: now + day,
+                n: 4
+            }
+        );
     }
 
     #[test]

@@ -102,24 +102,26 @@ impl Runner<'_> {
                 },
             ),
             Effect::Export => Some(self.sync(false, |store, lang| {
-                Ok(match store.export(&crate::store::ExportOptions::default(), self.today)? {
-                    None => (
-                        lang.pick("没有需要导出的变更。", "Nothing to export.")
-                            .into(),
-                        false,
-                    ),
-                    Some(e) => (
-                        match lang {
-                            crate::i18n::Lang::Zh => {
-                                format!("已导出 {} 条变更：{}", e.changes, e.path.display())
-                            }
-                            crate::i18n::Lang::En => {
-                                format!("Exported {} changes: {}", e.changes, e.path.display())
-                            }
-                        },
-                        false,
-                    ),
-                })
+                Ok(
+                    match store.export(&crate::store::ExportOptions::default(), self.today)? {
+                        None => (
+                            lang.pick("没有需要导出的变更。", "Nothing to export.")
+                                .into(),
+                            false,
+                        ),
+                        Some(e) => (
+                            match lang {
+                                crate::i18n::Lang::Zh => {
+                                    format!("已导出 {} 条变更：{}", e.changes, e.path.display())
+                                }
+                                crate::i18n::Lang::En => {
+                                    format!("Exported {} changes: {}", e.changes, e.path.display())
+                                }
+                            },
+                            false,
+                        ),
+                    },
+                )
             })),
             Effect::ListBundles => {
                 let dir = self.store.bundles_dir();

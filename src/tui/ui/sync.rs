@@ -35,9 +35,10 @@ fn value_text(value: &serde_json::Value, lang: Lang) -> String {
 /// A value with who wrote it: the author this store verified for the device, never the
 /// change's own claim.
 fn head_text(h: &Head, authors: &std::collections::BTreeMap<String, String>, lang: Lang) -> String {
-    let who = authors
-        .get(&h.device)
-        .map_or(lang.pick("未核实的设备", "unverified device"), String::as_str);
+    let who = authors.get(&h.device).map_or(
+        lang.pick("未核实的设备", "unverified device"),
+        String::as_str,
+    );
     format!("{}（{who} {}）", value_text(&h.value, lang), end(&h.device))
 }
 
@@ -133,7 +134,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
     for (i, c) in sync.conflicts.iter().enumerate() {
         let chosen = i == state.conflict;
-        let values: Vec<String> = c.heads.iter().map(|h| head_text(h, &state.sync.authors, lang)).collect();
+        let values: Vec<String> = c
+            .heads
+            .iter()
+            .map(|h| head_text(h, &state.sync.authors, lang))
+            .collect();
         let text = format!(
             "{} {} {}  {}",
             if chosen { ">" } else { " " },
