@@ -214,7 +214,11 @@ fn a_full_disk_refuses_every_write_clearly_and_loses_nothing() {
         faults += 1;
     }
     let out = disk.path().join("out.fcb");
-    let err = refused(&a, &["export", "--plain", "--out", out.to_str().unwrap()], full);
+    let err = refused(
+        &a,
+        &["export", "--plain", "--out", out.to_str().unwrap()],
+        full,
+    );
     assert!(
         err.contains(&format!("cannot write {}", out.display())),
         "{err}"
@@ -300,7 +304,11 @@ fn a_read_only_folder_refuses_writes_clearly_and_loses_nothing() {
     c.ok(DISPUTED);
     let c_before = held(&c);
     let out = disk.path().join("c.fcb");
-    let err = refused(&c, &["export", "--plain", "--out", out.to_str().unwrap()], ro);
+    let err = refused(
+        &c,
+        &["export", "--plain", "--out", out.to_str().unwrap()],
+        ro,
+    );
     assert!(err.contains("Choose a writable place"), "{err}");
     let backup = disk.path().join("c.redb");
     refused(&c, &["backup", backup.to_str().unwrap()], ro);
@@ -352,7 +360,13 @@ fn a_file_over_the_bundle_cap_is_refused_before_it_is_read() {
     assert_eq!(held(&a), before);
     // A real bundle still goes through.
     let small = dir.path().join("small.fcb");
-    a.ok(&["export", "--all", "--plain", "--out", small.to_str().unwrap()]);
+    a.ok(&[
+        "export",
+        "--all",
+        "--plain",
+        "--out",
+        small.to_str().unwrap(),
+    ]);
     a.ok(&["import", small.to_str().unwrap()]);
 }
 
