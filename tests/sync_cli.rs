@@ -283,3 +283,66 @@ fn an_export_in_parts_imports_in_any_order() {
     );
     assert!(hq1.ok(&["verify"]).contains("一致"));
 }
+
+/// Who recorded a visit is the author headquarters verified for the signing device (its enrolment),
+/// never the name the laptop wrote into the visit.
+#[test]
+fn visits_show_the_verified_author_not_the_claimed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Store::new(dir.path(), "B");
+    let hq = Store::new(dir.path(), "HQ");
+    // B's own store calls its inspector 张三; headquarters enrolled the laptop for 李四.
+    b.ok(&["init", "--inspector", "张三"]);
+    hq.ok(&[
+        "trust",
+        "add",
+        &b.key(),
+        "--name",
+        "laptop-B",
+        "--inspector",
+        "李四",
+    ]);
+    b.pins(&hq, "HQ");
+    b.ok(&[
+        "visit",
+        "add",
+        "a3/2",
+        "--kind",
+        "onsite",
+        "--finding",
+        "no-arrears",
+        "--evidence",
+        "statement:DZ-1",
+    ]);
+    hq.import(&[&b.export(&[])]);
+    let id = hq.json(&["visit", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        hq.json(&["visit", "show", &id])["inspector"],
+        "张三",
+        "the claim, as written"
+    );
+    let list = hq.ok(&["visit", "list"]);
+    assert!(
+        list.contains("李四@laptop-B") && !list.contains("张三"),
+        "{list}"
+    );
+    let shown = hq.ok(&["visit", "show", &id]);
+    assert!(shown.contains("李四@laptop-B"), "{shown}");
+    // A store that trusted the laptop's key on first use, without naming who uses it, marks the
+    // claim as not verified.
+    let c = Store::new(dir.path(), "C");
+    let plain = dir.path().join("b-plain.fcb");
+    b.ok(&[
+        "export",
+        "--all",
+        "--plain",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    c.ok(&["import", "--trust-new", plain.to_str().unwrap()]);
+    let list = c.ok(&["--lang", "en", "visit", "list"]);
+    assert!(list.contains("张三 (not verified)"), "{list}");
+}

@@ -150,6 +150,23 @@ fn recorded(done: &Finalized, lang: Lang, as_json: bool) -> Result<String> {
     })
 }
 
+/// Who recorded a visit: the author this store verified for the device that signed it, or the
+/// visit's own claim, marked as not verified.
+fn recorded_by(
+    v: &Visit,
+    authors: &std::collections::HashMap<String, Option<String>>,
+    lang: Lang,
+) -> String {
+    match authors.get(&v.id) {
+        Some(Some(name)) => name.clone(),
+        _ => format!(
+            "{}{}",
+            v.inspector,
+            lang.pick("（未核实）", " (not verified)")
+        ),
+    }
+}
+
 fn local(v: &Visit) -> String {
     crate::clock::local(v.at, "%Y-%m-%d %H:%M")
 }
@@ -162,6 +179,7 @@ pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Res
         return json(&visits);
     }
     let corrected = crate::model::visit::corrected_ids(&visits);
+    let authors = store.visit_authors()?;
     let rows: Vec<Vec<String>> = visits
         .iter()
         .map(|v| {
@@ -172,7 +190,7 @@ pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Res
                 v.kind.label(lang).into(),
                 v.finding.map(|f| f.label(lang)).unwrap_or_default().into(),
                 v.evidence.len().to_string(),
-                v.inspector.clone(),
+                recorded_by(v, &authors, lang),
                 if corrected.contains(&v.id.as_str()) {
                     lang.pick("已更正", "corrected").into()
                 } else {
@@ -239,7 +257,14 @@ pub fn show(store: &Store, id: &str, lang: Lang, as_json: bool) -> Result<String
         (lang.pick("线索", "lead"), v.lead.clone()),
         (lang.pick("类型", "kind"), v.kind.label(lang).into()),
         (lang.pick("时间", "time"), local(&v)),
-        (lang.pick("检查员", "inspector"), v.inspector.clone()),
+        (
+            lang.pick("检查员", "inspector"),
+            recorded_by(
+                &v,
+                &std::iter::once((v.id.clone(), store.visit_author(&v.id)?)).collect(),
+                lang,
+            ),
+        ),
         (
             lang.pick("结果", "finding"),
             v.finding

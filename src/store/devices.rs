@@ -274,12 +274,40 @@ impl Store {
         }
     }
 
+    /// Who recorded each visit, as this store verified it: per visit id, the name of the device
+    /// whose signed change brought it (`None` for a device it knows nothing verified of).
+    pub fn visit_authors(&self) -> Result<std::collections::HashMap<String, Option<String>>> {
+        let authors = self.verified_authors()?;
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+        let mut out = std::collections::HashMap::new();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            out.insert(k.value().to_string(), authors.get(v.value()).cloned());
+        }
+        Ok(out)
+    }
+
+    /// `visit_authors` for one visit.
+    pub fn visit_author(&self, visit: &str) -> Result<Option<String>> {
+        let device = {
+            let tx = self.db.begin_read().map_err(db_err)?;
+            let table = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+            let value = table.get(visit).map_err(db_err)?;
+            value.map(|v| v.value().to_string())
+        };
+        match device {
+            Some(d) => self.verified_author(&d),
+            None => Ok(None),
+        }
+    }
+
     /// `verified_author` for every device this store knows.
     pub fn verified_authors(&self) -> Result<std::collections::BTreeMap<String, String>> {
         Ok(self
             .devices()?
             .into_iter()
-            .map(|d| (d.device.clone(), shown_name(&d)))
+            .filter_map(|d| shown_name(&d).map(|name| (d.device.clone(), name)))
             .collect())
     }
 
@@ -293,16 +321,18 @@ impl Store {
             return Ok(None);
         };
         let d: Device = decode(device, v.value())?;
-        Ok(Some(shown_name(&d)))
+        Ok(shown_name(&d))
     }
 }
 
-/// `inspector@device name`, or whichever of the two is known.
-fn shown_name(d: &Device) -> String {
+/// `inspector@device name`, or whichever of the two is known; nothing for a device trusted on
+/// first use that nobody named (its key is known, not who uses it).
+fn shown_name(d: &Device) -> Option<String> {
     match (d.inspector.is_empty(), d.name.is_empty()) {
-        (false, false) => format!("{}@{}", d.inspector, d.name),
-        (false, true) => d.inspector.clone(),
-        (true, _) => d.name.clone(),
+        (false, false) => Some(format!("{}@{}", d.inspector, d.name)),
+        (false, true) => Some(d.inspector.clone()),
+        (true, _) if matches!(d.vouch, Vouch::FirstUse { .. }) => None,
+        (true, _) => Some(d.name.clone()),
     }
 }
 

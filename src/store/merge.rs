@@ -194,6 +194,10 @@ pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
                     .remove(visit.lead.as_str(), id)
                     .map_err(db_err)?;
             }
+            tx.open_table(tables::VISIT_DEVICES)
+                .map_err(db_err)?
+                .remove(id)
+                .map_err(db_err)?;
         }
         "lead" | "channel" | "notice" => {
             let seed = crate::notice::seed()?;
@@ -258,6 +262,16 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
                 tx.open_multimap_table(tables::LEAD_VISITS)
                     .map_err(db_err)?
                     .insert(visit.lead.as_str(), visit.id.as_str())
+                    .map_err(db_err)?;
+            }
+            // Who brought it: the signing device (the lowest id, should two carry the same visit).
+            let mut by = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+            let held = by
+                .get(visit.id.as_str())
+                .map_err(db_err)?
+                .map(|v| v.value().to_string());
+            if held.as_deref().is_none_or(|d| change.device.as_str() < d) {
+                by.insert(visit.id.as_str(), change.device.as_str())
                     .map_err(db_err)?;
             }
         }

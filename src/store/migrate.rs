@@ -62,6 +62,23 @@ fn create_devices(tx: &WriteTransaction) -> crate::error::Result<()> {
     tx.open_table(tables::DISPUTES).map_err(db_err)?;
     tx.open_table(tables::KEPT_VISITS).map_err(db_err)?;
     tx.delete_table(TRUSTED_V1).map_err(db_err)?;
+    // Who recorded each visit held: the device whose change brought it.
+    let mut by = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+    let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    for entry in changes.iter().map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        let change: crate::sync::Change = super::records::decode("change", v.value())?;
+        if let Some(visit) = change.entity.strip_prefix("visit:") {
+            let device = k.value().0;
+            let held = by
+                .get(visit)
+                .map_err(db_err)?
+                .map(|d| d.value().to_string());
+            if held.as_deref().is_none_or(|d| device < d) {
+                by.insert(visit, device).map_err(db_err)?;
+            }
+        }
+    }
     Ok(())
 }
 

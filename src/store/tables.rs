@@ -17,6 +17,7 @@
 //! | `heads_v1` | `entity` U+001F `field` | JSON `[Head]` | the concurrent latest values of a last-writer-wins field; more than one with different values is a conflict |
 //! | `devices_v1` | device id | JSON `Device` | every device this store knows the keys of: itself, pinned HQs, devices enrolled here or vouched for by a pinned HQ (with the signed roster entry), devices trusted on first use; revocations and removals |
 //! | `quarantine_v1` | device id U+001F idx (20 digits) U+001F change hash | JSON `Quarantined` | changes kept apart for a person, not applied: from a revoked, removed or unknown device, dated far ahead, or equivocating |
+//! | `visit_devices_v1` | visit id | device id | the device whose signed change brought the visit: who recorded it, as verified |
 //! | `kept_visits_v1` | visit id | JSON `[hash]` | content hashes (SHA-256 of the visit's JSON) of the visits carried by changes kept apart whose signatures were checked: a visit id with two contents is found whichever is applied |
 //! | `disputes_v1` | `fork` U+001F device, or `visit` U+001F visit id | JSON `Dispute` | equivocation found: a device with two histories from an idx on, a visit id with two contents |
 //!
@@ -42,6 +43,7 @@ pub const DEVICES: TableDefinition<&str, &str> = TableDefinition::new("devices_v
 pub const QUARANTINE: TableDefinition<&str, &str> = TableDefinition::new("quarantine_v1");
 pub const DISPUTES: TableDefinition<&str, &str> = TableDefinition::new("disputes_v1");
 pub const KEPT_VISITS: TableDefinition<&str, &str> = TableDefinition::new("kept_visits_v1");
+pub const VISIT_DEVICES: TableDefinition<&str, &str> = TableDefinition::new("visit_devices_v1");
 
 /// Keys of the `meta_v1` table.
 pub mod meta {

@@ -119,6 +119,7 @@ impl Store {
             tables::QUARANTINE,
             tables::DISPUTES,
             tables::KEPT_VISITS,
+            tables::VISIT_DEVICES,
         ] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
