@@ -163,14 +163,21 @@ pub struct TrustOptions {
 }
 
 impl Store {
-    /// Every device this store knows, itself included.
+    /// Every device this store knows, itself included (with the names its identity has now).
     pub fn devices(&self) -> Result<Vec<Device>> {
+        let identity = self.identity()?;
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
         let mut out = Vec::new();
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            out.push(decode(k.value(), v.value())?);
+            let mut device: Device = decode(k.value(), v.value())?;
+            if device.device == identity.device_id {
+                device.name = identity.device_name.clone();
+                device.inspector = identity.inspector.clone();
+                device.district = identity.district.clone();
+            }
+            out.push(device);
         }
         Ok(out)
     }
@@ -315,13 +322,11 @@ impl Store {
     /// verified them (own identity, the operator, or a pinned HQ's roster), or `None` for a
     /// device it knows nothing verified of.
     pub fn verified_author(&self, device: &str) -> Result<Option<String>> {
-        let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
-        let Some(v) = table.get(device).map_err(db_err)? else {
-            return Ok(None);
-        };
-        let d: Device = decode(device, v.value())?;
-        Ok(shown_name(&d))
+        Ok(self
+            .devices()?
+            .iter()
+            .find(|d| d.device == device)
+            .and_then(shown_name))
     }
 }
 
