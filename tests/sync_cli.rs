@@ -346,3 +346,35 @@ fn visits_show_the_verified_author_not_the_claimed_one() {
     let list = c.ok(&["--lang", "en", "visit", "list"]);
     assert!(list.contains("张三 (not verified)"), "{list}");
 }
+
+/// Revoking a device beyond the changes held warns that the ones in between would still be taken,
+/// and the revocation takes back exactly the changes from its idx on.
+#[test]
+fn a_revocation_past_what_is_held_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::new(dir.path(), "A");
+    let hq = Store::new(dir.path(), "HQ");
+    hq.trusts(&a, "A");
+    a.pins(&hq, "HQ");
+    a.ok(&["lead", "set", "a3/1", "--supervised", "true"]);
+    a.ok(&["lead", "set", "a3/2", "--supervised", "true"]);
+    hq.import(&[&a.export(&[])]);
+    let device = a.json(&["identity"])["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = hq.ok(&["--lang", "en", "trust", "revoke", &device, "--from", "5"]);
+    assert!(out.contains("#3 to #4 would still be taken"), "{out}");
+    let out = hq.ok(&["--lang", "en", "trust", "revoke", &device, "--from", "2"]);
+    assert!(!out.contains("would still be taken"), "{out}");
+    assert_eq!(hq.json(&["lead", "show", "a3/2"])["supervised"], false);
+    assert_eq!(hq.json(&["lead", "show", "a3/1"])["supervised"], true);
+    assert_eq!(
+        hq.json(&["quarantine"])["kept_apart"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(hq.ok(&["verify"]).contains("一致"));
+}

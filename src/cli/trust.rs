@@ -82,16 +82,38 @@ pub fn run(store: &Store, command: &TrustCommand, lang: Lang) -> Result<String> 
         }
         TrustCommand::Revoke { device, from } => {
             let d = store.revoke(device, *from)?;
-            Ok(match lang {
-                Lang::Zh => format!(
-                    "已吊销 {}（{}）自第 {from} 条起的变更：已撤回并单独保存；本库作为总部导出时，吊销随登记一同下发。\n",
-                    d.name, d.device
+            let highest = store
+                .devices_seen()?
+                .into_iter()
+                .find(|s| s.device == d.device)
+                .map_or(0, |s| s.highest);
+            // Changes between the last one held and the revocation would still be taken.
+            let warning = match (*from > highest + 1, lang) {
+                (false, _) => String::new(),
+                (true, Lang::Zh) => format!(
+                    "注意：本库只收到该设备到第 {highest} 条的变更；第 {} 至 {} 条若日后送达仍会被接受。丢失的电脑请从第 {} 条起吊销。\n",
+                    highest + 1,
+                    from - 1,
+                    highest + 1
                 ),
-                Lang::En => format!(
-                    "Revoked {} ({}) from change #{from}: those changes were taken back and kept apart; the revocation travels in this store's bundles.\n",
-                    d.name, d.device
+                (true, Lang::En) => format!(
+                    "note: this store holds the device's changes up to #{highest} only; #{} to #{} would still be taken if they arrive. For a lost laptop, revoke from #{}.\n",
+                    highest + 1,
+                    from - 1,
+                    highest + 1
                 ),
-            })
+            };
+            Ok(warning
+                + &match lang {
+                    Lang::Zh => format!(
+                        "已吊销 {}（{}）自第 {from} 条起的变更：已撤回并单独保存；本库作为总部导出时，吊销随登记一同下发。\n",
+                        d.name, d.device
+                    ),
+                    Lang::En => format!(
+                        "Revoked {} ({}) from change #{from}: those changes were taken back and kept apart; the revocation travels in this store's bundles.\n",
+                        d.name, d.device
+                    ),
+                })
         }
     }
 }

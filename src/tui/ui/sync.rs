@@ -112,10 +112,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         } else {
             Style::new().fg(Color::Yellow)
         };
-        let who = sync
-            .authors
-            .get(&d.device)
-            .map_or(lang.pick("未核实的设备", "unverified device"), String::as_str);
+        let who = sync.authors.get(&d.device).map_or(
+            lang.pick("未核实的设备", "unverified device"),
+            String::as_str,
+        );
         lines.push(Line::from(Span::styled(
             format!("  {}  {who}  #{}  {missing}", end(&d.device), d.highest),
             style,
