@@ -79,7 +79,7 @@ fn gaps_text(gaps: &[Gap], lang: Lang) -> String {
 }
 
 /// The end of a device id: UUIDv7s of devices made the same day share their start.
-fn short(device: &str) -> &str {
+pub(super) fn short(device: &str) -> &str {
     device
         .get(device.len().saturating_sub(8)..)
         .unwrap_or(device)

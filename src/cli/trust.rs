@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::args::{KeyCommand, TrustCommand};
 use super::render::{fields, json};
+use super::sync::short;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::store::{Device, Reason, Store, TrustOptions, Vouch};
@@ -155,12 +156,6 @@ fn how(device: &Device, lang: Lang) -> String {
         (Vouch::Roster { issuer }, Lang::Zh) => format!("总部 {} 登记", short(issuer)),
         (Vouch::Roster { issuer }, Lang::En) => format!("enrolled by HQ {}", short(issuer)),
     }
-}
-
-fn short(device: &str) -> &str {
-    device
-        .get(device.len().saturating_sub(8)..)
-        .unwrap_or(device)
 }
 
 fn list(store: &Store, lang: Lang, as_json: bool) -> Result<String> {

@@ -385,7 +385,14 @@ fn settle(tx: &WriteTransaction, entity: &str, field: &str, heads: &[Head]) -> R
     let Some(win) = winner(heads) else {
         return Ok(());
     };
-    let id = entity.trim_start_matches("lead:");
+    let value = LeadField::from_change(field, &win.value).ok_or_else(|| Error::Store {
+        detail: format!("change {} sets {field} to an unreadable value", win.id),
+    })?;
+    set_field(tx, entity.trim_start_matches("lead:"), &value)
+}
+
+/// Sets one field of the lead `id`, if the store holds it.
+pub(super) fn set_field(tx: &WriteTransaction, id: &str, value: &LeadField) -> Result<()> {
     let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
     let Some(json) = leads
         .get(id)
@@ -395,9 +402,6 @@ fn settle(tx: &WriteTransaction, entity: &str, field: &str, heads: &[Head]) -> R
         return Ok(());
     };
     let mut lead: Lead = decode(id, &json)?;
-    let value = LeadField::from_change(field, &win.value).ok_or_else(|| Error::Store {
-        detail: format!("change {} sets {field} to an unreadable value", win.id),
-    })?;
     value.apply(&mut lead);
     leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
     Ok(())

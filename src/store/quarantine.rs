@@ -14,7 +14,7 @@ use super::records::{decode, encode};
 use super::{db_err, tables};
 use crate::error::Result;
 use crate::model::Lead;
-use crate::sync::{Change, is_register};
+use crate::sync::{Change, LeadField, is_register};
 
 /// Why a change is kept apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -495,29 +495,14 @@ fn restore_original(tx: &WriteTransaction, entity: &str, field: &str) -> Result<
             .into_iter()
             .find(|l| l.id == id),
     };
-    let Some(original) = original else {
-        return Ok(());
-    };
-    let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
-    let Some(json) = leads
-        .get(id)
-        .map_err(db_err)?
-        .map(|v| v.value().to_string())
-    else {
-        return Ok(());
-    };
-    let mut lead: Lead = decode(id, &json)?;
-    match field {
-        "status" => lead.status = original.status,
-        "supervised" => lead.supervised = original.supervised,
-        "confidential" => lead.confidential = original.confidential,
-        "assignee" => lead.assignee = original.assignee,
-        "deadline" => lead.deadline = original.deadline,
-        "attention" => lead.attention = original.attention,
-        _ => return Ok(()),
+    // The field's value as the lead came, read back like a change's value.
+    let value = original
+        .and_then(|lead| serde_json::to_value(lead).ok())
+        .and_then(|json| LeadField::from_change(field, &json[field]));
+    match value {
+        Some(value) => merge::set_field(tx, id, &value),
+        None => Ok(()),
     }
-    leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
-    Ok(())
 }
 
 /// Everything kept apart, and the disputes, for `quarantine` and `sync status`.
