@@ -460,7 +460,8 @@ impl From<Error> for RosterRefused {
     }
 }
 
-/// The roster entries this store relays: those it issued and those of its pinned HQs.
+/// The roster entries this store relays: those it issued and those of its pinned HQs, for the
+/// devices it has not removed from its trust.
 pub(super) fn relayed_roster(devices: &[Device], own: &str) -> Vec<RosterEntry> {
     let hqs: Vec<&str> = devices
         .iter()
@@ -469,6 +470,7 @@ pub(super) fn relayed_roster(devices: &[Device], own: &str) -> Vec<RosterEntry> 
         .collect();
     devices
         .iter()
+        .filter(|d| !d.removed)
         .filter_map(|d| d.entry.clone())
         .filter(|e| e.issuer == own || hqs.contains(&e.issuer.as_str()))
         .collect()

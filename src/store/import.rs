@@ -154,8 +154,9 @@ impl Store {
             })
         };
         let packer_trusted = match known.get(&packer.device) {
-            Some(d) if d.key == packer.to_string() => !d.removed,
-            // A known device id with another key is never trusted on first use.
+            Some(d) if d.key == packer.to_string() && !d.removed => true,
+            // A known device id with another key, or one removed from trust, is never trusted on
+            // first use: the operator's decision stands until `trust add`.
             Some(_) => return Err(untrusted()),
             None => false,
         };
@@ -198,10 +199,29 @@ impl Store {
         }
         let mut incoming = changes;
         let fresh = incoming.len();
-        // Changes kept apart only for want of a key or for a clock ahead: looked at again (and
-        // released from the quarantine if they apply now).
-        incoming.extend(quarantine::waiting(&tx)?);
-        let retried: BTreeSet<usize> = (fresh..incoming.len()).collect();
+        // Changes kept apart only for want of a key (or of trust) or for a clock ahead: looked at
+        // again, and released from the quarantine if they apply now. A bundle's copy of one is
+        // looked at as that retry, not as a duplicate or a newly kept change.
+        let mut retried = BTreeSet::new();
+        let waiting = quarantine::waiting(&tx)?;
+        if !waiting.is_empty() {
+            let mut in_bundle = std::collections::HashSet::new();
+            let waiting_hashes: std::collections::HashSet<String> =
+                waiting.iter().map(Change::hash).collect();
+            for (i, change) in incoming.iter().enumerate() {
+                let hash = change.hash();
+                if waiting_hashes.contains(&hash) {
+                    retried.insert(i);
+                }
+                in_bundle.insert(hash);
+            }
+            for change in waiting {
+                if !in_bundle.contains(&change.hash()) {
+                    retried.insert(incoming.len());
+                    incoming.push(change);
+                }
+            }
+        }
         let signed: Vec<Vec<u8>> = incoming.iter().map(Change::signed_bytes).collect();
         let verdicts = verify_all(&tx, &incoming, &signed)?;
         if let Some(i) = (0..fresh).find(|i| matches!(verdicts[*i], Verdict::Bad)) {

@@ -59,10 +59,13 @@ impl Reason {
         }
     }
 
-    /// Kept apart only until a key arrives or the wall clock catches up: looked at again on every
-    /// import.
+    /// Kept apart only until a key arrives (or the device is trusted again) or the wall clock
+    /// catches up: looked at again on every import.
     pub fn waits(&self) -> bool {
-        matches!(self, Reason::UnknownDevice | Reason::Ahead)
+        matches!(
+            self,
+            Reason::UnknownDevice | Reason::Removed | Reason::Ahead
+        )
     }
 }
 
