@@ -46,6 +46,19 @@ pub fn remove_leftovers(folder: &Path, tag: &str) {
     }
 }
 
+/// Creates (or empties) `path` for writing as a stream, owner-only on Unix: for output too large
+/// to hold in memory that is not store data proper (`dev generate --export-lines`).
+pub fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 /// Copies the file `from` to `to` like `write_private`, streaming it (a store file may be
 /// large). Returns the bytes copied.
 pub fn copy_private(from: &Path, to: &Path) -> io::Result<u64> {

@@ -238,7 +238,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             let store = open(&InitOptions::default())?;
             let mut file = match export_lines {
                 Some(path) => Some(std::io::BufWriter::new(
-                    std::fs::File::create(path).map_err(|e| Error::writing(path, &e))?,
+                    crate::files::create_private(path).map_err(|e| Error::writing(path, &e))?,
                 )),
                 None => None,
             };
