@@ -590,3 +590,35 @@ fn a_key_other_than_an_answer_drops_the_question_and_types() {
         "the key is typed, not swallowed"
     );
 }
+
+/// The Visits tab's search reads each visit's lead (creditor, district) by id: a query on the
+/// creditor or the district finds the visit, another finds nothing, an empty one shows all.
+#[test]
+fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
+    let app = app();
+    let form = fieldcheck::model::form::VisitForm {
+        lead: PENGKUN.into(),
+        kind: "onsite".into(),
+        finding: "disputed".into(),
+        evidence: vec!["contract:HT-1".into()],
+        next: "协商".into(),
+        due: "+7".into(),
+        ..Default::default()
+    };
+    app.store
+        .finalize(&form, chrono::Utc::now(), today(), false)
+        .unwrap();
+    let mut state = load(&app.store, Lang::Zh, today()).unwrap();
+    let creditor = app.store.lead(PENGKUN).unwrap().creditor;
+    let district = app.store.lead(PENGKUN).unwrap().district;
+    for (query, rows) in [
+        (creditor.as_str(), 1),
+        (district.as_str(), 1),
+        ("没有这样的企业", 0),
+        ("", 1),
+    ] {
+        state.visit_list.query = query.into();
+        state.refresh_visits();
+        assert_eq!(state.visit_list.rows.len(), rows, "{query}");
+    }
+}

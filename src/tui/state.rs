@@ -391,10 +391,20 @@ impl State {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
+        // Each visit's lead by id, found once (a scan of every lead per visit made this
+        // visits × leads: minutes at a province's size).
+        let leads: std::collections::HashMap<&str, &Lead> = if words.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            self.leads.iter().map(|l| (l.id.as_str(), l)).collect()
+        };
         let mut rows: Vec<usize> = (0..self.visits.len())
             .filter(|&i| {
+                if words.is_empty() {
+                    return true;
+                }
                 let v = &self.visits[i];
-                let lead = self.leads.iter().find(|l| l.id == v.lead);
+                let lead = leads.get(v.lead.as_str());
                 let text = format!(
                     "{} {} {} {} {} {} {} {}",
                     v.lead,
