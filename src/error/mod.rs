@@ -450,7 +450,22 @@ impl Error {
                 }
             }
             Error::Inconsistent { entities } => {
-                let list = entities.join(", ");
+                // At most this many named: a broken province-sized store differs in millions.
+                const SHOWN: usize = 20;
+                let mut list = entities
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let (n, more) = (entities.len(), entities.len().saturating_sub(SHOWN));
+                if more > 0 {
+                    list.push_str(&if zh {
+                        format!(" 等（共 {n} 条，另有 {more} 条未列出）")
+                    } else {
+                        format!(" and {more} more ({n} in all)")
+                    });
+                }
                 if zh {
                     format!("不一致：以下记录与变更日志重建的结果不同：{list}。请从备份恢复，或把数据库交给开发者检查。")
                 } else {
@@ -520,3 +535,29 @@ impl std::fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inconsistent_store_names_at_most_twenty_records_and_the_count() {
+        let entities: Vec<String> = (0..25_000).map(|i| format!("lead:x/{i}")).collect();
+        let en = Error::Inconsistent { entities }.message(Lang::En);
+        assert!(
+            en.contains("lead:x/19,") || en.contains("lead:x/19 "),
+            "{en}"
+        );
+        assert!(
+            !en.contains("lead:x/20,") && !en.contains("lead:x/20 "),
+            "{en}"
+        );
+        assert!(en.contains("and 24980 more (25000 in all)"), "{en}");
+        assert!(en.len() < 1_000, "{}", en.len());
+        let few = Error::Inconsistent {
+            entities: vec!["lead:a".into(), "visit:b".into()],
+        };
+        let zh = few.message(Lang::Zh);
+        assert!(zh.contains("lead:a, visit:b") && !zh.contains("共"), "{zh}");
+    }
+}
