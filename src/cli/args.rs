@@ -254,6 +254,11 @@ pub enum DevCommand {
         visits: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Through the change log, as headquarters holds it: the notice imported here, and
+        /// at most VISITS visits along the lifecycle from this many enrolled laptops, in their
+        /// signed bundles (0: bare rows, never synced).
+        #[arg(long, default_value_t = 0)]
+        devices: usize,
         /// Also write one line per lead: creditor | debtor | district | amount | phone (for fzf).
         #[arg(long)]
         export_lines: Option<PathBuf>,

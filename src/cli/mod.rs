@@ -233,6 +233,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             leads,
             visits,
             seed,
+            devices,
             export_lines,
         }) => {
             let store = open(&InitOptions::default())?;
@@ -243,13 +244,16 @@ pub fn run(cli: &Cli) -> Result<String> {
                 None => None,
             };
             let start = std::time::Instant::now();
-            let done = crate::generate::generate(
-                &store,
-                *leads,
-                *visits,
-                *seed,
-                file.as_mut().map(|f| f as &mut dyn std::io::Write),
-            )?;
+            let lines = file.as_mut().map(|f| f as &mut dyn std::io::Write);
+            let done = if *devices > 0 {
+                let devices = crate::generate::Devices {
+                    devices: *devices,
+                    visits: *visits,
+                };
+                crate::generate::generate_logged(&store, *leads, &devices, *seed, lines)?
+            } else {
+                crate::generate::generate(&store, *leads, *visits, *seed, lines)?
+            };
             if let (Some(mut f), Some(path)) = (file, export_lines) {
                 std::io::Write::flush(&mut f).map_err(|e| Error::writing(path, &e))?;
             }

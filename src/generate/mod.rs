@@ -1,6 +1,12 @@
 //! `fieldcheck dev generate`: a province of realistic, deterministic data for scale checks —
 //! Chinese company names, every Chongqing district of the seed directory, amounts, matters,
-//! deadlines, and visits with evidence. The same seed gives the same data.
+//! deadlines, and visits with evidence. The same seed gives the same data. Written either as
+//! bare rows (fast, local test data that never syncs), or through the real change log as a
+//! headquarters would hold it (`logged`: a notice imported here, visits from enrolled devices
+//! arriving in signed bundles).
+
+mod logged;
+pub use logged::{Devices, generate_logged};
 
 use chrono::{Days, NaiveDate};
 
@@ -108,79 +114,15 @@ pub fn generate(
 ) -> Result<Generated> {
     let mut rng = Rng::new(seed);
     let channels = store.channels()?;
-    let districts: Vec<&Channel> = channels
-        .iter()
-        .filter(|c| {
-            c.scope == Scope::Chongqing && (c.name.ends_with('区') || c.name.ends_with('县'))
-        })
-        .collect();
-    let date = NaiveDate::from_ymd_opt(2022, 3, 1).unwrap_or_default();
-    let notice_id = format!("cq-gen-{seed}");
-    let meta = NoticeMeta {
-        id: notice_id.clone(),
-        number: format!("渝生成〔{seed}〕1号"),
-        issuer: Some("fieldcheck dev generate".into()),
-        title: Some("生成的测试线索".into()),
-        date,
-        contact: None,
-        feedback_deadline: None,
-    };
-    const BATCH: usize = 50_000;
+    let districts = districts(&channels);
+    let (meta, date) = notice_meta(seed);
+    let notice_id = meta.id.clone();
     let mut made = 0;
     while made < leads {
         let count = BATCH.min(leads - made);
-        let mut batch = Vec::with_capacity(count);
-        for n in made..made + count {
-            let district = rng.pick(&districts);
-            let creditor = company(&mut rng);
-            let debtor = match rng.below(3) {
-                0 => None,
-                1 => Some(format!("{}{}", district.name, rng.pick(&BODIES))),
-                _ => Some(company(&mut rng)),
-            };
-            let amount_yuan = (rng.below(10) > 0).then(|| (rng.below(50_000) as i64 + 1) * 1000);
-            let months = rng.below(24) + 1;
-            let wan = amount_yuan.map_or("若干".to_string(), crate::model::amount::format_wan);
-            let lead = Lead {
-                id: format!("{notice_id}/a1/{}", n + 1),
-                seq: u32::try_from(n + 1).unwrap_or(u32::MAX),
-                matter: format!(
-                    "{creditor}反映，被拖欠账款约{wan}万元，被拖欠时间约{months}个月。"
-                ),
-                creditor,
-                debtor,
-                district: district.name.clone(),
-                amount_yuan,
-                deadline: date.checked_add_days(Days::new(7 + rng.below(60) as u64)),
-                status: Status::New,
-                supervised: rng.below(50) == 0,
-                confidential: rng.below(40) == 0,
-                notice: notice_id.clone(),
-                assignee: None,
-                kind: LeadKind::Arrears,
-                attention: false,
-            };
-            if let Some(out) = lines.as_deref_mut() {
-                let phone = district.phones.first().map_or("", |p| p.number.as_str());
-                let amount = lead
-                    .amount_yuan
-                    .map(crate::model::amount::format_wan)
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{} | {} | {} | {} | {}",
-                    lead.creditor,
-                    lead.debtor.as_deref().unwrap_or("/"),
-                    lead.district,
-                    amount,
-                    phone
-                )
-                .map_err(|e| {
-                    crate::error::Error::writing(std::path::Path::new("--export-lines"), &e)
-                })?;
-            }
-            batch.push(lead);
-        }
+        let batch = leads_batch(
+            &mut rng, &districts, &notice_id, date, made, count, &mut lines,
+        )?;
         let notice = Notice {
             meta: meta.clone(),
             channels: Vec::new(),
@@ -223,4 +165,95 @@ pub fn generate(
     }
     store.insert_visits_unlogged(&written)?;
     Ok(Generated { leads, visits })
+}
+
+/// Leads are written in batches of this many, one transaction each.
+const BATCH: usize = 50_000;
+
+/// `count` generated leads, numbered from `from + 1`; their lines for fzf go to `lines`.
+fn leads_batch(
+    rng: &mut Rng,
+    districts: &[&Channel],
+    notice_id: &str,
+    date: NaiveDate,
+    from: usize,
+    count: usize,
+    lines: &mut Option<&mut dyn std::io::Write>,
+) -> Result<Vec<Lead>> {
+    let mut batch = Vec::with_capacity(count);
+    for n in from..from + count {
+        let district = rng.pick(districts);
+        let creditor = company(rng);
+        let debtor = match rng.below(3) {
+            0 => None,
+            1 => Some(format!("{}{}", district.name, rng.pick(&BODIES))),
+            _ => Some(company(rng)),
+        };
+        let amount_yuan = (rng.below(10) > 0).then(|| (rng.below(50_000) as i64 + 1) * 1000);
+        let months = rng.below(24) + 1;
+        let wan = amount_yuan.map_or("若干".to_string(), crate::model::amount::format_wan);
+        let lead = Lead {
+            id: format!("{notice_id}/a1/{}", n + 1),
+            seq: u32::try_from(n + 1).unwrap_or(u32::MAX),
+            matter: format!("{creditor}反映，被拖欠账款约{wan}万元，被拖欠时间约{months}个月。"),
+            creditor,
+            debtor,
+            district: district.name.clone(),
+            amount_yuan,
+            deadline: date.checked_add_days(Days::new(7 + rng.below(60) as u64)),
+            status: Status::New,
+            supervised: rng.below(50) == 0,
+            confidential: rng.below(40) == 0,
+            notice: notice_id.to_string(),
+            assignee: None,
+            kind: LeadKind::Arrears,
+            attention: false,
+        };
+        if let Some(out) = lines.as_deref_mut() {
+            let phone = district.phones.first().map_or("", |p| p.number.as_str());
+            let amount = lead
+                .amount_yuan
+                .map(crate::model::amount::format_wan)
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{} | {} | {} | {} | {}",
+                lead.creditor,
+                lead.debtor.as_deref().unwrap_or("/"),
+                lead.district,
+                amount,
+                phone
+            )
+            .map_err(|e| {
+                crate::error::Error::writing(std::path::Path::new("--export-lines"), &e)
+            })?;
+        }
+        batch.push(lead);
+    }
+    Ok(batch)
+}
+
+/// The district channels of the directory (Chongqing's 区 and 县): where generated leads belong.
+fn districts(channels: &[Channel]) -> Vec<&Channel> {
+    channels
+        .iter()
+        .filter(|c| {
+            c.scope == Scope::Chongqing && (c.name.ends_with('区') || c.name.ends_with('县'))
+        })
+        .collect()
+}
+
+/// The generated notice for `seed`, and its date.
+fn notice_meta(seed: u64) -> (NoticeMeta, NaiveDate) {
+    let date = NaiveDate::from_ymd_opt(2022, 3, 1).unwrap_or_default();
+    let meta = NoticeMeta {
+        id: format!("cq-gen-{seed}"),
+        number: format!("渝生成〔{seed}〕1号"),
+        issuer: Some("fieldcheck dev generate".into()),
+        title: Some("生成的测试线索".into()),
+        date,
+        contact: None,
+        feedback_deadline: None,
+    };
+    (meta, date)
 }
