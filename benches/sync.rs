@@ -126,14 +126,13 @@ fn main() {
         let (_, _, read) = bundle::read(&plain).expect("read");
         let parse = start.elapsed();
         let start = Instant::now();
-        let messages: Vec<Vec<u8>> = read.iter().map(Change::signed_bytes).collect();
-        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-        let sigs: Vec<ed25519_dalek::Signature> = read
-            .iter()
-            .map(|c| fieldcheck::sync::keys::parse_signature(&c.sig).expect("sig"))
-            .collect();
-        let keys = vec![key.verifying_key(); read.len()];
-        ed25519_dalek::verify_batch(&refs, &sigs, &keys).expect("batch");
+        let public = key.verifying_key();
+        for change in &read {
+            let sig = fieldcheck::sync::keys::parse_signature(&change.sig).expect("sig");
+            public
+                .verify_strict(&change.signed_bytes(), &sig)
+                .expect("signature");
+        }
         let verify = start.elapsed();
 
         let start = Instant::now();
@@ -170,7 +169,7 @@ fn main() {
         secs(import)
     );
     println!(
-        "  of which: decrypt {:.3} s, read {:.3} s, verify (batch, one core) {:.3} s, the rest (trust, classify, apply, commit) {:.3} s",
+        "  of which: decrypt {:.3} s, read {:.3} s, verify (strict, one core) {:.3} s, the rest (trust, classify, apply, commit) {:.3} s",
         secs(phase(0)),
         secs(phase(1)),
         secs(phase(2)),

@@ -169,6 +169,11 @@ pub enum Error {
     NoRecipients,
     /// A backup of a store whose key is not protected, without a passphrase to seal the copy's.
     BackupNeedsPassphrase,
+    /// A visit too large for a bundle line: its notes and lists are too long.
+    VisitTooLarge {
+        bytes: usize,
+        limit: usize,
+    },
     /// `key protect` without `FIELDCHECK_PASSPHRASE`.
     PassphraseMissing,
     /// `trust add` of a key for a device this store knows with another key.
@@ -470,6 +475,14 @@ impl Error {
                     format!("不一致：以下记录与变更日志重建的结果不同：{list}。请从备份恢复，或把数据库交给开发者检查。")
                 } else {
                     format!("inconsistent: these records differ from the state rebuilt from the change log: {list}. Restore a backup, or hand the store to the developers.")
+                }
+            }
+            Error::VisitTooLarge { bytes, limit } => {
+                let (kb, most) = (bytes / 1024, limit / 1024);
+                if zh {
+                    format!("这条走访记录有 {kb} KB，超过上限 {most} KB（其他设备无法接收）：请缩短备注或拆成几条记录。未保存。")
+                } else {
+                    format!("this visit takes {kb} KB, over the {most} KB a visit may (other stores could not take it): shorten its notes or split it into several visits. Nothing was saved.")
                 }
             }
             Error::Terminal { detail } => {

@@ -179,14 +179,23 @@ pub(super) fn append_merging(
     };
     let identity = &writer.identity;
     let prev = match idx.checked_sub(1).filter(|i| *i > 0) {
-        Some(before) => tx
-            .open_table(tables::CHANGES)
-            .map_err(db_err)?
-            .get((identity.device_id.as_str(), before))
-            .map_err(db_err)?
-            .map(|v| decode::<Change>(&before.to_string(), v.value()))
-            .transpose()?
-            .map(|c| c.hash()),
+        Some(before) => {
+            let held = tx
+                .open_table(tables::CHANGES)
+                .map_err(db_err)?
+                .get((identity.device_id.as_str(), before))
+                .map_err(db_err)?
+                .map(|v| decode::<Change>(&before.to_string(), v.value()))
+                .transpose()?;
+            // Taken back by a dispute another device caused, it is still this log's link.
+            let held = match held {
+                Some(c) => Some(c),
+                None => super::quarantine::verified_versions(tx, &identity.device_id, before)?
+                    .into_iter()
+                    .next(),
+            };
+            held.map(|c| c.hash())
+        }
         None => None,
     };
     let mut change = Change {

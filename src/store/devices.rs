@@ -461,7 +461,7 @@ impl From<Error> for RosterRefused {
 }
 
 /// The roster entries this store relays: those it issued and those of its pinned HQs, for the
-/// devices it has not removed from its trust.
+/// devices it has not removed from its trust (or removed after revoking them).
 pub(super) fn relayed_roster(devices: &[Device], own: &str) -> Vec<RosterEntry> {
     let hqs: Vec<&str> = devices
         .iter()
@@ -470,7 +470,8 @@ pub(super) fn relayed_roster(devices: &[Device], own: &str) -> Vec<RosterEntry> 
         .collect();
     devices
         .iter()
-        .filter(|d| !d.removed)
+        // A removed device's entry travels only to carry its revocation.
+        .filter(|d| !d.removed || d.revoked_from.is_some())
         .filter_map(|d| d.entry.clone())
         .filter(|e| e.issuer == own || hqs.contains(&e.issuer.as_str()))
         .collect()

@@ -199,7 +199,10 @@ impl Store {
         let tx = self.db.begin_write().map_err(db_err)?;
         {
             let mut table = tx.open_table(tables::META).map_err(db_err)?;
-            if let Some(last) = own.iter().max() {
+            // Only a bundle of this device's own new changes for its usual recipients moves the
+            // watermark: `--all` or `--to` a colleague must not skip them for headquarters.
+            let to_hq = !options.all && options.to.is_empty();
+            if let Some(last) = own.iter().max().filter(|_| to_hq) {
                 let before: u64 = table
                     .get(meta::EXPORTED_IDX)
                     .map_err(db_err)?

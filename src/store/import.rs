@@ -345,9 +345,8 @@ fn first_use(tx: &WriteTransaction, packer: &PeerKey, by: &str) -> Result<()> {
 }
 
 /// Checks every change's signature against its device's key (`signed` holds each change's
-/// signed bytes): in batches (ed25519 batch verification), on both cores for large imports; a
-/// failed batch is checked change by change to find the culprit. A device vouched for only by an
-/// HQ this store no longer trusts counts as removed.
+/// signed bytes), on both cores for large imports. A device vouched for only by an HQ this store
+/// no longer trusts counts as removed.
 fn verify_all(
     tx: &WriteTransaction,
     changes: &[Change],
@@ -394,16 +393,18 @@ fn verify_all(
     Ok(verdicts)
 }
 
-/// The indices among `to_check` whose signatures do not hold.
+/// The indices among `to_check` whose signatures do not hold, each checked on its own with
+/// strict verification, split over both cores. Not ed25519 batch verification: its equation is
+/// cofactorless with coefficients drawn from the whole batch, so a signature its own device made
+/// with a small-order component in R passes in some batches and not in others — two stores
+/// holding the same changes could then disagree on what they accept.
 fn check_signatures(
     changes: &[Change],
     signed: &[Vec<u8>],
     to_check: &[(usize, VerifyingKey)],
 ) -> Vec<usize> {
-    const CHUNK: usize = 256;
-    let one_by_one = |chunk: &[(usize, VerifyingKey)]| -> Vec<usize> {
-        chunk
-            .iter()
+    let run = |part: &[(usize, VerifyingKey)]| -> Vec<usize> {
+        part.iter()
             .filter(|(i, key)| {
                 crate::sync::keys::parse_signature(&changes[*i].sig)
                     .is_none_or(|sig| key.verify_strict(&signed[*i], &sig).is_err())
@@ -411,25 +412,7 @@ fn check_signatures(
             .map(|(i, _)| *i)
             .collect()
     };
-    let check_chunk = |chunk: &[(usize, VerifyingKey)]| -> Vec<usize> {
-        let mut signatures = Vec::with_capacity(chunk.len());
-        for (i, _) in chunk {
-            match crate::sync::keys::parse_signature(&changes[*i].sig) {
-                Some(sig) => signatures.push(sig),
-                None => return one_by_one(chunk),
-            }
-        }
-        let messages: Vec<&[u8]> = chunk.iter().map(|(i, _)| signed[*i].as_slice()).collect();
-        let publics: Vec<VerifyingKey> = chunk.iter().map(|(_, k)| *k).collect();
-        match ed25519_dalek::verify_batch(&messages, &signatures, &publics) {
-            Ok(()) => Vec::new(),
-            Err(_) => one_by_one(chunk),
-        }
-    };
-    let run = |part: &[(usize, VerifyingKey)]| -> Vec<usize> {
-        part.chunks(CHUNK).flat_map(check_chunk).collect()
-    };
-    if to_check.len() < 4 * CHUNK {
+    if to_check.len() < 1024 {
         return run(to_check);
     }
     let (a, b) = to_check.split_at(to_check.len() / 2);
@@ -584,16 +567,17 @@ impl<'a> Placer<'a> {
         retry: bool,
     ) -> std::result::Result<Outcome, Placed> {
         let tx = self.tx;
+        // A change held already is a duplicate, whatever has become of its device since.
+        let held = held_at(tx, &change.device, change.idx)?;
+        if held.as_ref().is_some_and(|h| h.same_content(change)) {
+            return Ok(Outcome::Duplicate);
+        }
         match verdict {
             Verdict::Unknown => return self.keep(change, Reason::UnknownDevice),
             Verdict::Removed => return self.keep(change, Reason::Removed),
             // Only a change retried from the quarantine gets here: it stays there.
             Verdict::Bad => return self.keep(change, Reason::UnknownDevice),
             Verdict::Verified => {}
-        }
-        let held = held_at(tx, &change.device, change.idx)?;
-        if held.as_ref().is_some_and(|h| h.same_content(change)) {
-            return Ok(Outcome::Duplicate);
         }
         if !retry
             && self.kept_devices.contains(&change.device)
@@ -613,7 +597,7 @@ impl<'a> Placer<'a> {
         let reused = self.id_elsewhere(change)?;
         let visit = (change.field == "visit").then(|| change.entity.trim_start_matches("visit:"));
         let visit_twice = match visit {
-            Some(v) => visit_differs(tx, v, &change.value)?,
+            Some(v) => visit_differs(tx, v, change)?,
             None => false,
         };
         if reused {
@@ -721,20 +705,26 @@ impl<'a> Placer<'a> {
     }
 }
 
-/// Does the store hold visit `id` with content other than `value`: applied, or carried by a
-/// change kept apart whose signature was checked?
-fn visit_differs(tx: &WriteTransaction, id: &str, value: &serde_json::Value) -> Result<bool> {
-    let incoming = quarantine::visit_hash(value);
+/// Does the store hold visit `id` in another version than `change` carries (another content, or
+/// carried by another device): applied, or carried by a change kept apart whose signature was
+/// checked?
+fn visit_differs(tx: &WriteTransaction, id: &str, change: &Change) -> Result<bool> {
+    let incoming = quarantine::visit_hash(&change.device, &change.value);
     let applied = {
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let held = table.get(id).map_err(db_err)?;
-        match held {
-            Some(v) => Some(quarantine::visit_hash(
-                &serde_json::from_str(v.value()).map_err(|e| Error::Store {
-                    detail: format!("visit {id}: {e}"),
-                })?,
-            )),
-            None => None,
+        let content = held.map(|v| v.value().to_string());
+        let by = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+        let device = by.get(id).map_err(db_err)?.map(|v| v.value().to_string());
+        match (content, device) {
+            (Some(content), Some(device)) => {
+                let value: serde_json::Value =
+                    serde_json::from_str(&content).map_err(|e| Error::Store {
+                        detail: format!("visit {id}: {e}"),
+                    })?;
+                Some(quarantine::visit_hash(&device, &value))
+            }
+            _ => None,
         }
     };
     let mut seen: Vec<Option<String>> = applied.into_iter().collect();

@@ -81,11 +81,11 @@ fn held(tx: &WriteTransaction, id: &str) -> Result<Option<Change>> {
 /// A device's log is sequential, so its later changes build on its earlier ones, even when a
 /// change between them has not arrived yet.
 fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result<bool> {
-    if descendant.clock <= ancestor.clock {
-        return Ok(false);
-    }
     if descendant.device == ancestor.device {
         return Ok(descendant.idx > ancestor.idx);
+    }
+    if descendant.clock <= ancestor.clock {
+        return Ok(false);
     }
     let mut queue: VecDeque<String> = VecDeque::from([descendant.id.clone()]);
     let mut seen: HashSet<String> = HashSet::new();
@@ -115,11 +115,13 @@ fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result
 /// Does `change` (held in memory) build on `ancestor`? Its own links are read first, so the
 /// usual case — it builds directly on the value it replaced — needs no lookup.
 fn builds_on(tx: &WriteTransaction, change: &Change, ancestor: &Head) -> Result<bool> {
-    if change.clock <= ancestor.clock {
-        return Ok(false);
-    }
+    // A device's log is sequential: its later change replaces its earlier one, whatever their
+    // clocks say (a wall clock set back between the two).
     if change.device == ancestor.device {
         return Ok(change.idx > ancestor.idx);
+    }
+    if change.clock <= ancestor.clock {
+        return Ok(false);
     }
     for parent in change.base.iter().chain(&change.merges) {
         if *parent == ancestor.id {
@@ -264,7 +266,8 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
                     .insert(visit.lead.as_str(), visit.id.as_str())
                     .map_err(db_err)?;
             }
-            // Who brought it: the signing device (the lowest id, should two carry the same visit).
+            // Who brought it: the signing device (import keeps a visit carried by a second device
+            // apart; a replay of such a log keeps the lowest id).
             let mut by = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
             let held = by
                 .get(visit.id.as_str())

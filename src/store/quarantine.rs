@@ -156,17 +156,21 @@ fn relabel(tx: &WriteTransaction, pick: impl Fn(&Change) -> bool, reason: &Reaso
     Ok(())
 }
 
-/// The content hash of a visit carried by a change (SHA-256 of the visit's JSON as fieldcheck
-/// writes it), if it is one.
-pub(super) fn visit_hash(value: &serde_json::Value) -> Option<String> {
+/// What makes a visit the one it is: the device that carried it and its content (SHA-256 of the
+/// device id and the visit's JSON as fieldcheck writes it). A visit id carried by another
+/// device, even with the same content, is a second visit under that id (a device cannot take
+/// over another's visit by copying it).
+pub(super) fn visit_hash(device: &str, value: &serde_json::Value) -> Option<String> {
     let visit: crate::model::Visit = serde_json::from_value(value.clone()).ok()?;
-    let bytes = serde_json::to_vec(&visit).ok()?;
+    let mut bytes = device.as_bytes().to_vec();
+    bytes.push(0);
+    bytes.extend(serde_json::to_vec(&visit).ok()?);
     Some(crate::sync::change::hash_of(&bytes))
 }
 
 /// Records the content of a visit whose change is kept apart (`kept_visits_v1`).
 fn note_kept_visit(tx: &WriteTransaction, change: &Change) -> Result<()> {
-    let Some(hash) = visit_hash(&change.value) else {
+    let Some(hash) = visit_hash(&change.device, &change.value) else {
         return Ok(());
     };
     let visit = change.entity.trim_start_matches("visit:");
@@ -181,7 +185,8 @@ fn note_kept_visit(tx: &WriteTransaction, change: &Change) -> Result<()> {
     Ok(())
 }
 
-/// The contents of visit `id` carried by changes kept apart whose signatures were checked.
+/// The versions (`visit_hash`) of visit `id` carried by changes kept apart whose signatures were
+/// checked.
 pub(super) fn kept_visit_hashes(tx: &WriteTransaction, id: &str) -> Result<Vec<String>> {
     let table = tx.open_table(tables::KEPT_VISITS).map_err(db_err)?;
     let value = table.get(id).map_err(db_err)?;
@@ -491,12 +496,17 @@ fn unapply(tx: &WriteTransaction, taken: &[Change]) -> Result<()> {
 fn restore_original(tx: &WriteTransaction, entity: &str, field: &str) -> Result<()> {
     let id = entity.trim_start_matches("lead:");
     let created = applied(tx, |c| c.entity == entity && c.field == "created")?;
-    let original: Option<Lead> = match created.first() {
-        Some(c) => serde_json::from_value(c.value.clone()).ok(),
-        None => crate::notice::seed()?
-            .leads
-            .into_iter()
-            .find(|l| l.id == id),
+    // A lead of the built-in notice is its seed row (a `created` change for it was never
+    // applied); another lead is as the first `created` change brought it.
+    let seeded = crate::notice::seed()?
+        .leads
+        .into_iter()
+        .find(|l| l.id == id);
+    let original: Option<Lead> = match seeded {
+        Some(lead) => Some(lead),
+        None => created
+            .first()
+            .and_then(|c| serde_json::from_value(c.value.clone()).ok()),
     };
     // The field's value as the lead came, read back like a change's value.
     let value = original

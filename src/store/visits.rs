@@ -14,6 +14,11 @@ use crate::model::visit::latest;
 use crate::model::{Lead, Visit};
 use crate::sync::{Change, LeadField};
 
+/// The largest visit (as JSON) that can be finalized: a quarter of the longest line a bundle may
+/// hold, so that its change, signature and links always fit. A note of some 20,000 Chinese
+/// characters; a real visit is a few kilobytes.
+pub const MAX_VISIT_BYTES: usize = crate::sync::bundle::MAX_LINE_BYTES / 4;
+
 /// What finalizing wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finalized {
@@ -89,6 +94,14 @@ impl Store {
             .map_err(|problems| Error::VisitRejected {
                 problems: problems.into_iter().map(Problem::Form).collect(),
             })?;
+        // Its change must stay a line every store takes (`bundle::MAX_LINE_BYTES`).
+        let bytes = serde_json::to_vec(&visit).map_or(0, |b| b.len());
+        if bytes > MAX_VISIT_BYTES {
+            return Err(Error::VisitTooLarge {
+                bytes,
+                limit: MAX_VISIT_BYTES,
+            });
+        }
         let history = lead_visits(&tx, &lead.id)?;
         // A correction replaces the lead's latest visit: it is judged, and moves the lead, from
         // the state before that visit. An older visit cannot be corrected (what followed it

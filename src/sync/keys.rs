@@ -208,10 +208,13 @@ pub fn public_hex(key: &SigningKey) -> String {
     hex::encode(key.verifying_key().to_bytes())
 }
 
-/// Reads a public key written as hex.
+/// Reads a public key written as hex. A weak key (of small order, for which anyone can make
+/// signatures that hold) is no key.
 pub fn parse_public(text: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = hex::decode(text.trim()).ok()?.try_into().ok()?;
-    VerifyingKey::from_bytes(&bytes).ok()
+    VerifyingKey::from_bytes(&bytes)
+        .ok()
+        .filter(|k| !k.is_weak())
 }
 
 pub fn sign(key: &SigningKey, message: &[u8]) -> String {

@@ -158,11 +158,29 @@ pub fn seal(plain: &[u8], recipients: &[String]) -> Result<Vec<u8>, SealError> {
 /// [`SealError::Damaged`] for a bad header or MAC, an altered or truncated payload, and
 /// [`SealError::TooLarge`] as soon as the plaintext passes `max_plain` bytes.
 pub fn open(sealed: &[u8], key: &EncKey, max_plain: u64) -> Result<Vec<u8>, SealError> {
+    header_within_limit(sealed)?;
     let decryptor = age::Decryptor::new_buffered(sealed).map_err(decrypt_error)?;
     let reader = decryptor
         .decrypt(iter::once(&key.0 as &dyn age::Identity))
         .map_err(decrypt_error)?;
     read_limited(reader, sealed.len(), max_plain)
+}
+
+/// The longest age header `open` reads: a header has one stanza a recipient (about 120 bytes
+/// each), so this is room for hundreds of them. age parses a header again after each line it
+/// reads, which makes a long one cost the square of its length: a stranger's file with a
+/// megabyte of stanza lines would hold an import for minutes, near the bundle cap for days.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Refuses, before age reads it, a file whose header does not end (`\n--- `) within
+/// `MAX_HEADER_BYTES`.
+fn header_within_limit(sealed: &[u8]) -> Result<(), SealError> {
+    let window = &sealed[..sealed.len().min(MAX_HEADER_BYTES)];
+    if memchr::memmem::find(window, b"\n--- ").is_some() {
+        Ok(())
+    } else {
+        Err(SealError::Damaged)
+    }
 }
 
 /// Encrypts `plain` under a passphrase (age's scrypt recipient, work factor [`WORK_FACTOR`]).
