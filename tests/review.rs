@@ -600,7 +600,6 @@ fn a_bundle_of_disputed_visits_imports_in_time_linear_in_its_size() {
 }
 
 #[test]
-#[ignore = "BUG: `applied` counts changes taken back later in the same import, `kept_apart` misses them"]
 fn the_import_result_counts_what_ends_applied_and_kept_apart() {
     let (h, t, hq) = (device("H"), device("T"), device("HQ"));
     trust(&hq, &h, "H");

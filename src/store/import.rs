@@ -241,6 +241,7 @@ impl Store {
             .collect();
         let mut placer = Placer::new(&tx, &own, devices::latest_acceptable(self.now_ms()))?;
         let mut clock = read_clock(&tx)?;
+        let mut applied_here = Vec::new();
         let mut batch = Batch::default();
         let mut touched = BTreeSet::new();
         for i in order {
@@ -290,6 +291,20 @@ impl Store {
                     touched.insert(head_key(&change.entity, &change.field));
                     clock = clock.max(change.clock);
                     result.applied += 1;
+                    applied_here.push(i);
+                }
+            }
+        }
+        // A dispute or fork found later in this import may have taken back changes applied
+        // earlier in it: they count as kept apart, not applied.
+        if placer.took_back {
+            for i in applied_here {
+                let change = &incoming[i];
+                let still = held_at(&tx, &change.device, change.idx)?
+                    .is_some_and(|held| held.same_content(change));
+                if !still {
+                    result.applied -= 1;
+                    result.kept_apart += 1;
                 }
             }
         }
@@ -469,6 +484,8 @@ struct Placer<'a> {
     kept_devices: BTreeSet<String>,
     /// Does `disputes_v1` hold anything?
     any_dispute: bool,
+    /// Did a dispute or a fork in this import take applied changes back?
+    took_back: bool,
     /// Per device, the highest idx held in the log (as far as this import knows: never lower).
     highest: HashMap<String, u64>,
 }
@@ -483,6 +500,7 @@ impl<'a> Placer<'a> {
             hashes: HashMap::new(),
             kept_devices: BTreeSet::new(),
             any_dispute: false,
+            took_back: false,
             highest: HashMap::new(),
         };
         placer.look_again()?;
@@ -611,6 +629,7 @@ impl<'a> Placer<'a> {
             quarantine::fork(tx, &change.device, from, &[change])?;
         }
         if reused || visit_twice || forked.is_some() {
+            self.took_back = true;
             self.look_again()?;
         }
         // The reasons in the order of their strength (`Reason::rank`).
