@@ -7,11 +7,13 @@ mod export;
 mod import;
 mod merge;
 mod migrate;
+mod placement;
 pub mod private;
 mod quarantine;
 mod records;
 mod sync;
 pub mod tables;
+mod verdict;
 mod verify;
 mod visits;
 
