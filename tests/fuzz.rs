@@ -1306,9 +1306,6 @@ fn resigned_cases(cases: u32, thorough: bool) -> BTreeMap<String, usize> {
     tally.into_inner()
 }
 
-/// A half refused as tampered (see `in_another_order`): counted, not a failure.
-const TAMPERED_HALF: &str = "(accepted) split in two: a half refused as tampered";
-
 /// The changes of an accepted `body`, split in two bundles and imported the other way round by
 /// another headquarters, must give the same leads, visits, conflicts and disputes as `store`
 /// has, or one half is refused as tampered. Two breaches are counted (as a bug, failing the run
@@ -1336,13 +1333,6 @@ fn in_another_order(
         let part_bytes = resign(&laptop.header, &part_body, part.len(), ranges, &laptop.key);
         match import(&other.store, &part_bytes) {
             Ok(Ok(_)) => {}
-            // A change whose id the other half's change holds at another slot (the device
-            // signed two changes with one id): refused, by design, when it comes second, while
-            // in one bundle the slot's two versions are found first and kept apart as a fork.
-            Ok(Err(Error::Bundle {
-                problem: Problem::Tampered { .. },
-                ..
-            })) => return Ok(Some(TAMPERED_HALF.into())),
             Ok(Err(Error::Bundle { problem, .. })) => {
                 return Ok(Some(format!(
                     "BUG: order: half of an accepted bundle refused: {}",

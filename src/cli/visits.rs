@@ -152,14 +152,10 @@ fn recorded(done: &Finalized, lang: Lang, as_json: bool) -> Result<String> {
 
 /// Who recorded a visit: the author this store verified for the device that signed it, or the
 /// visit's own claim, marked as not verified.
-fn recorded_by(
-    v: &Visit,
-    authors: &std::collections::HashMap<String, Option<String>>,
-    lang: Lang,
-) -> String {
-    match authors.get(&v.id) {
-        Some(Some(name)) => name.clone(),
-        _ => format!(
+fn recorded_by(v: &Visit, verified: Option<&String>, lang: Lang) -> String {
+    match verified {
+        Some(name) => name.clone(),
+        None => format!(
             "{}{}",
             v.inspector,
             lang.pick("（未核实）", " (not verified)")
@@ -190,7 +186,7 @@ pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Res
                 v.kind.label(lang).into(),
                 v.finding.map(|f| f.label(lang)).unwrap_or_default().into(),
                 v.evidence.len().to_string(),
-                recorded_by(v, &authors, lang),
+                recorded_by(v, authors.get(&v.id).and_then(Option::as_ref), lang),
                 if corrected.contains(&v.id.as_str()) {
                     lang.pick("已更正", "corrected").into()
                 } else {
@@ -259,11 +255,7 @@ pub fn show(store: &Store, id: &str, lang: Lang, as_json: bool) -> Result<String
         (lang.pick("时间", "time"), local(&v)),
         (
             lang.pick("检查员", "inspector"),
-            recorded_by(
-                &v,
-                &std::iter::once((v.id.clone(), store.visit_author(&v.id)?)).collect(),
-                lang,
-            ),
+            recorded_by(&v, store.visit_author(&v.id)?.as_ref(), lang),
         ),
         (
             lang.pick("结果", "finding"),

@@ -218,20 +218,11 @@ pub(super) fn bundle_message(problem: &crate::sync::bundle::Problem, lang: Lang)
             let mb = crate::sync::bundle::MAX_BUNDLE_BYTES / (1024 * 1024);
             if zh {
                 format!(
-                    "文件超过 {mb} MB，比任何变更包都大（10 万条变更约 28 MB），未读取：这不是 fieldcheck 写出的变更包，或已损坏。请核对文件"
+                    "文件超过 {mb} MB，比任何变更包都大（10 万条签名变更约 49 MB），未读取：这不是 fieldcheck 写出的变更包，或已损坏。请核对文件"
                 )
             } else {
                 format!(
-                    "the file is larger than {mb} MB, more than any bundle (100,000 changes take about 28 MB), and was not read: it is not a bundle fieldcheck wrote, or it is damaged. Check the file"
-                )
-            }
-        }
-        P::Tampered { change } => {
-            if zh {
-                format!("变更 {change} 与本库已有的同编号变更内容不同：变更包被篡改")
-            } else {
-                format!(
-                    "change {change} differs from the change this store holds under that id: the bundle was tampered with"
+                    "the file is larger than {mb} MB, more than any bundle (100,000 signed changes take about 49 MB), and was not read: it is not a bundle fieldcheck wrote, or it is damaged. Check the file"
                 )
             }
         }

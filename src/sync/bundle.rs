@@ -67,8 +67,6 @@ pub enum Problem {
     /// A change whose signature does not hold for the key of the device it names: forged or
     /// altered on the way (by the packer or a relay).
     Forged { change: String, device: String },
-    /// A change this store holds under its id, with other content.
-    Tampered { change: String },
     /// A change this device made that this store does not hold: a copy of this store.
     OwnDevice { change: String },
     /// A change whose value cannot be read for its field.
@@ -230,7 +228,7 @@ fn assemble(
         bundle: uuid::Uuid::now_v7().to_string(),
         packer: packer.key.to_string(),
         created: chrono::Utc::now().to_rfc3339(),
-        ranges: line_ranges(lines),
+        ranges: ranges(lines.iter().map(|l| (l.device.as_str(), l.idx))),
         count: lines.len(),
         roster: roster.len(),
         part,
@@ -244,26 +242,13 @@ fn assemble(
     out
 }
 
-/// Per device, the first and last idx of `lines`.
-fn line_ranges(lines: &[Line]) -> BTreeMap<String, (u64, u64)> {
+/// Per device, the first and last idx of the changes given as (device, idx).
+fn ranges<'a>(slots: impl Iterator<Item = (&'a str, u64)>) -> BTreeMap<String, (u64, u64)> {
     let mut ranges: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for l in lines {
-        let range = ranges.entry(l.device.clone()).or_insert((l.idx, l.idx));
-        range.0 = range.0.min(l.idx);
-        range.1 = range.1.max(l.idx);
-    }
-    ranges
-}
-
-/// Per device, the first and last idx of `changes`.
-fn ranges(changes: &[Change]) -> BTreeMap<String, (u64, u64)> {
-    let mut ranges: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for change in changes {
-        let range = ranges
-            .entry(change.device.clone())
-            .or_insert((change.idx, change.idx));
-        range.0 = range.0.min(change.idx);
-        range.1 = range.1.max(change.idx);
+    for (device, idx) in slots {
+        let range = ranges.entry(device.to_string()).or_insert((idx, idx));
+        range.0 = range.0.min(idx);
+        range.1 = range.1.max(idx);
     }
     ranges
 }
@@ -304,7 +289,7 @@ pub fn read_body(header: &Header, body: &[u8]) -> Result<(Vec<RosterEntry>, Vec<
     }
     // The counts are the sender's word: never trust them for an allocation.
     let mut roster = Vec::with_capacity(header.roster.min(1 << 10));
-    let mut changes = Vec::with_capacity(header.count.min(1 << 16));
+    let mut changes: Vec<Change> = Vec::with_capacity(header.count.min(1 << 16));
     let lines = body.split(|b| *b == b'\n').filter(|l| !l.is_empty());
     for (i, l) in lines.enumerate() {
         let number = i + 2;
@@ -323,7 +308,7 @@ pub fn read_body(header: &Header, body: &[u8]) -> Result<(Vec<RosterEntry>, Vec<
             line: roster.len() + changes.len() + 2,
         });
     }
-    if ranges(&changes) != header.ranges {
+    if ranges(changes.iter().map(|c| (c.device.as_str(), c.idx))) != header.ranges {
         return Err(Problem::Ranges);
     }
     Ok((roster, changes))
