@@ -719,7 +719,6 @@ fn a_honest_day(hq: &Store, laptop: &Store) {
 //     change not held) does not retire the head it replaced: the conflict depends on the order.
 
 #[test]
-#[ignore = "BUG: heads depend on arrival order when a device's later change links to its earlier one only through a change not held"]
 fn heads_do_not_depend_on_the_order_when_a_link_is_missing() {
     let s: Vec<Store> = ["D", "E", "G"].iter().map(|n| device(n)).collect();
     for a in &s {

@@ -340,15 +340,17 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
             }
             let mut kept: Vec<Head> = if older {
                 // Held values already build on this change; it may still link an older head
-                // to a newer one (it arrived late), so recheck the heads among themselves.
+                // to a newer one (it arrived late): a head this change builds on is superseded
+                // by the head that builds on this change, and the heads are rechecked among
+                // themselves.
                 let mut kept = Vec::new();
                 for h in &heads {
-                    let mut superseded = false;
+                    let mut superseded = builds_on(tx, change, h)?;
                     for other in heads.iter().filter(|o| o.id != h.id) {
-                        if descends(tx, other, h)? {
-                            superseded = true;
+                        if superseded {
                             break;
                         }
+                        superseded = descends(tx, other, h)?;
                     }
                     if !superseded {
                         kept.push(h.clone());
