@@ -283,7 +283,6 @@ fn lead_value(store: &Store, id: &str, supervised: bool) -> serde_json::Value {
 }
 
 #[test]
-#[ignore = "BUG: two `created` changes for one lead received later-clock first: `verify` reports a difference on a store import left as designed"]
 fn verify_agrees_with_import_on_two_created_rows_for_one_lead() {
     let (a, b, hq) = (device("A"), device("B"), device("HQ"));
     trust(&hq, &a, "A");
@@ -571,7 +570,6 @@ fn visits_of(
 }
 
 #[test]
-#[ignore = "BUG: each visit dispute scans and decodes the whole log and quarantine: a trusted laptop's bundle of k disputes costs k x |log| under the store lock"]
 fn a_bundle_of_disputed_visits_imports_in_time_linear_in_its_size() {
     let (a, h, t) = (device("A"), device("H"), device("T"));
     let template = t

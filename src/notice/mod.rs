@@ -66,6 +66,24 @@ pub fn seed() -> Result<Notice> {
     parse(SEED, SEED_NAME).map(|p| p.notice)
 }
 
+/// Is `entity` (`lead:…`, `channel:…`, `notice:…`) a row of the built-in notice? (Its ids are
+/// read once per process.)
+pub fn in_seed(entity: &str) -> Result<bool> {
+    static IDS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    let ids = match IDS.get() {
+        Some(ids) => ids,
+        None => {
+            let seed = seed()?;
+            let ids = std::iter::once(format!("notice:{}", seed.meta.id))
+                .chain(seed.leads.iter().map(|l| format!("lead:{}", l.id)))
+                .chain(seed.channels.iter().map(|c| format!("channel:{}", c.id)))
+                .collect();
+            IDS.get_or_init(|| ids)
+        }
+    };
+    Ok(ids.contains(entity))
+}
+
 /// Reads and parses a notice file: only a regular file of at most `MAX_NOTICE_BYTES` (a FIFO,
 /// a device or a folder is refused at once, a larger file before it is read).
 pub fn read_file(path: &std::path::Path) -> Result<Parsed> {

@@ -301,6 +301,7 @@ impl Store {
             }
         }
         batch.finish(&tx)?;
+        placer.finish()?;
         tx.open_table(tables::META)
             .map_err(db_err)?
             .insert(meta::CLOCK, clock.encode().as_str())

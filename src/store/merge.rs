@@ -9,7 +9,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::records::{decode, encode};
@@ -174,7 +174,7 @@ impl Batch {
 /// clock, then device, then idx. A change's clock is later than those it builds on, so ancestors
 /// come first.
 pub fn replay_order(changes: &mut [Change]) {
-    changes.sort_by(|a, b| (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx)));
+    changes.sort_by(|a, b| replay_key(a).cmp(&replay_key(b)));
 }
 
 /// Removes a visit or a created row (lead, channel, notice) that no applied change carries any
@@ -202,13 +202,13 @@ pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
                 .map_err(db_err)?;
         }
         "lead" | "channel" | "notice" => {
-            let seed = crate::notice::seed()?;
-            let in_seed = seed.meta.id == id
-                || seed.leads.iter().any(|l| l.id == id)
-                || seed.channels.iter().any(|c| c.id == id);
-            if in_seed {
+            if crate::notice::in_seed(entity)? {
                 return Ok(());
             }
+            tx.open_table(tables::CREATED_BY)
+                .map_err(db_err)?
+                .remove(entity)
+                .map_err(db_err)?;
             let (table, search) = match kind {
                 "lead" => (tables::LEADS, Some(tables::LEAD_SEARCH)),
                 "channel" => (tables::CHANNELS, Some(tables::CHANNEL_SEARCH)),
@@ -242,13 +242,209 @@ fn store_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
         .map_err(db_err)?
         .insert(change.id.as_str(), (change.device.as_str(), change.idx))
         .map_err(db_err)?;
+    if let Some(visit) = change.entity.strip_prefix("visit:") {
+        tx.open_multimap_table(tables::VISIT_CHANGES)
+            .map_err(db_err)?
+            .insert(visit, (change.device.as_str(), change.idx))
+            .map_err(db_err)?;
+    }
     Ok(())
+}
+
+/// Takes a change out of the log (the indexes of what it carries with it; its id stays taken).
+pub(super) fn remove_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    let slot = (change.device.as_str(), change.idx);
+    tx.open_table(tables::CHANGES)
+        .map_err(db_err)?
+        .remove(slot)
+        .map_err(db_err)?;
+    if let Some(visit) = change.entity.strip_prefix("visit:") {
+        tx.open_multimap_table(tables::VISIT_CHANGES)
+            .map_err(db_err)?
+            .remove(visit, slot)
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The applied changes that carry visit `id`.
+pub(super) fn visit_carriers(tx: &WriteTransaction, id: &str) -> Result<Vec<Change>> {
+    let slots: Vec<(String, u64)> = {
+        let index = tx
+            .open_multimap_table(tables::VISIT_CHANGES)
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for slot in index.get(id).map_err(db_err)? {
+            let slot = slot.map_err(db_err)?;
+            let (device, idx) = slot.value();
+            out.push((device.to_string(), idx));
+        }
+        out
+    };
+    let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    let mut out = Vec::new();
+    for (device, idx) in slots {
+        if let Some(v) = table.get((device.as_str(), idx)).map_err(db_err)? {
+            out.push(decode(&format!("{device}/{idx}"), v.value())?);
+        }
+    }
+    Ok(out)
+}
+
+/// A row a `created` change brings: a lead, a channel or a notice.
+pub(super) enum Row {
+    Lead(Lead),
+    Channel(Channel),
+    Notice(NoticeMeta),
+}
+
+impl Row {
+    /// The row `change` carries (`None` for a change that creates no row).
+    fn read(change: &Change) -> Result<Option<Row>> {
+        let bad = |what: &str| Error::Store {
+            detail: format!("change {} has an unreadable {what}", change.id),
+        };
+        let value = change.value.clone();
+        Ok(Some(match change.entity.split_once(':').map(|(k, _)| k) {
+            Some("lead") => Row::Lead(serde_json::from_value(value).map_err(|_| bad("lead"))?),
+            Some("channel") => {
+                Row::Channel(serde_json::from_value(value).map_err(|_| bad("channel"))?)
+            }
+            Some("notice") => {
+                Row::Notice(serde_json::from_value(value).map_err(|_| bad("notice"))?)
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    fn write(&self, tx: &WriteTransaction, id: &str) -> Result<()> {
+        match self {
+            Row::Lead(lead) => {
+                tx.open_table(tables::LEADS)
+                    .map_err(db_err)?
+                    .insert(id, encode(lead)?.as_str())
+                    .map_err(db_err)?;
+                tx.open_table(tables::LEAD_SEARCH)
+                    .map_err(db_err)?
+                    .insert(id, key::lead_key(lead).as_bytes())
+                    .map_err(db_err)?;
+            }
+            Row::Channel(channel) => {
+                tx.open_table(tables::CHANNELS)
+                    .map_err(db_err)?
+                    .insert(id, encode(channel)?.as_str())
+                    .map_err(db_err)?;
+                tx.open_table(tables::CHANNEL_SEARCH)
+                    .map_err(db_err)?
+                    .insert(id, key::channel_key(channel).as_bytes())
+                    .map_err(db_err)?;
+            }
+            Row::Notice(meta) => {
+                tx.open_table(tables::NOTICES)
+                    .map_err(db_err)?
+                    .insert(id, encode(meta)?.as_str())
+                    .map_err(db_err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn row_exists(tx: &WriteTransaction, entity: &str) -> Result<bool> {
+    let (kind, id) = entity.split_once(':').unwrap_or(("", ""));
+    let table = match kind {
+        "lead" => tables::LEADS,
+        "channel" => tables::CHANNELS,
+        _ => tables::NOTICES,
+    };
+    Ok(tx
+        .open_table(table)
+        .map_err(db_err)?
+        .get(id)
+        .map_err(db_err)?
+        .is_some())
+}
+
+/// Makes a row from a `created` change: the row is the first `created` change's in replay order
+/// (`created_by_v1`), whatever order they arrive in, so that import and `verify` keep the same
+/// one. A row the store holds with no `created` change is the built-in notice's and stays.
+fn create_row(tx: &WriteTransaction, change: &Change, row: &Row) -> Result<()> {
+    let entity = change.entity.as_str();
+    let by: Option<(String, u64)> = {
+        let table = tx.open_table(tables::CREATED_BY).map_err(db_err)?;
+        let value = table.get(entity).map_err(db_err)?;
+        value.map(|v| {
+            let (d, i) = v.value();
+            (d.to_string(), i)
+        })
+    };
+    let rewrite = match &by {
+        // A row of the built-in notice stays; one written with its own `created` change
+        // (`import-notice`) is that change's.
+        None if crate::notice::in_seed(entity)? => return Ok(()),
+        None => !row_exists(tx, entity)?,
+        Some((d, i)) if *d == change.device && *i == change.idx => return Ok(()),
+        Some((d, i)) => {
+            let first = tx
+                .open_table(tables::CHANGES)
+                .map_err(db_err)?
+                .get((d.as_str(), *i))
+                .map_err(db_err)?
+                .map(|v| decode::<Change>(entity, v.value()))
+                .transpose()?;
+            match first {
+                Some(first) if replay_key(&first) < replay_key(change) => return Ok(()),
+                Some(first) => first.value != change.value,
+                None => true,
+            }
+        }
+    };
+    tx.open_table(tables::CREATED_BY)
+        .map_err(db_err)?
+        .insert(entity, (change.device.as_str(), change.idx))
+        .map_err(db_err)?;
+    if rewrite {
+        recreate(tx, entity, row)?;
+    }
+    Ok(())
+}
+
+/// Writes a row anew and, for a lead, sets its fields from their registers' heads (field changes
+/// that arrived before the lead, or that replaced the row's values).
+pub(super) fn recreate(tx: &WriteTransaction, entity: &str, row: &Row) -> Result<()> {
+    let id = entity.split_once(':').map_or("", |(_, id)| id);
+    row.write(tx, id)?;
+    if matches!(row, Row::Lead(_)) {
+        for field in crate::sync::REGISTERS {
+            let heads = read_heads(tx, &head_key(entity, field))?;
+            settle(tx, entity, field, &heads)?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes a row anew from a `created` change that remains when the one it was made from was taken
+/// out of the log (a visit's row stays: the changes that carry one visit agree on it).
+pub(super) fn record_again(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    let Some(row) = Row::read(change)? else {
+        return Ok(());
+    };
+    tx.open_table(tables::CREATED_BY)
+        .map_err(db_err)?
+        .insert(change.entity.as_str(), (change.device.as_str(), change.idx))
+        .map_err(db_err)?;
+    recreate(tx, &change.entity, &row)
+}
+
+/// A change's place in the replay order.
+fn replay_key(c: &Change) -> (Hlc, &str, u64) {
+    (c.clock, c.device.as_str(), c.idx)
 }
 
 /// Brings the state up to date with one change already in the log. A register change returns
 /// its key: the caller sets the lead field from its heads (`settle`).
 fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
-    let (kind, id) = change.entity.split_once(':').unwrap_or(("", ""));
+    let kind = change.entity.split_once(':').map_or("", |(kind, _)| kind);
     let bad = |what: &str| Error::Store {
         detail: format!("change {} has {what}", change.id),
     };
@@ -278,53 +474,9 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
                     .map_err(db_err)?;
             }
         }
-        ("lead", "created") => {
-            let lead: Lead = serde_json::from_value(change.value.clone())
-                .map_err(|_| bad("an unreadable lead"))?;
-            let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
-            if leads.get(id).map_err(db_err)?.is_none() {
-                leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
-                tx.open_table(tables::LEAD_SEARCH)
-                    .map_err(db_err)?
-                    .insert(id, key::lead_key(&lead).as_bytes())
-                    .map_err(db_err)?;
-                drop(leads);
-                // Field changes that arrived before the lead.
-                for field in [
-                    "status",
-                    "supervised",
-                    "confidential",
-                    "assignee",
-                    "deadline",
-                    "attention",
-                ] {
-                    let heads = read_heads(tx, &head_key(&change.entity, field))?;
-                    settle(tx, &change.entity, field, &heads)?;
-                }
-            }
-        }
-        ("channel", "created") => {
-            let channel: Channel = serde_json::from_value(change.value.clone())
-                .map_err(|_| bad("an unreadable channel"))?;
-            let mut channels = tx.open_table(tables::CHANNELS).map_err(db_err)?;
-            if channels.get(id).map_err(db_err)?.is_none() {
-                channels
-                    .insert(id, encode(&channel)?.as_str())
-                    .map_err(db_err)?;
-                tx.open_table(tables::CHANNEL_SEARCH)
-                    .map_err(db_err)?
-                    .insert(id, key::channel_key(&channel).as_bytes())
-                    .map_err(db_err)?;
-            }
-        }
-        ("notice", "created") => {
-            let meta: NoticeMeta = serde_json::from_value(change.value.clone())
-                .map_err(|_| bad("an unreadable notice"))?;
-            let mut notices = tx.open_table(tables::NOTICES).map_err(db_err)?;
-            if notices.get(id).map_err(db_err)?.is_none() {
-                notices
-                    .insert(id, encode(&meta)?.as_str())
-                    .map_err(db_err)?;
+        ("lead" | "channel" | "notice", "created") => {
+            if let Some(row) = Row::read(change)? {
+                create_row(tx, change, &row)?;
             }
         }
         ("lead", field) if is_register(field) => {

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "signed changes: devices, quarantine, disputes; hand-trusted keys dropped",
         apply: create_devices,
     },
+    Migration {
+        version: 7,
+        name: "indexes: the changes carrying each visit and each created row, the quarantine by visit and change id",
+        apply: create_indexes,
+    },
 ];
 
 /// The table of hand-trusted public keys (schema 4 and 5).
@@ -78,6 +83,56 @@ fn create_devices(tx: &WriteTransaction) -> crate::error::Result<()> {
                 by.insert(visit, device).map_err(db_err)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Fills the indexes that let a dispute or a second `created` row be handled without reading
+/// the whole log or quarantine (`visit_changes_v1`, `created_by_v1`, `quarantine_by_v1`).
+fn create_indexes(tx: &WriteTransaction) -> crate::error::Result<()> {
+    let mut changes: Vec<crate::sync::Change> = Vec::new();
+    {
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        for entry in table.iter().map_err(db_err)? {
+            let (_, v) = entry.map_err(db_err)?;
+            changes.push(super::records::decode("change", v.value())?);
+        }
+    }
+    super::merge::replay_order(&mut changes);
+    let mut visits = tx
+        .open_multimap_table(tables::VISIT_CHANGES)
+        .map_err(db_err)?;
+    let mut created = tx.open_table(tables::CREATED_BY).map_err(db_err)?;
+    for change in &changes {
+        let slot = (change.device.as_str(), change.idx);
+        if let Some(visit) = change.entity.strip_prefix("visit:") {
+            visits.insert(visit, slot).map_err(db_err)?;
+        } else if change.field == "created"
+            && !crate::notice::in_seed(&change.entity)?
+            && created
+                .get(change.entity.as_str())
+                .map_err(db_err)?
+                .is_none()
+        {
+            created
+                .insert(change.entity.as_str(), slot)
+                .map_err(db_err)?;
+        }
+    }
+    drop((visits, created));
+    tx.open_multimap_table(tables::QUARANTINE_BY)
+        .map_err(db_err)?;
+    let mut kept = Vec::new();
+    {
+        let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let q: super::quarantine::Quarantined = super::records::decode(k.value(), v.value())?;
+            kept.push((k.value().to_string(), q.change));
+        }
+    }
+    for (key, change) in &kept {
+        super::quarantine::index(tx, key, change)?;
     }
     Ok(())
 }

@@ -2,12 +2,12 @@
 //! change whose signature holds is judged for equivocation against every version held before
 //! anything else, so the outcome depends only on the changes held.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use redb::{ReadableTable, WriteTransaction};
 
 use super::devices::{self, Device};
-use super::quarantine::{self, Dispute, Reason};
+use super::quarantine::{self, Dispute, Reason, Rebuild};
 use super::records::decode;
 use super::verdict::Verdict;
 use super::{db_err, tables};
@@ -42,9 +42,10 @@ pub(super) fn held_at(tx: &WriteTransaction, device: &str, idx: u64) -> Result<O
 
 /// Decides what each verified (or unverifiable) change does to the store, and does it for all
 /// but `Apply`. Keeps in memory what it reads per device, the hashes of the changes it let
-/// through, which devices have changes kept apart and whether any equivocation was ever found,
-/// so that the usual bundle — new changes of honest devices, in order — costs two lookups a
-/// change besides applying it.
+/// through and whether any equivocation was ever found, so that the usual bundle — new changes
+/// of honest devices, in order — costs a few lookups a change besides applying it; a dispute
+/// costs lookups in indexes, and what disputes take out of the log is rebuilt once, at the end
+/// (`finish`).
 pub(super) struct Placer<'a> {
     tx: &'a WriteTransaction,
     own: &'a str,
@@ -52,8 +53,8 @@ pub(super) struct Placer<'a> {
     devices: HashMap<String, Option<Device>>,
     /// (device, idx) → hash, of changes applied in this import.
     hashes: HashMap<(String, u64), String>,
-    /// Devices with changes kept apart (only theirs need the quarantine looked at).
-    kept_devices: BTreeSet<String>,
+    /// What disputes took out of the log, rebuilt at the end.
+    rebuild: Rebuild,
     /// Does `disputes_v1` hold anything?
     any_dispute: bool,
     /// Did a dispute or a fork in this import take applied changes back?
@@ -70,7 +71,7 @@ impl<'a> Placer<'a> {
             latest,
             devices: HashMap::new(),
             hashes: HashMap::new(),
-            kept_devices: BTreeSet::new(),
+            rebuild: Rebuild::default(),
             any_dispute: false,
             took_back: false,
             highest: HashMap::new(),
@@ -79,14 +80,17 @@ impl<'a> Placer<'a> {
         Ok(placer)
     }
 
-    /// Reads again which devices have changes kept apart and whether any dispute is recorded
-    /// (after a fork or a dispute took changes back, possibly of other devices).
+    /// Reads again whether any dispute is recorded (after a fork or a dispute took changes
+    /// back, possibly of other devices, whose hashes are forgotten).
     fn look_again(&mut self) -> Result<()> {
-        let (devices, any) = quarantine::overview(self.tx)?;
-        self.kept_devices = devices;
-        self.any_dispute = any;
+        self.any_dispute = quarantine::any_dispute(self.tx)?;
         self.hashes.clear();
         Ok(())
+    }
+
+    /// Rebuilds what disputes took out of the log.
+    pub(super) fn finish(self) -> Result<()> {
+        self.rebuild.finish(self.tx)
     }
 
     fn device(&mut self, id: &str) -> Result<Option<&Device>> {
@@ -125,9 +129,6 @@ impl<'a> Placer<'a> {
 
     /// The versions of a device's change at `idx` kept apart with their signatures checked.
     fn kept_versions(&self, device: &str, idx: u64) -> Result<Vec<Change>> {
-        if !self.kept_devices.contains(device) {
-            return Ok(Vec::new());
-        }
         quarantine::verified_versions(self.tx, device, idx)
     }
 
@@ -141,7 +142,6 @@ impl<'a> Placer<'a> {
 
     fn keep(&mut self, change: &Change, reason: Reason) -> std::result::Result<Outcome, Placed> {
         quarantine::keep(self.tx, change, reason.clone())?;
-        self.kept_devices.insert(change.device.clone());
         Ok(Outcome::Kept(reason))
     }
 
@@ -169,10 +169,7 @@ impl<'a> Placer<'a> {
             Verdict::Bad => return self.keep(change, Reason::UnknownDevice),
             Verdict::Verified => {}
         }
-        if !retry
-            && self.kept_devices.contains(&change.device)
-            && quarantine::holds(tx, change, hash)?
-        {
+        if !retry && quarantine::holds(tx, change, hash)? {
             return Ok(Outcome::Duplicate);
         }
         if change.device == self.own {
@@ -191,10 +188,10 @@ impl<'a> Placer<'a> {
             None => false,
         };
         if reused {
-            quarantine::dispute_id(tx, &change.id)?;
+            quarantine::dispute_id(tx, &change.id, &mut self.rebuild)?;
         }
         if let Some(v) = visit.filter(|_| visit_twice) {
-            quarantine::dispute_visit(tx, v)?;
+            quarantine::dispute_visit(tx, v, &mut self.rebuild)?;
         }
         if let Some(from) = forked {
             // The versions applied are taken back by the fork; those kept apart stay there.

@@ -6,14 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::merge::{self, head_key};
 use super::records::{decode, encode};
 use super::{db_err, tables};
 use crate::error::Result;
-use crate::model::Lead;
+use crate::model::{Lead, Notice};
 use crate::sync::{Change, LeadField, is_register};
 
 /// Why a change is kept apart.
@@ -123,6 +123,9 @@ pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Re
                 .map_err(db_err)?;
         }
     }
+    if existing.is_none() {
+        index(tx, &k, change)?;
+    }
     let entry = Quarantined {
         change: change.clone(),
         reason,
@@ -135,20 +138,65 @@ pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Re
     Ok(())
 }
 
+/// The `quarantine_by_v1` keys a kept change is found under: its change id, and its visit id.
+fn index_keys(change: &Change) -> Vec<String> {
+    let mut keys = vec![format!("id\u{1f}{}", change.id)];
+    if let Some(visit) = change.entity.strip_prefix("visit:") {
+        keys.push(format!("visit\u{1f}{visit}"));
+    }
+    keys
+}
+
+/// Indexes a change kept apart under `key` (`quarantine_by_v1`).
+pub(super) fn index(tx: &WriteTransaction, key: &str, change: &Change) -> Result<()> {
+    let mut by = tx
+        .open_multimap_table(tables::QUARANTINE_BY)
+        .map_err(db_err)?;
+    for k in index_keys(change) {
+        by.insert(k.as_str(), key).map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Which changes kept apart a relabelling is for: those carrying a visit id or a change id
+/// (found through `quarantine_by_v1`), or a device's from an idx on (a range of keys).
+enum Pick<'a> {
+    Indexed(String),
+    Device { device: &'a str, from: u64 },
+}
+
 /// Gives every change kept apart with its signature checked that `pick` selects the reason
 /// `reason`, where that is stronger than its own.
-fn relabel(tx: &WriteTransaction, pick: impl Fn(&Change) -> bool, reason: &Reason) -> Result<()> {
+fn relabel(tx: &WriteTransaction, pick: &Pick, reason: &Reason) -> Result<()> {
     let chosen: Vec<Change> = {
         let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
-        let mut out = Vec::new();
-        for entry in table.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            let q: Quarantined = decode(k.value(), v.value())?;
-            if q.reason.verified() && q.reason.rank() < reason.rank() && pick(&q.change) {
-                out.push(q.change);
+        let mut found: Vec<Quarantined> = Vec::new();
+        match pick {
+            Pick::Indexed(k) => {
+                let by = tx
+                    .open_multimap_table(tables::QUARANTINE_BY)
+                    .map_err(db_err)?;
+                for key in by.get(k.as_str()).map_err(db_err)? {
+                    let key = key.map_err(db_err)?;
+                    if let Some(v) = table.get(key.value()).map_err(db_err)? {
+                        found.push(decode(key.value(), v.value())?);
+                    }
+                }
+            }
+            Pick::Device { device, from } => {
+                let start = format!("{device}\u{1f}{from:020}");
+                let end = format!("{device}\u{1f}\u{7f}");
+                for entry in table.range(start.as_str()..end.as_str()).map_err(db_err)? {
+                    let (k, v) = entry.map_err(db_err)?;
+                    found.push(decode(k.value(), v.value())?);
+                }
             }
         }
-        out
+        found
+            .into_iter()
+            .filter(|q| q.reason.verified() && q.reason.rank() < reason.rank())
+            .map(|q| q.change)
+            .collect()
     };
     for change in &chosen {
         keep(tx, change, reason.clone())?;
@@ -193,21 +241,10 @@ pub(super) fn kept_visit_hashes(tx: &WriteTransaction, id: &str) -> Result<Vec<S
     value.map_or(Ok(Vec::new()), |v| decode(id, v.value()))
 }
 
-/// The devices with changes kept apart, and whether any dispute is recorded.
-pub(super) fn overview(
-    tx: &WriteTransaction,
-) -> Result<(std::collections::BTreeSet<String>, bool)> {
-    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
-    let mut devices = std::collections::BTreeSet::new();
-    for entry in table.iter().map_err(db_err)? {
-        let (k, _) = entry.map_err(db_err)?;
-        if let Some((device, _)) = k.value().split_once('\u{1f}') {
-            devices.insert(device.to_string());
-        }
-    }
+/// Is any dispute recorded?
+pub(super) fn any_dispute(tx: &WriteTransaction) -> Result<bool> {
     let disputes = tx.open_table(tables::DISPUTES).map_err(db_err)?;
-    let any = disputes.first().map_err(db_err)?.is_some();
-    Ok((devices, any))
+    Ok(disputes.first().map_err(db_err)?.is_some())
 }
 
 /// Is this very change (whose hash is `hash`) kept apart already?
@@ -239,6 +276,12 @@ pub(super) fn release(tx: &WriteTransaction, change: &Change, hash: &str) -> Res
         .map_err(db_err)?
         .remove(k.as_str())
         .map_err(db_err)?;
+    let mut by = tx
+        .open_multimap_table(tables::QUARANTINE_BY)
+        .map_err(db_err)?;
+    for i in index_keys(change) {
+        by.remove(i.as_str(), k.as_str()).map_err(db_err)?;
+    }
     Ok(())
 }
 
@@ -315,16 +358,21 @@ pub(super) fn fork(
         },
     )?;
     take_back(tx, device, from, Reason::Forked)?;
-    relabel(tx, |c| c.device == device && c.idx >= from, &Reason::Forked)?;
+    relabel(tx, &Pick::Device { device, from }, &Reason::Forked)?;
     for version in versions {
         keep(tx, version, Reason::Forked)?;
     }
     Ok(())
 }
 
-/// A visit id arrived with a second content: the dispute is recorded and the change applied with
-/// it taken back (the caller keeps the newcomer apart).
-pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str) -> Result<()> {
+/// A visit id arrived with a second content: the dispute is recorded and the changes applied with
+/// it taken out of the log (the caller keeps the newcomer apart); what they touched is rebuilt
+/// by `Rebuild::finish`.
+pub(super) fn dispute_visit(
+    tx: &WriteTransaction,
+    visit: &str,
+    rebuild: &mut Rebuild,
+) -> Result<()> {
     record_dispute(
         tx,
         &Dispute::Visit {
@@ -334,19 +382,19 @@ pub(super) fn dispute_visit(tx: &WriteTransaction, visit: &str) -> Result<()> {
     let reason = Reason::VisitDisputed {
         visit: visit.into(),
     };
-    let entity = format!("visit:{visit}");
-    let held: Vec<Change> = applied(tx, |c| c.entity == entity)?;
+    let held = merge::visit_carriers(tx, visit)?;
     for change in &held {
         keep(tx, change, reason.clone())?;
     }
-    unapply(tx, &held)?;
-    relabel(tx, |c| c.entity == entity, &reason)
+    rebuild.take_out(tx, &held)?;
+    relabel(tx, &Pick::Indexed(format!("visit\u{1f}{visit}")), &reason)
 }
 
 /// A change id arrived on a second change: the dispute is recorded and the change applied under
 /// it taken back (the caller keeps the newcomer apart), so a device cannot block another's
-/// changes by reusing their ids, and the outcome does not depend on which came first.
-pub(super) fn dispute_id(tx: &WriteTransaction, id: &str) -> Result<()> {
+/// changes by reusing their ids, and the outcome does not depend on which came first. What it
+/// touched is rebuilt by `Rebuild::finish`.
+pub(super) fn dispute_id(tx: &WriteTransaction, id: &str, rebuild: &mut Rebuild) -> Result<()> {
     record_dispute(tx, &Dispute::Id { id: id.into() })?;
     let reason = Reason::IdReused { id: id.into() };
     let held: Vec<Change> = {
@@ -373,8 +421,8 @@ pub(super) fn dispute_id(tx: &WriteTransaction, id: &str) -> Result<()> {
     for change in &held {
         keep(tx, change, reason.clone())?;
     }
-    unapply(tx, &held)?;
-    relabel(tx, |c| c.id == id, &reason)
+    rebuild.take_out(tx, &held)?;
+    relabel(tx, &Pick::Indexed(format!("id\u{1f}{id}")), &reason)
 }
 
 /// Takes a device's applied changes at or after `from` out of the log and the state, keeping
@@ -403,7 +451,9 @@ pub(super) fn take_back(
     for change in &taken {
         keep(tx, change, reason.clone())?;
     }
-    unapply(tx, &taken)
+    let mut rebuild = Rebuild::default();
+    rebuild.take_out(tx, &taken)?;
+    rebuild.finish(tx)
 }
 
 /// Every applied change that `pick` selects, in replay order.
@@ -422,91 +472,105 @@ fn applied(tx: &WriteTransaction, pick: impl Fn(&Change) -> bool) -> Result<Vec<
     Ok(out)
 }
 
-/// Removes `taken` from the log and rebuilds what they touched from what remains: each register
-/// from its remaining changes (or the lead's original value), each visit and created row they
-/// alone carried removed.
-fn unapply(tx: &WriteTransaction, taken: &[Change]) -> Result<()> {
-    {
-        // Their ids stay in `change_ids_v1`: they are kept apart, still taken (see `keep`).
-        let mut changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
-        for change in taken {
-            changes
-                .remove((change.device.as_str(), change.idx))
-                .map_err(db_err)?;
-        }
-    }
-    let registers: BTreeSet<(String, String)> = taken
-        .iter()
-        .filter(|c| is_register(&c.field))
-        .map(|c| (c.entity.clone(), c.field.clone()))
-        .collect();
-    let rows: BTreeSet<String> = taken
-        .iter()
-        .filter(|c| c.field == "created" || c.field == "visit")
-        .map(|c| c.entity.clone())
-        .collect();
-    if registers.is_empty() && rows.is_empty() {
-        return Ok(());
-    }
-    let entities: BTreeSet<&str> = registers
-        .iter()
-        .map(|(e, _)| e.as_str())
-        .chain(rows.iter().map(String::as_str))
-        .collect();
-    let remaining = applied(tx, |c| entities.contains(c.entity.as_str()))?;
-    let mut by_register: BTreeMap<(String, String), Vec<&Change>> = BTreeMap::new();
-    for change in &remaining {
-        by_register
-            .entry((change.entity.clone(), change.field.clone()))
-            .or_default()
-            .push(change);
-    }
-    for entity in &rows {
-        let still = remaining
-            .iter()
-            .any(|c| &c.entity == entity && (c.field == "created" || c.field == "visit"));
-        if !still {
-            merge::remove_row(tx, entity)?;
-        }
-    }
-    for (entity, field) in &registers {
-        let key = head_key(entity, field);
-        tx.open_table(tables::HEADS)
-            .map_err(db_err)?
-            .remove(key.as_str())
-            .map_err(db_err)?;
-        let mut batch = merge::Batch::default();
-        for change in by_register
-            .get(&(entity.clone(), field.clone()))
-            .into_iter()
-            .flatten()
-        {
-            batch.reapply(tx, change)?;
-        }
-        batch.finish(tx)?;
-        if merge::read_heads(tx, &key)?.is_empty() {
-            restore_original(tx, entity, field)?;
-        }
-    }
-    Ok(())
+/// What changes taken out of the log touched, rebuilt from the changes that remain once, at the
+/// end (an import that finds many disputes reads the log once, not once for each): each register
+/// from its remaining changes (or the lead's original value), each row from the first remaining
+/// change that carries it, removed where none does.
+#[derive(Default)]
+pub(super) struct Rebuild {
+    registers: BTreeSet<(String, String)>,
+    rows: BTreeSet<String>,
 }
 
-/// Sets a lead field back to its value in the notice the lead came from (the built-in notice,
-/// or the `created` change that brought it).
-fn restore_original(tx: &WriteTransaction, entity: &str, field: &str) -> Result<()> {
+impl Rebuild {
+    /// Takes `taken` out of the log (their ids stay in `change_ids_v1`: they are kept apart,
+    /// still taken, see `keep`), noting what they touched.
+    pub(super) fn take_out(&mut self, tx: &WriteTransaction, taken: &[Change]) -> Result<()> {
+        for change in taken {
+            merge::remove_change(tx, change)?;
+            if is_register(&change.field) {
+                self.registers
+                    .insert((change.entity.clone(), change.field.clone()));
+            } else if change.field == "created" || change.field == "visit" {
+                self.rows.insert(change.entity.clone());
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self, tx: &WriteTransaction) -> Result<()> {
+        if self.registers.is_empty() && self.rows.is_empty() {
+            return Ok(());
+        }
+        let entities: BTreeSet<&str> = self
+            .registers
+            .iter()
+            .map(|(e, _)| e.as_str())
+            .chain(self.rows.iter().map(String::as_str))
+            .collect();
+        let remaining = applied(tx, |c| entities.contains(c.entity.as_str()))?;
+        let mut by_register: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
+        let mut carriers: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+        for change in &remaining {
+            if change.field == "created" || change.field == "visit" {
+                carriers.entry(&change.entity).or_default().push(change);
+            } else {
+                by_register
+                    .entry((&change.entity, &change.field))
+                    .or_default()
+                    .push(change);
+            }
+        }
+        for entity in &self.rows {
+            if crate::notice::in_seed(entity)? {
+                // A row of the built-in notice stays as it is.
+                continue;
+            }
+            match carriers.get(entity.as_str()).and_then(|c| c.first()) {
+                None => merge::remove_row(tx, entity)?,
+                Some(first) => merge::record_again(tx, first)?,
+            }
+        }
+        let seed = crate::notice::seed()?;
+        for (entity, field) in &self.registers {
+            let key = head_key(entity, field);
+            tx.open_table(tables::HEADS)
+                .map_err(db_err)?
+                .remove(key.as_str())
+                .map_err(db_err)?;
+            let mut batch = merge::Batch::default();
+            for change in by_register
+                .get(&(entity.as_str(), field.as_str()))
+                .into_iter()
+                .flatten()
+            {
+                batch.reapply(tx, change)?;
+            }
+            batch.finish(tx)?;
+            if merge::read_heads(tx, &key)?.is_empty() {
+                let created = carriers.get(entity.as_str()).and_then(|c| c.first());
+                restore_original(tx, &seed, entity, field, created.copied())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sets a lead field back to its value in the notice the lead came from: the built-in notice, or
+/// the first `created` change that brought it (`created`).
+fn restore_original(
+    tx: &WriteTransaction,
+    seed: &Notice,
+    entity: &str,
+    field: &str,
+    created: Option<&Change>,
+) -> Result<()> {
     let id = entity.trim_start_matches("lead:");
-    let created = applied(tx, |c| c.entity == entity && c.field == "created")?;
-    // A lead of the built-in notice is its seed row (a `created` change for it was never
+    // A lead of the built-in notice is its seed row (a `created` change for it is never
     // applied); another lead is as the first `created` change brought it.
-    let seeded = crate::notice::seed()?
-        .leads
-        .into_iter()
-        .find(|l| l.id == id);
-    let original: Option<Lead> = match seeded {
-        Some(lead) => Some(lead),
-        None => created
-            .first()
-            .and_then(|c| serde_json::from_value(c.value.clone()).ok()),
+    let original: Option<Lead> = match seed.leads.iter().find(|l| l.id == id) {
+        Some(lead) => Some(lead.clone()),
+        None => created.and_then(|c| serde_json::from_value(c.value.clone()).ok()),
     };
     // The field's value as the lead came, read back like a change's value.
     let value = original

@@ -19,6 +19,9 @@
 //! | `quarantine_v1` | device id U+001F idx (20 digits) U+001F change hash | JSON `Quarantined` | changes kept apart for a person, not applied: from a revoked, removed or unknown device, dated far ahead, or equivocating |
 //! | `visit_devices_v1` | visit id | device id | the device whose signed change brought the visit: who recorded it, as verified |
 //! | `kept_visits_v1` | visit id | JSON `[hash]` | content hashes (SHA-256 of the visit's JSON) of the visits carried by changes kept apart whose signatures were checked: a visit id with two contents is found whichever is applied |
+//! | `visit_changes_v1` | visit id | (device id, idx) (multimap) | the applied changes that carry each visit: a visit found with two contents is taken back without reading the log |
+//! | `created_by_v1` | entity (`lead:…`, `channel:…`, `notice:…`) | (device id, idx) | the applied `created` change a row was made from: the first in replay order, so that import and `verify` keep the same row; none for the rows of the built-in notice |
+//! | `quarantine_by_v1` | `visit` U+001F visit id, or `id` U+001F change id | `quarantine_v1` key (multimap) | the changes kept apart that carry a visit id or a change id: a dispute relabels them without reading the whole quarantine |
 //! | `disputes_v1` | `fork` U+001F device, or `visit` U+001F visit id | JSON `Dispute` | equivocation found: a device with two histories from an idx on, a visit id with two contents |
 //!
 //! `trusted_v1` (public keys trusted by hand, schema 4 and 5) is dropped by migration 6: its
@@ -44,6 +47,11 @@ pub const QUARANTINE: TableDefinition<&str, &str> = TableDefinition::new("quaran
 pub const DISPUTES: TableDefinition<&str, &str> = TableDefinition::new("disputes_v1");
 pub const KEPT_VISITS: TableDefinition<&str, &str> = TableDefinition::new("kept_visits_v1");
 pub const VISIT_DEVICES: TableDefinition<&str, &str> = TableDefinition::new("visit_devices_v1");
+pub const VISIT_CHANGES: MultimapTableDefinition<&str, (&str, u64)> =
+    MultimapTableDefinition::new("visit_changes_v1");
+pub const CREATED_BY: TableDefinition<&str, (&str, u64)> = TableDefinition::new("created_by_v1");
+pub const QUARANTINE_BY: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("quarantine_by_v1");
 
 /// Keys of the `meta_v1` table.
 pub mod meta {

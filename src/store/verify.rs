@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, TableHandle};
+use redb::{
+    MultimapTableHandle, ReadableDatabase, ReadableMultimapTable, ReadableTable, TableHandle,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -146,17 +148,30 @@ impl Store {
             let (d, i) = v.value();
             feed("change_ids", k.value(), format!("{d}/{i}").as_bytes());
         }
-        let index = tx
-            .open_multimap_table(tables::LEAD_VISITS)
+        let created = tx.open_table(tables::CREATED_BY).map_err(db_err)?;
+        for entry in created.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            let (d, i) = v.value();
+            feed("created_by", k.value(), format!("{d}/{i}").as_bytes());
+        }
+        for def in [tables::LEAD_VISITS, tables::QUARANTINE_BY] {
+            let index = tx.open_multimap_table(def).map_err(db_err)?;
+            for entry in index.iter().map_err(db_err)? {
+                let (k, values) = entry.map_err(db_err)?;
+                for v in values {
+                    feed(def.name(), k.value(), v.map_err(db_err)?.value().as_bytes());
+                }
+            }
+        }
+        let carriers = tx
+            .open_multimap_table(tables::VISIT_CHANGES)
             .map_err(db_err)?;
-        for entry in index.iter().map_err(db_err)? {
+        for entry in carriers.iter().map_err(db_err)? {
             let (k, values) = entry.map_err(db_err)?;
             for v in values {
-                feed(
-                    "lead_visits",
-                    k.value(),
-                    v.map_err(db_err)?.value().as_bytes(),
-                );
+                let v = v.map_err(db_err)?;
+                let (d, i) = v.value();
+                feed("visit_changes", k.value(), format!("{d}/{i}").as_bytes());
             }
         }
         Ok(hex::encode(hash.finalize()))

@@ -143,12 +143,19 @@ impl Change {
     }
 }
 
-/// Fields merged last-writer-wins by (clock, device), with conflicts kept for a person.
+/// A lead's fields merged last-writer-wins by (clock, device), with conflicts kept for a person.
+pub const REGISTERS: [&str; 6] = [
+    "status",
+    "supervised",
+    "confidential",
+    "assignee",
+    "deadline",
+    "attention",
+];
+
+/// Is `field` one of the `REGISTERS`?
 pub fn is_register(field: &str) -> bool {
-    matches!(
-        field,
-        "status" | "supervised" | "confidential" | "assignee" | "deadline" | "attention"
-    )
+    REGISTERS.contains(&field)
 }
 
 /// A last-writer-wins field of a lead, with its new value.

@@ -9,5 +9,5 @@ pub mod keys;
 pub mod roster;
 pub mod seal;
 
-pub use change::{Change, LeadField, is_register};
+pub use change::{Change, LeadField, REGISTERS, is_register};
 pub use clock::Hlc;
