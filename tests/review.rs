@@ -336,11 +336,12 @@ fn taking_back_changes_on_a_seed_lead_restores_the_seed_value() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. Signatures: import checks changes with ed25519 batch verification, which is not
-//    `verify_strict` (what `Change::verify`, headers and roster entries use).
+// 5. Signatures: import checks changes in batches; `Change::verify`, headers and roster entries
+//    one at a time. Both must decide alike (ZIP-215 rules, `keys::holds`).
 
-/// A signature by `key` over `message` whose R is the identity point (small order): batch
-/// verification accepts it, `verify_strict` refuses it.
+/// A signature by `key` over `message` whose R is the identity point (small order): the
+/// cofactored equation takes it, `verify_strict` and ed25519-dalek's batch (cofactorless, with
+/// coefficients drawn from the batch) take it or not depending on the batch.
 fn small_order_r_signature(key: &ed25519_dalek::SigningKey, message: &[u8]) -> String {
     use sha2::Digest;
     let mut r = [0u8; 32];
@@ -366,19 +367,27 @@ fn small_order_r_signature(key: &ed25519_dalek::SigningKey, message: &[u8]) -> S
 }
 
 #[test]
-fn import_takes_only_signatures_that_verify_strictly() {
-    let (h, hq) = (device("H"), device("HQ"));
-    trust(&hq, &h, "H");
-    let mut odd = change(&id(&h), 1, None, now_ms());
-    odd.sig = small_order_r_signature(&h.signing_key().unwrap(), &odd.signed_bytes());
+fn import_takes_a_signature_exactly_when_it_verifies_alone() {
+    let h = device("H");
     let h_public = keys::public_hex(&h.signing_key().unwrap());
-    assert!(!odd.verify(&h_public), "verify_strict refuses it");
-    let r = try_import(&hq, &bundle_of(&h, std::slice::from_ref(&odd)));
-    let held = hq.changes().unwrap();
-    assert!(
-        r.is_err() || held.iter().all(|c| c.verify(&h_public)),
-        "HQ applied a change whose signature does not verify: {r:?}"
-    );
+    // Alone, and among enough honest changes that import checks them in batches on two threads.
+    let mut honest = log_of(&h, 1200);
+    let last = honest.last().unwrap().clone();
+    let mut odd = change(&id(&h), last.idx + 1, Some(&last), now_ms());
+    odd.sig = small_order_r_signature(&h.signing_key().unwrap(), &odd.signed_bytes());
+    let alone = odd.verify(&h_public);
+    honest.push(odd.clone());
+    for bundle in [vec![odd.clone()], honest] {
+        let hq = device("HQ");
+        trust(&hq, &h, "H");
+        let r = try_import(&hq, &bundle_of(&h, &bundle));
+        let taken = hq.changes().unwrap().iter().any(|c| c.same_content(&odd));
+        assert_eq!(
+            (r.is_ok(), taken),
+            (alone, alone),
+            "verify alone says {alone}, import {r:?}"
+        );
+    }
 }
 
 #[test]

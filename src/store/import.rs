@@ -214,7 +214,7 @@ impl Store {
                 }
             }
         }
-        let signed: Vec<Vec<u8>> = incoming.iter().map(Change::signed_bytes).collect();
+        let (signed, hashes) = signed_and_hashed(&incoming);
         let verdicts = verify_all(&tx, &incoming, &signed)?;
         if let Some(i) = (0..fresh).find(|i| matches!(verdicts[*i], Verdict::Bad)) {
             return Err(refuse(Problem::Forged {
@@ -227,10 +227,6 @@ impl Store {
             let (a, b) = (&incoming[*a], &incoming[*b]);
             (a.clock, &a.device, a.idx).cmp(&(b.clock, &b.device, b.idx))
         });
-        let hashes: Vec<String> = signed
-            .iter()
-            .map(|b| crate::sync::change::hash_of(b))
-            .collect();
         let mut placer = Placer::new(&tx, &own, devices::latest_acceptable(self.now_ms()))?;
         let mut clock = read_clock(&tx)?;
         let mut applied_here = Vec::new();
@@ -319,6 +315,32 @@ impl Store {
             .collect();
         Ok(result)
     }
+}
+
+/// Each change's signed bytes and hash, on both cores for a large bundle.
+fn signed_and_hashed(changes: &[Change]) -> (Vec<Vec<u8>>, Vec<String>) {
+    let run = |part: &[Change]| -> Vec<(Vec<u8>, String)> {
+        part.iter()
+            .map(|c| {
+                let bytes = c.signed_bytes();
+                let hash = crate::sync::change::hash_of(&bytes);
+                (bytes, hash)
+            })
+            .collect()
+    };
+    let both: Vec<(Vec<u8>, String)> = if changes.len() < 4096 {
+        run(changes)
+    } else {
+        let (a, b) = changes.split_at(changes.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| run(b));
+            let mut out = run(a);
+            // A thread that panicked computed nothing: compute its half here.
+            out.extend(other.join().unwrap_or_else(|_| run(b)));
+            out
+        })
+    };
+    both.into_iter().unzip()
 }
 
 fn read_clock(tx: &WriteTransaction) -> Result<Hlc> {

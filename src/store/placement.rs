@@ -55,6 +55,8 @@ pub(super) struct Placer<'a> {
     hashes: HashMap<(String, u64), String>,
     /// What disputes took out of the log, rebuilt at the end.
     rebuild: Rebuild,
+    /// Per device, does the quarantine hold any change of it (only then is it looked in)?
+    kept: HashMap<String, bool>,
     /// Does `disputes_v1` hold anything?
     any_dispute: bool,
     /// Did a dispute or a fork in this import take applied changes back?
@@ -72,6 +74,7 @@ impl<'a> Placer<'a> {
             devices: HashMap::new(),
             hashes: HashMap::new(),
             rebuild: Rebuild::default(),
+            kept: HashMap::new(),
             any_dispute: false,
             took_back: false,
             highest: HashMap::new(),
@@ -85,7 +88,18 @@ impl<'a> Placer<'a> {
     fn look_again(&mut self) -> Result<()> {
         self.any_dispute = quarantine::any_dispute(self.tx)?;
         self.hashes.clear();
+        self.kept.clear();
         Ok(())
+    }
+
+    /// Does the quarantine hold any change of `device`? (Read once per device and import.)
+    fn has_kept(&mut self, device: &str) -> Result<bool> {
+        if let Some(kept) = self.kept.get(device) {
+            return Ok(*kept);
+        }
+        let kept = quarantine::holds_any(self.tx, device)?;
+        self.kept.insert(device.to_string(), kept);
+        Ok(kept)
     }
 
     /// Rebuilds what disputes took out of the log.
@@ -128,7 +142,10 @@ impl<'a> Placer<'a> {
     }
 
     /// The versions of a device's change at `idx` kept apart with their signatures checked.
-    fn kept_versions(&self, device: &str, idx: u64) -> Result<Vec<Change>> {
+    fn kept_versions(&mut self, device: &str, idx: u64) -> Result<Vec<Change>> {
+        if !self.has_kept(device)? {
+            return Ok(Vec::new());
+        }
         quarantine::verified_versions(self.tx, device, idx)
     }
 
@@ -142,6 +159,7 @@ impl<'a> Placer<'a> {
 
     fn keep(&mut self, change: &Change, reason: Reason) -> std::result::Result<Outcome, Placed> {
         quarantine::keep(self.tx, change, reason.clone())?;
+        self.kept.insert(change.device.clone(), true);
         Ok(Outcome::Kept(reason))
     }
 
@@ -169,7 +187,7 @@ impl<'a> Placer<'a> {
             Verdict::Bad => return self.keep(change, Reason::UnknownDevice),
             Verdict::Verified => {}
         }
-        if !retry && quarantine::holds(tx, change, hash)? {
+        if !retry && self.has_kept(&change.device)? && quarantine::holds(tx, change, hash)? {
             return Ok(Outcome::Duplicate);
         }
         if change.device == self.own {

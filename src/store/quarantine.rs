@@ -247,6 +247,15 @@ pub(super) fn any_dispute(tx: &WriteTransaction) -> Result<bool> {
     Ok(disputes.first().map_err(db_err)?.is_some())
 }
 
+/// Does the quarantine hold any change of `device`?
+pub(super) fn holds_any(tx: &WriteTransaction, device: &str) -> Result<bool> {
+    let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;
+    let from = format!("{device}\u{1f}");
+    let to = format!("{device}\u{1f}\u{7f}");
+    let mut range = table.range(from.as_str()..to.as_str()).map_err(db_err)?;
+    Ok(range.next().is_some())
+}
+
 /// Is this very change (whose hash is `hash`) kept apart already?
 pub(super) fn holds(tx: &WriteTransaction, change: &Change, hash: &str) -> Result<bool> {
     let table = tx.open_table(tables::QUARANTINE).map_err(db_err)?;

@@ -61,36 +61,43 @@ pub(super) fn verify_all(
             }
         }
     }
-    for i in check_signatures(changes, signed, &to_check) {
+    for i in check_signatures(changes, signed, &to_check)? {
         verdicts[i] = Verdict::Bad;
     }
     Ok(verdicts)
 }
 
-/// The indices among `to_check` whose signatures do not hold, each checked on its own with
-/// strict verification, split over both cores. Not ed25519 batch verification: its equation is
-/// cofactorless with coefficients drawn from the whole batch, so a signature its own device made
-/// with a small-order component in R passes in some batches and not in others — two stores
-/// holding the same changes could then disagree on what they accept.
+/// The indices among `to_check` whose signatures do not hold, by ed25519 batch verification
+/// (`keys::Batch`) in chunks split over both cores; a chunk that fails is checked one signature at
+/// a time to find which. The rules are ZIP-215's, under which a batch and each signature alone
+/// decide alike, so the grouping never changes what a store accepts.
 fn check_signatures(
     changes: &[Change],
     signed: &[Vec<u8>],
     to_check: &[(usize, VerifyingKey)],
-) -> Vec<usize> {
+) -> Result<Vec<usize>> {
+    const CHUNK: usize = 256;
+    crate::sync::keys::check_randomness().map_err(|detail| crate::error::Error::Store {
+        detail: format!("no randomness for checking signatures: {detail}"),
+    })?;
     let run = |part: &[(usize, VerifyingKey)]| -> Vec<usize> {
-        part.iter()
-            .filter(|(i, key)| {
-                crate::sync::keys::parse_signature(&changes[*i].sig)
-                    .is_none_or(|sig| key.verify_strict(&signed[*i], &sig).is_err())
-            })
-            .map(|(i, _)| *i)
-            .collect()
+        let mut bad = Vec::new();
+        for chunk in part.chunks(CHUNK) {
+            let mut batch = crate::sync::keys::Batch::default();
+            for (i, key) in chunk {
+                if !batch.queue(*i, key, &signed[*i], &changes[*i].sig) {
+                    bad.push(*i);
+                }
+            }
+            bad.extend(batch.failed());
+        }
+        bad
     };
-    if to_check.len() < 1024 {
-        return run(to_check);
+    if to_check.len() < 2 * CHUNK {
+        return Ok(run(to_check));
     }
     let (a, b) = to_check.split_at(to_check.len() / 2);
-    std::thread::scope(|s| {
+    Ok(std::thread::scope(|s| {
         let other = s.spawn(|| run(b));
         let mut bad = run(a);
         bad.extend(
@@ -99,5 +106,5 @@ fn check_signatures(
                 .unwrap_or_else(|_| b.iter().map(|(i, _)| *i).collect()),
         );
         bad
-    })
+    }))
 }
