@@ -82,6 +82,9 @@ pub struct Store {
     keys: std::sync::OnceLock<std::sync::Arc<keys::Keys>>,
     /// The wall clock, milliseconds since the epoch: injected so that tests can set it.
     wall: WallClock,
+    /// The file of a scratch store, removed when the store is dropped (after `db`, which is
+    /// declared first and so dropped first).
+    scratch: Option<tempfile::TempPath>,
 }
 
 /// A source of wall-clock time in milliseconds since the epoch.
@@ -198,6 +201,22 @@ impl Store {
         }
     }
 
+    /// A store in a temporary file, removed when it is dropped, seeded like a new store and
+    /// keeping its keys in memory only (`verify` rebuilds the state in one, with a bounded cache
+    /// where a store in memory would hold a whole second copy of the data).
+    pub(crate) fn scratch() -> Result<Store> {
+        let file = tempfile::NamedTempFile::new().map_err(|e| Error::Store {
+            detail: format!("cannot make a scratch store in the temporary folder: {e}"),
+        })?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(file.path())
+            .map_err(db_err)?;
+        let mut store = Store::prepare(db, PathBuf::from(MEMORY), &InitOptions::default())?;
+        store.scratch = Some(file.into_temp_path());
+        Ok(store)
+    }
+
     fn prepare(db: Database, path: PathBuf, init: &InitOptions) -> Result<Store> {
         Store::migrate(&db, &path, MIGRATIONS)?;
         let store = Store {
@@ -205,6 +224,7 @@ impl Store {
             path,
             keys: std::sync::OnceLock::new(),
             wall: std::sync::Arc::new(crate::sync::clock::now_ms),
+            scratch: None,
         };
         store.initialise(init)?;
         store.ensure_keys()?;

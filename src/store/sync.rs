@@ -106,20 +106,7 @@ impl Store {
         let mut out = Vec::new();
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            let heads: Vec<Head> = decode(k.value(), v.value())?;
-            if !is_conflict(&heads) {
-                continue;
-            }
-            let (entity, field) = k.value().split_once('\u{1f}').unwrap_or((k.value(), ""));
-            if let Some(current) = winner(&heads).cloned() {
-                out.push(Conflict {
-                    id: conflict_id(k.value()),
-                    entity: entity.into(),
-                    field: field.into(),
-                    current,
-                    heads,
-                });
-            }
+            out.extend(conflict_of(k.value(), v.value())?);
         }
         Ok(out)
     }
@@ -201,6 +188,22 @@ impl Store {
         batch.finish(&tx)?;
         tx.commit().map_err(db_err)
     }
+}
+
+/// The conflict a register's heads (`heads_v1` key and JSON) hold, if they hold one.
+pub(super) fn conflict_of(key: &str, json: &str) -> Result<Option<Conflict>> {
+    let heads: Vec<Head> = decode(key, json)?;
+    if !is_conflict(&heads) {
+        return Ok(None);
+    }
+    let (entity, field) = key.split_once('\u{1f}').unwrap_or((key, ""));
+    Ok(winner(&heads).cloned().map(|current| Conflict {
+        id: conflict_id(key),
+        entity: entity.into(),
+        field: field.into(),
+        current,
+        heads,
+    }))
 }
 
 pub(super) fn is_conflict(heads: &[Head]) -> bool {

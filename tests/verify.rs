@@ -1,0 +1,88 @@
+//! `verify` against a store whose tables were changed behind the log's back: every record that
+//! differs from the replay is found (a field, a missing visit, a row no change made), and nothing
+//! else.
+
+use chrono::{NaiveDate, Utc};
+use fieldcheck::model::form::VisitForm;
+use fieldcheck::store::{InitOptions, Store};
+use fieldcheck::sync::LeadField;
+use redb::{ReadableTable, TableDefinition};
+
+const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
+const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
+
+#[test]
+fn verify_finds_each_record_changed_behind_the_logs_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let init = InitOptions::default();
+    let (visit, kept) = {
+        let store = Store::open(&path, &init).unwrap();
+        let form = VisitForm {
+            lead: "cq-jfb-2022-3/a3/1".into(),
+            kind: "onsite".into(),
+            finding: "unreachable".into(),
+            evidence: vec!["contract:HT-1".into()],
+            next: "再联系".into(),
+            due: "+7".into(),
+            ..VisitForm::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+        let made = store.finalize(&form, Utc::now(), today, false).unwrap();
+        let again = store.finalize(&form, Utc::now(), today, false).unwrap();
+        store
+            .set_lead_field("cq-jfb-2022-3/a3/2", &LeadField::Supervised(true))
+            .unwrap();
+        assert_eq!(store.verify().unwrap(), Vec::new());
+        (made.visit.id, again.visit.id)
+    };
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut leads = tx.open_table(LEADS).unwrap();
+            let id = "cq-jfb-2022-3/a3/2";
+            let row = leads
+                .get(id)
+                .unwrap()
+                .unwrap()
+                .value()
+                .replace("\"supervised\":true", "\"supervised\":false");
+            leads.insert(id, row.as_str()).unwrap();
+            let seed = leads
+                .get("cq-jfb-2022-3/a3/3")
+                .unwrap()
+                .unwrap()
+                .value()
+                .to_string();
+            leads
+                .insert(
+                    "cq-jfb-2022-3/a3/99",
+                    seed.replace("a3/3", "a3/99").as_str(),
+                )
+                .unwrap();
+            tx.open_table(VISITS)
+                .unwrap()
+                .remove(visit.as_str())
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let store = Store::open(&path, &init).unwrap();
+    let mut found: Vec<String> = store
+        .verify()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.entity)
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "lead:cq-jfb-2022-3/a3/2".to_string(),
+            "lead:cq-jfb-2022-3/a3/99".to_string(),
+            format!("visit:{visit}"),
+        ]
+    );
+    assert!(store.visits(None).unwrap().iter().any(|v| v.id == kept));
+}
