@@ -662,10 +662,10 @@ fn an_export_to_a_colleague_does_not_skip_changes_for_headquarters() {
 // ---------------------------------------------------------------------------------------------
 // 11. One of two pinned HQs, compromised, binds a device id it does not own to a key of its own
 //     before the honest HQ's roster arrives: from then on every bundle of the honest HQ that
-//     relays that device's changes is refused whole, as forged.
+//     relayed that device's changes was refused whole, as forged. Now a relayed change whose
+//     signature does not hold is kept apart, and the rest of the bundle taken.
 
 #[test]
-#[ignore = "BUG: a compromised second HQ (or a TOFU impostor) binding a device id first makes the store refuse every honest HQ bundle relaying that device"]
 fn a_compromised_second_hq_cannot_stop_the_first_hqs_bundles() {
     use fieldcheck::sync::roster::RosterEntry;
     let (hq1, hq2, l, d) = (device("HQ1"), device("HQ2"), device("L"), device("D"));

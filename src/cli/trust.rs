@@ -214,7 +214,25 @@ fn reason(reason: &Reason, lang: Lang) -> String {
         (Reason::VisitDisputed { visit }, Lang::En) => format!("visit {visit} has two contents"),
         (Reason::IdReused { id }, Lang::Zh) => format!("变更编号 {id} 被两条变更使用"),
         (Reason::IdReused { id }, Lang::En) => format!("change id {id} used by two changes"),
+        (Reason::BadSignature, _) => lang
+            .pick(
+                "签名与设备密钥不符",
+                "signature does not hold for the device's key",
+            )
+            .into(),
     }
+}
+
+/// What to do about the reasons that wait for the operator's word on a key.
+fn hints(kept: &[crate::store::Quarantined], lang: Lang) -> String {
+    let mut out = String::new();
+    if kept.iter().any(|q| q.reason == Reason::BadSignature) {
+        out.push_str(lang.pick(
+            "签名不符：这些变更不是其设备的密钥所签（伪造，或转交途中被改动），不会应用；若该设备的密钥后来更正，下次导入会重新核对。\n",
+            "signature does not hold: these changes were not signed with their device's key (forged, or altered on the way) and are not applied; if the device's key is settled otherwise later, the next import checks them again.\n",
+        ));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -254,5 +272,6 @@ pub fn quarantine(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
     if kept.is_empty() {
         out.push_str(lang.pick("（没有单独保存的变更）\n", "(nothing kept apart)\n"));
     }
+    out.push_str(&hints(&kept, lang));
     Ok(out)
 }

@@ -2,10 +2,11 @@
 //! unchanged until everything holds: decrypt (a bundle for another store says so), the header and
 //! its packer's signature, the packer's trust, then the body (checksum, lines, counts, ranges,
 //! values), the roster entries it carries, and the signature of every change against the key of
-//! the device it names. Then, in one write transaction and in the one replay order: duplicates
-//! skipped; changes of unknown, removed or revoked devices, changes dated far ahead, and
-//! equivocations (two histories of one device, a visit id with two contents) kept apart for a
-//! person; everything else applied.
+//! the device it names (a bad one on a change of the packer's own device refuses the bundle).
+//! Then, in one write transaction and in the one replay order: duplicates skipped; changes of
+//! unknown, removed or revoked devices, changes whose signature does not hold, changes dated far
+//! ahead, and equivocations (two histories of one device, a visit id with two contents) kept
+//! apart for a person; everything else applied.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -50,6 +51,9 @@ pub struct Imported {
     pub forked: Vec<String>,
     /// Visit ids found with two contents.
     pub disputed_visits: Vec<String>,
+    /// Changes kept apart because their signatures do not hold for their devices' keys (relayed
+    /// by the packer, who cannot have signed them).
+    pub bad_signatures: usize,
     /// The packer's device id and, when this import trusted it on first use, its fingerprint.
     pub packer: String,
     pub trusted_new: Option<String>,
@@ -92,6 +96,19 @@ impl Imported {
             } else {
                 format!(
                     "; device {device} has two different histories (two changes at one idx): its changes from there on were not applied"
+                )
+            });
+        }
+        if self.bad_signatures > 0 {
+            out.push_str(&if zh {
+                format!(
+                    "；其中 {} 条的签名与它所称设备的密钥不符（伪造或转交途中被改动），不是打包者 {} 所签，请向其核实",
+                    self.bad_signatures, self.packer
+                )
+            } else {
+                format!(
+                    "; {} of them have a signature that does not hold for the key of the device they name (forged, or altered on the way): relayed by {}, check with it",
+                    self.bad_signatures, self.packer
                 )
             });
         }
@@ -172,6 +189,7 @@ impl Store {
             ahead_until: None,
             forked: Vec::new(),
             disputed_visits: Vec::new(),
+            bad_signatures: 0,
             packer: packer.device.clone(),
             trusted_new: None,
         };
@@ -216,7 +234,12 @@ impl Store {
         }
         let signed: Vec<Vec<u8>> = incoming.iter().map(Change::signed_bytes).collect();
         let verdicts = verify_all(&tx, &incoming, &signed)?;
-        if let Some(i) = (0..fresh).find(|i| matches!(verdicts[*i], Verdict::Bad)) {
+        // The packer signed the bundle: a change of its own device that its key did not sign
+        // is a forgery by the packer (a relay's is kept apart, below).
+        let forged = |i: &usize| {
+            matches!(verdicts[*i], Verdict::Bad) && incoming[*i].device == packer.device
+        };
+        if let Some(i) = (0..fresh).find(forged) {
             return Err(refuse(Problem::Forged {
                 change: incoming[i].id.clone(),
                 device: incoming[i].device.clone(),
@@ -274,6 +297,7 @@ impl Store {
                         {
                             result.disputed_visits.push(visit);
                         }
+                        Reason::BadSignature if !retry => result.bad_signatures += 1,
                         _ => {}
                     }
                 }

@@ -36,13 +36,21 @@ pub enum Reason {
     VisitDisputed { visit: String },
     /// Its change id is carried by another change too.
     IdReused { id: String },
+    /// Its signature does not hold for the key this store holds for its device (forged, or
+    /// altered on the way by a relay; the packer's own changes refuse the bundle instead). Looked
+    /// at again on every import: it holds if the device's key this store settles on is the one
+    /// that signed it.
+    BadSignature,
 }
 
 impl Reason {
     /// Was the change's signature checked before it was kept apart? (Only such changes count as
     /// evidence of a fork.)
     fn verified(&self) -> bool {
-        !matches!(self, Reason::UnknownDevice | Reason::Removed)
+        !matches!(
+            self,
+            Reason::UnknownDevice | Reason::Removed | Reason::BadSignature
+        )
     }
 
     /// Which reason a change kept apart for several shows: the strongest, so that what a person
@@ -51,20 +59,22 @@ impl Reason {
         match self {
             Reason::UnknownDevice => 0,
             Reason::Ahead => 1,
-            Reason::Removed => 2,
-            Reason::Revoked => 3,
-            Reason::VisitDisputed { .. } => 4,
-            Reason::IdReused { .. } => 5,
-            Reason::Forked => 6,
+            // Above `Ahead`: a change whose signature did not hold is never kept as verified.
+            Reason::BadSignature => 2,
+            Reason::Removed => 3,
+            Reason::Revoked => 4,
+            Reason::VisitDisputed { .. } => 5,
+            Reason::IdReused { .. } => 6,
+            Reason::Forked => 7,
         }
     }
 
-    /// Kept apart only until a key arrives (or the device is trusted again) or the wall clock
-    /// catches up: looked at again on every import.
+    /// Kept apart only until a key arrives or changes (or the device is trusted again) or the
+    /// wall clock catches up: looked at again on every import.
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            Reason::UnknownDevice | Reason::Removed | Reason::Ahead
+            Reason::UnknownDevice | Reason::Removed | Reason::Ahead | Reason::BadSignature
         )
     }
 }

@@ -7,6 +7,7 @@ use ed25519_dalek::VerifyingKey;
 use redb::WriteTransaction;
 
 use super::devices::{self, Vouch};
+use super::quarantine::Reason;
 use crate::error::Result;
 use crate::sync::Change;
 
@@ -16,6 +17,18 @@ pub(super) enum Verdict {
     Unknown,
     Removed,
     Bad,
+}
+
+impl Verdict {
+    /// Why a change with this verdict is kept apart before anything else is looked at, if it is.
+    pub(super) fn kept_apart(&self) -> Option<Reason> {
+        match self {
+            Verdict::Verified => None,
+            Verdict::Unknown => Some(Reason::UnknownDevice),
+            Verdict::Removed => Some(Reason::Removed),
+            Verdict::Bad => Some(Reason::BadSignature),
+        }
+    }
 }
 
 /// Checks every change's signature against its device's key (`signed` holds each change's
