@@ -1246,7 +1246,8 @@ fn a_laptop_cannot_block_anothers_bundle_by_reusing_its_change_ids() {
 // but it can replace the key of the device that made it. A store's device id and signing key are
 // made together by `init`; a new key is a new store and a new device id (the v1→v2 key upgrade
 // keeps the signing key), so a laptop never needs to accept another signing key for a device id
-// it knows — yet a newer roster entry from its HQ replaces it silently.
+// it knows — yet a newer roster entry from its HQ replaced it silently. Now the second key makes
+// the device's key disputed: nothing of the device applies until C's operator settles it.
 #[test]
 fn a_roster_entry_cannot_change_a_known_devices_signing_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -1261,15 +1262,16 @@ fn a_roster_entry_cannot_change_a_known_devices_signing_key() {
     hq.import(&a.export(&[]));
     c.import(&hq.export(&["--all"]));
     let a_key = a.key();
-    let key_at_c = |c: &Store| -> Value {
+    let a_at_c = |c: &Store| -> Value {
         c.json(&["trust", "list"])
             .as_array()
             .unwrap()
             .iter()
             .find(|d| d["device"] == a.device().as_str())
-            .unwrap()["key"]
+            .unwrap()
             .clone()
     };
+    let key_at_c = |c: &Store| a_at_c(c)["key"].clone();
     assert_eq!(key_at_c(&c), a_key.as_str());
     let before = c.snapshot();
 
@@ -1304,23 +1306,50 @@ fn a_roster_entry_cannot_change_a_known_devices_signing_key() {
     };
     entry.sign(&hq_lib.keys().unwrap().signing);
     let roster = vec![entry];
+    let forged_id = forged.id.clone();
     let plain = pack(&hq_lib, &[forged], &roster);
     drop(hq_lib);
     let file = dir.path().join("rekeyed.fcb");
     std::fs::write(&file, seal::seal(&plain, &to).unwrap()).unwrap();
-    let _ = c
-        .cmd()
-        .args(["--lang", "en", "import"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = c.import_text(&file.display().to_string());
+    assert!(out.contains("has a disputed key"), "{out}");
 
-    assert_eq!(key_at_c(&c), a_key.as_str(), "A's key replaced at C");
+    // Two keys for one device id: disputed, neither trusted. Nothing signed by the new key
+    // applies, and A's own change is taken back too (C cannot tell which key is A's), kept apart
+    // to wait for the operator's word.
+    let fake_key = fake.peer(&a.device()).to_string();
+    let mut both = vec![a_key.clone(), fake_key];
+    both.sort();
+    assert_eq!(a_at_c(&c)["disputed"], json!(both));
     assert_eq!(
         c.lead("a3/1")["status"],
         "new",
         "a change A never signed applied"
     );
+    assert_eq!(c.lead("a3/1")["supervised"], false);
+    let kept = c.kept_apart();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(
+        kept.iter().all(|(_, why)| why == "key-disputed"),
+        "{kept:?}"
+    );
+    let list = c.ok(&["--lang", "en", "trust", "list"]);
+    assert!(
+        list.contains("key disputed") && list.contains(&a_key) && list.contains("trust add"),
+        "{list}"
+    );
+    let q = c.ok(&["--lang", "en", "quarantine"]);
+    assert!(q.contains("the device's key is disputed"), "{q}");
+    // C's operator compares A's fingerprint and settles the dispute: A's key stands, against
+    // every roster from now on, and the next import applies A's change again.
+    c.trusts(&a, "A");
+    assert_eq!(key_at_c(&c), a_key.as_str());
+    assert_eq!(a_at_c(&c).get("disputed"), None);
+    c.import(&hq.export(&["--all"]));
     assert_eq!(c.state(), before.state);
+    assert_eq!(
+        c.kept_apart(),
+        vec![(forged_id, "bad-signature".to_string())]
+    );
     c.verified();
 }

@@ -41,6 +41,10 @@ pub enum Reason {
     /// at again on every import: it holds if the device's key this store settles on is the one
     /// that signed it.
     BadSignature,
+    /// Its device's key is disputed: pinned HQs' roster entries (or a first-use binding and one)
+    /// give the device two keys. Nothing of the device is applied until the operator settles it
+    /// (`trust add` the right key, or `trust remove` the HQ that vouched the other).
+    KeyDisputed,
 }
 
 impl Reason {
@@ -49,7 +53,7 @@ impl Reason {
     fn verified(&self) -> bool {
         !matches!(
             self,
-            Reason::UnknownDevice | Reason::Removed | Reason::BadSignature
+            Reason::UnknownDevice | Reason::Removed | Reason::BadSignature | Reason::KeyDisputed
         )
     }
 
@@ -59,22 +63,27 @@ impl Reason {
         match self {
             Reason::UnknownDevice => 0,
             Reason::Ahead => 1,
-            // Above `Ahead`: a change whose signature did not hold is never kept as verified.
-            Reason::BadSignature => 2,
-            Reason::Removed => 3,
-            Reason::Revoked => 4,
-            Reason::VisitDisputed { .. } => 5,
-            Reason::IdReused { .. } => 6,
-            Reason::Forked => 7,
+            // Above `Ahead`: a change whose key is in doubt is never kept as verified.
+            Reason::KeyDisputed => 2,
+            Reason::BadSignature => 3,
+            Reason::Removed => 4,
+            Reason::Revoked => 5,
+            Reason::VisitDisputed { .. } => 6,
+            Reason::IdReused { .. } => 7,
+            Reason::Forked => 8,
         }
     }
 
-    /// Kept apart only until a key arrives or changes (or the device is trusted again) or the
+    /// Kept apart only until a key arrives or is settled (or the device is trusted again) or the
     /// wall clock catches up: looked at again on every import.
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            Reason::UnknownDevice | Reason::Removed | Reason::Ahead | Reason::BadSignature
+            Reason::UnknownDevice
+                | Reason::Removed
+                | Reason::Ahead
+                | Reason::BadSignature
+                | Reason::KeyDisputed
         )
     }
 }
