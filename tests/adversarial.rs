@@ -7,8 +7,9 @@
 //!
 //! - forged: a change naming laptop X's device, signed by laptop Y's key (fresh, or a copy of
 //!   one of X's changes with its value altered), in its own small bundle packed by Y (sometimes
-//!   with Y's own honest log beside it): refused as a whole (`Problem::Forged`) by every store,
-//!   which is left unchanged;
+//!   with Y's own honest log beside it): not Y's own change, so not a reason to refuse the
+//!   bundle — every store keeps it apart (`Reason::BadSignature`, X's own store too) and never
+//!   applies it, and takes the rest;
 //! - equivocating: laptop E's own key signs a second history — another change at an idx E used
 //!   (a lead field or a new visit, properly linked to E's change before it, sometimes followed
 //!   by a second change linked to it) or a second content for one of E's visit ids at E's next
@@ -32,11 +33,13 @@
 //! minus the equivocator's disputed ones (the equivocator itself never sees its second history:
 //! a bundle carrying a change of its own device it does not hold is refused, `OwnDevice`, and it
 //! keeps its own changes); all HQs and all laptops but the equivocator have the same leads,
-//! visits and conflicts; no honest visit is lost; nothing forged is held; the far-future change
+//! visits and conflicts; no honest visit is lost; nothing forged is held, every forged change is
+//! kept apart as `BadSignature` everywhere; the far-future change
 //! is kept apart as `Ahead` (or `Forked`) everywhere but on its own device, which refuses a
 //! bundle carrying it (`OwnDevice`, unchanged); `verify` passes everywhere; and
 //! what is kept apart (by change hash and reason) and the disputes are the same on every store
-//! but for the entries of the store's own device, which it never received.
+//! but for the entries of the store's own device, which it never received (forgeries in its
+//! name aside).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -536,7 +539,11 @@ struct Equivocation {
 enum Kind {
     Equivocation,
     Far,
-    Forged { change: String, device: String },
+    /// A change forged in laptop `device`'s name (its hash), by another laptop.
+    Forged {
+        hash: String,
+        device: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -759,7 +766,7 @@ fn attack(net: &Net, plan: &Plan) -> Attack {
         changes.push(forged.clone());
         bundles.push(Crafted {
             kind: Kind::Forged {
-                change: forged.id.clone(),
+                hash: forged.hash(),
                 device: dev(x),
             },
             names: x,
@@ -781,11 +788,8 @@ enum Expect<'a> {
     Own(&'a [String]),
     /// Taken, or refused as `Own` (a peer relaying the equivocator's second history to it).
     TakenUnlessOwn(&'a [String]),
-    /// Refused as forged, nothing changed.
-    Forged {
-        change: &'a str,
-        device: &'a str,
-    },
+    /// Taken, with this change (by hash) kept apart, not held: a forgery relayed by its packer.
+    KeptApart(&'a str),
 }
 
 fn deliver(
@@ -794,12 +798,20 @@ fn deliver(
     expect: &Expect,
 ) -> Result<Option<Imported>, TestCaseError> {
     let before = match expect {
-        Expect::Taken => None,
+        Expect::Taken | Expect::KeptApart(_) => None,
         _ => Some(store.digest().unwrap()),
     };
     let result = store.import(bytes, "b.fcb", &ImportOptions::default());
     match (result, expect) {
         (Ok(r), Expect::Taken | Expect::TakenUnlessOwn(_)) => return Ok(Some(r)),
+        (Ok(r), Expect::KeptApart(hash)) => {
+            prop_assert!(
+                kept(store).contains_key(*hash),
+                "{}: a forgery not kept apart",
+                store.identity().unwrap().device_name
+            );
+            return Ok(Some(r));
+        }
         (
             Err(Error::Bundle {
                 problem: Problem::OwnDevice { change },
@@ -808,15 +820,6 @@ fn deliver(
             Expect::Own(ids) | Expect::TakenUnlessOwn(ids),
         ) => {
             prop_assert!(ids.contains(&change), "OwnDevice for {}", change);
-        }
-        (Err(Error::Bundle { problem, .. }), Expect::Forged { change, device }) => {
-            prop_assert_eq!(
-                problem,
-                Problem::Forged {
-                    change: change.to_string(),
-                    device: device.to_string()
-                }
-            );
         }
         (other, _) => {
             let got = other.map(|r| r.applied);
@@ -979,7 +982,7 @@ fn adversarial(pin_all: bool, ops: &[Op], plan: &Plan, seed: u64) -> Result<(), 
             Item::Crafted(c) => {
                 let crafted = &attack.bundles[c];
                 let expect = match &crafted.kind {
-                    Kind::Forged { change, device } => Expect::Forged { change, device },
+                    Kind::Forged { hash, .. } => Expect::KeptApart(hash),
                     _ => Expect::Taken,
                 };
                 deliver(hq, &crafted.plain, &expect)?;
@@ -1049,7 +1052,7 @@ fn adversarial(pin_all: bool, ops: &[Op], plan: &Plan, seed: u64) -> Result<(), 
             Item::Crafted(c) => {
                 let crafted = &attack.bundles[c];
                 let expect = match &crafted.kind {
-                    Kind::Forged { change, device } => Expect::Forged { change, device },
+                    Kind::Forged { hash, .. } => Expect::KeptApart(hash),
                     Kind::Equivocation if crafted.names == l => Expect::Own(&second_ids),
                     Kind::Far if crafted.names == l => Expect::Own(&far_ids),
                     _ => Expect::Taken,
@@ -1175,6 +1178,12 @@ fn adversarial(pin_all: bool, ops: &[Op], plan: &Plan, seed: u64) -> Result<(), 
                 .or_insert((c.device.clone(), reason.clone()));
         }
     }
+    // Every forgery, as a forgery: its signature never held.
+    for crafted in &attack.bundles {
+        if let Kind::Forged { hash, device } = &crafted.kind {
+            want_kept.insert(hash.clone(), (device.clone(), Reason::BadSignature));
+        }
+    }
     // The equivocator's far-future change is both ahead and within its fork: either reason.
     let mut either = None;
     if let Some((f, ahead)) = &attack.far {
@@ -1190,7 +1199,7 @@ fn adversarial(pin_all: bool, ops: &[Op], plan: &Plan, seed: u64) -> Result<(), 
         let me = id(s);
         let want: BTreeMap<String, (String, Reason)> = want_kept
             .iter()
-            .filter(|(_, (device, _))| *device != me)
+            .filter(|(_, (device, why))| *device != me || *why == Reason::BadSignature)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let mut got = kept(s);

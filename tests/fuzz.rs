@@ -7,7 +7,8 @@
 //! them again, each with its device's key (their hash links fixed, or left broken to reach fork
 //! detection), and the header with the laptop's key as packer, so the edits reach the line
 //! parser, the value checks, the quarantine and the merge; or signs only the header again, so
-//! every edited change must be refused as forged (or by an earlier check). About 1,000 cases
+//! every edited change of the packer's own device must be refused as forged (or by an earlier
+//! check), and every edited change of another device kept apart, never applied. About 1,000 cases
 //! per target here; 10,000 with `--ignored`. Breaches of the importer are counted and fail the
 //! run at its end (`checked_import`, `in_another_order`), so a run still shows everything else;
 //! each one these runs found has a small regression test at the end of this file.
@@ -652,7 +653,8 @@ enum Signing {
     /// and two changes in one slot reach fork detection.
     Unlinked,
     /// Only the header is signed again: an edited change keeps a signature that no longer
-    /// holds, and the bundle must be refused as forged (or by an earlier check), never applied.
+    /// holds, and is never applied: one of the packer's own device refuses the bundle as forged
+    /// (or an earlier check does), one of another device is kept apart.
     HeaderOnly,
 }
 
@@ -893,16 +895,18 @@ fn sign_again(
     }
 }
 
-/// Does a change of `body` name a device that headquarters knows (`known`: device → public
-/// key), so that its signature is checked, with a signature that does not hold?
+/// Does a change of `body` that names `device`, known to headquarters (`known`: device →
+/// public key) so that its signature is checked, carry a signature that does not hold?
 fn forged_in(
     body: &[u8],
     known: &HashMap<String, String>,
     originals: &HashMap<String, String>,
+    device: &str,
 ) -> bool {
     body.split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
         .filter_map(|l| serde_json::from_slice::<Change>(l).ok())
+        .filter(|c| c.device == device)
         .any(|c| {
             known
                 .get(&c.device)
@@ -953,9 +957,10 @@ fn ranges_of(body: &[u8]) -> BTreeMap<String, (u64, u64)> {
 /// another laptop's changes with a conflict resolved — each signed by its device and packed by
 /// the laptop, as `export --all` does.
 struct Laptop {
-    /// The laptop's signing key (it packs every bundle) and peer key.
+    /// The laptop's signing key (it packs every bundle), peer key and device id.
     key: SigningKey,
     public: String,
+    device: String,
     /// The other laptop's peer key.
     other: String,
     /// Each laptop's signing key, by device id.
@@ -1061,6 +1066,7 @@ fn laptop() -> Laptop {
     );
     Laptop {
         key,
+        device: id.device_id.clone(),
         public: id.public_key,
         other: b_id.public_key,
         keys,
@@ -1202,7 +1208,10 @@ fn resigned_cases(cases: u32, thorough: bool) -> BTreeMap<String, usize> {
             (laptop.header.count, laptop.header.ranges.clone())
         };
         let bytes = resign(&laptop.header, &body, count, ranges, &laptop.key);
-        let forged = forged_in(&body, &current.known, &laptop.originals);
+        // Forged in the packer's name: the bundle must be refused. (One forged in another
+        // device's name is kept apart: never held, checked below.)
+        let forged = forged_in(&body, &current.known, &laptop.originals, &laptop.device);
+
         current.dirty.set(true);
         let mode = format!("{:?}", case.signing);
         let result = checked_import(&current.store, &bytes)?;
@@ -1399,12 +1408,14 @@ fn resigned_run(cases: u32, thorough: bool) {
         .collect();
     // The target must reach past the line parser: some cases accepted, some with changes kept
     // apart as forks; refused for several reasons (corrupt lines, invalid values, tampering,
-    // oversized lines…); and forged changes caught.
+    // oversized lines…); and forged changes caught: refused in the packer's name, kept apart in
+    // another's.
     assert!(
         accepted > 0
             && reasons.len() >= 4
             && tally.contains_key("(accepted) kept apart: Forked")
-            && tally.contains_key("HeaderOnly: refused: Forged"),
+            && tally.contains_key("HeaderOnly: refused: Forged")
+            && tally.contains_key("(accepted) kept apart: BadSignature"),
         "too shallow: {tally:?} of {cases}"
     );
     assert_no_bugs(&tally);

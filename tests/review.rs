@@ -7,8 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{NaiveDate, Utc};
 use fieldcheck::model::form::VisitForm;
-use fieldcheck::store::{ExportOptions, ImportOptions, Imported, InitOptions, Store, TrustOptions};
+use fieldcheck::store::{
+    ExportOptions, ImportOptions, Imported, InitOptions, Reason, Store, TrustOptions, Vouch,
+};
 use fieldcheck::sync::bundle::{self, Packer};
+use fieldcheck::sync::roster::RosterEntry;
 use fieldcheck::sync::{Change, Hlc, LeadField, keys, seal};
 use serde_json::json;
 
@@ -668,50 +671,310 @@ fn an_export_to_a_colleague_does_not_skip_changes_for_headquarters() {
 
 // ---------------------------------------------------------------------------------------------
 // 11. One of two pinned HQs, compromised, binds a device id it does not own to a key of its own
-//     before the honest HQ's roster arrives: from then on every bundle of the honest HQ that
-//     relays that device's changes is refused whole, as forged.
+//     before the honest HQ's roster arrives: every bundle of the honest HQ that relayed that
+//     device's changes was refused whole, as forged. Now the two keys make the device's key
+//     disputed, its changes wait apart, and the rest of the bundle is taken.
+
+/// A roster entry signed by `issuer` binding `device` to the peer key `key`.
+fn entry_by(issuer: &Store, device: &str, key: &str, seq: u64) -> RosterEntry {
+    let mut entry = RosterEntry {
+        device: device.into(),
+        key: key.into(),
+        name: "D".into(),
+        inspector: "D".into(),
+        district: None,
+        revoked_from: None,
+        seq,
+        issued: "2026-01-01T00:00:00Z".into(),
+        issuer: id(issuer),
+        sig: String::new(),
+    };
+    entry.sign(&issuer.signing_key().unwrap());
+    entry
+}
+
+/// A plain bundle of `changes` and `roster`, packed by `store`.
+fn bundle_with(store: &Store, changes: &[Change], roster: &[RosterEntry]) -> Vec<u8> {
+    let keys = store.keys().unwrap();
+    let peer = keys.peer(&id(store));
+    bundle::write(
+        changes,
+        roster,
+        &Packer {
+            key: &peer,
+            signing: &keys.signing,
+        },
+        None,
+    )
+}
 
 #[test]
-#[ignore = "BUG: a compromised second HQ (or a TOFU impostor) binding a device id first makes the store refuse every honest HQ bundle relaying that device"]
 fn a_compromised_second_hq_cannot_stop_the_first_hqs_bundles() {
-    use fieldcheck::sync::roster::RosterEntry;
     let (hq1, hq2, l, d) = (device("HQ1"), device("HQ2"), device("L"), device("D"));
     pin_hq(&l, &hq1);
     pin_hq(&l, &hq2);
     trust(&hq1, &d, "D");
     // HQ2 signs an entry for D's device id with a key of its own.
     let fake = keys::Keys::generate().unwrap();
-    let mut entry = RosterEntry {
-        device: id(&d),
-        key: fake.peer(&id(&d)).to_string(),
-        name: "D".into(),
-        inspector: "D".into(),
-        district: None,
-        revoked_from: None,
-        seq: 1,
-        issued: "2026-01-01T00:00:00Z".into(),
-        issuer: id(&hq2),
-        sig: String::new(),
-    };
-    entry.sign(&hq2.signing_key().unwrap());
-    let hq2_keys = hq2.keys().unwrap();
-    let hq2_peer = hq2_keys.peer(&id(&hq2));
-    let from_hq2 = bundle::write(
-        &[],
-        &[entry],
-        &Packer {
-            key: &hq2_peer,
-            signing: &hq2_keys.signing,
-        },
-        None,
-    );
-    import(&l, &from_hq2);
+    let entry = entry_by(&hq2, &id(&d), &fake.peer(&id(&d)).to_string(), 1);
+    import(&l, &bundle_with(&hq2, &[], &[entry]));
     // D's honest work, relayed by HQ1.
     d.set_lead_field(LEADS[0], &LeadField::Supervised(true))
         .unwrap();
     a_honest_day(&hq1, &d);
     let r = try_import(&l, &export(&hq1, true));
     assert!(r.is_ok(), "HQ1's bundle refused at L: {r:?}");
+    let r = r.unwrap();
+    // HQ1's own change is taken; D's waits apart: L cannot tell which key is D's.
+    assert_eq!((r.applied, r.kept_apart), (1, 1));
+    assert_eq!(r.key_disputed, [id(&d)]);
+    assert!(l.lead(LEADS[1]).unwrap().attention);
+    assert!(!l.lead(LEADS[0]).unwrap().supervised);
+    let (kept, _) = l.quarantine().unwrap();
+    assert!(
+        kept.iter()
+            .all(|q| q.reason == Reason::KeyDisputed && q.change.device == id(&d))
+    );
+    assert_eq!(l.find_device(&id(&d)).unwrap().disputed.len(), 2);
+    assert_eq!(l.verify().unwrap(), Vec::new());
+}
+
+/// What two stores that took the same bundles and decisions must agree on, about device
+/// `device` and what they hold: leads, visits, the log, what is kept apart (by hash, with its
+/// reason), the disputes, and the device as known (key, disputed keys, how vouched for, names,
+/// vouchers' entries, relayed entry, revocation, removal; of an operator's enrolment, not who
+/// enrolled it or the entry the store issued). Not `digest()`: two stores differ in their own
+/// identity and in the wall-clock times they record.
+fn agreed(store: &Store, device: &str) -> serde_json::Value {
+    let (kept, disputes) = store.quarantine().unwrap();
+    let mut kept: Vec<(String, Reason)> = kept
+        .into_iter()
+        .map(|q| (q.change.hash(), q.reason))
+        .collect();
+    kept.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut d = serde_json::to_value(store.find_device(device).unwrap()).unwrap();
+    d["added"] = json!(null);
+    if d["entry"]["issuer"] == json!(id(store)) {
+        d["entry"] = json!(null);
+        d["vouch"]["by"] = json!(null);
+    }
+    let mut visits = store.visits(None).unwrap();
+    visits.sort_by(|a, b| a.id.cmp(&b.id));
+    json!({
+        "leads": store.leads().unwrap(),
+        "visits": visits,
+        "log": store.changes().unwrap(),
+        "kept": kept,
+        "disputes": disputes,
+        "device": d,
+        "author": store.verified_author(device).unwrap(),
+    })
+}
+
+/// D enrolled at HQ1 (two changes of D's and one of HQ1's in HQ1's `export --all`), and HQ2's
+/// lie: a bundle binding D's id to another key, with a change "of D's" signed by that key.
+struct Dispute {
+    hq1: Store,
+    hq2: Store,
+    d: Store,
+    honest: Vec<u8>,
+    lie: Vec<u8>,
+    forged: Change,
+}
+
+fn a_dispute() -> Dispute {
+    let (hq1, hq2, d) = (device("HQ1"), device("HQ2"), device("D"));
+    trust(&hq1, &d, "D");
+    d.set_lead_field(LEADS[0], &LeadField::Supervised(true))
+        .unwrap();
+    d.set_lead_field(LEADS[0], &LeadField::Assignee(Some("张三".into())))
+        .unwrap();
+    a_honest_day(&hq1, &d);
+    let fake = keys::Keys::generate().unwrap();
+    let forged = {
+        let mut c = change(&id(&d), 1, None, now_ms());
+        c.sign(&fake.signing);
+        c
+    };
+    let entry = entry_by(&hq2, &id(&d), &fake.peer(&id(&d)).to_string(), 1);
+    let lie = bundle_with(&hq2, std::slice::from_ref(&forged), &[entry]);
+    let honest = export(&hq1, true);
+    Dispute {
+        hq1,
+        hq2,
+        d,
+        honest,
+        lie,
+        forged,
+    }
+}
+
+/// Two laptops pinning both HQs, the first taking the honest bundle then the lie, the second
+/// the lie first.
+fn both_orders(x: &Dispute) -> [Store; 2] {
+    let laptops = [device("L1"), device("L2")];
+    for l in &laptops {
+        pin_hq(l, &x.hq1);
+        pin_hq(l, &x.hq2);
+    }
+    import(&laptops[0], &x.honest);
+    import(&laptops[0], &x.lie);
+    import(&laptops[1], &x.lie);
+    import(&laptops[1], &x.honest);
+    laptops
+}
+
+#[test]
+fn a_key_dispute_ends_the_same_whatever_order_the_rosters_came_in() {
+    let x = a_dispute();
+    let laptops = both_orders(&x);
+    let d = id(&x.d);
+    assert_eq!(agreed(&laptops[0], &d), agreed(&laptops[1], &d));
+    for l in &laptops {
+        // Disputed: nothing of D applied (the second laptop applied the forgery at first, the
+        // first D's own changes: both taken back), HQ1's own change taken.
+        let device = l.find_device(&d).unwrap();
+        let mut both = vec![x.d.identity().unwrap().public_key, x.forged_key()];
+        both.sort();
+        assert_eq!(device.disputed, both);
+        assert!(l.changes().unwrap().iter().all(|c| c.device != d));
+        let (kept, _) = l.quarantine().unwrap();
+        assert_eq!(kept.len(), 3);
+        assert!(kept.iter().all(|q| q.reason == Reason::KeyDisputed));
+        assert!(!l.lead(LEADS[0]).unwrap().supervised);
+        assert!(l.lead(LEADS[1]).unwrap().attention);
+        assert!(!l.lead(LEADS[2]).unwrap().attention, "the forgery applied");
+        assert_eq!(l.verify().unwrap(), Vec::new());
+    }
+}
+
+impl Dispute {
+    /// The key HQ2 bound D's id to (the forgery's).
+    fn forged_key(&self) -> String {
+        let (_, roster, _) = bundle::read(&self.lie).unwrap();
+        roster[0].key.clone()
+    }
+}
+
+#[test]
+fn the_operator_settles_a_key_dispute_and_the_next_import_applies_what_waited() {
+    let x = a_dispute();
+    let laptops = both_orders(&x);
+    let d = id(&x.d);
+    for l in &laptops {
+        // D's real key, after comparing fingerprints with D: the operator's word stands.
+        trust_key(l, &x.d.identity().unwrap().public_key, "D");
+        let device = l.find_device(&d).unwrap();
+        assert!(device.disputed.is_empty());
+        assert_eq!(device.key, x.d.identity().unwrap().public_key);
+        let r = import(l, &x.honest);
+        assert_eq!(r.applied, 2, "D's changes waited apart");
+        assert_eq!(l.leads().unwrap(), x.hq1.leads().unwrap());
+        // The forgery stays apart, its signature not D's; nothing else.
+        let (kept, disputes) = l.quarantine().unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].change.hash(), x.forged.hash());
+        assert_eq!(kept[0].reason, Reason::BadSignature);
+        assert!(
+            disputes.is_empty(),
+            "no fork: the forgery is evidence of nothing"
+        );
+        // HQ2's roster again changes nothing: the operator's word stands against it.
+        let r = import(l, &x.lie);
+        assert_eq!((r.applied, r.key_disputed.len()), (0, 0));
+        assert!(l.lead(LEADS[0]).unwrap().supervised);
+        assert_eq!(l.verify().unwrap(), Vec::new());
+    }
+    assert_eq!(agreed(&laptops[0], &d), agreed(&laptops[1], &d));
+}
+
+#[test]
+fn removing_the_hq_that_lied_settles_a_key_dispute() {
+    let x = a_dispute();
+    let laptops = both_orders(&x);
+    let d = id(&x.d);
+    for l in &laptops {
+        l.distrust(&id(&x.hq2)).unwrap();
+        let device = l.find_device(&d).unwrap();
+        assert!(device.disputed.is_empty());
+        assert_eq!(device.key, x.d.identity().unwrap().public_key);
+        assert_eq!(device.vouch, Vouch::Roster { issuer: id(&x.hq1) });
+        let r = import(l, &x.honest);
+        assert_eq!(r.applied, 2);
+        assert_eq!(l.leads().unwrap(), x.hq1.leads().unwrap());
+        let (kept, _) = l.quarantine().unwrap();
+        assert_eq!(
+            kept.iter().map(|q| q.reason.clone()).collect::<Vec<_>>(),
+            [Reason::BadSignature]
+        );
+        assert_eq!(l.verify().unwrap(), Vec::new());
+    }
+    assert_eq!(agreed(&laptops[0], &d), agreed(&laptops[1], &d));
+}
+
+#[test]
+fn a_first_use_impostor_of_a_device_id_makes_a_dispute_not_a_wall() {
+    let x = a_dispute();
+    let d = id(&x.d);
+    // The impostor packs, as D's device id with a key of its own, a change "of D's".
+    let fake = keys::Keys::generate().unwrap();
+    let fake_peer = fake.peer(&d);
+    let mut forged = change(&d, 1, None, now_ms());
+    forged.sign(&fake.signing);
+    let impostor = bundle::write(
+        std::slice::from_ref(&forged),
+        &[],
+        &Packer {
+            key: &fake_peer,
+            signing: &fake.signing,
+        },
+        None,
+    );
+    let first_use = |l: &Store| {
+        l.import(
+            &impostor,
+            "i.fcb",
+            &ImportOptions {
+                trust_new: true,
+                allow_plain: true,
+            },
+        )
+    };
+    let (l, m) = (device("L"), device("M"));
+    pin_hq(&l, &x.hq1);
+    pin_hq(&m, &x.hq1);
+    // L trusts the impostor first, then HQ1's roster names D's real key: disputed, the
+    // forgery taken back, HQ1's bundle taken with D's changes waiting apart.
+    assert_eq!(first_use(&l).unwrap().applied, 1);
+    let r = import(&l, &x.honest);
+    assert_eq!(
+        (r.applied, r.kept_apart, r.key_disputed.clone()),
+        (1, 2, vec![d.clone()])
+    );
+    assert!(
+        !l.lead(LEADS[2]).unwrap().attention,
+        "the forgery still applied"
+    );
+    let mut both = vec![x.d.identity().unwrap().public_key, fake_peer.to_string()];
+    both.sort();
+    assert_eq!(l.find_device(&d).unwrap().disputed, both);
+    // M took HQ1's roster first: the impostor is refused (a known id with another key is never
+    // trusted on first use).
+    import(&m, &x.honest);
+    assert!(first_use(&m).is_err());
+    // L's operator settles it: D's real key; the next import applies D's changes, and L shows
+    // what M shows.
+    trust_key(&l, &x.d.identity().unwrap().public_key, "D");
+    assert_eq!(import(&l, &x.honest).applied, 2);
+    assert_eq!(l.leads().unwrap(), m.leads().unwrap());
+    assert_eq!(l.changes().unwrap(), m.changes().unwrap());
+    let (kept, _) = l.quarantine().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].change.hash(), kept[0].reason.clone()),
+        (forged.hash(), Reason::BadSignature)
+    );
+    assert_eq!(l.verify().unwrap(), Vec::new());
 }
 
 /// `hq` takes `laptop`'s log, and makes a change of its own.
@@ -769,8 +1032,9 @@ fn heads_do_not_depend_on_the_order_when_a_link_is_missing() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 13. Two pinned HQs vouch for one device: the last entry received decides which HQ the device
-//     depends on, so removing one HQ keeps or drops the device depending on arrival order.
+// 13. Two pinned HQs vouch for one device: the last entry received decided which HQ the device
+//     depended on, so removing one HQ kept or dropped the device depending on arrival order. Now
+//     every pinned HQ's entry is kept, and the device counts as removed only when none is live.
 
 /// A plain bundle from `hq` carrying only its roster.
 fn roster_of(hq: &Store) -> Vec<u8> {
@@ -794,7 +1058,6 @@ fn roster_of(hq: &Store) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "BUG: with two pinned HQs vouching for a device, the last roster entry received decides whether removing one HQ drops the device"]
 fn two_laptops_with_the_same_bundles_and_the_same_decisions_agree_on_a_device() {
     let (hq1, hq2, d, p) = (device("HQ1"), device("HQ2"), device("D"), device("P"));
     trust(&hq1, &d, "D at HQ1");
@@ -885,7 +1148,6 @@ fn b64(bytes: &[u8]) -> String {
 /// HQ with a bad signature: the bundle is refused and the first-use trust is undone with it.
 #[test]
 fn a_forged_roster_entry_refuses_the_bundle_and_the_trust_on_first_use() {
-    use fieldcheck::sync::roster::RosterEntry;
     let (hq, l, s, d) = (device("HQ"), device("L"), device("S"), device("D"));
     pin_hq(&l, &hq);
     let mut entry = RosterEntry {

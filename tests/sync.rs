@@ -974,7 +974,7 @@ fn an_oversized_change_is_refused_before_it_is_read() {
 }
 
 #[test]
-fn a_relayed_change_keeps_its_signature_and_an_altered_one_is_refused() {
+fn a_relayed_change_keeps_its_signature_and_an_altered_one_is_kept_apart() {
     let s = devices(&["A", "B", "HQ"]);
     let (a, b, hq) = (&s[0], &s[1], &s[2]);
     let (_, made) = a
@@ -989,27 +989,34 @@ fn a_relayed_change_keeps_its_signature_and_an_altered_one_is_refused() {
     assert_eq!(header.packer, hq.identity().unwrap().public_key);
     assert_eq!(carried, std::slice::from_ref(&made));
     // The same bundle with the value altered by HQ, re-packed and signed by HQ as packer: the
-    // header holds, the change's own signature does not.
+    // header holds, the change's own signature does not. Not the packer's own change, so not a
+    // reason to refuse what else the bundle brings: the altered change is kept apart, nothing of
+    // it applied.
     let mut altered = hq.changes().unwrap();
     altered[0].value = serde_json::json!("李四");
     let forged = bundle_of(hq, &altered);
     bundle::read(&forged).unwrap();
-    let before = b.digest().unwrap();
-    let expected = Problem::Forged {
-        change: made.id.clone(),
-        device: id(a),
-    };
-    assert_eq!(refused(b, &forged), expected);
-    // Nor does signing the altered change with HQ's own key make it A's.
-    altered[0].sign(&hq.signing_key().unwrap());
-    assert_eq!(refused(b, &bundle_of(hq, &altered)), expected);
-    assert_eq!(b.digest().unwrap(), before);
+    let before = state(b);
+    let r = import(b, &forged);
+    assert_eq!((r.applied, r.kept_apart, r.bad_signatures), (0, 1, 1));
+    assert!(r.warning(fieldcheck::i18n::Lang::En).is_some());
+    // Nor does signing the altered change with HQ's own key make it A's: the same change (its
+    // hash covers what is signed, not the signature), looked at again, still apart.
+    let mut resigned = altered.clone();
+    resigned[0].sign(&hq.signing_key().unwrap());
+    let r = import(b, &bundle_of(hq, &resigned));
+    assert_eq!((r.applied, r.kept_apart), (0, 0));
+    assert_eq!(state(b), before);
     assert_eq!(b.lead(LEADS[0]).unwrap().assignee, None);
-    // The genuine relay is taken.
+    assert!(b.changes().unwrap().is_empty());
+    let apart = vec![entry(&altered[0], Reason::BadSignature)];
+    assert_eq!(kept(b), (apart.clone(), Vec::new()));
+    // The genuine relay is taken; the altered version stays apart, evidence of no fork.
     let r = import(b, &relayed);
     assert_eq!((r.applied, r.kept_apart, r.packer.clone()), (1, 0, id(hq)));
     assert_eq!(b.lead(LEADS[0]).unwrap().assignee.as_deref(), Some("张三"));
     assert_eq!(b.changes().unwrap(), [made]);
+    assert_eq!(kept(b), (apart, Vec::new()));
     assert!(b.verify().unwrap().is_empty());
 }
 
@@ -1023,7 +1030,7 @@ fn a_trusted_laptop_cannot_write_in_another_devices_name() {
     let first = first.unwrap();
     import(hq, &bundle_of(a, std::slice::from_ref(&first)));
     // B writes A's next change (A's id, idx, author, linked to A's last), signs it with its own
-    // key and packs it: HQ trusts B as a packer, but not as A.
+    // key and packs it: HQ trusts B as a packer, but not as A. Kept apart, never applied.
     let in_as_name = change_by_hand(
         a,
         2,
@@ -1035,26 +1042,45 @@ fn a_trusted_laptop_cannot_write_in_another_devices_name() {
         &b.signing_key().unwrap(),
     );
     assert_eq!(in_as_name.author, "A");
-    assert_eq!(
-        refused(hq, &bundle_of(b, std::slice::from_ref(&in_as_name))),
-        Problem::Forged {
-            change: in_as_name.id.clone(),
-            device: id(a),
-        }
-    );
-    // Hidden among B's own genuine changes, the same.
+    let before = state(hq);
+    let r = import(hq, &bundle_of(b, std::slice::from_ref(&in_as_name)));
+    assert_eq!((r.applied, r.kept_apart, r.bad_signatures), (0, 1, 1));
+    assert_eq!(state(hq), before);
+    let apart = (vec![entry(&in_as_name, Reason::BadSignature)], Vec::new());
+    assert_eq!(kept(hq), apart);
+    // Hidden among B's own genuine changes, the same: B's are taken, the forgery stays apart.
     b.set_lead_field(LEADS[2], &LeadField::Supervised(true))
         .unwrap();
     let mut mixed = b.changes().unwrap();
     mixed.push(in_as_name.clone());
+    let r = import(hq, &bundle_of(b, &mixed));
+    assert_eq!(r.applied, 1);
+    assert!(hq.lead(LEADS[2]).unwrap().supervised);
+    assert_eq!(hq.lead(LEADS[1]).unwrap().assignee, None);
+    assert_eq!(kept(hq), apart);
+    // But a change of B's own that B's key did not sign refuses B's bundle: B packed it.
+    let mut own_forged = change_by_hand(
+        b,
+        2,
+        mixed.first(),
+        first.clock.ms + 2,
+        format!("lead:{}", LEADS[1]),
+        "assignee",
+        serde_json::json!("冒名"),
+        &a.signing_key().unwrap(),
+    );
     assert_eq!(
-        refused(hq, &bundle_of(b, &mixed)),
+        refused(hq, &bundle_of(b, std::slice::from_ref(&own_forged))),
         Problem::Forged {
-            change: in_as_name.id.clone(),
-            device: id(a),
+            change: own_forged.id.clone(),
+            device: id(b),
         }
     );
-    assert_eq!(hq.lead(LEADS[1]).unwrap().assignee, None);
+    own_forged.sig.clear();
+    assert!(matches!(
+        refused(hq, &bundle_of(b, &[own_forged])),
+        Problem::Forged { .. }
+    ));
     // The very same change signed by A may be relayed by B.
     let mut genuine = in_as_name;
     genuine.sign(&a.signing_key().unwrap());
@@ -1064,6 +1090,8 @@ fn a_trusted_laptop_cannot_write_in_another_devices_name() {
         hq.lead(LEADS[1]).unwrap().assignee.as_deref(),
         Some("B 写的")
     );
+    // It is the forgery's content, so the forgery kept apart is released: nothing stays apart.
+    assert_eq!(kept(hq), (Vec::new(), Vec::new()));
     assert!(hq.verify().unwrap().is_empty());
 }
 

@@ -9,6 +9,7 @@ use super::sync::short;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::store::{Device, Reason, Store, TrustOptions, Vouch};
+use crate::sync::keys::PeerKey;
 use crate::text::columns;
 
 pub fn identity(store: &Store, age_secret: bool, lang: Lang, as_json: bool) -> Result<String> {
@@ -176,17 +177,26 @@ fn list(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
             if let Some(from) = d.revoked_from {
                 state.push(format!("{}#{from}", lang.pick("吊销自", "revoked from ")));
             }
+            if !d.disputed.is_empty() {
+                state.push(lang.pick("密钥有争议", "key disputed").to_string());
+            }
+            let fingerprint = if d.disputed.is_empty() {
+                d.fingerprint.clone()
+            } else {
+                lang.pick("（有争议，见下）", "(disputed, see below)")
+                    .into()
+            };
             vec![
                 d.name.clone(),
                 d.inspector.clone(),
                 d.device.clone(),
-                d.fingerprint.clone(),
+                fingerprint,
                 how(d, lang),
                 state.join(" "),
             ]
         })
         .collect();
-    Ok(columns(
+    let mut out = columns(
         &[
             lang.pick("名称", "name"),
             lang.pick("检查员", "inspector"),
@@ -196,7 +206,60 @@ fn list(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
             lang.pick("状态", "state"),
         ],
         &rows,
-    ))
+    );
+    for d in list.iter().filter(|d| !d.disputed.is_empty()) {
+        out.push_str(&dispute(d, &list, lang));
+    }
+    Ok(out)
+}
+
+/// A disputed device's keys, who vouches for each, and what the operator can do.
+fn dispute(d: &Device, all: &[Device], lang: Lang) -> String {
+    let live_hq = |id: &str| all.iter().find(|x| x.device == id && x.hq && !x.removed);
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "\n设备 {}（{}）的密钥有争议，它的变更一律单独保存、不应用：\n",
+            d.name, d.device
+        ),
+        Lang::En => format!(
+            "\nDevice {} ({}) has a disputed key; its changes are kept apart, not applied:\n",
+            d.name, d.device
+        ),
+    };
+    for key in &d.disputed {
+        let mut by: Vec<String> = d
+            .vouched_by
+            .values()
+            .flatten()
+            .filter(|e| &e.key == key)
+            .filter_map(|e| live_hq(&e.issuer))
+            .map(|hq| {
+                format!(
+                    "{} {} ({})",
+                    lang.pick("总部", "HQ"),
+                    hq.name,
+                    short(&hq.device)
+                )
+            })
+            .collect();
+        if matches!(d.vouch, Vouch::FirstUse { .. }) && &d.key == key {
+            by.push(lang.pick("首次导入时信任", "trusted on first use").into());
+        }
+        let fingerprint = PeerKey::parse(key)
+            .map(|p| p.fingerprint())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {key}\n    {} {fingerprint}; {} {}\n",
+            lang.pick("指纹", "fingerprint"),
+            lang.pick("来自", "vouched for by"),
+            by.join(", ")
+        ));
+    }
+    out.push_str(lang.pick(
+        "请当面或电话与检查员核对指纹，然后用 `fieldcheck trust add 正确的公钥 --name 名称` 选定；或用 `fieldcheck trust remove 总部` 移除登记了错误密钥的总部。下次导入时会重新核对它的变更。\n",
+        "Compare the fingerprints with the inspector in person or by phone, then run `fieldcheck trust add THE-RIGHT-KEY --name NAME`, or `fieldcheck trust remove HQ` for the HQ that vouched for the wrong key. The next import checks its changes again.\n",
+    ));
+    out
 }
 
 fn reason(reason: &Reason, lang: Lang) -> String {
@@ -214,7 +277,34 @@ fn reason(reason: &Reason, lang: Lang) -> String {
         (Reason::VisitDisputed { visit }, Lang::En) => format!("visit {visit} has two contents"),
         (Reason::IdReused { id }, Lang::Zh) => format!("变更编号 {id} 被两条变更使用"),
         (Reason::IdReused { id }, Lang::En) => format!("change id {id} used by two changes"),
+        (Reason::BadSignature, _) => lang
+            .pick(
+                "签名与设备密钥不符",
+                "signature does not hold for the device's key",
+            )
+            .into(),
+        (Reason::KeyDisputed, _) => lang
+            .pick("设备密钥有争议", "the device's key is disputed")
+            .into(),
     }
+}
+
+/// What to do about the reasons that wait for the operator's word on a key.
+fn hints(kept: &[crate::store::Quarantined], lang: Lang) -> String {
+    let mut out = String::new();
+    if kept.iter().any(|q| q.reason == Reason::KeyDisputed) {
+        out.push_str(lang.pick(
+            "密钥有争议：两个总部（或首次信任与总部）给同一设备登记了不同密钥，`fieldcheck trust list` 列出两把。核实后用 `fieldcheck trust add 正确的公钥 --name 名称` 选定，或用 `fieldcheck trust remove` 移除登记了错误密钥的总部；下次导入时这些变更会重新核对。\n",
+            "key disputed: two HQs (or a first use and an HQ) gave the device different keys; `fieldcheck trust list` shows both. Check which is right, then `fieldcheck trust add THE-RIGHT-KEY --name NAME`, or `fieldcheck trust remove` the HQ that vouched for the wrong one; the next import checks these changes again.\n",
+        ));
+    }
+    if kept.iter().any(|q| q.reason == Reason::BadSignature) {
+        out.push_str(lang.pick(
+            "签名不符：这些变更不是其设备的密钥所签（伪造，或转交途中被改动），不会应用；若该设备的密钥后来更正，下次导入会重新核对。\n",
+            "signature does not hold: these changes were not signed with their device's key (forged, or altered on the way) and are not applied; if the device's key is settled otherwise later, the next import checks them again.\n",
+        ));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -254,5 +344,6 @@ pub fn quarantine(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
     if kept.is_empty() {
         out.push_str(lang.pick("（没有单独保存的变更）\n", "(nothing kept apart)\n"));
     }
+    out.push_str(&hints(&kept, lang));
     Ok(out)
 }

@@ -1,13 +1,16 @@
 //! The devices a store knows the keys of (`devices_v1`): itself, the HQs it pinned, devices it
-//! enrolled (`trust add`, a signed roster entry issued here), devices its pinned HQ vouches for
-//! (roster entries received), and devices trusted on first use. Every change received is checked
-//! against the key of the device it names, found here.
+//! enrolled (`trust add`, a signed roster entry issued here), devices its pinned HQs vouch for
+//! (roster entries received, see `roster.rs`), and devices trusted on first use. Every change
+//! received is checked against the key of the device it names, found here.
+
+use std::collections::BTreeMap;
 
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+use super::quarantine::{self, Reason};
 use super::records::{decode, encode};
-use super::{Store, db_err, tables, tables::meta};
+use super::{Store, db_err, roster, tables, tables::meta};
 use crate::error::{Error, Result};
 use crate::sync::keys::PeerKey;
 use crate::sync::roster::RosterEntry;
@@ -54,14 +57,25 @@ pub struct Device {
     pub removed: bool,
     /// When this store added it (RFC 3339).
     pub added: String,
-    /// The signed roster entry that vouches for it (issued here or by a pinned HQ): relayed in
-    /// bundles.
+    /// The signed roster entry that vouches for it: issued here, or that of the live pinned HQ
+    /// with the lowest device id among `vouched_by` (its names are the ones shown).
     #[serde(default)]
     pub entry: Option<RosterEntry>,
+    /// What each pinned HQ said of the device (by issuer): its latest roster entry (the highest
+    /// seq) for each key it named — one, unless it tried to re-key the device. A device vouched
+    /// for only by rosters counts as removed when none of these issuers is a live pinned HQ.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vouched_by: BTreeMap<String, Vec<RosterEntry>>,
+    /// The peer keys claimed for the device when they disagree (live pinned HQs' entries, and a
+    /// first-use binding), sorted; empty when they agree. None of its changes is applied until
+    /// the operator settles it: `trust add` the right key, or `trust remove` the HQ that vouched
+    /// for the other.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disputed: Vec<String>,
 }
 
 impl Device {
-    fn new(peer: &PeerKey, name: &str, inspector: &str, vouch: Vouch) -> Device {
+    pub(super) fn new(peer: &PeerKey, name: &str, inspector: &str, vouch: Vouch) -> Device {
         Device {
             device: peer.device.clone(),
             key: peer.to_string(),
@@ -77,6 +91,8 @@ impl Device {
             removed: false,
             added: chrono::Utc::now().to_rfc3339(),
             entry: None,
+            vouched_by: BTreeMap::new(),
+            disputed: Vec::new(),
         }
     }
 
@@ -84,12 +100,46 @@ impl Device {
     pub fn accepts(&self, idx: u64) -> bool {
         !self.removed && self.revoked_from.is_none_or(|from| idx < from)
     }
+
+    /// Takes the key a peer key names (its fingerprint, signing key and age recipient).
+    pub(super) fn set_key(&mut self, peer: &PeerKey) {
+        self.key = peer.to_string();
+        self.fingerprint = peer.fingerprint();
+        self.signing = peer.signing.clone();
+        self.recipient = peer.recipient.clone();
+    }
+}
+
+/// A device as stored. One stored before devices kept every pinned HQ's entry has its one
+/// voucher's entry in `entry` only.
+fn read(id: &str, json: &str) -> Result<Device> {
+    let mut device: Device = decode(id, json)?;
+    if let (Vouch::Roster { issuer }, Some(entry), true) =
+        (&device.vouch, &device.entry, device.vouched_by.is_empty())
+        && entry.issuer == *issuer
+    {
+        device
+            .vouched_by
+            .insert(issuer.clone(), vec![entry.clone()]);
+    }
+    Ok(device)
 }
 
 pub(super) fn get(tx: &WriteTransaction, device: &str) -> Result<Option<Device>> {
     let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
     let value = table.get(device).map_err(db_err)?;
-    value.map(|v| decode(device, v.value())).transpose()
+    value.map(|v| read(device, v.value())).transpose()
+}
+
+/// Every device this store knows, as stored.
+pub(super) fn all(tx: &WriteTransaction) -> Result<Vec<Device>> {
+    let table = tx.open_table(tables::DEVICES).map_err(db_err)?;
+    let mut out = Vec::new();
+    for entry in table.iter().map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        out.push(read(k.value(), v.value())?);
+    }
+    Ok(out)
 }
 
 pub(super) fn put(tx: &WriteTransaction, device: &Device) -> Result<()> {
@@ -171,7 +221,7 @@ impl Store {
         let mut out = Vec::new();
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            let mut device: Device = decode(k.value(), v.value())?;
+            let mut device = read(k.value(), v.value())?;
             if device.device == identity.device_id {
                 device.name = identity.device_name.clone();
                 device.inspector = identity.inspector.clone();
@@ -190,15 +240,27 @@ impl Store {
     /// Trusts (enrols) the device whose peer key is `key`: a device entry, and a roster entry
     /// signed by this store that travels in its bundles (a laptop that pinned this store as its
     /// HQ then accepts the device too). With `hq`, the key is pinned as this store's HQ.
+    ///
+    /// A device's id and key are made together: a device this store itself enrolled with another
+    /// key is refused. One known only through rosters or a first use (a disputed one among them)
+    /// takes the operator's choice, which then stands against every roster; its changes applied
+    /// under the other key are taken back (they wait for a signature that holds).
     pub fn trust(&self, key: &str, options: &TrustOptions) -> Result<Device> {
         let peer = PeerKey::parse(key).ok_or_else(|| Error::BadKey { key: key.into() })?;
         let writer = self.writer()?;
-        if peer.device == writer.identity.device_id {
+        let own = writer.identity.device_id.clone();
+        if peer.device == own {
             return Err(Error::BadKey { key: key.into() });
         }
         let tx = self.db.begin_write().map_err(db_err)?;
         let existing = get(&tx, &peer.device)?;
-        if existing.as_ref().is_some_and(|d| d.key != peer.to_string()) {
+        let key = peer.to_string();
+        let rekeyed = existing.as_ref().is_some_and(|d| d.key != key);
+        if rekeyed
+            && existing
+                .as_ref()
+                .is_some_and(|d| matches!(d.vouch, Vouch::Own | Vouch::Operator { .. }))
+        {
             return Err(Error::KeyChanged {
                 device: peer.device.clone(),
             });
@@ -206,8 +268,13 @@ impl Store {
         let inspector = options.inspector.clone().unwrap_or_else(|| {
             existing
                 .as_ref()
-                .filter(|d| d.key == peer.to_string())
-                .map(|d| d.inspector.clone())
+                .and_then(|d| {
+                    if d.key == key {
+                        return Some(d.inspector.clone());
+                    }
+                    let vouched = d.vouched_by.values().flatten().find(|e| e.key == key);
+                    vouched.map(|e| e.inspector.clone())
+                })
                 .unwrap_or_default()
         });
         let mut device = Device::new(
@@ -220,25 +287,39 @@ impl Store {
         );
         device.district = options.district.clone();
         device.hq = options.hq;
-        if let Some(old) = existing.filter(|d| d.key == device.key) {
+        let hqs_change = options.hq || existing.as_ref().is_some_and(|d| d.hq);
+        if let Some(old) = existing {
+            // A revocation is never undone; what each pinned HQ said stays on record.
             device.revoked_from = old.revoked_from;
             device.added = old.added;
+            device.vouched_by = old.vouched_by;
         }
         device.entry = Some(issue(&tx, &writer, &device)?);
         put(&tx, &device)?;
+        if rekeyed {
+            quarantine::take_back(&tx, &device.device, 0, Reason::BadSignature)?;
+        }
+        if hqs_change {
+            roster::settle_all(&tx, &own)?;
+        }
         tx.commit().map_err(db_err)?;
         Ok(device)
     }
 
     /// Stops trusting a device (by device id, peer key or fingerprint): its changes not yet
     /// held are kept apart from now on, whoever relays them; those already applied stay
-    /// (revoke from an idx to take them back).
+    /// (revoke from an idx to take them back). A pinned HQ removed no longer vouches for
+    /// anything: what its roster decided is settled again without it.
     pub fn distrust(&self, which: &str) -> Result<Device> {
         let mut device = self.find_device(which)?;
+        let was_hq = device.hq && !device.removed;
         device.removed = true;
         device.hq = false;
         let tx = self.db.begin_write().map_err(db_err)?;
         put(&tx, &device)?;
+        if was_hq {
+            roster::settle_all(&tx, &self.identity()?.device_id)?;
+        }
         tx.commit().map_err(db_err)?;
         Ok(device)
     }
@@ -253,12 +334,7 @@ impl Store {
         let tx = self.db.begin_write().map_err(db_err)?;
         device.entry = Some(issue(&tx, &writer, &device)?);
         put(&tx, &device)?;
-        super::quarantine::take_back(
-            &tx,
-            &device.device,
-            from,
-            super::quarantine::Reason::Revoked,
-        )?;
+        quarantine::take_back(&tx, &device.device, from, Reason::Revoked)?;
         tx.commit().map_err(db_err)?;
         Ok(device)
     }
@@ -371,110 +447,6 @@ fn issue(
     };
     entry.sign(&writer.signing);
     Ok(entry)
-}
-
-/// Takes in the roster entries a bundle carries: those signed by a pinned HQ (or by this store,
-/// coming back) update the devices they name; others are ignored. Returns the devices whose
-/// revocation moved earlier, with the idx it now starts at. A pinned HQ's entry whose signature
-/// does not hold refuses the bundle.
-pub(super) fn receive_roster(
-    tx: &WriteTransaction,
-    own: &str,
-    roster: &[RosterEntry],
-) -> std::result::Result<Vec<(String, u64)>, RosterRefused> {
-    let mut revoked = Vec::new();
-    for entry in roster {
-        let issuer = if entry.issuer == own {
-            get(tx, own)?
-        } else {
-            get(tx, &entry.issuer)?.filter(|d| d.hq && !d.removed)
-        };
-        let Some(issuer) = issuer else {
-            continue;
-        };
-        if !entry.verify(&issuer.signing) {
-            return Err(RosterRefused::Forged {
-                device: entry.device.clone(),
-            });
-        }
-        if entry.device == own {
-            continue;
-        }
-        let Some(peer) = entry.peer() else {
-            continue;
-        };
-        let existing = get(tx, &entry.device)?;
-        // A device's id and key are made together and never change: an entry giving a known
-        // device another key is ignored, whoever signed it.
-        if existing.as_ref().is_some_and(|d| d.key != entry.key) {
-            continue;
-        }
-        let mut device = match &existing {
-            // The operator's own word stands: a roster entry only adds its revocation.
-            Some(d) if d.removed || !matches!(d.vouch, Vouch::Roster { .. }) => d.clone(),
-            Some(d)
-                if d.entry
-                    .as_ref()
-                    .is_some_and(|e| e.issuer == entry.issuer && e.seq >= entry.seq) =>
-            {
-                continue;
-            }
-            _ => {
-                let mut d = Device::new(
-                    &peer,
-                    &entry.name,
-                    &entry.inspector,
-                    Vouch::Roster {
-                        issuer: entry.issuer.clone(),
-                    },
-                );
-                d.district = entry.district.clone();
-                d.revoked_from = existing.as_ref().and_then(|e| e.revoked_from);
-                d.entry = Some(entry.clone());
-                d
-            }
-        };
-        let before = device.revoked_from;
-        if let Some(from) = entry.revoked_from {
-            device.revoked_from = Some(before.map_or(from, |b| b.min(from)));
-        }
-        if device.revoked_from != before
-            && let Some(from) = device.revoked_from
-        {
-            revoked.push((device.device.clone(), from));
-        }
-        put(tx, &device)?;
-    }
-    Ok(revoked)
-}
-
-/// Why a bundle's roster was refused.
-pub(super) enum RosterRefused {
-    Forged { device: String },
-    Store(Error),
-}
-
-impl From<Error> for RosterRefused {
-    fn from(e: Error) -> RosterRefused {
-        RosterRefused::Store(e)
-    }
-}
-
-/// The roster entries this store relays: those it issued and those of its pinned HQs, for the
-/// devices it has not removed from its trust (or removed after revoking them).
-pub(super) fn relayed_roster(devices: &[Device], own: &str) -> Vec<RosterEntry> {
-    let hqs: Vec<&str> = devices
-        .iter()
-        .filter(|d| d.hq && !d.removed)
-        .map(|d| d.device.as_str())
-        .collect();
-    devices
-        .iter()
-        // A removed device's entry travels only to carry its revocation.
-        .filter(|d| !d.removed || d.revoked_from.is_some())
-        .filter_map(|d| d.entry.clone())
-        .filter(|e| e.issuer == own || hqs.contains(&e.issuer.as_str()))
-        .collect()
 }
 
 /// A device's clock is the sender's word: the latest clock this store will take in.

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use redb::{ReadableDatabase, ReadableTable};
 use serde::Serialize;
 
-use super::devices::{Device, relayed_roster};
+use super::devices::Device;
+use super::roster::relayed_roster;
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, Result};
 use crate::sync::bundle::{self, Line, Packer};
@@ -98,7 +99,10 @@ impl Store {
             .filter(|d| d.device == own)
             .cloned()
             .collect();
-        let live = |d: &&Device| d.device != own && !d.removed && d.revoked_from.is_none();
+        // Never to a device whose key is disputed: its recipient may be an impostor's.
+        let live = |d: &&Device| {
+            d.device != own && !d.removed && d.revoked_from.is_none() && d.disputed.is_empty()
+        };
         if !options.to.is_empty() {
             for which in &options.to {
                 out.push(self.find_device(which)?);

@@ -2,10 +2,11 @@
 //! unchanged until everything holds: decrypt (a bundle for another store says so), the header and
 //! its packer's signature, the packer's trust, then the body (checksum, lines, counts, ranges,
 //! values), the roster entries it carries, and the signature of every change against the key of
-//! the device it names. Then, in one write transaction and in the one replay order: duplicates
-//! skipped; changes of unknown, removed or revoked devices, changes dated far ahead, and
-//! equivocations (two histories of one device, a visit id with two contents) kept apart for a
-//! person; everything else applied.
+//! the device it names (a bad one on a change of the packer's own device refuses the bundle).
+//! Then, in one write transaction and in the one replay order: duplicates skipped; changes of
+//! unknown, removed or revoked devices, of devices whose key is disputed, changes whose
+//! signature does not hold, changes dated far ahead, and equivocations (two histories of one
+//! device, a visit id with two contents) kept apart for a person; everything else applied.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -13,10 +14,11 @@ use std::collections::{BTreeSet, HashMap};
 use redb::{ReadableTable, WriteTransaction};
 use serde::Serialize;
 
-use super::devices::{self, Device, RosterRefused, Vouch};
+use super::devices::{self, Device, Vouch};
 use super::merge::{Batch, head_key, read_heads};
 use super::placement::{Outcome, Placed, Placer, held_at};
 use super::quarantine::{self, Reason};
+use super::roster::{self, RosterRefused};
 use super::sync::{Gap, is_conflict};
 use super::verdict::{Verdict, verify_all};
 use super::{Store, db_err, tables, tables::meta};
@@ -50,6 +52,12 @@ pub struct Imported {
     pub forked: Vec<String>,
     /// Visit ids found with two contents.
     pub disputed_visits: Vec<String>,
+    /// Changes kept apart because their signatures do not hold for their devices' keys (relayed
+    /// by the packer, who cannot have signed them).
+    pub bad_signatures: usize,
+    /// Devices whose key is disputed (two keys vouched for one device id) that this import
+    /// touched: none of their changes is applied until the operator settles the key.
+    pub key_disputed: Vec<String>,
     /// The packer's device id and, when this import trusted it on first use, its fingerprint.
     pub packer: String,
     pub trusted_new: Option<String>,
@@ -92,6 +100,30 @@ impl Imported {
             } else {
                 format!(
                     "; device {device} has two different histories (two changes at one idx): its changes from there on were not applied"
+                )
+            });
+        }
+        if self.bad_signatures > 0 {
+            out.push_str(&if zh {
+                format!(
+                    "；其中 {} 条的签名与它所称设备的密钥不符（伪造或转交途中被改动），不是打包者 {} 所签，请向其核实",
+                    self.bad_signatures, self.packer
+                )
+            } else {
+                format!(
+                    "; {} of them have a signature that does not hold for the key of the device they name (forged, or altered on the way): relayed by {}, check with it",
+                    self.bad_signatures, self.packer
+                )
+            });
+        }
+        for device in &self.key_disputed {
+            out.push_str(&if zh {
+                format!(
+                    "；设备 {device} 的密钥有争议（两个总部或首次信任给出了不同密钥），它的变更均未应用：核实后用 `fieldcheck trust add 正确的公钥 --name 名称` 选定，或用 `fieldcheck trust remove` 移除登记了错误密钥的总部（`fieldcheck trust list` 列出两把密钥）"
+                )
+            } else {
+                format!(
+                    "; device {device} has a disputed key (two HQs, or a first use and an HQ, gave it different keys): none of its changes is applied. Check which is right, then `fieldcheck trust add THE-RIGHT-KEY --name NAME`, or `fieldcheck trust remove` the HQ that vouched for the wrong one (`fieldcheck trust list` shows both keys)"
                 )
             });
         }
@@ -145,8 +177,13 @@ impl Store {
                 fingerprint: packer.fingerprint(),
             })
         };
+        let packer_key = packer.to_string();
         let packer_trusted = match known.get(&packer.device) {
-            Some(d) if d.key == packer.to_string() && !d.removed => true,
+            // A device whose key is disputed packs with either key: what it carries of its own
+            // is kept apart until the key is settled.
+            Some(d) if (d.key == packer_key || d.disputed.contains(&packer_key)) && !d.removed => {
+                true
+            }
             // A known device id with another key, or one removed from trust, is never trusted on
             // first use: the operator's decision stands until `trust add`.
             Some(_) => return Err(untrusted()),
@@ -172,6 +209,8 @@ impl Store {
             ahead_until: None,
             forked: Vec::new(),
             disputed_visits: Vec::new(),
+            bad_signatures: 0,
+            key_disputed: Vec::new(),
             packer: packer.device.clone(),
             trusted_new: None,
         };
@@ -179,15 +218,18 @@ impl Store {
             first_use(&tx, &packer, &identity.inspector)?;
             result.trusted_new = Some(packer.fingerprint());
         }
-        let revoked = devices::receive_roster(&tx, &own, &roster).map_err(|e| match e {
+        let taken = roster::receive_roster(&tx, &own, &roster).map_err(|e| match e {
             RosterRefused::Forged { device } => refuse(Problem::Forged {
                 change: format!("roster:{device}"),
                 device,
             }),
             RosterRefused::Store(e) => e,
         })?;
-        for (device, from) in revoked {
-            quarantine::take_back(&tx, &device, from, Reason::Revoked)?;
+        for (device, from, reason) in taken {
+            if reason == Reason::KeyDisputed && !result.key_disputed.contains(&device) {
+                result.key_disputed.push(device.clone());
+            }
+            quarantine::take_back(&tx, &device, from, reason)?;
         }
         let mut incoming = changes;
         let fresh = incoming.len();
@@ -216,7 +258,12 @@ impl Store {
         }
         let (signed, hashes) = signed_and_hashed(&incoming);
         let verdicts = verify_all(&tx, &incoming, &signed)?;
-        if let Some(i) = (0..fresh).find(|i| matches!(verdicts[*i], Verdict::Bad)) {
+        // The packer signed the bundle: a change of its own device that its key did not sign
+        // is a forgery by the packer (a relay's is kept apart, below).
+        let forged = |i: &usize| {
+            matches!(verdicts[*i], Verdict::Bad) && incoming[*i].device == packer.device
+        };
+        if let Some(i) = (0..fresh).find(forged) {
             return Err(refuse(Problem::Forged {
                 change: incoming[i].id.clone(),
                 device: incoming[i].device.clone(),
@@ -269,6 +316,10 @@ impl Store {
                             if !result.disputed_visits.contains(&visit) =>
                         {
                             result.disputed_visits.push(visit);
+                        }
+                        Reason::BadSignature if !retry => result.bad_signatures += 1,
+                        Reason::KeyDisputed if !result.key_disputed.contains(&change.device) => {
+                            result.key_disputed.push(change.device.clone());
                         }
                         _ => {}
                     }
@@ -370,6 +421,8 @@ fn first_use(tx: &WriteTransaction, packer: &PeerKey, by: &str) -> Result<()> {
         removed: false,
         added: chrono::Utc::now().to_rfc3339(),
         entry: None,
+        vouched_by: Default::default(),
+        disputed: Vec::new(),
     };
     devices::put(tx, &device)
 }

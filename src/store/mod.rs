@@ -11,6 +11,7 @@ mod placement;
 pub mod private;
 mod quarantine;
 mod records;
+mod roster;
 mod sync;
 pub mod tables;
 mod verdict;

@@ -149,6 +149,12 @@ impl<'a> Placer<'a> {
         quarantine::verified_versions(self.tx, device, idx)
     }
 
+    /// Is this very change kept apart with its signature checked?
+    fn kept_checked(&self, change: &Change, hash: &str) -> Result<bool> {
+        let versions = quarantine::verified_versions(self.tx, &change.device, change.idx)?;
+        Ok(versions.iter().any(|v| v.hash() == hash))
+    }
+
     /// Marks a change as applied.
     pub(super) fn applied(&mut self, change: &Change, hash: String) {
         let highest = self.highest.entry(change.device.clone()).or_insert(0);
@@ -180,15 +186,18 @@ impl<'a> Placer<'a> {
         if held.as_ref().is_some_and(|h| h.same_content(change)) {
             return Ok(Outcome::Duplicate);
         }
-        match verdict {
-            Verdict::Unknown => return self.keep(change, Reason::UnknownDevice),
-            Verdict::Removed => return self.keep(change, Reason::Removed),
-            // Only a change retried from the quarantine gets here: it stays there.
-            Verdict::Bad => return self.keep(change, Reason::UnknownDevice),
-            Verdict::Verified => {}
+        // No key, or none this store can check against: kept apart, evidence of nothing (a bad
+        // signature gets here only from another device than the packer's, or from the quarantine).
+        if let Some(reason) = verdict.kept_apart() {
+            return self.keep(change, reason);
         }
         if !retry && self.has_kept(&change.device)? && quarantine::holds(tx, change, hash)? {
-            return Ok(Outcome::Duplicate);
+            if self.kept_checked(change, hash)? {
+                return Ok(Outcome::Duplicate);
+            }
+            // Another copy, kept apart earlier in this import with a signature that did not
+            // hold: this one, checked, takes its place.
+            quarantine::release(tx, change, hash)?;
         }
         if change.device == self.own {
             return Err(Placed::Refused(Problem::OwnDevice {
@@ -252,6 +261,12 @@ impl<'a> Placer<'a> {
             return self.keep(change, Reason::Revoked);
         }
         if change.clock > self.latest {
+            // Kept apart before its signature could be checked, it now waits for the clock only:
+            // it is kept again as a checked change (a weaker reason would not replace the one it
+            // has).
+            if retry && !self.kept_checked(change, hash)? {
+                quarantine::release(tx, change, hash)?;
+            }
             return self.keep(change, Reason::Ahead);
         }
         Ok(Outcome::Apply)

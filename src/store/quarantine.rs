@@ -36,13 +36,25 @@ pub enum Reason {
     VisitDisputed { visit: String },
     /// Its change id is carried by another change too.
     IdReused { id: String },
+    /// Its signature does not hold for the key this store holds for its device (forged, or
+    /// altered on the way by a relay; the packer's own changes refuse the bundle instead). Looked
+    /// at again on every import: it holds if the device's key this store settles on is the one
+    /// that signed it.
+    BadSignature,
+    /// Its device's key is disputed: pinned HQs' roster entries (or a first-use binding and one)
+    /// give the device two keys. Nothing of the device is applied until the operator settles it
+    /// (`trust add` the right key, or `trust remove` the HQ that vouched the other).
+    KeyDisputed,
 }
 
 impl Reason {
     /// Was the change's signature checked before it was kept apart? (Only such changes count as
     /// evidence of a fork.)
     fn verified(&self) -> bool {
-        !matches!(self, Reason::UnknownDevice | Reason::Removed)
+        !matches!(
+            self,
+            Reason::UnknownDevice | Reason::Removed | Reason::BadSignature | Reason::KeyDisputed
+        )
     }
 
     /// Which reason a change kept apart for several shows: the strongest, so that what a person
@@ -51,20 +63,27 @@ impl Reason {
         match self {
             Reason::UnknownDevice => 0,
             Reason::Ahead => 1,
-            Reason::Removed => 2,
-            Reason::Revoked => 3,
-            Reason::VisitDisputed { .. } => 4,
-            Reason::IdReused { .. } => 5,
-            Reason::Forked => 6,
+            // Above `Ahead`: a change whose key is in doubt is never kept as verified.
+            Reason::KeyDisputed => 2,
+            Reason::BadSignature => 3,
+            Reason::Removed => 4,
+            Reason::Revoked => 5,
+            Reason::VisitDisputed { .. } => 6,
+            Reason::IdReused { .. } => 7,
+            Reason::Forked => 8,
         }
     }
 
-    /// Kept apart only until a key arrives (or the device is trusted again) or the wall clock
-    /// catches up: looked at again on every import.
+    /// Kept apart only until a key arrives or is settled (or the device is trusted again) or the
+    /// wall clock catches up: looked at again on every import.
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            Reason::UnknownDevice | Reason::Removed | Reason::Ahead
+            Reason::UnknownDevice
+                | Reason::Removed
+                | Reason::Ahead
+                | Reason::BadSignature
+                | Reason::KeyDisputed
         )
     }
 }

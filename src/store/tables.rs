@@ -15,7 +15,7 @@
 //! | `drafts_v1` | lead id | JSON `VisitForm` | the visit being typed for a lead, saved on every change |
 //! | `change_ids_v1` | change id | (device id, idx) | every change held, by id (duplicates, ancestry) |
 //! | `heads_v1` | `entity` U+001F `field` | JSON `[Head]` | the concurrent latest values of a last-writer-wins field; more than one with different values is a conflict |
-//! | `devices_v1` | device id | JSON `Device` | every device this store knows the keys of: itself, pinned HQs, devices enrolled here or vouched for by a pinned HQ (with the signed roster entry), devices trusted on first use; revocations and removals |
+//! | `devices_v1` | device id | JSON `Device` | every device this store knows the keys of: itself, pinned HQs, devices enrolled here or vouched for by pinned HQs (the signed roster entry shown, and every pinned HQ's latest entry for each key it named, `vouched_by`), devices trusted on first use; revocations, removals and key disputes (`disputed`: the keys claimed, when they disagree) |
 //! | `quarantine_v1` | device id U+001F idx (20 digits) U+001F change hash | JSON `Quarantined` | changes kept apart for a person, not applied: from a revoked, removed or unknown device, dated far ahead, or equivocating |
 //! | `visit_devices_v1` | visit id | device id | the device whose signed change brought the visit: who recorded it, as verified |
 //! | `kept_visits_v1` | visit id | JSON `[hash]` | content hashes (SHA-256 of the visit's JSON) of the visits carried by changes kept apart whose signatures were checked: a visit id with two contents is found whichever is applied |

@@ -7,6 +7,7 @@ use ed25519_dalek::VerifyingKey;
 use redb::WriteTransaction;
 
 use super::devices::{self, Vouch};
+use super::quarantine::Reason;
 use crate::error::Result;
 use crate::sync::Change;
 
@@ -15,47 +16,76 @@ pub(super) enum Verdict {
     Verified,
     Unknown,
     Removed,
+    /// Its device's key is disputed: not checked against either.
+    KeyDisputed,
     Bad,
 }
 
+impl Verdict {
+    /// Why a change with this verdict is kept apart before anything else is looked at, if it is.
+    pub(super) fn kept_apart(&self) -> Option<Reason> {
+        match self {
+            Verdict::Verified => None,
+            Verdict::Unknown => Some(Reason::UnknownDevice),
+            Verdict::Removed => Some(Reason::Removed),
+            Verdict::KeyDisputed => Some(Reason::KeyDisputed),
+            Verdict::Bad => Some(Reason::BadSignature),
+        }
+    }
+}
+
+/// What a device's changes are checked against.
+enum Standing {
+    Removed,
+    Disputed,
+    Key(Option<VerifyingKey>),
+}
+
 /// Checks every change's signature against its device's key (`signed` holds each change's
-/// signed bytes), on both cores for large imports. A device vouched for only by an HQ this store
-/// no longer trusts counts as removed.
+/// signed bytes), on both cores for large imports. A device vouched for only by rosters, none of
+/// whose issuers is a live pinned HQ, counts as removed; one whose key is disputed is not
+/// checked.
 pub(super) fn verify_all(
     tx: &WriteTransaction,
     changes: &[Change],
     signed: &[Vec<u8>],
 ) -> Result<Vec<Verdict>> {
-    let mut keys: HashMap<&str, Option<(bool, Option<VerifyingKey>)>> = HashMap::new();
+    let mut standings: HashMap<&str, Option<Standing>> = HashMap::new();
+    let mut live_hq: HashMap<String, bool> = HashMap::new();
     for change in changes {
-        if keys.contains_key(change.device.as_str()) {
+        if standings.contains_key(change.device.as_str()) {
             continue;
         }
         let found = match devices::get(tx, &change.device)? {
             None => None,
             Some(d) => {
-                let issuer_gone = match &d.vouch {
-                    Vouch::Roster { issuer } => {
-                        devices::get(tx, issuer)?.is_none_or(|hq| hq.removed || !hq.hq)
-                    }
-                    _ => false,
+                let vouched = match d.vouch {
+                    Vouch::Roster { .. } => any_live(tx, &mut live_hq, d.vouched_by.keys())?,
+                    _ => true,
                 };
-                Some((
-                    d.removed || issuer_gone,
-                    crate::sync::keys::parse_public(&d.signing),
-                ))
+                Some(if d.removed || !vouched {
+                    Standing::Removed
+                } else if !d.disputed.is_empty() {
+                    Standing::Disputed
+                } else {
+                    Standing::Key(crate::sync::keys::parse_public(&d.signing))
+                })
             }
         };
-        keys.insert(&change.device, found);
+        standings.insert(&change.device, found);
     }
     let mut verdicts = Vec::with_capacity(changes.len());
     let mut to_check = Vec::new();
     for (i, change) in changes.iter().enumerate() {
-        match keys.get(change.device.as_str()).and_then(Option::as_ref) {
+        match standings
+            .get(change.device.as_str())
+            .and_then(Option::as_ref)
+        {
             None => verdicts.push(Verdict::Unknown),
-            Some((true, _)) => verdicts.push(Verdict::Removed),
-            Some((false, None)) => verdicts.push(Verdict::Bad),
-            Some((false, Some(key))) => {
+            Some(Standing::Removed) => verdicts.push(Verdict::Removed),
+            Some(Standing::Disputed) => verdicts.push(Verdict::KeyDisputed),
+            Some(Standing::Key(None)) => verdicts.push(Verdict::Bad),
+            Some(Standing::Key(Some(key))) => {
                 verdicts.push(Verdict::Verified);
                 to_check.push((i, *key));
             }
@@ -65,6 +95,28 @@ pub(super) fn verify_all(
         verdicts[i] = Verdict::Bad;
     }
     Ok(verdicts)
+}
+
+/// Is any of `issuers` a pinned HQ this store has not removed? (`live` keeps the answers.)
+fn any_live<'a>(
+    tx: &WriteTransaction,
+    live: &mut HashMap<String, bool>,
+    issuers: impl Iterator<Item = &'a String>,
+) -> Result<bool> {
+    for issuer in issuers {
+        let yes = match live.get(issuer) {
+            Some(yes) => *yes,
+            None => {
+                let yes = devices::get(tx, issuer)?.is_some_and(|hq| hq.hq && !hq.removed);
+                live.insert(issuer.clone(), yes);
+                yes
+            }
+        };
+        if yes {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The indices among `to_check` whose signatures do not hold, by ed25519 batch verification
