@@ -63,27 +63,6 @@ impl Store {
         self.path.parent().unwrap_or(Path::new(".")).join("bundles")
     }
 
-    /// This device's changes after idx `after`, as the log stores them (each signed at the
-    /// time it was made): passed into the bundle without being decoded and encoded again.
-    fn own_lines(&self, after: u64) -> Result<Vec<Line>> {
-        let device = self.identity()?.device_id;
-        let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
-        let mut out = Vec::new();
-        for entry in table
-            .range((device.as_str(), after + 1)..=(device.as_str(), u64::MAX))
-            .map_err(db_err)?
-        {
-            let (k, v) = entry.map_err(db_err)?;
-            out.push(Line {
-                device: device.clone(),
-                idx: k.value().1,
-                json: v.value().as_bytes().to_vec(),
-            });
-        }
-        Ok(out)
-    }
-
     pub(super) fn exported_idx(&self) -> Result<u64> {
         Ok(self
             .meta(meta::EXPORTED_IDX)?
@@ -126,20 +105,22 @@ impl Store {
         today: chrono::NaiveDate,
     ) -> Result<Option<Exported>> {
         let identity = self.identity()?;
-        let changes: Vec<Line> = if options.all {
-            // Changes from before signing cannot be checked by anyone else: not relayed.
-            self.changes()?
-                .iter()
-                .filter(|c| !c.sig.is_empty())
-                .map(Line::of)
-                .collect()
+        let devices = self.devices()?;
+        let roster = relayed_roster(&devices, &identity.device_id);
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let log = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let source = if options.all {
+            Source::All
         } else {
-            self.own_lines(self.exported_idx()?)?
+            Source::Own {
+                device: &identity.device_id,
+                after: self.exported_idx()?,
+            }
         };
-        if changes.is_empty() {
+        let plan = Plan::of(&log, &source, &roster, options.part_bytes)?;
+        if plan.count == 0 {
             return Ok(None);
         }
-        let devices = self.devices()?;
         let recipients = if options.plain {
             Vec::new()
         } else {
@@ -151,23 +132,15 @@ impl Store {
             key: &peer,
             signing: &keys.signing,
         };
-        let roster = relayed_roster(&devices, &identity.device_id);
-        let plains = bundle::write_line_parts(&changes, &roster, &packer, options.part_bytes);
         let to: Vec<String> = recipients.iter().map(|d| d.recipient.clone()).collect();
-        let own: Vec<u64> = changes
-            .iter()
-            .filter(|c| c.device == identity.device_id)
-            .map(|c| c.idx)
-            .collect();
         let base = match &options.out {
             Some(p) => p.clone(),
             None => {
                 let date = today.format("%Y%m%d");
                 let name = if options.all {
-                    format!("{}-{date}-all-{}.fcb", identity.device_id, changes.len())
+                    format!("{}-{date}-all-{}.fcb", identity.device_id, plan.count)
                 } else {
-                    let first = own.first().copied().unwrap_or(0);
-                    let last = own.last().copied().unwrap_or(0);
+                    let (first, last) = plan.own.unwrap_or((0, 0));
                     format!("{}-{date}-{first}-{last}.fcb", identity.device_id)
                 };
                 self.bundles_dir().join(name)
@@ -181,9 +154,14 @@ impl Store {
                 .unwrap_or(Path::new(".")),
             &identity.device_id,
         );
-        let of = plains.len();
-        let mut parts = Vec::with_capacity(of);
-        for (n, plain) in plains.into_iter().enumerate() {
+        let of = u32::try_from(plan.parts.len()).unwrap_or(u32::MAX);
+        let mut parts = Vec::with_capacity(plan.parts.len());
+        let mut entries = source.entries(&log)?;
+        // One part in memory at a time: its lines, its plain bundle, its sealed bytes.
+        for (n, count) in plan.parts.iter().enumerate() {
+            let lines = entries.next_lines(*count)?;
+            let plain = bundle::assemble(&lines, &roster, &packer, bundle::part_of(n, of));
+            drop(lines);
             let bytes = if options.plain {
                 plain
             } else {
@@ -192,7 +170,7 @@ impl Store {
                 })?
             };
             let path = if of > 1 {
-                part_path(&base, n + 1, of)
+                part_path(&base, n + 1, plan.parts.len())
             } else {
                 base.clone()
             };
@@ -200,20 +178,23 @@ impl Store {
                 .map_err(|e| Error::writing(&path, &e))?;
             parts.push(path);
         }
+        drop(entries);
+        drop(log);
+        drop(tx);
         let tx = self.db.begin_write().map_err(db_err)?;
         {
             let mut table = tx.open_table(tables::META).map_err(db_err)?;
             // Only a bundle of this device's own new changes for its usual recipients moves the
             // watermark: `--all` or `--to` a colleague must not skip them for headquarters.
             let to_hq = !options.all && options.to.is_empty();
-            if let Some(last) = own.iter().max().filter(|_| to_hq) {
+            if let Some((_, last)) = plan.own.filter(|_| to_hq) {
                 let before: u64 = table
                     .get(meta::EXPORTED_IDX)
                     .map_err(db_err)?
                     .and_then(|v| v.value().parse().ok())
                     .unwrap_or(0);
                 table
-                    .insert(meta::EXPORTED_IDX, before.max(*last).to_string().as_str())
+                    .insert(meta::EXPORTED_IDX, before.max(last).to_string().as_str())
                     .map_err(db_err)?;
             }
             let note = format!("{} {}", chrono::Utc::now().to_rfc3339(), base.display());
@@ -222,16 +203,11 @@ impl Store {
                 .map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
-        let devices = changes
-            .iter()
-            .map(|c| c.device.as_str())
-            .collect::<BTreeSet<_>>()
-            .len();
         Ok(Some(Exported {
             path: parts.first().cloned().unwrap_or(base),
             parts,
-            changes: changes.len(),
-            devices,
+            changes: plan.count,
+            devices: plan.devices.len(),
             recipients: recipients.into_iter().map(|d| d.device).collect(),
         }))
     }
@@ -248,4 +224,122 @@ fn part_path(base: &Path, n: usize, of: usize) -> PathBuf {
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
     base.with_file_name(format!("{stem}-part-{n}-of-{of}{ext}"))
+}
+
+type Log<'t> = redb::ReadOnlyTable<(&'static str, u64), &'static str>;
+
+/// The log entries a bundle carries: every signed change (`--all`; changes from before signing
+/// cannot be checked by anyone else, so they are not relayed), or this device's after an idx.
+enum Source<'a> {
+    All,
+    Own { device: &'a str, after: u64 },
+}
+
+impl Source<'_> {
+    fn entries<'t>(&self, log: &'t Log<'t>) -> Result<Entries<'t>> {
+        let range = match self {
+            Source::All => log.iter(),
+            Source::Own { device, after } => log.range((*device, after + 1)..=(*device, u64::MAX)),
+        }
+        .map_err(db_err)?;
+        Ok(Entries {
+            range,
+            signed_only: matches!(self, Source::All),
+        })
+    }
+}
+
+/// The log's JSON of each change, passed into the bundle without being decoded and encoded again.
+struct Entries<'t> {
+    range: redb::Range<'t, (&'static str, u64), &'static str>,
+    signed_only: bool,
+}
+
+impl Entries<'_> {
+    /// `f` of the next change the bundle carries: its device, idx and JSON.
+    fn next_with<T>(&mut self, f: impl FnOnce(&str, u64, &[u8]) -> T) -> Result<Option<T>> {
+        for entry in self.range.by_ref() {
+            let (k, v) = entry.map_err(db_err)?;
+            let json = v.value().as_bytes();
+            if self.signed_only && !is_signed(json) {
+                continue;
+            }
+            let (device, idx) = k.value();
+            return Ok(Some(f(device, idx, json)));
+        }
+        Ok(None)
+    }
+
+    fn next_line(&mut self) -> Result<Option<Line>> {
+        self.next_with(|device, idx, json| Line {
+            device: device.to_string(),
+            idx,
+            json: json.to_vec(),
+        })
+    }
+
+    fn next_lines(&mut self, count: usize) -> Result<Vec<Line>> {
+        let mut out = Vec::with_capacity(count);
+        while out.len() < count {
+            match self.next_line()? {
+                Some(line) => out.push(line),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Does the log's JSON of a change carry a signature? Its last field is `sig`, so a signed
+/// change's JSON ends with `"sig":"` and 128 hex digits (nothing in a value can end it so); one
+/// from before signing has an empty signature or none at all.
+fn is_signed(json: &[u8]) -> bool {
+    const HEAD: &[u8] = b"\"sig\":\"";
+    let Some(tail) = json.len().checked_sub(HEAD.len() + 128 + 2).map(|at| &json[at..]) else {
+        return false;
+    };
+    tail.starts_with(HEAD)
+        && tail.ends_with(b"\"}")
+        && tail[HEAD.len()..HEAD.len() + 128]
+            .iter()
+            .all(u8::is_ascii_hexdigit)
+}
+
+/// A first pass over what a bundle carries: how many changes go in each part, how many there are,
+/// from which devices, and the first and last idx of this device's own.
+struct Plan {
+    parts: Vec<usize>,
+    count: usize,
+    devices: BTreeSet<String>,
+    own: Option<(u64, u64)>,
+}
+
+impl Plan {
+    fn of(
+        log: &Log<'_>,
+        source: &Source,
+        roster: &[crate::sync::roster::RosterEntry],
+        part_bytes: usize,
+    ) -> Result<Plan> {
+        let mut parts = bundle::PartPlan::new(roster, part_bytes);
+        let (mut count, mut devices, mut own) = (0, BTreeSet::new(), None);
+        let mut entries = source.entries(log)?;
+        let own_only = matches!(source, Source::Own { .. });
+        while let Some(()) = entries.next_with(|device, idx, json| {
+            parts.push(json.len());
+            count += 1;
+            if own_only {
+                own = Some(own.map_or((idx, idx), |(first, _)| (first, idx)));
+            }
+            if !devices.contains(device) {
+                devices.insert(device.to_string());
+            }
+        })? {}
+        Ok(Plan {
+            parts: parts.finish(),
+            count,
+            devices,
+            own,
+        })
+    }
 }

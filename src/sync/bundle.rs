@@ -186,29 +186,72 @@ pub fn write_line_parts(
     packer: &Packer,
     max_body: usize,
 ) -> Vec<Vec<u8>> {
-    let roster_bytes: usize = roster.iter().map(|r| line(r).len()).sum();
-    let mut cuts = vec![0];
-    let mut size = roster_bytes;
-    for (i, l) in lines.iter().enumerate() {
-        let len = l.json.len() + 1;
-        if size + len > max_body && i > *cuts.last().unwrap_or(&0) {
-            cuts.push(i);
-            size = roster_bytes;
-        }
-        size += len;
+    let mut plan = PartPlan::new(roster, max_body);
+    for l in lines {
+        plan.push(l.json.len());
     }
-    cuts.push(lines.len());
-    let of = u32::try_from(cuts.len() - 1).unwrap_or(u32::MAX);
-    cuts.windows(2)
+    let counts = plan.finish();
+    let of = u32::try_from(counts.len()).unwrap_or(u32::MAX);
+    let mut start = 0;
+    counts
+        .iter()
         .enumerate()
-        .map(|(n, w)| {
-            let part = (of > 1).then(|| (u32::try_from(n + 1).unwrap_or(u32::MAX), of));
-            assemble(&lines[w[0]..w[1]], roster, packer, part)
+        .map(|(n, count)| {
+            let part = lines.get(start..start + count).unwrap_or_default();
+            start += count;
+            assemble(part, roster, packer, part_of(n, of))
         })
         .collect()
 }
 
-fn assemble(
+/// How many changes go in each part, decided from their lines' lengths alone (so that an export
+/// can size its parts in one pass over the log and write them in a second, one part in memory at
+/// a time): a part's body stays under `max_body` bytes, with at least one change a part.
+pub struct PartPlan {
+    roster_bytes: usize,
+    max_body: usize,
+    size: usize,
+    counts: Vec<usize>,
+}
+
+impl PartPlan {
+    pub fn new(roster: &[RosterEntry], max_body: usize) -> PartPlan {
+        let roster_bytes = roster.iter().map(|r| line(r).len()).sum();
+        PartPlan {
+            roster_bytes,
+            max_body,
+            size: roster_bytes,
+            counts: vec![0],
+        }
+    }
+
+    /// Adds a change whose line (without its newline) is `len` bytes.
+    pub fn push(&mut self, len: usize) {
+        let len = len + 1;
+        let last = self.counts.last().copied().unwrap_or(0);
+        if self.size + len > self.max_body && last > 0 {
+            self.counts.push(0);
+            self.size = self.roster_bytes;
+        }
+        self.size += len;
+        if let Some(count) = self.counts.last_mut() {
+            *count += 1;
+        }
+    }
+
+    /// The number of changes in each part (one part, possibly empty, at least).
+    pub fn finish(self) -> Vec<usize> {
+        self.counts
+    }
+}
+
+/// The `part` of a header: part `n + 1` of `of`, or none for a bundle in one part.
+pub fn part_of(n: usize, of: u32) -> Option<(u32, u32)> {
+    (of > 1).then(|| (u32::try_from(n + 1).unwrap_or(u32::MAX), of))
+}
+
+/// One plain bundle of `lines` and `roster`, as part `part`.
+pub fn assemble(
     lines: &[Line],
     roster: &[RosterEntry],
     packer: &Packer,
