@@ -295,7 +295,11 @@ impl Entries<'_> {
 /// from before signing has an empty signature or none at all.
 fn is_signed(json: &[u8]) -> bool {
     const HEAD: &[u8] = b"\"sig\":\"";
-    let Some(tail) = json.len().checked_sub(HEAD.len() + 128 + 2).map(|at| &json[at..]) else {
+    let Some(tail) = json
+        .len()
+        .checked_sub(HEAD.len() + 128 + 2)
+        .map(|at| &json[at..])
+    else {
         return false;
     };
     tail.starts_with(HEAD)

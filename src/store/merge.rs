@@ -108,8 +108,28 @@ fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result
             }
             queue.push_back(parent.clone());
         }
+        // A device's log is sequential: its nearest earlier change held is an ancestor too,
+        // even when the change between them (that links them) has not arrived.
+        if let Some(earlier) = held_before(tx, &change.device, change.idx)? {
+            queue.push_back(earlier);
+        }
     }
     Ok(false)
+}
+
+/// The id of the device's nearest change held before `idx`.
+fn held_before(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Option<String>> {
+    if idx <= 1 {
+        return Ok(None);
+    }
+    let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    let mut range = changes.range((device, 0)..(device, idx)).map_err(db_err)?;
+    let Some(entry) = range.next_back() else {
+        return Ok(None);
+    };
+    let (k, v) = entry.map_err(db_err)?;
+    let change: Change = decode(&format!("{device}/{}", k.value().1), v.value())?;
+    Ok(Some(change.id))
 }
 
 /// Does `change` (held in memory) build on `ancestor`? Its own links are read first, so the

@@ -330,14 +330,21 @@ impl<'a> Placer<'a> {
 /// carried by another device): applied, or carried by a change kept apart whose signature was
 /// checked?
 fn visit_differs(tx: &WriteTransaction, id: &str, change: &Change) -> Result<bool> {
-    let incoming = quarantine::visit_hash(&change.device, &change.value);
-    let applied = {
+    let kept = quarantine::kept_visit_hashes(tx, id)?;
+    let held = {
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let held = table.get(id).map_err(db_err)?;
-        let content = held.map(|v| v.value().to_string());
+        held.map(|v| v.value().to_string())
+    };
+    // A visit id new to this store (the usual case) is no dispute: nothing to hash.
+    if held.is_none() && kept.is_empty() {
+        return Ok(false);
+    }
+    let incoming = quarantine::visit_hash(&change.device, &change.value);
+    let applied = {
         let by = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
         let device = by.get(id).map_err(db_err)?.map(|v| v.value().to_string());
-        match (content, device) {
+        match (held, device) {
             (Some(content), Some(device)) => {
                 let value: serde_json::Value =
                     serde_json::from_str(&content).map_err(|e| Error::Store {
@@ -349,6 +356,6 @@ fn visit_differs(tx: &WriteTransaction, id: &str, change: &Change) -> Result<boo
         }
     };
     let mut seen: Vec<Option<String>> = applied.into_iter().collect();
-    seen.extend(quarantine::kept_visit_hashes(tx, id)?.into_iter().map(Some));
+    seen.extend(kept.into_iter().map(Some));
     Ok(seen.iter().any(|h| *h != incoming))
 }

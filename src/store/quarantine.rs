@@ -141,6 +141,10 @@ pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Re
             ids.insert(change.id.as_str(), (change.device.as_str(), change.idx))
                 .map_err(db_err)?;
         }
+    } else {
+        // Kept for a reason whose signature is not (or no longer) vouched for — taken back for a
+        // key in doubt, say: it is evidence of nothing, as if it had been kept so at once.
+        forget(tx, change)?;
     }
     if existing.is_none() {
         index(tx, &k, change)?;
@@ -154,6 +158,39 @@ pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Re
         .map_err(db_err)?
         .insert(k.as_str(), encode(&entry)?.as_str())
         .map_err(db_err)?;
+    Ok(())
+}
+
+/// Takes a change's id and visit content out of what counts as held (`change_ids_v1`,
+/// `kept_visits_v1`).
+fn forget(tx: &WriteTransaction, change: &Change) -> Result<()> {
+    let mut ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+    let at = ids.get(change.id.as_str()).map_err(db_err)?.map(|v| {
+        let (d, i) = v.value();
+        (d.to_string(), i)
+    });
+    if at.is_some_and(|(d, i)| d == change.device && i == change.idx) {
+        ids.remove(change.id.as_str()).map_err(db_err)?;
+    }
+    drop(ids);
+    let Some(visit) = change.entity.strip_prefix("visit:") else {
+        return Ok(());
+    };
+    let Some(hash) = visit_hash(&change.device, &change.value) else {
+        return Ok(());
+    };
+    let mut hashes = kept_visit_hashes(tx, visit)?;
+    if hashes.contains(&hash) {
+        hashes.retain(|h| *h != hash);
+        let mut table = tx.open_table(tables::KEPT_VISITS).map_err(db_err)?;
+        if hashes.is_empty() {
+            table.remove(visit).map_err(db_err)?;
+        } else {
+            table
+                .insert(visit, encode(&hashes)?.as_str())
+                .map_err(db_err)?;
+        }
+    }
     Ok(())
 }
 
@@ -178,10 +215,11 @@ pub(super) fn index(tx: &WriteTransaction, key: &str, change: &Change) -> Result
 }
 
 /// Which changes kept apart a relabelling is for: those carrying a visit id or a change id
-/// (found through `quarantine_by_v1`), or a device's from an idx on (a range of keys).
+/// (found through `quarantine_by_v1`), or a device's from an idx to before another (a range of
+/// keys).
 enum Pick<'a> {
     Indexed(String),
-    Device { device: &'a str, from: u64 },
+    Device { device: &'a str, from: u64, to: u64 },
 }
 
 /// Gives every change kept apart with its signature checked that `pick` selects the reason
@@ -202,9 +240,9 @@ fn relabel(tx: &WriteTransaction, pick: &Pick, reason: &Reason) -> Result<()> {
                     }
                 }
             }
-            Pick::Device { device, from } => {
+            Pick::Device { device, from, to } => {
                 let start = format!("{device}\u{1f}{from:020}");
-                let end = format!("{device}\u{1f}\u{7f}");
+                let end = format!("{device}\u{1f}{to:020}");
                 for entry in table.range(start.as_str()..end.as_str()).map_err(db_err)? {
                     let (k, v) = entry.map_err(db_err)?;
                     found.push(decode(k.value(), v.value())?);
@@ -242,7 +280,9 @@ fn note_kept_visit(tx: &WriteTransaction, change: &Change) -> Result<()> {
     };
     let visit = change.entity.trim_start_matches("visit:");
     let mut hashes = kept_visit_hashes(tx, visit)?;
-    if !hashes.contains(&hash) {
+    // Two versions make the visit disputed whatever comes next (every newcomer differs from one
+    // of them): more are not recorded, so one visit in many contents costs each one lookup.
+    if hashes.len() < 2 && !hashes.contains(&hash) {
         hashes.push(hash);
         tx.open_table(tables::KEPT_VISITS)
             .map_err(db_err)?
@@ -377,16 +417,22 @@ pub(super) fn fork(
     from: u64,
     versions: &[&Change],
 ) -> Result<()> {
-    let from = fork_point(tx, device)?.map_or(from, |f| f.min(from));
-    record_dispute(
-        tx,
-        &Dispute::Fork {
-            device: device.into(),
-            from,
-        },
-    )?;
-    take_back(tx, device, from, Reason::Forked)?;
-    relabel(tx, &Pick::Device { device, from }, &Reason::Forked)?;
+    let before = fork_point(tx, device)?;
+    // Changes from the earlier fork point on were taken back and relabelled when it was found:
+    // only the stretch the fork point moves back over is (so a bundle of many versions of one
+    // device's history costs each change once).
+    if before.is_none_or(|f| from < f) {
+        record_dispute(
+            tx,
+            &Dispute::Fork {
+                device: device.into(),
+                from,
+            },
+        )?;
+        take_back(tx, device, from, Reason::Forked)?;
+        let to = before.unwrap_or(u64::MAX);
+        relabel(tx, &Pick::Device { device, from, to }, &Reason::Forked)?;
+    }
     for version in versions {
         keep(tx, version, Reason::Forked)?;
     }
@@ -401,12 +447,15 @@ pub(super) fn dispute_visit(
     visit: &str,
     rebuild: &mut Rebuild,
 ) -> Result<()> {
-    record_dispute(
-        tx,
-        &Dispute::Visit {
-            visit: visit.into(),
-        },
-    )?;
+    let dispute = Dispute::Visit {
+        visit: visit.into(),
+    };
+    // Found before: what it took back and relabelled then stays so, and every change carrying
+    // the visit since has been kept with it (a bundle of many versions costs one relabelling).
+    if disputed(tx, &dispute)? {
+        return Ok(());
+    }
+    record_dispute(tx, &dispute)?;
     let reason = Reason::VisitDisputed {
         visit: visit.into(),
     };
@@ -423,7 +472,12 @@ pub(super) fn dispute_visit(
 /// changes by reusing their ids, and the outcome does not depend on which came first. What it
 /// touched is rebuilt by `Rebuild::finish`.
 pub(super) fn dispute_id(tx: &WriteTransaction, id: &str, rebuild: &mut Rebuild) -> Result<()> {
-    record_dispute(tx, &Dispute::Id { id: id.into() })?;
+    let dispute = Dispute::Id { id: id.into() };
+    // Found before: see `dispute_visit`.
+    if disputed(tx, &dispute)? {
+        return Ok(());
+    }
+    record_dispute(tx, &dispute)?;
     let reason = Reason::IdReused { id: id.into() };
     let held: Vec<Change> = {
         let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;

@@ -67,7 +67,10 @@ pub(super) fn receive_roster(
             continue;
         }
         let before = device.revoked_from;
-        if let Some(from) = entry.revoked_from {
+        // One HQ cannot revoke another this store pinned: only this store's operator can
+        // (`trust revoke`), so a compromised HQ cannot shut the honest one out for good.
+        let pinned = device.hq && entry.issuer != own;
+        if let Some(from) = entry.revoked_from.filter(|_| !pinned) {
             device.revoked_from = Some(before.map_or(from, |b| b.min(from)));
         }
         if device.revoked_from != before
