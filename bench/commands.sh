@@ -35,7 +35,7 @@ for leads in "${sizes[@]}"; do
       "$bin" --store "$store" dev generate --leads "$leads" --visits $((2 * leads)) --devices 20
   fi
   s=("$bin" --store "$store" --today 2022-01-25)
-  lead=$("${s[@]}" leads --json | head -c 4000 | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+  lead=$(set +o pipefail; "${s[@]}" leads --json | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
   row "$leads" "leads" "${s[@]}" leads
   row "$leads" "leads --district 北碚区 --json" "${s[@]}" leads --district 北碚区 --json
   row "$leads" "lead show" "${s[@]}" lead show "$lead"

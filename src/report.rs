@@ -71,16 +71,20 @@ pub fn build(
     show_confidential: bool,
 ) -> Report {
     let mut rows = Vec::new();
+    // Each lead's visits, grouped in one pass (never a scan of every visit per lead).
+    let mut by_lead: std::collections::HashMap<&str, Vec<Visit>> = std::collections::HashMap::new();
+    for visit in visits {
+        by_lead
+            .entry(visit.lead.as_str())
+            .or_default()
+            .push(visit.clone());
+    }
     for lead in leads
         .iter()
         .filter(|l| district.is_none_or(|d| l.district.contains(d)))
     {
-        let own: Vec<Visit> = visits
-            .iter()
-            .filter(|v| v.lead == lead.id)
-            .cloned()
-            .collect();
-        let done = effective(&own);
+        let own: &[Visit] = by_lead.get(lead.id.as_str()).map_or(&[], Vec::as_slice);
+        let done = effective(own);
         // The next step is the latest visit's: an older one was overtaken by what came after.
         let latest_next = done.last().and_then(|v| v.next.as_ref());
         let mut causes: Vec<Cause> = Vec::new();

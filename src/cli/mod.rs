@@ -105,7 +105,13 @@ pub fn run(cli: &Cli) -> Result<String> {
                 .filter(|l| !*overdue || l.is_overdue(today))
                 .collect();
             ledger_order(&mut leads, today);
-            render::leads(&leads, &store.visits(None)?, today, lang, json.json)
+            // Only the JSON carries visit facts.
+            let visits = if json.json {
+                visits::by_lead(store.visits(None)?)
+            } else {
+                std::collections::HashMap::new()
+            };
+            render::leads(&leads, &visits, today, lang, json.json)
         }
         Command::Search {
             query,

@@ -216,9 +216,10 @@ pub fn directory(channels: &[Channel], lang: Lang, as_json: bool) -> Result<Stri
     Ok(columns(&header, &rows))
 }
 
+/// The ledger; with `as_json`, each lead with the summary of its visits (`visits`, by lead).
 pub fn leads(
     leads: &[Lead],
-    visits: &[Visit],
+    visits: &std::collections::HashMap<String, Vec<Visit>>,
     today: NaiveDate,
     lang: Lang,
     as_json: bool,
@@ -229,7 +230,7 @@ pub fn leads(
             .map(|lead| LeadJson {
                 lead,
                 overdue: lead.is_overdue(today),
-                visits: summary(&lead.id, visits),
+                visits: summary(visits.get(&lead.id).map_or(&[][..], Vec::as_slice)),
             })
             .collect();
         return json(&out);
@@ -361,7 +362,7 @@ pub fn lead(
             lead: LeadJson {
                 lead,
                 overdue: lead.is_overdue(today),
-                visits: summary(&lead.id, history),
+                visits: summary(history),
             },
             contacts,
             history,

@@ -387,13 +387,22 @@ pub struct VisitSummary {
     pub last_finding: Option<crate::model::Finding>,
 }
 
-pub fn summary(lead: &str, visits: &[Visit]) -> VisitSummary {
-    let own: Vec<Visit> = visits.iter().filter(|v| v.lead == lead).cloned().collect();
-    let done = effective(&own);
+/// The summary of one lead's visits (`visits` are that lead's, as `by_lead` gives them).
+pub fn summary(visits: &[Visit]) -> VisitSummary {
+    let done = effective(visits);
     VisitSummary {
-        visits: own.len(),
+        visits: visits.len(),
         last_finding: done.last().and_then(|v| v.finding),
     }
+}
+
+/// Visits grouped by their lead, in one pass (never a scan of every visit per lead).
+pub fn by_lead(visits: Vec<Visit>) -> std::collections::HashMap<String, Vec<Visit>> {
+    let mut out: std::collections::HashMap<String, Vec<Visit>> = std::collections::HashMap::new();
+    for visit in visits {
+        out.entry(visit.lead.clone()).or_default().push(visit);
+    }
+    out
 }
 
 pub fn report(

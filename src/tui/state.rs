@@ -241,6 +241,8 @@ pub struct State {
     pub channel_list: ListView,
     /// Finalized visits, oldest first; the Visits tab lists them newest first.
     pub visits: Vec<Visit>,
+    /// Positions in `visits` by lead id (made again by `refresh_visits`).
+    visits_by_lead: HashMap<String, Vec<usize>>,
     pub visit_list: ListView,
     /// Drafts by lead id, as saved in the store.
     pub drafts: HashMap<String, VisitForm>,
@@ -294,6 +296,7 @@ impl State {
             lead_list: ListView::default(),
             channel_list: ListView::default(),
             visits,
+            visits_by_lead: HashMap::new(),
             visit_list: ListView::default(),
             drafts,
             form: None,
@@ -378,12 +381,24 @@ impl State {
 
     /// A lead's finalized visits, oldest first.
     pub fn visits_of(&self, lead: &str) -> Vec<&Visit> {
-        self.visits.iter().filter(|v| v.lead == lead).collect()
+        self.visits_by_lead
+            .get(lead)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.visits.get(*i))
+            .collect()
     }
 
     /// The visits shown on the Visits tab: newest first, those whose text contains every word
     /// of the query (creditor, district, kind, finding, inspector, next step, notes).
     pub fn refresh_visits(&mut self) {
+        self.visits_by_lead.clear();
+        for (i, visit) in self.visits.iter().enumerate() {
+            self.visits_by_lead
+                .entry(visit.lead.clone())
+                .or_default()
+                .push(i);
+        }
         let keep = self.visit_list.current();
         let words: Vec<String> = self
             .visit_list
