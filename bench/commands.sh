@@ -20,8 +20,9 @@ row() {
     echo "| $size | $what | failed: $(tail -c 200 "$work/err" | tr '\n' ' ') | |"
     return
   }
-  read -r s k < "$work/t"
-  echo "| $size | $what | $s | $((k / 1024)) |"
+  local secs kb
+  read -r secs kb < "$work/t"
+  echo "| $size | $what | $secs | $((kb / 1024)) |"
 }
 
 echo "| leads | command | s | MB |"
@@ -35,7 +36,7 @@ for leads in "${sizes[@]}"; do
       "$bin" --store "$store" dev generate --leads "$leads" --visits $((2 * leads)) --devices 20
   fi
   s=("$bin" --store "$store" --today 2022-01-25)
-  lead=$(set +o pipefail; "${s[@]}" leads --json | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+  lead=$(set +o pipefail; "${s[@]}" leads --json | grep -o '"id": *"[^"]*"' | head -1 | cut -d'"' -f4)
   row "$leads" "leads" "${s[@]}" leads
   row "$leads" "leads --district 北碚区 --json" "${s[@]}" leads --district 北碚区 --json
   row "$leads" "lead show" "${s[@]}" lead show "$lead"
@@ -53,7 +54,7 @@ for leads in "${sizes[@]}"; do
   hq="$work/hq-$leads.redb"
   rm -f "$hq" "$hq.key"
   "$bin" --store "$hq" init --inspector HQ2 --device hq2 >/dev/null
-  key=$("${s[@]}" identity --json | grep -o '"public_key":"[^"]*"' | cut -d'"' -f4)
+  key=$("${s[@]}" identity --json | grep -o '"public_key": *"[^"]*"' | cut -d'"' -f4)
   "$bin" --store "$hq" trust add "$key" --name HQ --hq >/dev/null
   row "$leads" "import of those parts into a fresh HQ" "$bin" --store "$hq" import --allow-plain "$work"/out/*.fcb
 done
