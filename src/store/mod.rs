@@ -31,6 +31,7 @@ pub use import::{ImportOptions, Imported};
 pub use merge::Head;
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
 pub use quarantine::{Dispute, Quarantined, Reason};
+pub use records::records_decoded;
 pub use sync::{Conflict, DeviceSeen, Gap, Keep, SyncStatus};
 pub use verify::Difference;
 pub use visits::Finalized;

@@ -204,7 +204,18 @@ impl Store {
     }
 }
 
+/// Records decoded from the store since the process started (every read of a record goes through
+/// `decode`): what `tests/linear.rs` counts to show that a command reads in proportion to the
+/// store, not to its square.
+static DECODED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many records this process has decoded from its stores.
+pub fn records_decoded() -> u64 {
+    DECODED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(super) fn decode<T: DeserializeOwned>(key: &str, json: &str) -> Result<T> {
+    DECODED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     serde_json::from_str(json).map_err(|e| Error::Store {
         detail: format!("record {key} cannot be read: {e}"),
     })
