@@ -4,10 +4,11 @@
 # signed bundles), timed (wall seconds, peak RSS) at each size given, so the growth shows.
 # Usage: bench/commands.sh [LEADS...]   (default: 100000; visits are twice the leads)
 #        KEEP=DIR bench/commands.sh ...  keeps the stores in DIR (and reuses them when there)
+#        BIN=PATH bench/commands.sh ...   times that binary (else builds the release one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q
-bin=$PWD/target/release/fieldcheck
+[[ -n ${BIN:-} ]] || cargo build --release -q
+bin=${BIN:-$PWD/target/release/fieldcheck}
 work=${KEEP:-$(mktemp -d)}
 mkdir -p "$work"
 [[ -n ${KEEP:-} ]] || trap 'rm -rf "$work"' EXIT

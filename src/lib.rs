@@ -11,6 +11,7 @@ pub mod generate;
 pub mod i18n;
 pub mod model;
 pub mod notice;
+pub mod progress;
 pub mod report;
 pub mod search;
 pub mod store;

@@ -3,6 +3,7 @@
 pub mod args;
 mod backup;
 mod dev;
+mod progress;
 mod render;
 mod sync;
 mod trust;
@@ -51,7 +52,12 @@ pub fn run(cli: &Cli) -> Result<String> {
     let lang: Lang = cli.lang.into();
     let today = today(cli);
     let path = store_path(cli)?;
-    let open = |init: &InitOptions| Store::open(&path, init);
+    let bar = progress::Bar::on_terminal(lang);
+    let open = |init: &InitOptions| {
+        let store = Store::open(&path, init)?;
+        bar.attach(&store);
+        Ok::<Store, Error>(store)
+    };
     let Some(command) = &cli.command else {
         let store = open(&InitOptions::default())?;
         return render::overview(&store, lang);

@@ -138,6 +138,13 @@ pub fn generate_logged(
     };
     let mut visits_left = devices.visits;
     let mut made = 0;
+    // The imports that deliver the laptops' bundles stay quiet: only the leads made are told.
+    let hushed = store.hush();
+    let mut meter = crate::progress::Meter::new(
+        hushed.sink.clone(),
+        crate::progress::Stage::Applying,
+        leads as u64,
+    );
     while made < leads {
         let count = BATCH.min(leads - made);
         let batch = leads_batch(
@@ -262,6 +269,7 @@ pub fn generate_logged(
         }
         deliver(store, &mut laptops)?;
         made += count;
+        meter.add(count as u64);
     }
     Ok(super::Generated {
         leads,

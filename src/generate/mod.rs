@@ -118,6 +118,7 @@ pub fn generate(
     let (meta, date) = notice_meta(seed);
     let notice_id = meta.id.clone();
     let mut made = 0;
+    let mut meter = store.meter(crate::progress::Stage::Applying, leads as u64);
     while made < leads {
         let count = BATCH.min(leads - made);
         let batch = leads_batch(
@@ -130,6 +131,7 @@ pub fn generate(
         };
         store.insert_unlogged(&notice)?;
         made += count;
+        meter.add(count as u64);
     }
     let mut written = Vec::with_capacity(visits);
     for n in 0..visits {

@@ -157,6 +157,7 @@ impl Store {
         let of = u32::try_from(plan.parts.len()).unwrap_or(u32::MAX);
         let mut parts = Vec::with_capacity(plan.parts.len());
         let mut entries = source.entries(&log)?;
+        let mut meter = self.meter(crate::progress::Stage::Writing, plan.count as u64);
         // One part in memory at a time: its lines, its plain bundle, its sealed bytes.
         for (n, count) in plan.parts.iter().enumerate() {
             let lines = entries.next_lines(*count)?;
@@ -177,6 +178,7 @@ impl Store {
             crate::files::write_private_tagged(&path, &bytes, &identity.device_id)
                 .map_err(|e| Error::writing(&path, &e))?;
             parts.push(path);
+            meter.add(*count as u64);
         }
         drop(entries);
         drop(log);

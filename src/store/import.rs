@@ -23,6 +23,7 @@ use super::sync::{Gap, is_conflict};
 use super::verdict::{Verdict, verify_all};
 use super::{Store, db_err, tables, tables::meta};
 use crate::error::{Error, Result};
+use crate::progress::Stage;
 use crate::sync::bundle::{self, Problem};
 use crate::sync::keys::PeerKey;
 use crate::sync::{Change, Hlc, seal};
@@ -257,7 +258,8 @@ impl Store {
             }
         }
         let (signed, hashes) = signed_and_hashed(&incoming);
-        let verdicts = verify_all(&tx, &incoming, &signed)?;
+        let total = incoming.len() as u64;
+        let verdicts = verify_all(&tx, &incoming, &signed, self.meter(Stage::Checking, total))?;
         // The packer signed the bundle: a change of its own device that its key did not sign
         // is a forgery by the packer (a relay's is kept apart, below).
         let forged = |i: &usize| {
@@ -279,7 +281,9 @@ impl Store {
         let mut applied_here = Vec::new();
         let mut batch = Batch::default();
         let mut touched = BTreeSet::new();
+        let mut meter = self.meter(Stage::Applying, total);
         for i in order {
+            meter.add(1);
             let change = &incoming[i];
             let verdict = &verdicts[i];
             let retry = retried.contains(&i);

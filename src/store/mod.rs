@@ -87,6 +87,22 @@ pub struct Store {
     /// The file of a scratch store, removed when the store is dropped (after `db`, which is
     /// declared first and so dropped first).
     scratch: Option<tempfile::TempPath>,
+    /// Where long work (import, export, verify, a notice) reports its progress, if anywhere.
+    progress: std::sync::RwLock<Option<crate::progress::Sink>>,
+}
+
+/// The progress sink taken from a store while other work reports through it; given back on drop.
+pub(crate) struct Hushed<'a> {
+    store: &'a Store,
+    pub sink: Option<crate::progress::Sink>,
+}
+
+impl Drop for Hushed<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.store.progress.write() {
+            *slot = self.sink.take();
+        }
+    }
 }
 
 /// A source of wall-clock time in milliseconds since the epoch.
@@ -227,6 +243,7 @@ impl Store {
             keys: std::sync::OnceLock::new(),
             wall: std::sync::Arc::new(crate::sync::clock::now_ms),
             scratch: None,
+            progress: std::sync::RwLock::new(None),
         };
         store.initialise(init)?;
         store.ensure_keys()?;
@@ -295,6 +312,31 @@ impl Store {
         self
     }
 
+    /// Sends the progress of long work to `sink` from now on (the command line's bar, the
+    /// terminal app's status line).
+    pub fn report_progress(&self, sink: crate::progress::Sink) {
+        if let Ok(mut slot) = self.progress.write() {
+            *slot = Some(sink);
+        }
+    }
+
+    /// A meter of `total` units of `stage`, told to the sink if there is one.
+    pub(crate) fn meter(
+        &self,
+        stage: crate::progress::Stage,
+        total: u64,
+    ) -> crate::progress::Meter {
+        let sink = self.progress.read().ok().and_then(|s| s.clone());
+        crate::progress::Meter::new(sink, stage, total)
+    }
+
+    /// Takes the progress sink away until the guard is dropped: work made of other reported
+    /// work (`dev generate`'s imports) reports only its own progress, through the guard's sink.
+    pub(crate) fn hush(&self) -> Hushed<'_> {
+        let sink = self.progress.write().ok().and_then(|mut s| s.take());
+        Hushed { store: self, sink }
+    }
+
     /// The wall clock now, in milliseconds since the epoch.
     pub fn now_ms(&self) -> u64 {
         (self.wall)()
@@ -353,7 +395,11 @@ impl Store {
         }
         if let Some(seed) = &seed {
             // The built-in notice is every store's common ground: not logged.
-            records::write_notice(&tx, seed)?;
+            records::write_notice(
+                &tx,
+                seed,
+                &mut crate::progress::Meter::new(None, crate::progress::Stage::Applying, 0),
+            )?;
         }
         tx.commit().map_err(db_err)
     }

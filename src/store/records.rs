@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use super::{ImportSummary, Store, db_err, tables};
 use crate::error::{Error, RecordKind, Result};
 use crate::model::{Channel, Lead, Notice, NoticeMeta};
+use crate::progress::{Meter, Stage};
 use crate::search::key;
 
 impl Store {
@@ -15,10 +16,13 @@ impl Store {
     pub fn import_notice(&self, notice: &Notice) -> Result<ImportSummary> {
         let writer = self.writer()?;
         let tx = self.db.begin_write().map_err(db_err)?;
-        let (summary, created) = write_notice(&tx, notice)?;
+        let rows = (notice.leads.len() + notice.channels.len()) as u64;
+        let mut meter = self.meter(crate::progress::Stage::Applying, 2 * rows);
+        let (summary, created) = write_notice(&tx, notice, &mut meter)?;
         // New rows are changes too, so headquarters' notices reach every laptop.
         for (entity, value) in created {
             super::changes::append(&tx, &writer, entity, "created", value)?;
+            meter.add(1);
         }
         tx.commit().map_err(db_err)?;
         Ok(summary)
@@ -28,7 +32,7 @@ impl Store {
     /// syncs).
     pub fn insert_unlogged(&self, notice: &Notice) -> Result<ImportSummary> {
         let tx = self.db.begin_write().map_err(db_err)?;
-        let (summary, _) = write_notice(&tx, notice)?;
+        let (summary, _) = write_notice(&tx, notice, &mut Meter::new(None, Stage::Applying, 0))?;
         tx.commit().map_err(db_err)?;
         Ok(summary)
     }
@@ -60,14 +64,14 @@ impl Store {
     /// Every channel, in notice and table order.
     pub fn channels(&self) -> Result<Vec<Channel>> {
         let mut channels: Vec<Channel> = self.all(tables::CHANNELS)?;
-        channels.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
+        crate::model::sort_by_id(&mut channels, |c| &c.id);
         Ok(channels)
     }
 
     /// Every lead, in notice and table order.
     pub fn leads(&self) -> Result<Vec<Lead>> {
         let mut leads: Vec<Lead> = self.all(tables::LEADS)?;
-        leads.sort_by(|a, b| crate::model::id_order(&a.id, &b.id));
+        crate::model::sort_by_id(&mut leads, |l| &l.id);
         Ok(leads)
     }
 
@@ -240,6 +244,7 @@ pub(super) type Created = (String, serde_json::Value);
 pub(super) fn write_notice(
     tx: &WriteTransaction,
     notice: &Notice,
+    meter: &mut Meter,
 ) -> Result<(ImportSummary, Vec<Created>)> {
     let mut created: Vec<Created> = Vec::new();
     let mut summary = ImportSummary {
@@ -287,6 +292,7 @@ pub(super) fn write_notice(
             .map_err(db_err)?;
         created.push((format!("channel:{id}"), json(channel)?));
         summary.channels_added += 1;
+        meter.add(1);
     }
     let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
     let mut lead_keys = tx.open_table(tables::LEAD_SEARCH).map_err(db_err)?;
@@ -302,6 +308,7 @@ pub(super) fn write_notice(
             .map_err(db_err)?;
         created.push((format!("lead:{id}"), json(lead)?));
         summary.leads_added += 1;
+        meter.add(1);
     }
     Ok((summary, created))
 }

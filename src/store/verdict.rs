@@ -49,6 +49,7 @@ pub(super) fn verify_all(
     tx: &WriteTransaction,
     changes: &[Change],
     signed: &[Vec<u8>],
+    meter: crate::progress::Meter,
 ) -> Result<Vec<Verdict>> {
     let mut standings: HashMap<&str, Option<Standing>> = HashMap::new();
     let mut live_hq: HashMap<String, bool> = HashMap::new();
@@ -91,7 +92,8 @@ pub(super) fn verify_all(
             }
         }
     }
-    for i in check_signatures(changes, signed, &to_check)? {
+    let meter = std::sync::Mutex::new(meter);
+    for i in check_signatures(changes, signed, &to_check, &meter)? {
         verdicts[i] = Verdict::Bad;
     }
     Ok(verdicts)
@@ -127,6 +129,7 @@ fn check_signatures(
     changes: &[Change],
     signed: &[Vec<u8>],
     to_check: &[(usize, VerifyingKey)],
+    meter: &std::sync::Mutex<crate::progress::Meter>,
 ) -> Result<Vec<usize>> {
     const CHUNK: usize = 256;
     crate::sync::keys::check_randomness().map_err(|detail| crate::error::Error::Store {
@@ -142,6 +145,9 @@ fn check_signatures(
                 }
             }
             bad.extend(batch.failed());
+            if let Ok(mut meter) = meter.lock() {
+                meter.add(chunk.len() as u64);
+            }
         }
         bad
     };

@@ -39,11 +39,17 @@ impl Store {
             self.db.begin_read().map_err(db_err)?,
             rebuilt.db.begin_read().map_err(db_err)?,
         );
+        let mut meter = self.meter(crate::progress::Stage::Comparing, 5);
         compare::<Lead>(&mut out, "lead", &a, &b, tables::LEADS)?;
+        meter.add(1);
         compare::<Channel>(&mut out, "channel", &a, &b, tables::CHANNELS)?;
+        meter.add(1);
         compare::<NoticeMeta>(&mut out, "notice", &a, &b, tables::NOTICES)?;
+        meter.add(1);
         compare::<Visit>(&mut out, "visit", &a, &b, tables::VISITS)?;
+        meter.add(1);
         compare_conflicts(&mut out, &a, &b)?;
+        meter.add(1);
         Ok(out)
     }
 
@@ -66,7 +72,9 @@ impl Store {
         }
         // Devices are read in key order, so their numbers sort as their ids do.
         order.sort_unstable();
+        let mut meter = self.meter(crate::progress::Stage::Replaying, order.len() as u64);
         for chunk in order.chunks(chunk) {
+            meter.add(chunk.len() as u64);
             let mut write = target.db.begin_write().map_err(db_err)?;
             // A scratch store is thrown away: nothing of it needs to reach the disk.
             write

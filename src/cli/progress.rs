@@ -1,0 +1,60 @@
+//! The progress bar of long commands, drawn on standard error when it is a terminal (nothing is
+//! drawn when it is not: a pipe or a file gets only the command's output).
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::i18n::Lang;
+use crate::progress::{Stage, Step};
+use crate::store::Store;
+
+/// A bar for one command, cleared when the command ends.
+pub struct Bar {
+    bar: Option<ProgressBar>,
+    lang: Lang,
+}
+
+impl Bar {
+    /// A bar if standard error is a terminal, else nothing.
+    pub fn on_terminal(lang: Lang) -> Bar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {eta}")
+                .map(|s| s.progress_chars("=> "))
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        Bar { bar, lang }
+    }
+
+    /// Shows the long work of `store` on this bar.
+    pub fn attach(&self, store: &Store) {
+        let Some(bar) = self.bar.clone() else {
+            return;
+        };
+        let lang = self.lang;
+        let stage: Mutex<Option<Stage>> = Mutex::new(None);
+        store.report_progress(Arc::new(move |step: Step| {
+            if let Ok(mut current) = stage.lock()
+                && *current != Some(step.stage)
+            {
+                *current = Some(step.stage);
+                bar.reset();
+                bar.set_message(step.stage.label(lang));
+                bar.set_length(step.total);
+            }
+            bar.set_position(step.done);
+        }));
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Long commands show a progress bar on a terminal's standard error and nothing anywhere else.
+
+use assert_cmd::Command;
+
+const PASSPHRASE: &str = "progress";
+
+fn fieldcheck(store: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("fieldcheck").unwrap();
+    cmd.env("FIELDCHECK_PASSPHRASE", PASSPHRASE).args([
+        "--store",
+        store.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    cmd
+}
+
+/// A store of generated leads and visits from two laptops, through the log.
+fn generated(dir: &std::path::Path) -> std::path::PathBuf {
+    let store = dir.join("gen.redb");
+    fieldcheck(&store)
+        .args([
+            "dev",
+            "generate",
+            "--leads",
+            "300",
+            "--visits",
+            "600",
+            "--devices",
+            "2",
+        ])
+        .assert()
+        .success();
+    store
+}
+
+#[test]
+fn a_pipe_gets_no_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = generated(dir.path());
+    let all = dir.path().join("all.fcb");
+    for args in [
+        vec!["verify"],
+        vec!["export", "--all", "--plain", "--out", all.to_str().unwrap()],
+    ] {
+        let out = fieldcheck(&store).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Under `script`, which gives the command a terminal, `verify` draws its stages and clears
+/// the bar before the result.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_sees_each_stage_then_the_result() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no `script` here (util-linux): skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = generated(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("fieldcheck");
+    let line = format!(
+        "{} --store {} --lang en verify",
+        bin.display(),
+        store.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("FIELDCHECK_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let screen = String::from_utf8_lossy(&out.stdout);
+    let replay = screen.find("replaying the log").expect(&screen);
+    let compare = screen.find("comparing").expect(&screen);
+    assert!(replay < compare, "{screen}");
+    // The bar is cleared (erase line) before the verdict is printed.
+    let verdict = screen.rfind("Consistent").expect(&screen);
+    let cleared = screen.rfind("\x1b[2K").expect(&screen);
+    assert!(cleared < verdict, "{screen}");
+}
