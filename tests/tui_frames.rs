@@ -52,6 +52,7 @@ fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
         Index::load(store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
+        fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
     );
     let (sender, requests) = mpsc::channel::<Job>();
     let runner = Runner {
@@ -59,6 +60,7 @@ fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
         searches: sender,
         lang: state.lang,
         today: state.today,
+        worker: None,
     };
     for event in keys {
         let action = keymap::action(state.mode, state.tab, event);
@@ -211,6 +213,7 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         Index::load(&store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
+        fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
     );
     let (sender, requests) = mpsc::channel::<Job>();
     let runner = Runner {
@@ -218,6 +221,7 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         searches: sender,
         lang: Lang::Zh,
         today: state.today,
+        worker: None,
     };
     let (messages, inbox) = mpsc::channel();
     let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));

@@ -72,6 +72,7 @@ fn a_search_typed_while_loading_is_answered_after_the_records_arrive() {
         searches,
         lang: Lang::Zh,
         today: today(),
+        worker: None,
     };
     // Typed before the worker has read anything: the requests wait in its queue.
     type_keys(&mut state, &runner, "/bbq");
@@ -80,6 +81,7 @@ fn a_search_typed_while_loading_is_answered_after_the_records_arrive() {
     std::thread::scope(|scope| {
         let loading = Loading {
             lang: Lang::Zh,
+            today: today(),
             started: Instant::now(),
             stop: &stop,
         };
@@ -116,8 +118,9 @@ fn records_from_the_start_never_replace_fresher_ones_from_an_import() {
         searches,
         lang: Lang::Zh,
         today: today(),
+        worker: None,
     };
-    let fresh = Records::read(&store).unwrap();
+    let fresh = Records::read(&store, today()).unwrap();
     let done = SyncDone {
         message: "imported".into(),
         error: false,
@@ -144,6 +147,7 @@ fn a_failed_load_stops_saying_loading_and_says_why() {
         searches,
         lang: Lang::En,
         today: today(),
+        worker: None,
     };
     let failed = Action::LoadFailed("the store could not be read".into());
     dispatch(&mut state, &runner, Some(failed));
@@ -164,6 +168,7 @@ fn quitting_while_loading_ends_the_worker_without_serving() {
         &store,
         Loading {
             lang: Lang::Zh,
+            today: today(),
             started: Instant::now(),
             stop: &stop,
         },

@@ -55,6 +55,7 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
         Index::load(store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
+        fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
     );
     let (sender, jobs) = mpsc::channel::<Job>();
     let runner = Runner {
@@ -62,6 +63,7 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
         searches: sender,
         lang: state.lang,
         today: state.today,
+        worker: None,
     };
     for code in keys {
         let action = keymap::action(

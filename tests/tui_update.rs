@@ -32,20 +32,26 @@ fn today() -> NaiveDate {
 }
 
 fn app_with(init: InitOptions) -> App {
-    let store = Store::memory(&init).unwrap();
-    let state = load(&store, Lang::Zh, today()).unwrap();
-    let searcher = Searcher::new(
-        Index::load(&store).unwrap(),
-        state.leads.clone(),
-        state.channels.clone(),
-    );
-    let (sender, requests) = mpsc::channel();
-    App {
-        store,
-        state,
-        searcher,
-        requests,
-        sender,
+    App::over(Store::memory(&init).unwrap())
+}
+
+impl App {
+    fn over(store: Store) -> App {
+        let state = load(&store, Lang::Zh, today()).unwrap();
+        let searcher = Searcher::new(
+            Index::load(&store).unwrap(),
+            state.leads.clone(),
+            state.channels.clone(),
+            fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
+        );
+        let (sender, requests) = mpsc::channel();
+        App {
+            store,
+            state,
+            searcher,
+            requests,
+            sender,
+        }
     }
 }
 
@@ -60,6 +66,7 @@ impl App {
             searches: self.sender.clone(),
             lang: Lang::Zh,
             today: self.state.today,
+            worker: None,
         };
         dispatch(&mut self.state, &runner, action);
         while let Ok(job) = self.requests.try_recv() {
@@ -591,11 +598,12 @@ fn a_key_other_than_an_answer_drops_the_question_and_types() {
     );
 }
 
-/// The Visits tab's search reads each visit's lead (creditor, district) by id: a query on the
-/// creditor or the district finds the visit, another finds nothing, an empty one shows all.
+/// The Visits tab's search (on the search worker) reads each visit's lead (creditor, district):
+/// a query on the creditor or the district finds the visit, another finds nothing, an empty one
+/// shows all.
 #[test]
 fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
-    let app = app();
+    let store = Store::memory(&InitOptions::default()).unwrap();
     let form = fieldcheck::model::form::VisitForm {
         lead: PENGKUN.into(),
         kind: "onsite".into(),
@@ -605,20 +613,167 @@ fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
         due: "+7".into(),
         ..Default::default()
     };
-    app.store
+    store
         .finalize(&form, chrono::Utc::now(), today(), false)
         .unwrap();
-    let mut state = load(&app.store, Lang::Zh, today()).unwrap();
-    let creditor = app.store.lead(PENGKUN).unwrap().creditor;
-    let district = app.store.lead(PENGKUN).unwrap().district;
+    let creditor = store.lead(PENGKUN).unwrap().creditor;
+    let district = store.lead(PENGKUN).unwrap().district;
+    let mut app = App::over(store);
+    app.key(KeyCode::Char('3'));
     for (query, rows) in [
         (creditor.as_str(), 1),
         (district.as_str(), 1),
         ("没有这样的企业", 0),
         ("", 1),
     ] {
-        state.visit_list.query = query.into();
-        state.refresh_visits();
-        assert_eq!(state.visit_list.rows.len(), rows, "{query}");
+        app.key(KeyCode::Char('/')).typed(query);
+        assert_eq!(app.state.visit_list.rows.len(), rows, "{query}");
+        app.key(KeyCode::Esc);
     }
+}
+
+/// The list's sorts, whose keys are computed per row, order as the ledger's comparator (and the
+/// plain comparisons for amount and district) do, on generated leads with every mix of
+/// supervised, overdue, missing deadlines and amounts, and ids whose natural order is not their
+/// text order (`…/9` before `…/10`).
+#[test]
+fn each_sort_orders_as_its_comparator_does() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    fieldcheck::generate::generate(&store, 1_500, 0, 7, None).unwrap();
+    let today = NaiveDate::from_ymd_opt(2022, 3, 20).unwrap();
+    let mut state = load(&store, Lang::Zh, today).unwrap();
+    // Some supervised and some without a deadline, so every part of the key decides somewhere.
+    for (i, lead) in state.leads.iter_mut().enumerate() {
+        lead.supervised = i % 7 == 0;
+        if i % 5 == 0 {
+            lead.deadline = None;
+        }
+    }
+    let ids = |state: &State| -> Vec<String> {
+        state
+            .lead_list
+            .rows
+            .iter()
+            .map(|&i| state.leads[i].id.clone())
+            .collect()
+    };
+    let mut expected = state.leads.clone();
+    state.refresh_leads();
+    fieldcheck::model::lead::ledger_order(&mut expected, today);
+    assert!(expected.iter().any(|l| l.is_overdue(today)));
+    assert!(
+        expected
+            .iter()
+            .any(|l| !l.is_overdue(today) && l.deadline.is_some())
+    );
+    let want: Vec<String> = expected.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(ids(&state), want);
+    let id = |a: &fieldcheck::model::Lead, b: &fieldcheck::model::Lead| {
+        fieldcheck::model::id_order(&a.id, &b.id)
+    };
+    state.sort = Sort::Amount;
+    state.refresh_leads();
+    expected.sort_by(|a, b| {
+        b.supervised
+            .cmp(&a.supervised)
+            .then(b.amount_yuan.cmp(&a.amount_yuan))
+            .then_with(|| id(a, b))
+    });
+    assert_eq!(
+        ids(&state),
+        expected.iter().map(|l| l.id.clone()).collect::<Vec<_>>()
+    );
+    state.sort = Sort::District;
+    state.refresh_leads();
+    expected.sort_by(|a, b| {
+        b.supervised
+            .cmp(&a.supervised)
+            .then(a.district.cmp(&b.district))
+            .then_with(|| id(a, b))
+    });
+    assert_eq!(
+        ids(&state),
+        expected.iter().map(|l| l.id.clone()).collect::<Vec<_>>()
+    );
+}
+
+/// The Visits tab's search answers as the rule says (every word in one of the visit's texts,
+/// ignoring case), newest first, through words added and taken back; a visit finalized after the
+/// worker was given the visits is found too, in its place.
+#[test]
+fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    fieldcheck::generate::generate(&store, 400, 1_500, 3, None).unwrap();
+    let mut app = App::over(store);
+    let district = app.state.leads[0].district.clone();
+    let first: String = district.chars().take(1).collect();
+    let rule = |state: &State, query: &str| -> Vec<usize> {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        let mut rows: Vec<usize> = (0..state.visits.len())
+            .filter(|&i| {
+                let v = &state.visits[i];
+                let lead = state.lead(&v.lead).unwrap();
+                let texts = [
+                    v.lead.clone(),
+                    lead.creditor.clone(),
+                    lead.district.clone(),
+                    v.kind.label(Lang::Zh).into(),
+                    v.finding.map_or("", |f| f.label(Lang::Zh)).into(),
+                    v.inspector.clone(),
+                    v.notes.clone(),
+                ];
+                words
+                    .iter()
+                    .all(|w| texts.iter().any(|t| t.to_lowercase().contains(w.as_str())))
+            })
+            .collect();
+        rows.sort_by_key(|&i| std::cmp::Reverse((state.visits[i].at, i)));
+        rows
+    };
+    app.key(KeyCode::Char('3'));
+    let mut sizes = Vec::new();
+    for query in [
+        first.clone(),
+        district.clone(),
+        format!("{district} 存在"),
+        format!("{district} 存在分歧"),
+        "GEN-3".into(),
+        String::new(),
+    ] {
+        app.key(KeyCode::Char('/')).typed(&query);
+        assert_eq!(
+            app.state.visit_list.rows,
+            rule(&app.state, &query),
+            "{query:?}"
+        );
+        sizes.push(app.state.visit_list.rows.len());
+        // Taking the last word back answers again, not from the narrower rows.
+        app.key(KeyCode::Backspace);
+        let shorter: String = query
+            .chars()
+            .take(query.chars().count().saturating_sub(1))
+            .collect();
+        assert_eq!(
+            app.state.visit_list.rows,
+            rule(&app.state, &shorter),
+            "{shorter:?}"
+        );
+        app.key(KeyCode::Esc);
+    }
+    // Each query found something and more words found fewer: the rule was tried, not vacuous.
+    assert!(sizes[0] > sizes[1] && sizes[1] > sizes[2], "{sizes:?}");
+    assert!(
+        sizes[3] > 0 && sizes[4] > 0 && sizes[5] == 1_500,
+        "{sizes:?}"
+    );
+    // A visit finalized now: newer than all, of the first lead, so the district finds it first.
+    let mut visit = app.state.visits[0].clone();
+    visit.id = "new-visit".into();
+    visit.lead = app.state.leads[0].id.clone();
+    visit.at = app.state.visits.iter().map(|v| v.at).max().unwrap() + chrono::Duration::minutes(1);
+    app.state.add_visit(visit);
+    app.key(KeyCode::Char('/')).typed(&district);
+    let new = app.state.visits.len() - 1;
+    assert_eq!(app.state.visit_list.rows.first(), Some(&new));
+    assert_eq!(app.state.visit_list.rows, rule(&app.state, &district));
 }

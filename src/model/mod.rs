@@ -79,8 +79,90 @@ pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// An id taken apart once for sorting: its `/` segments, each with its number if it is one.
+/// Compares exactly as `id_order` does, so `sort_by_cached_key(|x| IdKey::of(&x.id))` sorts a
+/// million ids without splitting and parsing each one at every comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdKey<'a>(Vec<(Option<u64>, &'a str)>);
+
+impl<'a> IdKey<'a> {
+    pub fn of(id: &'a str) -> IdKey<'a> {
+        IdKey(id.split('/').map(|p| (p.parse().ok(), p)).collect())
+    }
+}
+
+impl Ord for IdKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        for (p, q) in self.0.iter().zip(&other.0) {
+            let order = match (p.0, q.0) {
+                (Some(m), Some(n)) => m.cmp(&n),
+                _ => p.1.cmp(q.1),
+            };
+            if order.is_ne() {
+                return order;
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+}
+
+impl PartialOrd for IdKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Sorts records into natural id order, each id taken apart once.
+pub fn sort_by_id<T>(records: &mut [T], id: impl Fn(&T) -> &str) {
+    let mut keyed: Vec<(IdKey, usize)> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (IdKey::of(id(r)), i))
+        .collect();
+    keyed.sort();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    permute(records, order);
+}
+
+/// Puts `records[order[k]]` at `k`, in place.
+fn permute<T>(records: &mut [T], mut order: Vec<usize>) {
+    for start in 0..records.len() {
+        // Follow the cycle through `start`, swapping each element into its place.
+        let mut at = start;
+        while order[at] != start {
+            let from = order[at];
+            records.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_key_sorts_as_id_order_does() {
+        let ids = [
+            "n/a2/10", "n/a2/9", "n/a1/31", "n/a3/1", "n/a3", "m/a3/1", "n/a10/2", "n/b/1",
+            "n/10x", "n/9", "n", "",
+        ];
+        for a in ids {
+            for b in ids {
+                assert_eq!(
+                    super::IdKey::of(a).cmp(&super::IdKey::of(b)),
+                    super::id_order(a, b),
+                    "{a} vs {b}"
+                );
+            }
+        }
+        let mut sorted: Vec<String> = ids.iter().rev().map(|s| s.to_string()).collect();
+        super::sort_by_id(&mut sorted, |s| s.as_str());
+        let mut expected: Vec<&str> = ids.to_vec();
+        expected.sort_by(|a, b| super::id_order(a, b));
+        assert_eq!(sorted, expected);
+    }
+
     #[test]
     fn ids_sort_naturally() {
         let mut ids = vec!["n/a2/10", "n/a2/9", "n/a1/31", "n/a3/1"];

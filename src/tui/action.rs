@@ -8,20 +8,47 @@ use crate::model::{Lead, VisitKind};
 use crate::store::Finalized;
 use crate::sync::Change;
 
-/// Every record the lists show, read from the store in one go.
+/// Every record the lists show, read from the store in one go, with what the app derives from
+/// the visits (made where they are read, off the UI thread).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Records {
+    /// In natural id order, as the store gives them (the search worker's positions).
     pub leads: Vec<Lead>,
     pub channels: Vec<crate::model::Channel>,
     pub visits: Vec<crate::model::Visit>,
+    pub index: super::visit_index::VisitIndex,
+    /// Lead positions in the ledger order as of the day read (the list without a search,
+    /// filter or other sort).
+    pub ledger: Vec<usize>,
 }
 
 impl Records {
-    pub fn read(store: &crate::store::Store) -> crate::error::Result<Records> {
+    /// Reads the visits on a second thread while the leads and channels are read here; sorts
+    /// the ledger as of `today`.
+    pub fn read(
+        store: &crate::store::Store,
+        today: chrono::NaiveDate,
+    ) -> crate::error::Result<Records> {
+        let (leads, channels, visits) = std::thread::scope(|s| {
+            let visits = s.spawn(|| store.visits(None));
+            let leads = store.leads();
+            let channels = store.channels();
+            let visits = visits.join().unwrap_or_else(|_| {
+                Err(crate::error::Error::Store {
+                    detail: "reading the visits stopped unexpectedly".into(),
+                })
+            });
+            (leads, channels, visits)
+        });
+        let (visits, leads) = (visits?, leads?);
+        let mut ledger: Vec<usize> = (0..leads.len()).collect();
+        super::state::sort_lead_rows(&leads, &mut ledger, super::state::Sort::Deadline, today);
         Ok(Records {
-            leads: store.leads()?,
-            channels: store.channels()?,
-            visits: store.visits(None)?,
+            ledger,
+            index: super::visit_index::VisitIndex::of(&visits, &leads),
+            leads,
+            channels: channels?,
+            visits,
         })
     }
 }
@@ -133,4 +160,28 @@ pub enum Action {
     Rejected(Vec<Problem>),
     /// The terminal's new size: columns, rows.
     Resize(u16, u16),
+    /// How far the long work under way has come (import, export, resolution).
+    Progress(crate::progress::Step),
+    /// The long work run off the UI thread finished with this action.
+    WorkDone(Box<Action>),
+}
+
+impl Action {
+    /// What finished, for the log (the results of work; a key's action is logged as a key).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Loaded(_) => "records loaded",
+            Action::LoadFailed(_) => "loading failed",
+            Action::SearchDone { .. } => "search results",
+            Action::SyncDone(_) => "sync done",
+            Action::WorkDone(_) => "work done",
+            Action::Progress(_) => "progress",
+            Action::Saved { .. } => "saved",
+            Action::Finalized(_) => "finalized",
+            Action::Rejected(_) => "rejected",
+            Action::PromptReady { .. } => "prompt ready",
+            Action::Failed(_) => "failed",
+            _ => "other",
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Carries out what `update` asks for: saves go to the store (their outcome comes back as an
-//! action), searches go to the search worker.
+//! action), searches go to the search worker, long work (import, export, a resolution) to the
+//! work thread, whose outcome comes back as `Action::WorkDone`.
 
 use std::sync::mpsc::Sender;
 
@@ -15,15 +16,45 @@ pub struct Runner<'a> {
     pub lang: Lang,
     /// The date taken as today (relative due dates like `+7` count from it).
     pub today: chrono::NaiveDate,
+    /// Where long work goes (the work thread, see `work_thread`); without one it runs here.
+    pub worker: Option<Sender<Effect>>,
+}
+
+/// Runs the long work sent to it, one at a time, and sends back what each ended with, until the
+/// app drops its end of the channel (the work under way is finished first: an import is one
+/// transaction, and never left half done).
+pub fn work_thread(
+    runner: &Runner,
+    work: std::sync::mpsc::Receiver<Effect>,
+    done: impl Fn(Action) -> bool,
+) {
+    while let Ok(effect) = work.recv() {
+        if let Some(action) = runner.run(effect)
+            && !done(action)
+        {
+            return;
+        }
+    }
+}
+
+/// What a sync operation changes of what the app shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reload {
+    /// Nothing (an export).
+    No,
+    /// Records (a resolution).
+    Records,
+    /// Records and the rows the search holds (an import).
+    AndReindex,
 }
 
 impl Runner<'_> {
-    /// Runs a sync operation and reports it with the Sync tab's new state and the records, read
-    /// once; with `reindex`, a successful operation (an import: new rows) also gives the search
-    /// worker new keys and the same records.
+    /// Runs a sync operation and reports it with the Sync tab's new state and, where it changed
+    /// them (`reload`), the records read again; after an import, the search worker gets new
+    /// keys and the same records.
     fn sync(
         &self,
-        reindex: bool,
+        reload: Reload,
         work: impl FnOnce(&Store, Lang) -> crate::error::Result<(String, bool)>,
     ) -> Action {
         let (message, error, done) = match work(self.store, self.lang) {
@@ -31,15 +62,21 @@ impl Runner<'_> {
             Err(e) => (e.message(self.lang), true, false),
         };
         let fresh = || -> crate::error::Result<SyncDone> {
-            let records = Records::read(self.store)?;
-            if reindex && done {
-                self.reindex(&records);
+            let records = match reload {
+                Reload::No => None,
+                _ if !done => None,
+                Reload::Records | Reload::AndReindex => {
+                    Some(Records::read(self.store, self.today)?)
+                }
+            };
+            if let (Reload::AndReindex, Some(records)) = (reload, &records) {
+                self.reindex(records);
             }
             Ok(SyncDone {
                 message: message.clone(),
                 error,
                 snapshot: super::sync_snapshot(self.store)?,
-                reload: Some(records),
+                reload: records,
             })
         };
         match fresh() {
@@ -56,6 +93,7 @@ impl Runner<'_> {
                 index,
                 records.leads.clone(),
                 records.channels.clone(),
+                super::visit_search::VisitTexts::new(&records.leads, &records.visits, self.lang),
             );
             let _ = self.searches.send(Job::Reindex(Box::new(searcher)));
         }
@@ -66,8 +104,23 @@ impl Runner<'_> {
         Action::Failed(e.message(self.lang))
     }
 
-    /// Runs one effect; returns the action it results in right away, if any.
+    /// Runs one effect; returns the action it results in right away, if any. Long work goes to
+    /// the worker if there is one.
     pub fn run(&self, effect: Effect) -> Option<Action> {
+        if effect.work().is_some() {
+            if let Some(worker) = &self.worker {
+                // The worker only stops when the app does.
+                let _ = worker.send(effect);
+                return None;
+            }
+            return self
+                .now(effect)
+                .map(|done| Action::WorkDone(Box::new(done)));
+        }
+        self.now(effect)
+    }
+
+    fn now(&self, effect: Effect) -> Option<Action> {
         match effect {
             Effect::Search {
                 generation,
@@ -101,7 +154,7 @@ impl Runner<'_> {
                     Err(e) => self.failed(e),
                 },
             ),
-            Effect::Export => Some(self.sync(false, |store, lang| {
+            Effect::Export => Some(self.sync(Reload::No, |store, lang| {
                 Ok(
                     match store.export(&crate::store::ExportOptions::default(), self.today)? {
                         None => (
@@ -140,7 +193,7 @@ impl Runner<'_> {
                     files,
                 })
             }
-            Effect::Import(path) => Some(self.sync(true, |store, lang| {
+            Effect::Import(path) => Some(self.sync(Reload::AndReindex, |store, lang| {
                 // The same size cap as the command line's import.
                 let bytes = crate::sync::bundle::read_file(std::path::Path::new(&path))?;
                 let r = store.import(&bytes, &path, &crate::store::ImportOptions::default())?;
@@ -166,7 +219,7 @@ impl Runner<'_> {
                 }
                 Ok((text, false))
             })),
-            Effect::Resolve { id, keep } => Some(self.sync(false, |store, lang| {
+            Effect::Resolve { id, keep } => Some(self.sync(Reload::Records, |store, lang| {
                 let change = store.resolve(&id, keep)?;
                 Ok((
                     match lang {

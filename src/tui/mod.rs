@@ -13,6 +13,8 @@ mod sync_tab;
 pub mod ui;
 pub mod update;
 mod visit_form;
+pub mod visit_index;
+pub mod visit_search;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,7 +47,7 @@ pub enum Msg {
 /// The app's state over a store, as of `today`, with every record read.
 pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
     let mut state = shell(store, lang, today)?;
-    state.loaded(Records::read(store)?);
+    state.loaded(Records::read(store, today)?);
     Ok(state)
 }
 
@@ -89,6 +91,8 @@ pub fn sync_snapshot(store: &Store) -> Result<state::SyncSnapshot> {
 /// What the loading worker needs besides the store.
 pub struct Loading<'a> {
     pub lang: Lang,
+    /// The date the ledger is sorted for.
+    pub today: NaiveDate,
     /// When the process started: the log says how long after it the records were shown.
     pub started: Instant,
     /// Set when the app quits: loading stops after the step under way.
@@ -102,6 +106,7 @@ pub fn load_and_serve(
     store: &Store,
     Loading {
         lang,
+        today,
         started,
         stop,
     }: Loading,
@@ -117,18 +122,19 @@ pub fn load_and_serve(
         }
     });
     let searcher = (|| -> Result<Option<Searcher>> {
-        let records = Records::read(store)?;
+        let records = Records::read(store, today)?;
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
         let (leads, channels) = (records.leads.clone(), records.channels.clone());
+        let visits = visit_search::VisitTexts::new(&records.leads, &records.visits, lang);
         let _ = results.send(Action::Loaded(Box::new(records)));
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(leads = leads.len(), ms, "records loaded");
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let searcher = Searcher::new(Index::load(store)?, leads, channels);
+        let searcher = Searcher::new(Index::load(store)?, leads, channels, visits);
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(ms, "search ready");
         Ok(Some(searcher))
@@ -175,11 +181,29 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
     };
     panic::install(lang);
     let stop = AtomicBool::new(false);
+    // Long work reports its progress to the status bar.
+    let progress = messages.clone();
+    store.report_progress(std::sync::Arc::new(move |step| {
+        let _ = progress.send(Msg::Done(Action::Progress(step)));
+    }));
     let result = std::thread::scope(|scope| {
         let (searches, jobs) = mpsc::channel();
+        let (work, to_do) = mpsc::channel();
+        let worker = Runner {
+            store,
+            searches: searches.clone(),
+            lang,
+            today,
+            worker: None,
+        };
+        let answers = messages.clone();
+        scope.spawn(move || {
+            effects::work_thread(&worker, to_do, |done| answers.send(Msg::Done(done)).is_ok())
+        });
         // The records load behind the first frame; quitting waits for the step under way.
         let loading = Loading {
             lang,
+            today,
             started,
             stop: &stop,
         };
@@ -189,6 +213,7 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
             searches,
             lang,
             today,
+            worker: Some(work),
         };
         let result =
             ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox, first_frame));
@@ -214,13 +239,20 @@ pub fn event_loop<B: Backend>(
     (state.width, state.height) = (size.width, size.height);
     terminal.draw(|frame| ui::draw(frame, state))?;
     first_frame();
+    // The longest the loop went without reading the next message (handling what came and
+    // drawing), and what it handled then: logged when the app quits, and each time over 50 ms.
+    let mut longest = (std::time::Duration::ZERO, "");
     loop {
         if state.quit {
+            let ms = longest.0.as_secs_f64() * 1000.0;
+            tracing::info!(ms, handled = longest.1, "longest time keys waited");
             return Ok(());
         }
         let Ok(first) = inbox.recv() else {
             return Ok(());
         };
+        let began = Instant::now();
+        let handled = first.name();
         handle(state, runner, first);
         while !state.quit
             && let Ok(next) = inbox.try_recv()
@@ -228,6 +260,26 @@ pub fn event_loop<B: Backend>(
             handle(state, runner, next);
         }
         terminal.draw(|frame| ui::draw(frame, state))?;
+        let took = began.elapsed();
+        if took > std::time::Duration::from_millis(50) {
+            let ms = took.as_secs_f64() * 1000.0;
+            tracing::info!(ms, handled, "keys waited");
+        }
+        if took > longest.0 {
+            longest = (took, handled);
+        }
+    }
+}
+
+impl Msg {
+    /// What the message is, for the log.
+    fn name(&self) -> &'static str {
+        match self {
+            Msg::Key(_) => "key",
+            Msg::Resize(..) => "resize",
+            Msg::Closed => "closed",
+            Msg::Done(action) => action.name(),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use super::action::Action;
 use super::state::{SearchHit, Tab};
+use super::visit_search::VisitTexts;
 use crate::model::{Channel, Lead, RecordKind};
 use crate::search::key::Record;
 use crate::search::{Index, Query, Scope, highlights};
@@ -29,9 +30,11 @@ pub enum Job {
     Reindex(Box<Searcher>),
 }
 
-/// The search keys and the records (for highlights), in the app's order.
+/// The search keys and the records (for highlights), in the app's order, and the texts of the
+/// visits.
 pub struct Searcher {
     index: Index,
+    visits: VisitTexts,
     leads: Vec<Lead>,
     channels: Vec<Channel>,
     lead_pos: HashMap<String, usize>,
@@ -39,8 +42,14 @@ pub struct Searcher {
 }
 
 impl Searcher {
-    /// `leads` and `channels` in the order of `State::leads` and `State::channels`.
-    pub fn new(index: Index, leads: Vec<Lead>, channels: Vec<Channel>) -> Searcher {
+    /// `leads` and `channels` in the order of `State::leads` and `State::channels`; `visits`
+    /// made of the app's leads and visits.
+    pub fn new(
+        index: Index,
+        leads: Vec<Lead>,
+        channels: Vec<Channel>,
+        visits: VisitTexts,
+    ) -> Searcher {
         let pos = |ids: Vec<&String>| -> HashMap<String, usize> {
             ids.into_iter()
                 .enumerate()
@@ -51,6 +60,7 @@ impl Searcher {
             lead_pos: pos(leads.iter().map(|l| &l.id).collect()),
             channel_pos: pos(channels.iter().map(|c| &c.id).collect()),
             index,
+            visits,
             leads,
             channels,
         }
@@ -58,6 +68,15 @@ impl Searcher {
 
     /// The ranked hits of a query in one list, with what matched.
     pub fn run(&mut self, tab: Tab, query: &str) -> Vec<SearchHit> {
+        if tab == Tab::Visits {
+            let hits = self.visits.find(query).into_iter();
+            return hits
+                .map(|pos| SearchHit {
+                    pos,
+                    matches: Vec::new(),
+                })
+                .collect();
+        }
         let query = Query::new(query);
         let scope = match tab {
             Tab::Directory => Scope::Directory,

@@ -1,16 +1,13 @@
 //! Everything the app shows, in one value. `update` changes it; views only read it.
 
-use std::cmp::Ordering;
-
 use chrono::NaiveDate;
 
 use crate::i18n::Lang;
-use crate::model::lead::ledger_cmp;
 use std::collections::HashMap;
 
 use super::form::Form;
 use crate::model::form::VisitForm;
-use crate::model::{Channel, Lead, Status, Visit, id_order};
+use crate::model::{Channel, Lead, Status, Visit, sort_by_id};
 use crate::search::FieldMatch;
 
 /// The smallest terminal the app draws in.
@@ -224,6 +221,42 @@ pub struct Info {
     pub district: Option<String>,
 }
 
+/// The long work that runs off the UI thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    Import,
+    Export,
+    Resolve,
+}
+
+impl Work {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Work::Import => lang.pick("正在导入", "Importing"),
+            Work::Export => lang.pick("正在导出", "Exporting"),
+            Work::Resolve => lang.pick("正在解决冲突", "Resolving"),
+        }
+    }
+}
+
+/// Long work under way: what it is and its last progress report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    pub work: Work,
+    pub step: Option<crate::progress::Step>,
+}
+
+impl Busy {
+    /// `正在导入……写入 12000 / 557647`: the status bar's line while it runs.
+    pub fn line(&self, lang: Lang) -> String {
+        let mut text = format!("{}{}", self.work.label(lang), lang.pick("……", "… "));
+        if let Some(step) = &self.step {
+            text.push_str(&step.line(lang));
+        }
+        text
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     pub lang: Lang,
@@ -241,8 +274,10 @@ pub struct State {
     pub channel_list: ListView,
     /// Finalized visits, oldest first; the Visits tab lists them newest first.
     pub visits: Vec<Visit>,
-    /// Positions in `visits` by lead id (made again by `refresh_visits`).
-    visits_by_lead: HashMap<String, Vec<usize>>,
+    /// Each lead's visits, their newest-first order, the corrected ones.
+    visit_index: super::visit_index::VisitIndex,
+    /// How many of the visits the search worker holds (those after are searched here).
+    pub visits_searched: usize,
     pub visit_list: ListView,
     /// Drafts by lead id, as saved in the store.
     pub drafts: HashMap<String, VisitForm>,
@@ -253,6 +288,8 @@ pub struct State {
     pub picker: Option<Picker>,
     pub detail_scroll: u16,
     pub message: Option<Message>,
+    /// Long work running on the worker (one at a time), and how far it has come.
+    pub busy: Option<Busy>,
     pub info: Info,
     /// Changes in this store's log.
     pub changes: u64,
@@ -282,8 +319,8 @@ impl State {
         today: NaiveDate,
         lang: Lang,
     ) -> State {
-        leads.sort_by(|a, b| id_order(&a.id, &b.id));
-        channels.sort_by(|a, b| id_order(&a.id, &b.id));
+        sort_by_id(&mut leads, |l| &l.id);
+        sort_by_id(&mut channels, |c| &c.id);
         let mut state = State {
             lang,
             today,
@@ -296,7 +333,8 @@ impl State {
             lead_list: ListView::default(),
             channel_list: ListView::default(),
             visits,
-            visits_by_lead: HashMap::new(),
+            visit_index: super::visit_index::VisitIndex::default(),
+            visits_searched: 0,
             visit_list: ListView::default(),
             drafts,
             form: None,
@@ -305,6 +343,7 @@ impl State {
             picker: None,
             detail_scroll: 0,
             message: None,
+            busy: None,
             info,
             changes,
             sync,
@@ -315,6 +354,8 @@ impl State {
             height: 24,
             quit: false,
         };
+        state.visit_index = super::visit_index::VisitIndex::of(&state.visits, &state.leads);
+        state.visits_searched = state.visits.len();
         state.refresh_leads();
         state.refresh_channels();
         state.refresh_visits();
@@ -326,17 +367,29 @@ impl State {
     /// answered after this (its results arrive behind the records).
     pub fn loaded(&mut self, records: super::action::Records) {
         let super::action::Records {
-            mut leads,
-            mut channels,
+            leads,
+            channels,
             visits,
+            index,
+            ledger,
         } = records;
-        leads.sort_by(|a, b| id_order(&a.id, &b.id));
-        channels.sort_by(|a, b| id_order(&a.id, &b.id));
+        // Already in natural id order (the store's), which `lead` relies on.
         self.leads = leads;
         self.channels = channels;
         self.visits = visits;
+        self.visit_index = index;
+        self.visits_searched = self.visits.len();
         self.loading = false;
-        self.refresh_leads();
+        // The ledger order was sorted where the records were read; it is the list unless a
+        // search, a filter or another sort was chosen meanwhile.
+        let plain = self.filter == Filter::All && self.sort == Sort::Deadline;
+        if plain && self.lead_list.ranked.is_none() && ledger.len() == self.leads.len() {
+            let keep = self.lead_list.current();
+            self.lead_list.rows = ledger;
+            reselect(&mut self.lead_list, keep);
+        } else {
+            self.refresh_leads();
+        }
         self.refresh_channels();
         self.refresh_visits();
     }
@@ -381,24 +434,24 @@ impl State {
 
     /// A lead's finalized visits, oldest first.
     pub fn visits_of(&self, lead: &str) -> Vec<&Visit> {
-        self.visits_by_lead
-            .get(lead)
-            .into_iter()
-            .flatten()
+        self.lead_position(lead)
+            .map(|p| self.visit_index.visits_of(p))
+            .unwrap_or_default()
+            .iter()
             .filter_map(|i| self.visits.get(*i))
             .collect()
     }
 
-    /// The visits shown on the Visits tab: newest first, those whose text contains every word
-    /// of the query (creditor, district, kind, finding, inspector, next step, notes).
+    /// The lead of the visit at position `i`.
+    pub fn lead_of_visit(&self, i: usize) -> Option<&Lead> {
+        self.visit_index.lead_of(i).and_then(|p| self.leads.get(p))
+    }
+
+    /// The visits shown on the Visits tab, newest first: all of them without a query, else the
+    /// search worker's answer (`ranked`) and those of the visits finalized since it was given
+    /// the visits that match here; nothing while the first answer over these visits is awaited
+    /// (a query typed on keeps the last answer until the next arrives).
     pub fn refresh_visits(&mut self) {
-        self.visits_by_lead.clear();
-        for (i, visit) in self.visits.iter().enumerate() {
-            self.visits_by_lead
-                .entry(visit.lead.clone())
-                .or_default()
-                .push(i);
-        }
         let keep = self.visit_list.current();
         let words: Vec<String> = self
             .visit_list
@@ -406,38 +459,82 @@ impl State {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        // Each visit's lead by id, found once (a scan of every lead per visit made this
-        // visits × leads: minutes at a province's size).
-        let leads: std::collections::HashMap<&str, &Lead> = if words.is_empty() {
-            std::collections::HashMap::new()
-        } else {
-            self.leads.iter().map(|l| (l.id.as_str(), l)).collect()
-        };
-        let mut rows: Vec<usize> = (0..self.visits.len())
-            .filter(|&i| {
-                if words.is_empty() {
-                    return true;
+        let rows: Vec<usize> = match &self.visit_list.ranked {
+            _ if words.is_empty() => self.visit_index.newest_first.clone(),
+            None => Vec::new(),
+            Some(hits) => {
+                let mut rows: Vec<usize> = hits.iter().map(|h| h.pos).collect();
+                for i in self.visits_searched..self.visits.len() {
+                    if self.visit_matches(i, &words) {
+                        let key = (self.visits[i].at, i);
+                        let at = rows.partition_point(|&j| (self.visits[j].at, j) > key);
+                        rows.insert(at, i);
+                    }
                 }
-                let v = &self.visits[i];
-                let lead = leads.get(v.lead.as_str());
-                let text = format!(
-                    "{} {} {} {} {} {} {} {}",
-                    v.lead,
-                    lead.map_or("", |l| l.creditor.as_str()),
-                    lead.map_or("", |l| l.district.as_str()),
-                    v.kind.label(self.lang),
-                    v.finding.map_or("", |f| f.label(self.lang)),
-                    v.inspector,
-                    v.next.as_ref().map_or("", |n| n.text.as_str()),
-                    v.notes
-                )
-                .to_lowercase();
-                words.iter().all(|w| text.contains(w))
-            })
-            .collect();
-        rows.sort_by(|&a, &b| self.visits[b].at.cmp(&self.visits[a].at).then(b.cmp(&a)));
+                rows
+            }
+        };
         self.visit_list.rows = rows;
         reselect(&mut self.visit_list, keep);
+    }
+
+    /// Does every word occur in one of the visit's texts (lead id, creditor, district, kind,
+    /// finding, inspector, next step, notes), ignoring case? The rule of
+    /// `visit_search::VisitTexts::find`, for the few visits finalized since it was made.
+    fn visit_matches(&self, i: usize, words: &[String]) -> bool {
+        let v = &self.visits[i];
+        let lead = self.lead_of_visit(i);
+        let texts = [
+            v.lead.as_str(),
+            lead.map_or("", |l| l.creditor.as_str()),
+            lead.map_or("", |l| l.district.as_str()),
+            v.kind.label(self.lang),
+            v.finding.map_or("", |f| f.label(self.lang)),
+            v.inspector.as_str(),
+            v.next.as_ref().map_or("", |n| n.text.as_str()),
+            v.notes.as_str(),
+        ];
+        words.iter().all(|w| {
+            texts.iter().any(|t| {
+                if t.chars().any(char::is_uppercase) {
+                    t.to_lowercase().contains(w.as_str())
+                } else {
+                    t.contains(w.as_str())
+                }
+            })
+        })
+    }
+
+    /// A lead by id, by binary search (the leads are held in natural id order).
+    pub fn lead(&self, id: &str) -> Option<&Lead> {
+        self.lead_position(id).map(|i| &self.leads[i])
+    }
+
+    fn lead_position(&self, id: &str) -> Option<usize> {
+        self.leads
+            .binary_search_by(|l| crate::model::id_order(&l.id, id))
+            .ok()
+    }
+
+    /// The lead as the store holds it now, in its place.
+    pub fn replace_lead(&mut self, lead: Lead) {
+        if let Ok(i) = self
+            .leads
+            .binary_search_by(|l| crate::model::id_order(&l.id, &lead.id))
+        {
+            self.leads[i] = lead;
+        }
+    }
+
+    /// Has a correction replaced this visit?
+    pub fn is_corrected(&self, visit: &str) -> bool {
+        self.visit_index.corrected.contains(visit)
+    }
+
+    /// A visit was finalized: it joins the visits and their index.
+    pub fn add_visit(&mut self, visit: Visit) {
+        self.visits.push(visit);
+        self.visit_index.add(&self.visits, &self.leads);
     }
 
     pub fn selected_lead(&self) -> Option<&Lead> {
@@ -479,7 +576,7 @@ impl State {
                 let mut rows: Vec<usize> = (0..self.leads.len())
                     .filter(|&i| self.keeps(&self.leads[i]))
                     .collect();
-                rows.sort_by(|&a, &b| self.compare(&self.leads[a], &self.leads[b]));
+                self.sort_rows(&mut rows);
                 rows
             }
         };
@@ -487,17 +584,8 @@ impl State {
         reselect(&mut self.lead_list, keep);
     }
 
-    /// The order of the lead list without a search; supervised leads first in every order.
-    fn compare(&self, a: &Lead, b: &Lead) -> Ordering {
-        let by = match self.sort {
-            Sort::Deadline => return ledger_cmp(a, b, self.today),
-            Sort::Amount => b.amount_yuan.cmp(&a.amount_yuan),
-            Sort::District => a.district.cmp(&b.district),
-        };
-        b.supervised
-            .cmp(&a.supervised)
-            .then(by)
-            .then_with(|| id_order(&a.id, &b.id))
+    fn sort_rows(&self, rows: &mut [usize]) {
+        sort_lead_rows(&self.leads, rows, self.sort, self.today);
     }
 
     pub fn refresh_channels(&mut self) {
@@ -524,4 +612,26 @@ fn reselect(list: &mut ListView, keep: Option<usize>) {
     list.selected = keep
         .and_then(|pos| list.rows.iter().position(|&r| r == pos))
         .unwrap_or(0);
+}
+
+/// Sorts lead rows into the list's order without a search; supervised leads first in every
+/// order. `leads` are in natural id order, so a row's index is its id's place: the keys are
+/// computed per row, never by taking ids apart in a comparison (the ledger order of
+/// `model::lead::ledger_cmp`, which `tests/tui_update.rs` holds this to).
+pub fn sort_lead_rows(leads: &[Lead], rows: &mut [usize], sort: Sort, today: NaiveDate) {
+    match sort {
+        Sort::Deadline => rows.sort_unstable_by_key(|&i| {
+            let l = &leads[i];
+            let deadline = l.deadline.map_or((true, None), |d| (false, Some(d)));
+            (!l.supervised, !l.is_overdue(today), deadline, i)
+        }),
+        Sort::Amount => rows.sort_unstable_by_key(|&i| {
+            let l = &leads[i];
+            (!l.supervised, std::cmp::Reverse(l.amount_yuan), i)
+        }),
+        Sort::District => rows.sort_unstable_by_key(|&i| {
+            let l = &leads[i];
+            (!l.supervised, l.district.as_str(), i)
+        }),
+    }
 }

@@ -3,7 +3,7 @@
 //! by effects.
 
 use super::action::{Action, SyncDone};
-use super::state::{Message, Mode, Prompt, State};
+use super::state::{Message, Mode, Prompt, State, Tab};
 use super::update::Effect;
 use crate::store::Keep;
 
@@ -60,7 +60,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 }];
             }
         }
-        Action::SyncDone(done) => finished(state, *done),
+        Action::SyncDone(done) => return finished(state, *done),
         _ => {}
     }
     Vec::new()
@@ -92,16 +92,30 @@ fn complete(state: &mut State) {
     }
 }
 
-fn finished(state: &mut State, done: SyncDone) {
+/// Shows the outcome; records read again replace the lists, and the searches typed before are
+/// asked again on them (new rows move positions, so the old results no longer point right).
+fn finished(state: &mut State, done: SyncDone) -> Vec<Effect> {
     state.sync = done.snapshot;
     state.conflict = state
         .conflict
         .min(state.sync.conflicts.len().saturating_sub(1));
+    let mut effects = Vec::new();
     if let Some(records) = done.reload {
-        // New rows move positions: searches start over on the new lists.
-        for list in [&mut state.lead_list, &mut state.channel_list] {
-            list.query.clear();
+        for (tab, list) in [
+            (Tab::Leads, &mut state.lead_list),
+            (Tab::Directory, &mut state.channel_list),
+            (Tab::Visits, &mut state.visit_list),
+        ] {
             list.ranked = None;
+            if !list.query.trim().is_empty() {
+                state.generation += 1;
+                list.generation = state.generation;
+                effects.push(Effect::Search {
+                    generation: state.generation,
+                    tab,
+                    query: list.query.clone(),
+                });
+            }
         }
         // Fresher than what the start-up read may still bring (that is then ignored).
         state.loaded(records);
@@ -110,4 +124,5 @@ fn finished(state: &mut State, done: SyncDone) {
         text: done.message,
         error: done.error,
     });
+    effects
 }

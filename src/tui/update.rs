@@ -2,7 +2,7 @@
 //! searching) are carried out by `effects.rs`, whose results come back as actions.
 
 use super::action::Action;
-use super::state::{Filter, Message, Mode, Picker, State, Tab};
+use super::state::{Busy, Filter, Message, Mode, Picker, State, Tab, Work};
 use super::{sync_tab, visit_form};
 use crate::i18n::Lang;
 use crate::model::form::VisitForm;
@@ -48,7 +48,32 @@ fn page(state: &State) -> usize {
     state.visible_rows().saturating_sub(1).max(1)
 }
 
+impl Effect {
+    /// The long work this effect is, if it runs off the UI thread.
+    pub fn work(&self) -> Option<Work> {
+        match self {
+            Effect::Import(_) => Some(Work::Import),
+            Effect::Export => Some(Work::Export),
+            Effect::Resolve { .. } => Some(Work::Resolve),
+            _ => None,
+        }
+    }
+}
+
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let action = match action {
+        Action::WorkDone(done) => {
+            state.busy = None;
+            *done
+        }
+        Action::Progress(step) => {
+            if let Some(busy) = state.busy.as_mut() {
+                busy.step = Some(step);
+            }
+            return Vec::new();
+        }
+        action => action,
+    };
     let from_user = !matches!(
         action,
         Action::SearchDone { .. }
@@ -69,7 +94,24 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     if from_user {
         state.message = None;
     }
-    let effects = apply(state, action);
+    let mut effects = apply(state, action);
+    if let Some(work) = effects.iter().find_map(Effect::work) {
+        match &state.busy {
+            // One long work at a time: the next waits until this one is done.
+            Some(busy) => {
+                let text = format!(
+                    "{}{}",
+                    busy.work.label(state.lang),
+                    state
+                        .lang
+                        .pick("，请稍候再试。", "; try again when it is done.")
+                );
+                effects.retain(|e| e.work().is_none());
+                say(state, text, true);
+            }
+            None => state.busy = Some(Busy { work, step: None }),
+        }
+    }
     let visible = state.visible_rows();
     state.lead_list.follow(visible);
     state.channel_list.follow(visible);
@@ -200,7 +242,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             let list = match tab {
                 Tab::Leads => &mut state.lead_list,
                 Tab::Directory => &mut state.channel_list,
-                _ => return Vec::new(),
+                Tab::Visits => &mut state.visit_list,
+                Tab::Sync => return Vec::new(),
             };
             if list.generation != generation || list.query.trim().is_empty() {
                 return Vec::new();
@@ -223,9 +266,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Saved { lead, change } => {
             let lang = state.lang;
             let id = lead.id.clone();
-            if let Some(slot) = state.leads.iter_mut().find(|l| l.id == lead.id) {
-                *slot = *lead;
-            }
+            state.replace_lead(*lead);
             state.refresh_leads();
             // A lead the filter no longer shows: leave the detail rather than show another lead.
             let gone = state.selected_lead().is_none_or(|l| l.id != id);
@@ -292,6 +333,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.width = width;
             state.height = height;
         }
+        // Taken apart by `update` before this.
+        Action::Progress(_) | Action::WorkDone(_) => {}
     }
     Vec::new()
 }
@@ -348,10 +391,6 @@ fn search(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     list.generation = generation;
-    if tab == Tab::Visits {
-        state.refresh_visits();
-        return Vec::new();
-    }
     if list.query.trim().is_empty() {
         list.ranked = None;
         refresh(state, tab);

@@ -295,10 +295,8 @@ pub fn finalized(state: &mut State, done: crate::store::Finalized) {
     state.changes += done.changes.len() as u64;
     state.sync.status.unexported += done.changes.len() as u64;
     state.drafts.remove(&done.lead.id);
-    if let Some(slot) = state.leads.iter_mut().find(|l| l.id == done.lead.id) {
-        *slot = done.lead;
-    }
-    state.visits.push(visit);
+    state.replace_lead(done.lead);
+    state.add_visit(visit);
     close(state);
     state.refresh_leads();
     state.refresh_visits();

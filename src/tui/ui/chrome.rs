@@ -41,7 +41,8 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
     }
 }
 
-/// Two lines: the message or the keys that work now; then store, inspector, language.
+/// Two lines: the message, the long work under way or the keys that work now; then store,
+/// inspector, language.
 pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     let lang = state.lang;
     let cells = usize::from(area.width);
@@ -54,7 +55,13 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
             truncate(&m.text, cells),
             Style::new().fg(Color::Green),
         )),
-        None => keys_line(state, cells),
+        None => match &state.busy {
+            Some(busy) => Line::from(Span::styled(
+                truncate(&busy.line(lang), cells),
+                Style::new().fg(Color::Yellow),
+            )),
+            None => keys_line(state, cells),
+        },
     };
     let language = lang.pick("中文", "English");
     let who = format!(

@@ -11,7 +11,6 @@ use super::parts::{DIM, LABEL, block, detail, field, list_table, search_line};
 use crate::i18n::Lang;
 use crate::model::Visit;
 use crate::model::amount::format_wan;
-use crate::model::visit::corrected_ids;
 use crate::text::truncate;
 use crate::tui::state::{Mode, State};
 
@@ -48,19 +47,16 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         .spacing(1)
         .split(Rect::new(0, 0, inner, 1));
     let col = |i: usize| usize::from(cols.get(i).map_or(0, |r| r.width));
-    let corrected = corrected_ids(&state.visits);
     let visible = usize::from(table_area.height.saturating_sub(3));
     let rows: Vec<Row> = list
         .window(visible)
         .map(|pos| {
             let v = &state.visits[pos];
             let creditor = state
-                .leads
-                .iter()
-                .find(|l| l.id == v.lead)
+                .lead(&v.lead)
                 .map_or(v.lead.as_str(), |l| l.creditor.as_str());
             let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
-            let style = if corrected.contains(&v.id.as_str()) {
+            let style = if state.is_corrected(&v.id) {
                 DIM.add_modifier(Modifier::CROSSED_OUT)
             } else {
                 Style::new()

@@ -1,0 +1,131 @@
+//! What the app derives from the list of visits, once, where the visits are read (off the UI
+//! thread): each visit's lead, each lead's visits, the Visits tab's newest-first order, and the
+//! visits a correction replaced. Kept up to date one visit at a time when a visit is finalized.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::model::{Lead, Visit};
+
+/// A visit whose lead this store does not hold.
+const NO_LEAD: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitIndex {
+    /// Each visit's lead, as its position in the leads.
+    lead_of: Vec<u32>,
+    /// Positions in the visits by the position of their lead, oldest first.
+    by_lead: HashMap<u32, Vec<usize>>,
+    /// Every position, newest first (by time, then the later finalized first).
+    pub newest_first: Vec<usize>,
+    /// The ids of visits a correction replaced.
+    pub corrected: HashSet<String>,
+}
+
+impl VisitIndex {
+    /// The index of `visits` over `leads` (in natural id order).
+    pub fn of(visits: &[Visit], leads: &[Lead]) -> VisitIndex {
+        let place: HashMap<&str, u32> = leads
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), u32::try_from(i).unwrap_or(NO_LEAD)))
+            .collect();
+        let mut index = VisitIndex::default();
+        for (i, visit) in visits.iter().enumerate() {
+            let lead = place.get(visit.lead.as_str()).copied().unwrap_or(NO_LEAD);
+            index.note(i, visit, lead);
+        }
+        let mut order: Vec<usize> = (0..visits.len()).collect();
+        order.sort_unstable_by_key(|&i| std::cmp::Reverse((visits[i].at, i)));
+        index.newest_first = order;
+        index
+    }
+
+    /// The visit just pushed last onto `visits`.
+    pub fn add(&mut self, visits: &[Visit], leads: &[Lead]) {
+        let Some((i, visit)) = visits.iter().enumerate().next_back() else {
+            return;
+        };
+        let lead = leads
+            .binary_search_by(|l| crate::model::id_order(&l.id, &visit.lead))
+            .ok()
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(NO_LEAD);
+        self.note(i, visit, lead);
+        let key = (visit.at, i);
+        let at = self
+            .newest_first
+            .partition_point(|&j| (visits[j].at, j) > key);
+        self.newest_first.insert(at, i);
+    }
+
+    /// The position of visit `i`'s lead in the leads, if it is held.
+    pub fn lead_of(&self, i: usize) -> Option<usize> {
+        self.lead_of
+            .get(i)
+            .filter(|&&p| p != NO_LEAD)
+            .map(|&p| p as usize)
+    }
+
+    /// The positions of the visits of the lead at position `lead`, oldest first.
+    pub fn visits_of(&self, lead: usize) -> &[usize] {
+        u32::try_from(lead)
+            .ok()
+            .and_then(|p| self.by_lead.get(&p))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn note(&mut self, i: usize, visit: &Visit, lead: u32) {
+        self.lead_of.push(lead);
+        if lead != NO_LEAD {
+            self.by_lead.entry(lead).or_default().push(i);
+        }
+        if let Some(old) = &visit.supersedes {
+            self.corrected.insert(old.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(n: usize, lead: &str, minute: i64, supersedes: Option<&str>) -> Visit {
+        let mut v: Visit = serde_json::from_value(serde_json::json!({
+            "id": format!("v{n}"), "lead": lead, "kind": "onsite",
+            "at": "2022-01-25T09:00:00Z", "inspector": "i"
+        }))
+        .unwrap();
+        v.at += chrono::Duration::minutes(minute);
+        v.supersedes = supersedes.map(Into::into);
+        v
+    }
+
+    #[test]
+    fn adding_one_visit_keeps_the_index_as_building_it_again_would() {
+        // The seed's three leads, in id order: a3/1, a3/2, a3/3.
+        let leads = crate::store::Store::memory(&Default::default())
+            .unwrap()
+            .leads()
+            .unwrap();
+        let id = |n: usize| leads[n].id.clone();
+        let (a, b, c) = (id(0), id(1), id(2));
+        let mut visits = vec![
+            visit(0, &a, 5, None),
+            visit(1, &b, 1, None),
+            visit(2, &a, 5, None),
+        ];
+        let mut index = VisitIndex::of(&visits, &leads);
+        assert_eq!(index.newest_first, [2, 0, 1]);
+        for (n, (lead, minute, old)) in [(&b, 3, Some("v1")), (&c, 9, None), (&a, 0, None)]
+            .into_iter()
+            .enumerate()
+        {
+            visits.push(visit(3 + n, lead, minute, old));
+            index.add(&visits, &leads);
+            assert_eq!(index, VisitIndex::of(&visits, &leads));
+        }
+        assert!(index.corrected.contains("v1"));
+        assert_eq!(index.visits_of(0), [0, 2, 5]);
+        assert_eq!(index.lead_of(4), Some(2));
+    }
+}
