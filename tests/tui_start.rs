@@ -120,7 +120,7 @@ fn records_from_the_start_never_replace_fresher_ones_from_an_import() {
         today: today(),
         worker: None,
     };
-    let fresh = Records::read(&store, today()).unwrap();
+    let fresh = Records::read(&store, today(), Lang::Zh).unwrap();
     let done = SyncDone {
         message: "imported".into(),
         error: false,

@@ -657,6 +657,7 @@ fn each_sort_orders_as_its_comparator_does() {
             .map(|&i| state.leads[i].id.clone())
             .collect()
     };
+    state.leads_changed();
     let mut expected = state.leads.clone();
     state.refresh_leads();
     fieldcheck::model::lead::ledger_order(&mut expected, today);
@@ -776,4 +777,43 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
     let new = app.state.visits.len() - 1;
     assert_eq!(app.state.visit_list.rows.first(), Some(&new));
     assert_eq!(app.state.visit_list.rows, rule(&app.state, &district));
+}
+
+/// A lead changed by a triage key moves within the list kept without a search, to where sorting
+/// everything again puts it, and leaves it when the filter no longer keeps it.
+#[test]
+fn one_changed_lead_moves_to_where_a_full_sort_puts_it() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    fieldcheck::generate::generate(&store, 600, 0, 5, None).unwrap();
+    let today = NaiveDate::from_ymd_opt(2022, 3, 20).unwrap();
+    let mut state = load(&store, Lang::Zh, today).unwrap();
+    let full = |state: &State| {
+        let mut fresh = state.clone();
+        fresh.leads_changed();
+        fresh.refresh_leads();
+        fresh.lead_list.rows
+    };
+    for (n, sort) in [
+        (17, Sort::Deadline),
+        (250, Sort::Amount),
+        (421, Sort::District),
+    ] {
+        state.sort = sort;
+        state.refresh_leads();
+        let mut lead = state.leads[n].clone();
+        lead.supervised = !lead.supervised;
+        lead.amount_yuan = Some(1);
+        lead.deadline = None;
+        state.replace_lead(lead);
+        state.refresh_leads();
+        assert_eq!(state.lead_list.rows, full(&state), "{sort:?}");
+    }
+    state.filter = Filter::Status(Status::New);
+    state.refresh_leads();
+    let mut lead = state.leads[3].clone();
+    lead.status = Status::Closed;
+    state.replace_lead(lead);
+    state.refresh_leads();
+    assert!(!state.lead_list.rows.contains(&3));
+    assert_eq!(state.lead_list.rows, full(&state));
 }

@@ -20,14 +20,18 @@ pub struct Records {
     /// Lead positions in the ledger order as of the day read (the list without a search,
     /// filter or other sort).
     pub ledger: Vec<usize>,
+    /// The visits' texts for the search worker, taken out before the records go to the app.
+    pub texts: Option<Box<super::visit_search::VisitTexts>>,
 }
 
 impl Records {
-    /// Reads the visits on a second thread while the leads and channels are read here; sorts
-    /// the ledger as of `today`.
+    /// Reads the visits on a second thread while the leads and channels are read here; then,
+    /// again on two threads, indexes the visits and sorts the ledger as of `today`, and makes
+    /// the visits' texts for searches in `lang`.
     pub fn read(
         store: &crate::store::Store,
         today: chrono::NaiveDate,
+        lang: crate::i18n::Lang,
     ) -> crate::error::Result<Records> {
         let (leads, channels, visits) = std::thread::scope(|s| {
             let visits = s.spawn(|| store.visits(None));
@@ -41,11 +45,20 @@ impl Records {
             (leads, channels, visits)
         });
         let (visits, leads) = (visits?, leads?);
-        let mut ledger: Vec<usize> = (0..leads.len()).collect();
-        super::state::sort_lead_rows(&leads, &mut ledger, super::state::Sort::Deadline, today);
+        let (texts, (index, ledger)) = std::thread::scope(|s| {
+            let texts = s.spawn(|| super::visit_search::VisitTexts::new(&leads, &visits, lang));
+            let mut ledger: Vec<usize> = (0..leads.len()).collect();
+            super::state::sort_lead_rows(&leads, &mut ledger, super::state::Sort::Deadline, today);
+            let index = super::visit_index::VisitIndex::of(&visits, &leads);
+            let texts = texts
+                .join()
+                .unwrap_or_else(|_| super::visit_search::VisitTexts::new(&leads, &visits, lang));
+            (texts, (index, ledger))
+        });
         Ok(Records {
             ledger,
-            index: super::visit_index::VisitIndex::of(&visits, &leads),
+            index,
+            texts: Some(Box::new(texts)),
             leads,
             channels: channels?,
             visits,

@@ -62,14 +62,14 @@ impl Runner<'_> {
             Err(e) => (e.message(self.lang), true, false),
         };
         let fresh = || -> crate::error::Result<SyncDone> {
-            let records = match reload {
+            let mut records = match reload {
                 Reload::No => None,
                 _ if !done => None,
                 Reload::Records | Reload::AndReindex => {
-                    Some(Records::read(self.store, self.today)?)
+                    Some(Records::read(self.store, self.today, self.lang)?)
                 }
             };
-            if let (Reload::AndReindex, Some(records)) = (reload, &records) {
+            if let (Reload::AndReindex, Some(records)) = (reload, &mut records) {
                 self.reindex(records);
             }
             Ok(SyncDone {
@@ -87,13 +87,19 @@ impl Runner<'_> {
 
     /// New search keys after an import brought new leads or channels, over the records the app
     /// is about to show (in the store's order, which is the app's).
-    fn reindex(&self, records: &Records) {
+    fn reindex(&self, records: &mut Records) {
         if let Ok(index) = crate::search::Index::load(self.store) {
+            let texts = match records.texts.take() {
+                Some(texts) => *texts,
+                None => {
+                    super::visit_search::VisitTexts::new(&records.leads, &records.visits, self.lang)
+                }
+            };
             let searcher = super::searcher::Searcher::new(
                 index,
                 records.leads.clone(),
                 records.channels.clone(),
-                super::visit_search::VisitTexts::new(&records.leads, &records.visits, self.lang),
+                texts,
             );
             let _ = self.searches.send(Job::Reindex(Box::new(searcher)));
         }

@@ -47,7 +47,7 @@ pub enum Msg {
 /// The app's state over a store, as of `today`, with every record read.
 pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
     let mut state = shell(store, lang, today)?;
-    state.loaded(Records::read(store, today)?);
+    state.loaded(Records::read(store, today, lang)?);
     Ok(state)
 }
 
@@ -122,18 +122,22 @@ pub fn load_and_serve(
         }
     });
     let searcher = (|| -> Result<Option<Searcher>> {
-        let records = Records::read(store, today)?;
+        let mut records = Records::read(store, today, lang)?;
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
         let (leads, channels) = (records.leads.clone(), records.channels.clone());
-        let visits = visit_search::VisitTexts::new(&records.leads, &records.visits, lang);
+        let visits = records.texts.take();
         let _ = results.send(Action::Loaded(Box::new(records)));
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(leads = leads.len(), ms, "records loaded");
         if stop.load(Ordering::Relaxed) {
             return Ok(None);
         }
+        let visits = match visits {
+            Some(texts) => *texts,
+            None => visit_search::VisitTexts::new(&leads, &[], lang),
+        };
         let searcher = Searcher::new(Index::load(store)?, leads, channels, visits);
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(ms, "search ready");
@@ -241,19 +245,18 @@ pub fn event_loop<B: Backend>(
     first_frame();
     // The longest the loop went without reading the next message (handling what came and
     // drawing), and what it handled then: logged when the app quits, and each time over 50 ms.
-    let mut longest = (std::time::Duration::ZERO, "");
+    let mut longest = (std::time::Duration::ZERO, String::new());
     loop {
         if state.quit {
             let ms = longest.0.as_secs_f64() * 1000.0;
-            tracing::info!(ms, handled = longest.1, "longest time keys waited");
+            tracing::info!(ms, handled = %longest.1, "longest time keys waited");
             return Ok(());
         }
         let Ok(first) = inbox.recv() else {
             return Ok(());
         };
         let began = Instant::now();
-        let handled = first.name();
-        handle(state, runner, first);
+        let handled = handle(state, runner, first);
         while !state.quit
             && let Ok(next) = inbox.try_recv()
         {
@@ -263,7 +266,7 @@ pub fn event_loop<B: Backend>(
         let took = began.elapsed();
         if took > std::time::Duration::from_millis(50) {
             let ms = took.as_secs_f64() * 1000.0;
-            tracing::info!(ms, handled, "keys waited");
+            tracing::info!(ms, handled = %handled, "keys waited");
         }
         if took > longest.0 {
             longest = (took, handled);
@@ -283,14 +286,22 @@ impl Msg {
     }
 }
 
-fn handle(state: &mut State, runner: &Runner, msg: Msg) {
+/// Handles one message; returns what it was, for the log.
+fn handle(state: &mut State, runner: &Runner, msg: Msg) -> String {
+    let name = msg.name();
     let action = match msg {
         Msg::Key(key) => keymap::action(state.mode, state.tab, &key),
         Msg::Resize(width, height) => Some(Action::Resize(width, height)),
         Msg::Closed => Some(Action::Quit),
         Msg::Done(action) => Some(action),
     };
+    let what = match (&action, name) {
+        // A key's action is small: its name says which key it was.
+        (Some(action), "key") => format!("key {action:?}"),
+        _ => name.to_string(),
+    };
     dispatch(state, runner, action);
+    what
 }
 
 /// Applies an action and every action its effects lead to.

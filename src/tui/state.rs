@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::i18n::Lang;
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::form::Form;
@@ -221,6 +222,15 @@ pub struct Info {
     pub district: Option<String>,
 }
 
+/// The lead list without a search for one filter and sort, kept so that clearing a search or
+/// changing one lead does not sort a million leads again.
+#[derive(Debug, Clone)]
+struct Plain {
+    filter: Filter,
+    sort: Sort,
+    rows: Vec<usize>,
+}
+
 /// The long work that runs off the UI thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Work {
@@ -278,6 +288,7 @@ pub struct State {
     visit_index: super::visit_index::VisitIndex,
     /// How many of the visits the search worker holds (those after are searched here).
     pub visits_searched: usize,
+    plain: Option<Plain>,
     pub visit_list: ListView,
     /// Drafts by lead id, as saved in the store.
     pub drafts: HashMap<String, VisitForm>,
@@ -335,6 +346,7 @@ impl State {
             visits,
             visit_index: super::visit_index::VisitIndex::default(),
             visits_searched: 0,
+            plain: None,
             visit_list: ListView::default(),
             drafts,
             form: None,
@@ -372,6 +384,7 @@ impl State {
             visits,
             index,
             ledger,
+            texts: _,
         } = records;
         // Already in natural id order (the store's), which `lead` relies on.
         self.leads = leads;
@@ -382,14 +395,12 @@ impl State {
         self.loading = false;
         // The ledger order was sorted where the records were read; it is the list unless a
         // search, a filter or another sort was chosen meanwhile.
-        let plain = self.filter == Filter::All && self.sort == Sort::Deadline;
-        if plain && self.lead_list.ranked.is_none() && ledger.len() == self.leads.len() {
-            let keep = self.lead_list.current();
-            self.lead_list.rows = ledger;
-            reselect(&mut self.lead_list, keep);
-        } else {
-            self.refresh_leads();
-        }
+        self.plain = (ledger.len() == self.leads.len()).then_some(Plain {
+            filter: Filter::All,
+            sort: Sort::Deadline,
+            rows: ledger,
+        });
+        self.refresh_leads();
         self.refresh_channels();
         self.refresh_visits();
     }
@@ -517,12 +528,26 @@ impl State {
     }
 
     /// The lead as the store holds it now, in its place.
+    /// The list without a search moves only this lead: out of its row, and back in where its
+    /// key now goes if the filter still keeps it.
     pub fn replace_lead(&mut self, lead: Lead) {
-        if let Ok(i) = self
+        let Ok(i) = self
             .leads
             .binary_search_by(|l| crate::model::id_order(&l.id, &lead.id))
-        {
-            self.leads[i] = lead;
+        else {
+            return;
+        };
+        self.leads[i] = lead;
+        let keeps = self.keeps(&self.leads[i]);
+        let (leads, sort, today) = (&self.leads, self.sort, self.today);
+        if let Some(plain) = self.plain.as_mut() {
+            plain.rows.retain(|&r| r != i);
+            if keeps {
+                let at = plain
+                    .rows
+                    .partition_point(|&j| row_order(leads, sort, today, j, i).is_lt());
+                plain.rows.insert(at, i);
+            }
         }
     }
 
@@ -572,20 +597,30 @@ impl State {
                 rows.sort_by_key(|&i| !self.leads[i].supervised);
                 rows
             }
-            None => {
-                let mut rows: Vec<usize> = (0..self.leads.len())
-                    .filter(|&i| self.keeps(&self.leads[i]))
-                    .collect();
-                self.sort_rows(&mut rows);
-                rows
-            }
+            None => match &self.plain {
+                Some(p) if p.filter == self.filter && p.sort == self.sort => p.rows.clone(),
+                _ => {
+                    let mut rows: Vec<usize> = (0..self.leads.len())
+                        .filter(|&i| self.keeps(&self.leads[i]))
+                        .collect();
+                    sort_lead_rows(&self.leads, &mut rows, self.sort, self.today);
+                    self.plain = Some(Plain {
+                        filter: self.filter,
+                        sort: self.sort,
+                        rows: rows.clone(),
+                    });
+                    rows
+                }
+            },
         };
         self.lead_list.rows = rows;
         reselect(&mut self.lead_list, keep);
     }
 
-    fn sort_rows(&self, rows: &mut [usize]) {
-        sort_lead_rows(&self.leads, rows, self.sort, self.today);
+    /// The leads were changed in place: the list without a search is sorted again when next
+    /// shown.
+    pub fn leads_changed(&mut self) {
+        self.plain = None;
     }
 
     pub fn refresh_channels(&mut self) {
@@ -615,23 +650,41 @@ fn reselect(list: &mut ListView, keep: Option<usize>) {
 }
 
 /// Sorts lead rows into the list's order without a search; supervised leads first in every
-/// order. `leads` are in natural id order, so a row's index is its id's place: the keys are
-/// computed per row, never by taking ids apart in a comparison (the ledger order of
-/// `model::lead::ledger_cmp`, which `tests/tui_update.rs` holds this to).
+/// order. `leads` are in natural id order, so a row's index is its id's place: each row's key is
+/// computed once (a million leads are not read again at every comparison, which cost seconds in
+/// cache misses) and never by taking ids apart (the ledger order of `model::lead::ledger_cmp`,
+/// which `tests/tui_update.rs` holds this to).
 pub fn sort_lead_rows(leads: &[Lead], rows: &mut [usize], sort: Sort, today: NaiveDate) {
     match sort {
-        Sort::Deadline => rows.sort_unstable_by_key(|&i| {
-            let l = &leads[i];
-            let deadline = l.deadline.map_or((true, None), |d| (false, Some(d)));
-            (!l.supervised, !l.is_overdue(today), deadline, i)
-        }),
-        Sort::Amount => rows.sort_unstable_by_key(|&i| {
-            let l = &leads[i];
-            (!l.supervised, std::cmp::Reverse(l.amount_yuan), i)
-        }),
-        Sort::District => rows.sort_unstable_by_key(|&i| {
-            let l = &leads[i];
-            (!l.supervised, l.district.as_str(), i)
-        }),
+        Sort::Deadline => rows.sort_by_cached_key(|&i| deadline_key(leads, today, i)),
+        Sort::Amount => rows.sort_by_cached_key(|&i| amount_key(leads, i)),
+        Sort::District => rows.sort_by_cached_key(|&i| district_key(leads, i)),
     }
+}
+
+/// How rows `a` and `b` compare in the order of `sort_lead_rows`.
+fn row_order(leads: &[Lead], sort: Sort, today: NaiveDate, a: usize, b: usize) -> Ordering {
+    match sort {
+        Sort::Deadline => deadline_key(leads, today, a).cmp(&deadline_key(leads, today, b)),
+        Sort::Amount => amount_key(leads, a).cmp(&amount_key(leads, b)),
+        Sort::District => district_key(leads, a).cmp(&district_key(leads, b)),
+    }
+}
+
+type DeadlineKey = (bool, bool, (bool, Option<NaiveDate>), usize);
+
+fn deadline_key(leads: &[Lead], today: NaiveDate, i: usize) -> DeadlineKey {
+    let l = &leads[i];
+    let deadline = l.deadline.map_or((true, None), |d| (false, Some(d)));
+    (!l.supervised, !l.is_overdue(today), deadline, i)
+}
+
+fn amount_key(leads: &[Lead], i: usize) -> (bool, std::cmp::Reverse<Option<i64>>, usize) {
+    let l = &leads[i];
+    (!l.supervised, std::cmp::Reverse(l.amount_yuan), i)
+}
+
+fn district_key(leads: &[Lead], i: usize) -> (bool, &str, usize) {
+    let l = &leads[i];
+    (!l.supervised, l.district.as_str(), i)
 }

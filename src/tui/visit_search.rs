@@ -11,6 +11,7 @@ use crate::model::{Finding, Lead, Visit, VisitKind};
 /// Texts within one record are joined by this: a word (split at whitespace) cannot span two.
 const APART: &str = "\n";
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitTexts {
     lang: Lang,
     /// Per lead: creditor and district.
