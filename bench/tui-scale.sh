@@ -5,6 +5,8 @@
 # search — all as the app logs them itself in fieldcheck.log.
 # Usage: bench/tui-scale.sh STORE   (e.g. one made by `fieldcheck dev generate --leads 1000000
 #        --visits 2000000`); BIN=PATH times that binary (else builds the release one).
+#        IMPORT=1: then also imports the first bundle of the store's bundles folder from the Sync
+#        tab (Tab completes it) and exports, keys pressed while the import runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=${1:?usage: bench/tui-scale.sh STORE}
@@ -32,6 +34,19 @@ keys f f o o 3 /
 keys 北 碚
 sleep 5
 t send-keys -t fc Escape; sleep 2
+if [[ -n ${IMPORT:-} ]]; then
+  keys 4 i
+  sleep 1
+  t send-keys -t fc Tab; sleep 0.5
+  t send-keys -t fc Enter
+  # Keys while it runs: tabs, moving, the help.
+  for _ in 1 2 3; do keys 1 j j k 2 j 4 '?' '?'; sleep 1; done
+  for _ in $(seq 1 600); do grep -q "work finished" "$log" && break; sleep 1; done
+  t capture-pane -p -t fc | head -3 >&2
+  keys e
+  for _ in $(seq 1 120); do [[ $(grep -c "work finished" "$log") -ge 2 ]] && break; sleep 1; done
+  grep "work finished" "$log" | sed 's/^[^ ]* *INFO fieldcheck::tui::effects: //' >&2
+fi
 keys 1 q
 for _ in $(seq 1 60); do [[ -s $home/rss ]] && break; sleep 1; done
 # Every wait over 50 ms, to standard error.

@@ -817,3 +817,37 @@ fn one_changed_lead_moves_to_where_a_full_sort_puts_it() {
     assert!(!state.lead_list.rows.contains(&3));
     assert_eq!(state.lead_list.rows, full(&state));
 }
+
+/// A district's channel with hundreds of leads lists as many as its pane shows and says how
+/// many more there are, instead of laying out every lead on every frame.
+#[test]
+fn a_channels_detail_lists_what_fits_and_counts_the_rest() {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    fieldcheck::generate::generate(&store, 3_000, 0, 11, None).unwrap();
+    let mut app = App::over(store);
+    app.key(KeyCode::Char('2'));
+    // The channel of the district with the most leads.
+    let (pos, count) = (0..app.state.channels.len())
+        .map(|i| (i, app.state.leads_of(&app.state.channels[i]).len()))
+        .max_by_key(|(_, n)| *n)
+        .unwrap();
+    assert!(count > 100, "{count}");
+    let row = app
+        .state
+        .channel_list
+        .rows
+        .iter()
+        .position(|&r| r == pos)
+        .unwrap();
+    for _ in 0..row {
+        app.key(KeyCode::Down);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| fieldcheck::tui::ui::draw(f, &app.state))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("另有"), "{screen}");
+    let shown = screen.matches("待核查").count() + screen.matches("核查中").count();
+    assert!(shown < 40, "{shown} leads drawn");
+}

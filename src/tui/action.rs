@@ -20,6 +20,8 @@ pub struct Records {
     /// Lead positions in the ledger order as of the day read (the list without a search,
     /// filter or other sort).
     pub ledger: Vec<usize>,
+    /// The leads each channel answers for.
+    pub groups: super::lead_groups::LeadGroups,
     /// The visits' texts for the search worker, taken out before the records go to the app.
     pub texts: Option<Box<super::visit_search::VisitTexts>>,
 }
@@ -45,19 +47,21 @@ impl Records {
             (leads, channels, visits)
         });
         let (visits, leads) = (visits?, leads?);
-        let (texts, (index, ledger)) = std::thread::scope(|s| {
+        let (texts, (index, ledger, groups)) = std::thread::scope(|s| {
             let texts = s.spawn(|| super::visit_search::VisitTexts::new(&leads, &visits, lang));
             let mut ledger: Vec<usize> = (0..leads.len()).collect();
             super::state::sort_lead_rows(&leads, &mut ledger, super::state::Sort::Deadline, today);
             let index = super::visit_index::VisitIndex::of(&visits, &leads);
+            let groups = super::lead_groups::LeadGroups::of(&leads);
             let texts = texts
                 .join()
                 .unwrap_or_else(|_| super::visit_search::VisitTexts::new(&leads, &visits, lang));
-            (texts, (index, ledger))
+            (texts, (index, ledger, groups))
         });
         Ok(Records {
             ledger,
             index,
+            groups,
             texts: Some(Box::new(texts)),
             leads,
             channels: channels?,

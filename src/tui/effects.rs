@@ -29,7 +29,13 @@ pub fn work_thread(
     done: impl Fn(Action) -> bool,
 ) {
     while let Ok(effect) = work.recv() {
-        if let Some(action) = runner.run(effect)
+        let (what, began) = (effect.work(), std::time::Instant::now());
+        let action = runner.run(effect);
+        if let Some(work) = what {
+            let ms = began.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!(ms, ?work, "work finished");
+        }
+        if let Some(action) = action
             && !done(action)
         {
             return;
@@ -113,6 +119,10 @@ impl Runner<'_> {
     /// Runs one effect; returns the action it results in right away, if any. Long work goes to
     /// the worker if there is one.
     pub fn run(&self, effect: Effect) -> Option<Action> {
+        if let (Effect::Release(_), Some(worker)) = (&effect, &self.worker) {
+            let _ = worker.send(effect);
+            return None;
+        }
         if effect.work().is_some() {
             if let Some(worker) = &self.worker {
                 // The worker only stops when the app does.
@@ -128,6 +138,10 @@ impl Runner<'_> {
 
     fn now(&self, effect: Effect) -> Option<Action> {
         match effect {
+            Effect::Release(records) => {
+                drop(records);
+                None
+            }
             Effect::Search {
                 generation,
                 tab,

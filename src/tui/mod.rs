@@ -6,6 +6,7 @@ pub mod action;
 pub mod effects;
 pub mod form;
 pub mod keymap;
+pub mod lead_groups;
 mod panic;
 pub mod searcher;
 pub mod state;
@@ -47,7 +48,8 @@ pub enum Msg {
 /// The app's state over a store, as of `today`, with every record read.
 pub fn load(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
     let mut state = shell(store, lang, today)?;
-    state.loaded(Records::read(store, today, lang)?);
+    // Nothing was shown before: the records replaced are empty.
+    let _empty = state.loaded(Records::read(store, today, lang)?);
     Ok(state)
 }
 

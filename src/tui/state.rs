@@ -289,6 +289,8 @@ pub struct State {
     /// How many of the visits the search worker holds (those after are searched here).
     pub visits_searched: usize,
     plain: Option<Plain>,
+    /// The leads each channel answers for.
+    groups: super::lead_groups::LeadGroups,
     pub visit_list: ListView,
     /// Drafts by lead id, as saved in the store.
     pub drafts: HashMap<String, VisitForm>,
@@ -347,6 +349,7 @@ impl State {
             visit_index: super::visit_index::VisitIndex::default(),
             visits_searched: 0,
             plain: None,
+            groups: super::lead_groups::LeadGroups::default(),
             visit_list: ListView::default(),
             drafts,
             form: None,
@@ -368,6 +371,7 @@ impl State {
         };
         state.visit_index = super::visit_index::VisitIndex::of(&state.visits, &state.leads);
         state.visits_searched = state.visits.len();
+        state.groups = super::lead_groups::LeadGroups::of(&state.leads);
         state.refresh_leads();
         state.refresh_channels();
         state.refresh_visits();
@@ -377,24 +381,31 @@ impl State {
     /// The records read after the first frame (or again after an import): shown from now on,
     /// in the order the search worker uses for its positions. A search typed meanwhile is
     /// answered after this (its results arrive behind the records).
-    pub fn loaded(&mut self, records: super::action::Records) {
+    /// Returns the records it replaced, to be freed off the UI thread (freeing two million
+    /// visits takes seconds).
+    pub fn loaded(&mut self, records: super::action::Records) -> super::action::Records {
         let super::action::Records {
             leads,
             channels,
             visits,
             index,
             ledger,
+            groups,
             texts: _,
         } = records;
         // Already in natural id order (the store's), which `lead` relies on.
-        self.leads = leads;
-        self.channels = channels;
-        self.visits = visits;
-        self.visit_index = index;
+        let old = super::action::Records {
+            leads: std::mem::replace(&mut self.leads, leads),
+            channels: std::mem::replace(&mut self.channels, channels),
+            visits: std::mem::replace(&mut self.visits, visits),
+            index: std::mem::replace(&mut self.visit_index, index),
+            groups: std::mem::replace(&mut self.groups, groups),
+            ledger: self.plain.take().map(|p| p.rows).unwrap_or_default(),
+            texts: None,
+        };
         self.visits_searched = self.visits.len();
         self.loading = false;
-        // The ledger order was sorted where the records were read; it is the list unless a
-        // search, a filter or another sort was chosen meanwhile.
+        // The ledger order was sorted where the records were read.
         self.plain = (ledger.len() == self.leads.len()).then_some(Plain {
             filter: Filter::All,
             sort: Sort::Deadline,
@@ -403,6 +414,7 @@ impl State {
         self.refresh_leads();
         self.refresh_channels();
         self.refresh_visits();
+        old
     }
 
     /// Is the terminal below 80×24 (the app then shows only a notice)?
@@ -632,9 +644,9 @@ impl State {
         reselect(&mut self.channel_list, keep);
     }
 
-    /// The leads a channel's district is responsible for.
-    pub fn leads_of(&self, channel: &Channel) -> Vec<&Lead> {
-        crate::model::leads_of(channel, &self.leads)
+    /// The positions of the leads a channel answers for.
+    pub fn leads_of(&self, channel: &Channel) -> &[usize] {
+        self.groups.of_channel(channel)
     }
 
     /// Whom to call about a lead.

@@ -118,7 +118,7 @@ fn finished(state: &mut State, done: SyncDone) -> Vec<Effect> {
             }
         }
         // Fresher than what the start-up read may still bring (that is then ignored).
-        state.loaded(records);
+        effects.push(Effect::Release(Box::new(state.loaded(records))));
     }
     state.message = Some(Message {
         text: done.message,

@@ -38,6 +38,8 @@ pub enum Effect {
         id: String,
         keep: crate::store::Keep,
     },
+    /// Free records the app no longer shows, off the UI thread.
+    Release(Box<super::action::Records>),
 }
 
 /// How far the detail pane may be scrolled.
@@ -255,7 +257,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Loaded(records) => {
             // An import finished while loading already showed newer records.
             if state.loading {
-                state.loaded(*records);
+                return vec![Effect::Release(Box::new(state.loaded(*records)))];
             }
         }
         Action::LoadFailed(text) => {

@@ -135,13 +135,25 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     if leads.is_empty() {
         lines.push(Line::from(Span::styled("  —", DIM)));
     }
-    for lead in leads {
+    // As many as fit below what is shown already (borders and the last line kept free), more
+    // as the pane scrolls, then how many more there are.
+    let room =
+        usize::from(area.height).saturating_sub(lines.len() + 3) + usize::from(state.detail_scroll);
+    for lead in leads.iter().take(room).filter_map(|&i| state.leads.get(i)) {
         lines.push(Line::from(vec![
             Span::raw("  "),
             Span::raw(lead.creditor.clone()),
             Span::raw("  "),
             Span::styled(lead.status.label(lang), DIM).italic(),
         ]));
+    }
+    if leads.len() > room {
+        let more = leads.len() - room;
+        let text = match lang {
+            crate::i18n::Lang::Zh => format!("  ……另有 {more} 条（线索页按属地筛选）"),
+            crate::i18n::Lang::En => format!("  … {more} more (filter the lead list by district)"),
+        };
+        lines.push(Line::from(Span::styled(text, DIM)));
     }
     detail(frame, area, title, focused, lines, state.detail_scroll);
 }
