@@ -3,10 +3,13 @@
 
 use std::sync::mpsc;
 
+mod common;
+
 use chrono::NaiveDate;
+use common::peers::enrol;
 use fieldcheck::i18n::Lang;
 use fieldcheck::search::Index;
-use fieldcheck::store::{ExportOptions, InitOptions, Store, TrustOptions};
+use fieldcheck::store::{ExportOptions, InitOptions, Store};
 use fieldcheck::sync::LeadField;
 use fieldcheck::tui::effects::Runner;
 use fieldcheck::tui::searcher::{Job, Searcher};
@@ -26,18 +29,6 @@ fn open(dir: &std::path::Path, name: &str) -> Store {
         },
     )
     .unwrap()
-}
-
-/// `a` enrols `b` (with `b`'s names); with `hq`, `a` pins `b` as its headquarters.
-fn enrol(a: &Store, b: &Store, hq: bool) {
-    let id = b.identity().unwrap();
-    let options = TrustOptions {
-        name: id.device_name,
-        inspector: Some(id.inspector),
-        hq,
-        ..TrustOptions::default()
-    };
-    a.trust(&id.public_key, &options).unwrap();
 }
 
 fn export_to(store: &Store, out: std::path::PathBuf, all: bool) {

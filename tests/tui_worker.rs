@@ -4,10 +4,13 @@
 
 use std::sync::mpsc;
 
+mod common;
+
 use chrono::NaiveDate;
+use common::peers::enrol;
 use fieldcheck::i18n::Lang;
 use fieldcheck::search::Index;
-use fieldcheck::store::{ExportOptions, InitOptions, Store, TrustOptions};
+use fieldcheck::store::{ExportOptions, InitOptions, Store};
 use fieldcheck::sync::LeadField;
 use fieldcheck::tui::action::Action;
 use fieldcheck::tui::effects::{Runner, work_thread};
@@ -25,17 +28,6 @@ fn open(dir: &std::path::Path, name: &str) -> Store {
         ..InitOptions::default()
     };
     Store::open(&dir.join(name).join("s.redb"), &options).unwrap()
-}
-
-fn enrol(a: &Store, b: &Store, hq: bool) {
-    let id = b.identity().unwrap();
-    let options = TrustOptions {
-        name: id.device_name,
-        inspector: Some(id.inspector),
-        hq,
-        ..TrustOptions::default()
-    };
-    a.trust(&id.public_key, &options).unwrap();
 }
 
 /// The keys, through the keymap and update, with searches answered as the search worker would.

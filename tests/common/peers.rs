@@ -100,3 +100,15 @@ pub fn signed(mut change: Change, store: &Store) -> Change {
 pub fn now_ms() -> u64 {
     fieldcheck::sync::clock::now_ms()
 }
+
+/// `a` enrols `b` (with `b`'s names); with `hq`, `a` pins `b` as its headquarters.
+pub fn enrol(a: &Store, b: &Store, hq: bool) {
+    let id = b.identity().unwrap();
+    let options = fieldcheck::store::TrustOptions {
+        name: id.device_name,
+        inspector: Some(id.inspector),
+        hq,
+        ..Default::default()
+    };
+    a.trust(&id.public_key, &options).unwrap();
+}
