@@ -300,15 +300,33 @@ pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>> {
     })
 }
 
-/// An xlsx workbook: the ledger (header row frozen, columns sized) and a sheet of totals.
+/// The most rows of leads a worksheet holds: Excel's 1,048,576 rows less the header.
+pub const XLSX_MAX_ROWS: usize = 1_048_575;
+
+/// Refuses more rows of leads than a worksheet holds, before anything is written.
+fn fits_a_worksheet(rows: usize) -> Result<()> {
+    if rows > XLSX_MAX_ROWS {
+        return Err(Error::TooManyRows {
+            rows,
+            limit: XLSX_MAX_ROWS,
+        });
+    }
+    Ok(())
+}
+
+/// An xlsx workbook: the ledger (header row frozen, columns sized) and a sheet of totals. The
+/// ledger is written in rust_xlsxwriter's constant-memory mode (each row goes to a temporary
+/// file as it is written), so a nation's report does not hold a million rows of cells; a report
+/// with more rows than a worksheet holds is refused.
 pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook, XlsxError};
+    fits_a_worksheet(report.rows.len())?;
     let fail = |e: XlsxError| Error::Store {
         detail: e.to_string(),
     };
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
-    let ledger = book.add_worksheet();
+    let ledger = book.add_worksheet_with_constant_memory().map_err(fail)?;
     ledger.set_name(lang.pick("台账", "Ledger")).map_err(fail)?;
     // One width per column: the array's type makes the compiler count them.
     let widths: [f64; 14] = [
@@ -365,6 +383,22 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::mask;
+
+    #[test]
+    fn a_worksheet_takes_excels_rows_less_the_header_and_no_more() {
+        assert!(super::fits_a_worksheet(super::XLSX_MAX_ROWS).is_ok());
+        let refused = super::fits_a_worksheet(super::XLSX_MAX_ROWS + 1).unwrap_err();
+        let text = refused.message(crate::i18n::Lang::En);
+        assert!(
+            text.contains("1048575") && text.contains("--district"),
+            "{text}"
+        );
+        assert_eq!(
+            super::XLSX_MAX_ROWS + 1,
+            1 << 20,
+            "Excel's row limit, header included"
+        );
+    }
 
     #[test]
     fn confidential_creditors_keep_their_province_and_two_characters() {

@@ -69,6 +69,11 @@ pub enum Error {
     },
     /// Rule 4: every lead keeps a deadline.
     DeadlineRequired,
+    /// A spreadsheet report with more rows than a worksheet holds.
+    TooManyRows {
+        rows: usize,
+        limit: usize,
+    },
     /// `lead set` without anything to set.
     NothingToSet,
     /// An output file could not be written.
@@ -270,6 +275,17 @@ impl Error {
                     format!("无法写入 {p}：{detail}。请换一个可写的位置。")
                 } else {
                     format!("cannot write {p}: {detail}. Choose a writable place.")
+                }
+            }
+            Error::TooManyRows { rows, limit } => {
+                if zh {
+                    format!(
+                        "xlsx 的一张工作表最多容纳 {limit} 行线索，这份报告有 {rows} 行：请用 --district 按区县分开导出，或用 --format csv。未写入任何文件。"
+                    )
+                } else {
+                    format!(
+                        "an xlsx worksheet holds at most {limit} rows of leads and this report has {rows}: export it by district (--district) or as --format csv. No file was written."
+                    )
                 }
             }
             Error::DeadlineRequired => lang
