@@ -43,6 +43,7 @@ pub struct Imported {
     pub duplicates: usize,
     /// Registers this bundle touched that now hold concurrent different values.
     pub conflicts: usize,
+    /// Gaps in the logs of the devices this bundle carried.
     pub gaps: Vec<Gap>,
     /// Changes kept apart for a person (not applied), this import.
     pub kept_apart: usize,
@@ -363,11 +364,10 @@ impl Store {
             }
         }
         tx.commit().map_err(db_err)?;
-        result.gaps = self
-            .devices_seen()?
-            .into_iter()
-            .flat_map(|d| d.gaps)
-            .collect();
+        // Gaps in the logs of the devices this bundle carried (a scan of the whole log here made
+        // every import cost the size of the store).
+        let carried: BTreeSet<&str> = incoming.iter().map(|c| c.device.as_str()).collect();
+        result.gaps = self.gaps_of(carried)?;
         Ok(result)
     }
 }

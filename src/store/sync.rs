@@ -77,26 +77,30 @@ impl Store {
         }
         Ok(seen
             .into_iter()
-            .map(|(device, idxs)| {
-                let mut gaps = Vec::new();
-                let mut expected = 1;
-                for idx in &idxs {
-                    if *idx > expected {
-                        gaps.push(Gap {
-                            device: device.clone(),
-                            from: expected,
-                            to: idx - 1,
-                        });
-                    }
-                    expected = idx.saturating_add(1);
-                }
-                DeviceSeen {
-                    highest: idxs.last().copied().unwrap_or(0),
-                    device,
-                    gaps,
-                }
-            })
+            .map(|(device, idxs)| seen_of(device, &idxs))
             .collect())
+    }
+
+    /// The gaps in the logs of `devices` only, each read by its own range of the log: what an
+    /// import reports, in time proportional to those devices' logs, not to the whole store's.
+    pub(super) fn gaps_of<'a>(
+        &self,
+        devices: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<Gap>> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut gaps = Vec::new();
+        for device in devices {
+            let mut idxs = Vec::new();
+            for entry in table
+                .range((device, 0u64)..=(device, u64::MAX))
+                .map_err(db_err)?
+            {
+                idxs.push(entry.map_err(db_err)?.0.value().1);
+            }
+            gaps.extend(seen_of(device.to_string(), &idxs).gaps);
+        }
+        Ok(gaps)
     }
 
     /// Every register with concurrent different values.
@@ -208,4 +212,25 @@ pub(super) fn conflict_of(key: &str, json: &str) -> Result<Option<Conflict>> {
 
 pub(super) fn is_conflict(heads: &[Head]) -> bool {
     heads.iter().any(|h| h.value != heads[0].value)
+}
+
+/// A device's highest change and the gaps below it, from the indices held (ascending).
+fn seen_of(device: String, idxs: &[u64]) -> DeviceSeen {
+    let mut gaps = Vec::new();
+    let mut expected = 1;
+    for idx in idxs {
+        if *idx > expected {
+            gaps.push(Gap {
+                device: device.clone(),
+                from: expected,
+                to: idx - 1,
+            });
+        }
+        expected = idx.saturating_add(1);
+    }
+    DeviceSeen {
+        highest: idxs.last().copied().unwrap_or(0),
+        device,
+        gaps,
+    }
 }
