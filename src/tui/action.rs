@@ -50,7 +50,12 @@ impl Records {
         let (texts, (index, ledger, groups)) = std::thread::scope(|s| {
             let texts = s.spawn(|| super::visit_search::VisitTexts::new(&leads, &visits, lang));
             let mut ledger: Vec<usize> = (0..leads.len()).collect();
-            super::state::sort_lead_rows(&leads, &mut ledger, super::state::Sort::Deadline, today);
+            super::lead_order::sort_lead_rows(
+                &leads,
+                &mut ledger,
+                super::lead_order::Sort::Deadline,
+                today,
+            );
             let index = super::visit_index::VisitIndex::of(&visits, &leads);
             let groups = super::lead_groups::LeadGroups::of(&leads);
             let texts = texts

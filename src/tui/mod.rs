@@ -3,10 +3,12 @@
 //! it on a `TestBackend`.
 
 pub mod action;
+mod busy;
 pub mod effects;
 pub mod form;
 pub mod keymap;
 pub mod lead_groups;
+mod lead_order;
 mod panic;
 pub mod searcher;
 pub mod state;
