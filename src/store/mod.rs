@@ -10,6 +10,7 @@ mod migrate;
 mod placement;
 pub mod private;
 mod quarantine;
+mod rebuild;
 mod records;
 mod roster;
 mod sync;
