@@ -244,7 +244,7 @@ fn a_closed_lead_cannot_be_moved_by_hand() {
     app.state
         .leads
         .iter_mut()
-        .for_each(|l| l.status = Status::Closed);
+        .for_each(|l| std::sync::Arc::make_mut(l).status = Status::Closed);
     app.key(KeyCode::Char('s'));
     assert_eq!(app.state.mode, Mode::List);
     let message = app.state.message.clone().unwrap();
@@ -644,6 +644,7 @@ fn each_sort_orders_as_its_comparator_does() {
     let mut state = load(&store, Lang::Zh, today).unwrap();
     // Some supervised and some without a deadline, so every part of the key decides somewhere.
     for (i, lead) in state.leads.iter_mut().enumerate() {
+        let lead = std::sync::Arc::make_mut(lead);
         lead.supervised = i % 7 == 0;
         if i % 5 == 0 {
             lead.deadline = None;
@@ -658,7 +659,7 @@ fn each_sort_orders_as_its_comparator_does() {
             .collect()
     };
     state.leads_changed();
-    let mut expected = state.leads.clone();
+    let mut expected: Vec<_> = state.leads.iter().map(|l| (**l).clone()).collect();
     state.refresh_leads();
     fieldcheck::model::lead::ledger_order(&mut expected, today);
     assert!(expected.iter().any(|l| l.is_overdue(today)));
@@ -800,7 +801,7 @@ fn one_changed_lead_moves_to_where_a_full_sort_puts_it() {
     ] {
         state.sort = sort;
         state.refresh_leads();
-        let mut lead = state.leads[n].clone();
+        let mut lead = (*state.leads[n]).clone();
         lead.supervised = !lead.supervised;
         lead.amount_yuan = Some(1);
         lead.deadline = None;
@@ -810,7 +811,7 @@ fn one_changed_lead_moves_to_where_a_full_sort_puts_it() {
     }
     state.filter = Filter::Status(Status::New);
     state.refresh_leads();
-    let mut lead = state.leads[3].clone();
+    let mut lead = (*state.leads[3]).clone();
     lead.status = Status::Closed;
     state.replace_lead(lead);
     state.refresh_leads();

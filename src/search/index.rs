@@ -15,7 +15,7 @@
 
 use std::thread;
 
-use super::rank::tie_order;
+use super::rank::kind_rank;
 use super::{Prefilter, Query, Ranked, Ranker, Scope, could_exceed, score_segments};
 use crate::error::Result;
 use crate::model::RecordKind;
@@ -66,7 +66,10 @@ impl Index {
     }
 
     fn new(mut entries: Vec<Entry>) -> Index {
-        entries.sort_by(|a, b| tie_order((a.kind, &a.id), (b.kind, &b.id)));
+        // The tie order: each id taken apart once (a comparator splitting both ids at each of
+        // the twenty million comparisons of a million keys took seconds), then by kind, stably.
+        crate::model::sort_by_id(&mut entries, |e| &e.id);
+        entries.sort_by_key(|e| kind_rank(e.kind));
         Index {
             entries,
             last: None,

@@ -14,19 +14,13 @@ pub struct Ranked {
     pub score: i64,
 }
 
-/// Channels before leads on equal scores (the directory is shorter and answers "whom to call").
-fn kind_rank(kind: RecordKind) -> u8 {
+/// Channels before leads on equal scores (the directory is shorter and answers "whom to call"),
+/// then natural id order: the tie order.
+pub(super) fn kind_rank(kind: RecordKind) -> u8 {
     match kind {
         RecordKind::Channel => 0,
         RecordKind::Lead => 1,
     }
-}
-
-/// The order among equal scores: channel before lead, then natural id order.
-pub(super) fn tie_order(a: (RecordKind, &str), b: (RecordKind, &str)) -> Ordering {
-    kind_rank(a.0)
-        .cmp(&kind_rank(b.0))
-        .then_with(|| id_order(a.1, b.1))
 }
 
 /// Better matches order first: higher score, then channel before lead, then natural id order.
@@ -87,7 +81,7 @@ impl Ranker {
     }
 
     /// Once `limit` candidates are kept, the score a new one must exceed to get in if it comes
-    /// after all of them in `tie_order` (a tie then loses): cheaper than `floor`, which
+    /// after all of them in the tie order (a tie then loses): cheaper than `floor`, which
     /// compares ids.
     pub fn bar(&self) -> Option<i64> {
         if self.heap.len() < self.limit {

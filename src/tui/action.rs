@@ -13,7 +13,8 @@ use crate::sync::Change;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Records {
     /// In natural id order, as the store gives them (the search worker's positions).
-    pub leads: Vec<Lead>,
+    /// Shared with the search worker (for highlights), never copied.
+    pub leads: Vec<std::sync::Arc<Lead>>,
     pub channels: Vec<crate::model::Channel>,
     pub visits: Vec<crate::model::Visit>,
     pub index: super::visit_index::VisitIndex,
@@ -37,7 +38,9 @@ impl Records {
     ) -> crate::error::Result<Records> {
         let (leads, channels, visits) = std::thread::scope(|s| {
             let visits = s.spawn(|| store.visits(None));
-            let leads = store.leads();
+            let leads = store
+                .leads()
+                .map(|l| l.into_iter().map(std::sync::Arc::new).collect::<Vec<_>>());
             let channels = store.channels();
             let visits = visits.join().unwrap_or_else(|_| {
                 Err(crate::error::Error::Store {

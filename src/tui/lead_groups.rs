@@ -3,6 +3,7 @@
 //! directory's detail pane never scans every lead to draw a frame.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::model::{Channel, Lead, Scope, region};
 
@@ -13,7 +14,7 @@ pub struct LeadGroups {
 }
 
 impl LeadGroups {
-    pub fn of(leads: &[Lead]) -> LeadGroups {
+    pub fn of(leads: &[Arc<Lead>]) -> LeadGroups {
         let mut groups = LeadGroups::default();
         let mut provinces: HashMap<&str, Option<&'static str>> = HashMap::new();
         for (i, lead) in leads.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! The lead list's orders without a search, by keys computed once per row.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -40,7 +41,7 @@ impl Sort {
 /// computed once (a million leads are not read again at every comparison, which cost seconds in
 /// cache misses) and never by taking ids apart (the ledger order of `model::lead::ledger_cmp`,
 /// which `tests/tui_update.rs` holds this to).
-pub fn sort_lead_rows(leads: &[Lead], rows: &mut [usize], sort: Sort, today: NaiveDate) {
+pub fn sort_lead_rows(leads: &[Arc<Lead>], rows: &mut [usize], sort: Sort, today: NaiveDate) {
     match sort {
         Sort::Deadline => rows.sort_by_cached_key(|&i| deadline_key(leads, today, i)),
         Sort::Amount => rows.sort_by_cached_key(|&i| amount_key(leads, i)),
@@ -50,7 +51,7 @@ pub fn sort_lead_rows(leads: &[Lead], rows: &mut [usize], sort: Sort, today: Nai
 
 /// How rows `a` and `b` compare in the order of `sort_lead_rows`.
 pub(super) fn row_order(
-    leads: &[Lead],
+    leads: &[Arc<Lead>],
     sort: Sort,
     today: NaiveDate,
     a: usize,
@@ -65,18 +66,18 @@ pub(super) fn row_order(
 
 type DeadlineKey = (bool, bool, (bool, Option<NaiveDate>), usize);
 
-fn deadline_key(leads: &[Lead], today: NaiveDate, i: usize) -> DeadlineKey {
+fn deadline_key(leads: &[Arc<Lead>], today: NaiveDate, i: usize) -> DeadlineKey {
     let l = &leads[i];
     let deadline = l.deadline.map_or((true, None), |d| (false, Some(d)));
     (!l.supervised, !l.is_overdue(today), deadline, i)
 }
 
-fn amount_key(leads: &[Lead], i: usize) -> (bool, std::cmp::Reverse<Option<i64>>, usize) {
+fn amount_key(leads: &[Arc<Lead>], i: usize) -> (bool, std::cmp::Reverse<Option<i64>>, usize) {
     let l = &leads[i];
     (!l.supervised, std::cmp::Reverse(l.amount_yuan), i)
 }
 
-fn district_key(leads: &[Lead], i: usize) -> (bool, &str, usize) {
+fn district_key(leads: &[Arc<Lead>], i: usize) -> (bool, &str, usize) {
     let l = &leads[i];
     (!l.supervised, l.district.as_str(), i)
 }

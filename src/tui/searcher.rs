@@ -2,7 +2,7 @@
 //! query of each list; results come back to the event loop as actions, and results of a
 //! superseded query are dropped by `update` (they carry an older generation).
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
 use super::action::Action;
@@ -30,15 +30,14 @@ pub enum Job {
     Reindex(Box<Searcher>),
 }
 
-/// The search keys and the records (for highlights), in the app's order, and the texts of the
-/// visits.
+/// The search keys and the records (for highlights), in the app's order (natural id order: a
+/// hit's position is found by binary search), and the texts of the visits. The leads are the
+/// app's own, shared, not a copy.
 pub struct Searcher {
     index: Index,
     visits: VisitTexts,
-    leads: Vec<Lead>,
+    leads: Vec<Arc<Lead>>,
     channels: Vec<Channel>,
-    lead_pos: HashMap<String, usize>,
-    channel_pos: HashMap<String, usize>,
 }
 
 impl Searcher {
@@ -46,19 +45,11 @@ impl Searcher {
     /// made of the app's leads and visits.
     pub fn new(
         index: Index,
-        leads: Vec<Lead>,
+        leads: Vec<Arc<Lead>>,
         channels: Vec<Channel>,
         visits: VisitTexts,
     ) -> Searcher {
-        let pos = |ids: Vec<&String>| -> HashMap<String, usize> {
-            ids.into_iter()
-                .enumerate()
-                .map(|(i, id)| (id.clone(), i))
-                .collect()
-        };
         Searcher {
-            lead_pos: pos(leads.iter().map(|l| &l.id).collect()),
-            channel_pos: pos(channels.iter().map(|c| &c.id).collect()),
             index,
             visits,
             leads,
@@ -88,11 +79,11 @@ impl Searcher {
             .filter_map(|r| {
                 let (pos, record) = match r.kind {
                     RecordKind::Lead => {
-                        let pos = *self.lead_pos.get(&r.id)?;
+                        let pos = position(&self.leads, |l| &l.id, &r.id)?;
                         (pos, Record::Lead(&self.leads[pos]))
                     }
                     RecordKind::Channel => {
-                        let pos = *self.channel_pos.get(&r.id)?;
+                        let pos = position(&self.channels, |c| &c.id, &r.id)?;
                         (pos, Record::Channel(&self.channels[pos]))
                     }
                 };
@@ -111,6 +102,13 @@ impl Searcher {
             hits: self.run(request.tab, &request.query),
         }
     }
+}
+
+/// Where the record with this id is among records in natural id order.
+fn position<T>(records: &[T], id_of: impl Fn(&T) -> &str, id: &str) -> Option<usize> {
+    records
+        .binary_search_by(|r| crate::model::id_order(id_of(r), id))
+        .ok()
 }
 
 /// Serves requests until the app goes away. Requests that queued up while a search ran are

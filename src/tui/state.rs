@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use crate::i18n::Lang;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use super::busy::{Busy, Work};
 use super::form::Form;
@@ -214,7 +215,9 @@ pub struct State {
     pub mode: Mode,
     /// The mode to return to when the help closes.
     pub before_help: Mode,
-    pub leads: Vec<Lead>,
+    /// Shared with the search worker, which highlights from them: a lead changed here is
+    /// replaced, not changed in place.
+    pub leads: Vec<Arc<Lead>>,
     /// The leads and visits are still being read (the app starts without waiting for them).
     pub loading: bool,
     pub channels: Vec<Channel>,
@@ -261,7 +264,7 @@ impl State {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         info: Info,
-        mut leads: Vec<Lead>,
+        mut leads: Vec<Arc<Lead>>,
         mut channels: Vec<Channel>,
         visits: Vec<Visit>,
         drafts: HashMap<String, VisitForm>,
@@ -405,7 +408,10 @@ impl State {
 
     /// The lead of the visit at position `i`.
     pub fn lead_of_visit(&self, i: usize) -> Option<&Lead> {
-        self.visit_index.lead_of(i).and_then(|p| self.leads.get(p))
+        self.visit_index
+            .lead_of(i)
+            .and_then(|p| self.leads.get(p))
+            .map(|l| &**l)
     }
 
     /// The visits shown on the Visits tab, newest first: all of them without a query, else the
@@ -468,7 +474,7 @@ impl State {
 
     /// A lead by id, by binary search (the leads are held in natural id order).
     pub fn lead(&self, id: &str) -> Option<&Lead> {
-        self.lead_position(id).map(|i| &self.leads[i])
+        self.lead_position(id).map(|i| &*self.leads[i])
     }
 
     fn lead_position(&self, id: &str) -> Option<usize> {
@@ -487,7 +493,7 @@ impl State {
         else {
             return;
         };
-        self.leads[i] = lead;
+        self.leads[i] = Arc::new(lead);
         let keeps = self.keeps(&self.leads[i]);
         let (leads, sort, today) = (&self.leads, self.sort, self.today);
         if let Some(plain) = self.plain.as_mut() {
@@ -513,7 +519,10 @@ impl State {
     }
 
     pub fn selected_lead(&self) -> Option<&Lead> {
-        self.lead_list.current().and_then(|i| self.leads.get(i))
+        self.lead_list
+            .current()
+            .and_then(|i| self.leads.get(i))
+            .map(|l| &**l)
     }
 
     pub fn selected_channel(&self) -> Option<&Channel> {

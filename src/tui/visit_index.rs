@@ -3,6 +3,7 @@
 //! visits a correction replaced. Kept up to date one visit at a time when a visit is finalized.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::model::{Lead, Visit};
 
@@ -23,7 +24,7 @@ pub struct VisitIndex {
 
 impl VisitIndex {
     /// The index of `visits` over `leads` (in natural id order).
-    pub fn of(visits: &[Visit], leads: &[Lead]) -> VisitIndex {
+    pub fn of(visits: &[Visit], leads: &[Arc<Lead>]) -> VisitIndex {
         let place: HashMap<&str, u32> = leads
             .iter()
             .enumerate()
@@ -41,7 +42,7 @@ impl VisitIndex {
     }
 
     /// The visit just pushed last onto `visits`.
-    pub fn add(&mut self, visits: &[Visit], leads: &[Lead]) {
+    pub fn add(&mut self, visits: &[Visit], leads: &[Arc<Lead>]) {
         let Some((i, visit)) = visits.iter().enumerate().next_back() else {
             return;
         };

@@ -4,6 +4,7 @@
 //! thread, which only filters the visits finalized since (`State::visit_matches`, the same rule).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::i18n::Lang;
 use crate::model::{Finding, Lead, Visit, VisitKind};
@@ -26,7 +27,7 @@ pub struct VisitTexts {
 }
 
 impl VisitTexts {
-    pub fn new(leads: &[Lead], visits: &[Visit], lang: Lang) -> VisitTexts {
+    pub fn new(leads: &[Arc<Lead>], visits: &[Visit], lang: Lang) -> VisitTexts {
         let place: HashMap<&str, u32> = leads
             .iter()
             .enumerate()
