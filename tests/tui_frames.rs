@@ -52,7 +52,11 @@ fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
         Index::load(store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
-        fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
+        fieldcheck::tui::visit_search::VisitTexts::new(
+            &state.leads,
+            &store.visits(None).unwrap(),
+            state.lang,
+        ),
     );
     let (sender, requests) = mpsc::channel::<Job>();
     let runner = Runner {
@@ -213,7 +217,11 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         Index::load(&store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
-        fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
+        fieldcheck::tui::visit_search::VisitTexts::new(
+            &state.leads,
+            &store.visits(None).unwrap(),
+            state.lang,
+        ),
     );
     let (sender, requests) = mpsc::channel::<Job>();
     let runner = Runner {

@@ -46,7 +46,11 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
         Index::load(store).unwrap(),
         state.leads.clone(),
         state.channels.clone(),
-        fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
+        fieldcheck::tui::visit_search::VisitTexts::new(
+            &state.leads,
+            &store.visits(None).unwrap(),
+            state.lang,
+        ),
     );
     let (sender, jobs) = mpsc::channel::<Job>();
     let runner = Runner {

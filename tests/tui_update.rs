@@ -42,7 +42,11 @@ impl App {
             Index::load(&store).unwrap(),
             state.leads.clone(),
             state.channels.clone(),
-            fieldcheck::tui::visit_search::VisitTexts::new(&state.leads, &state.visits, state.lang),
+            fieldcheck::tui::visit_search::VisitTexts::new(
+                &state.leads,
+                &store.visits(None).unwrap(),
+                state.lang,
+            ),
         );
         let (sender, requests) = mpsc::channel();
         App {
@@ -709,11 +713,14 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
     let mut app = App::over(store);
     let district = app.state.leads[0].district.clone();
     let first: String = district.chars().take(1).collect();
-    let rule = |state: &State, query: &str| -> Vec<usize> {
+    // In the app's order of visits (time, then id), as the store lists them.
+    let mut all = app.store.visits(None).unwrap();
+    assert_eq!(all.len(), app.state.visits.len());
+    let rule = |state: &State, all: &[fieldcheck::model::Visit], query: &str| -> Vec<usize> {
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        let mut rows: Vec<usize> = (0..state.visits.len())
+        let mut rows: Vec<usize> = (0..all.len())
             .filter(|&i| {
-                let v = &state.visits[i];
+                let v = &all[i];
                 let lead = state.lead(&v.lead).unwrap();
                 let texts = [
                     v.lead.clone(),
@@ -729,7 +736,7 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
                     .all(|w| texts.iter().any(|t| t.to_lowercase().contains(w.as_str())))
             })
             .collect();
-        rows.sort_by_key(|&i| std::cmp::Reverse((state.visits[i].at, i)));
+        rows.sort_by_key(|&i| std::cmp::Reverse((all[i].at, i)));
         rows
     };
     app.key(KeyCode::Char('3'));
@@ -745,7 +752,7 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
         app.key(KeyCode::Char('/')).typed(&query);
         assert_eq!(
             app.state.visit_list.rows,
-            rule(&app.state, &query),
+            rule(&app.state, &all, &query),
             "{query:?}"
         );
         sizes.push(app.state.visit_list.rows.len());
@@ -757,7 +764,7 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
             .collect();
         assert_eq!(
             app.state.visit_list.rows,
-            rule(&app.state, &shorter),
+            rule(&app.state, &all, &shorter),
             "{shorter:?}"
         );
         app.key(KeyCode::Esc);
@@ -769,15 +776,16 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
         "{sizes:?}"
     );
     // A visit finalized now: newer than all, of the first lead, so the district finds it first.
-    let mut visit = app.state.visits[0].clone();
+    let mut visit = all[0].clone();
     visit.id = "new-visit".into();
     visit.lead = app.state.leads[0].id.clone();
-    visit.at = app.state.visits.iter().map(|v| v.at).max().unwrap() + chrono::Duration::minutes(1);
+    visit.at = all.iter().map(|v| v.at).max().unwrap() + chrono::Duration::minutes(1);
+    all.push(visit.clone());
     app.state.add_visit(visit);
     app.key(KeyCode::Char('/')).typed(&district);
     let new = app.state.visits.len() - 1;
     assert_eq!(app.state.visit_list.rows.first(), Some(&new));
-    assert_eq!(app.state.visit_list.rows, rule(&app.state, &district));
+    assert_eq!(app.state.visit_list.rows, rule(&app.state, &all, &district));
 }
 
 /// A lead changed by a triage key moves within the list kept without a search, to where sorting
@@ -851,4 +859,40 @@ fn a_channels_detail_lists_what_fits_and_counts_the_rest() {
     assert!(screen.contains("另有"), "{screen}");
     let shown = screen.matches("待核查").count() + screen.matches("核查中").count();
     assert!(shown < 40, "{shown} leads drawn");
+}
+
+/// The app keeps rows of every visit; the one selected on the Visits tab is read whole from
+/// the store, again when the selection moves.
+#[test]
+fn the_visits_tab_reads_the_selected_visit_whole_from_the_store() {
+    let mut app = app();
+    for (lead, person) in [(PENGKUN, "王五,财务,023-1"), (ANBAO, "赵六,出纳,023-2")] {
+        let form = fieldcheck::model::form::VisitForm {
+            lead: lead.into(),
+            kind: "onsite".into(),
+            finding: "paid".into(),
+            met: vec![person.into()],
+            amount_wan: "1".into(),
+            paid_wan: "1".into(),
+            evidence: vec!["bank-record:LS-1".into()],
+            ..Default::default()
+        };
+        let done = app
+            .store
+            .finalize(&form, chrono::Utc::now(), today(), false)
+            .unwrap();
+        app.act(Some(Action::Finalized(Box::new(done))));
+    }
+    app.key(KeyCode::Char('3')).key(KeyCode::Home);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let at = app.state.visit_list.current().unwrap();
+        let shown = app.state.selected_visit().cloned().unwrap();
+        assert_eq!(shown.id, app.state.visits.id(at));
+        assert_eq!(shown, app.store.visit(&shown.id).unwrap());
+        seen.push(shown.met[0].name.clone());
+        app.key(KeyCode::Down);
+    }
+    // Newest first: the second visit finalized, then the first.
+    assert_eq!(seen, ["赵六", "王五"]);
 }

@@ -117,7 +117,7 @@ fn an_import_runs_off_the_ui_thread_with_progress_and_keeps_the_searches() {
                 state.channels.clone(),
                 fieldcheck::tui::visit_search::VisitTexts::new(
                     &state.leads,
-                    &state.visits,
+                    &hq.visits(None).unwrap(),
                     state.lang,
                 ),
             ),

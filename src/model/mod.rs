@@ -10,6 +10,7 @@ pub mod phone;
 pub mod region;
 pub mod rules;
 pub mod visit;
+pub mod visit_summary;
 
 pub use channel::{Channel, Phone, Scope};
 pub use lead::{Lead, LeadKind, Status};

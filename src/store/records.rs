@@ -218,7 +218,7 @@ pub fn records_decoded() -> u64 {
     DECODED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-pub(super) fn decode<T: DeserializeOwned>(key: &str, json: &str) -> Result<T> {
+pub(super) fn decode<'a, T: serde::Deserialize<'a>>(key: &str, json: &'a str) -> Result<T> {
     DECODED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     serde_json::from_str(json).map_err(|e| Error::Store {
         detail: format!("record {key} cannot be read: {e}"),

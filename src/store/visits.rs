@@ -11,6 +11,7 @@ use crate::error::{CorrectWhy, Error, RecordKind, Result};
 use crate::model::form::{Context, Problem, VisitForm};
 use crate::model::rules::{check, transition};
 use crate::model::visit::latest;
+use crate::model::visit_summary::VisitSummary;
 use crate::model::{Lead, Visit};
 use crate::sync::{Change, LeadField};
 
@@ -229,20 +230,45 @@ impl Store {
         }
     }
 
-    /// Every finalized visit (of one lead, if given), oldest first.
+    /// Every finalized visit (of one lead, if given: read through the visits-by-lead index),
+    /// oldest first.
     pub fn visits(&self, lead: Option<&str>) -> Result<Vec<Visit>> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let mut visits: Vec<Visit> = Vec::new();
-        for entry in table.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            let visit: Visit = decode(k.value(), v.value())?;
-            if lead.is_none_or(|l| visit.lead == l) {
-                visits.push(visit);
+        match lead {
+            Some(lead) => {
+                let index = tx
+                    .open_multimap_table(tables::LEAD_VISITS)
+                    .map_err(db_err)?;
+                for id in index.get(lead).map_err(db_err)? {
+                    let id = id.map_err(db_err)?;
+                    if let Some(v) = table.get(id.value()).map_err(db_err)? {
+                        visits.push(decode(id.value(), v.value())?);
+                    }
+                }
+            }
+            None => {
+                for entry in table.iter().map_err(db_err)? {
+                    let (k, v) = entry.map_err(db_err)?;
+                    visits.push(decode(k.value(), v.value())?);
+                }
             }
         }
         visits.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(visits)
+    }
+
+    /// Calls `each` with what lists need of every finalized visit, in id order, without
+    /// decoding the rest of it (people met, evidence, amounts).
+    pub fn visit_summaries(&self, mut each: impl FnMut(VisitSummary<'_>)) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            each(decode(k.value(), v.value())?);
+        }
+        Ok(())
     }
 }
 

@@ -8,75 +8,7 @@ use crate::model::{Lead, VisitKind};
 use crate::store::Finalized;
 use crate::sync::Change;
 
-/// Every record the lists show, read from the store in one go, with what the app derives from
-/// the visits (made where they are read, off the UI thread).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Records {
-    /// In natural id order, as the store gives them (the search worker's positions).
-    /// Shared with the search worker (for highlights), never copied.
-    pub leads: Vec<std::sync::Arc<Lead>>,
-    pub channels: Vec<crate::model::Channel>,
-    pub visits: Vec<crate::model::Visit>,
-    pub index: super::visit_index::VisitIndex,
-    /// Lead positions in the ledger order as of the day read (the list without a search,
-    /// filter or other sort).
-    pub ledger: Vec<usize>,
-    /// The leads each channel answers for.
-    pub groups: super::lead_groups::LeadGroups,
-    /// The visits' texts for the search worker, taken out before the records go to the app.
-    pub texts: Option<Box<super::visit_search::VisitTexts>>,
-}
-
-impl Records {
-    /// Reads the visits on a second thread while the leads and channels are read here; then,
-    /// again on two threads, indexes the visits and sorts the ledger as of `today`, and makes
-    /// the visits' texts for searches in `lang`.
-    pub fn read(
-        store: &crate::store::Store,
-        today: chrono::NaiveDate,
-        lang: crate::i18n::Lang,
-    ) -> crate::error::Result<Records> {
-        let (leads, channels, visits) = std::thread::scope(|s| {
-            let visits = s.spawn(|| store.visits(None));
-            let leads = store
-                .leads()
-                .map(|l| l.into_iter().map(std::sync::Arc::new).collect::<Vec<_>>());
-            let channels = store.channels();
-            let visits = visits.join().unwrap_or_else(|_| {
-                Err(crate::error::Error::Store {
-                    detail: "reading the visits stopped unexpectedly".into(),
-                })
-            });
-            (leads, channels, visits)
-        });
-        let (visits, leads) = (visits?, leads?);
-        let (texts, (index, ledger, groups)) = std::thread::scope(|s| {
-            let texts = s.spawn(|| super::visit_search::VisitTexts::new(&leads, &visits, lang));
-            let mut ledger: Vec<usize> = (0..leads.len()).collect();
-            super::lead_order::sort_lead_rows(
-                &leads,
-                &mut ledger,
-                super::lead_order::Sort::Deadline,
-                today,
-            );
-            let index = super::visit_index::VisitIndex::of(&visits, &leads);
-            let groups = super::lead_groups::LeadGroups::of(&leads);
-            let texts = texts
-                .join()
-                .unwrap_or_else(|_| super::visit_search::VisitTexts::new(&leads, &visits, lang));
-            (texts, (index, ledger, groups))
-        });
-        Ok(Records {
-            ledger,
-            index,
-            groups,
-            texts: Some(Box::new(texts)),
-            leads,
-            channels: channels?,
-            visits,
-        })
-    }
-}
+pub use super::records::Records;
 
 /// The outcome of a sync effect.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +22,8 @@ pub struct SyncDone {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// What the store gave for `Effect::Open` (only what was asked is `Some`).
+    Opened(Box<super::state_visits::Opened>),
     Quit,
     NextTab,
     PrevTab,

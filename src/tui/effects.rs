@@ -95,11 +95,18 @@ impl Runner<'_> {
     /// is about to show (in the store's order, which is the app's).
     fn reindex(&self, records: &mut Records) {
         if let Ok(index) = crate::search::Index::load(self.store) {
+            // `Records::read` always makes them; read the visits again only if it did not.
             let texts = match records.texts.take() {
                 Some(texts) => *texts,
-                None => {
-                    super::visit_search::VisitTexts::new(&records.leads, &records.visits, self.lang)
-                }
+                None => match self.store.visits(None) {
+                    Ok(visits) => {
+                        super::visit_search::VisitTexts::new(&records.leads, &visits, self.lang)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading the visits to search failed");
+                        return;
+                    }
+                },
             };
             let searcher = super::searcher::Searcher::new(
                 index,
@@ -141,6 +148,26 @@ impl Runner<'_> {
             Effect::Release(records) => {
                 drop(records);
                 None
+            }
+            Effect::Open { visit, lead } => {
+                // A few records by key: well under a millisecond, so on the UI thread. What
+                // cannot be read shows as not found (the detail pane says so), and is logged.
+                let visit = visit.map(|id| {
+                    let found = self.store.visit(&id).inspect_err(|e| {
+                        tracing::warn!(visit = %id, error = %e, "reading a visit failed");
+                    });
+                    (id, found.ok())
+                });
+                let lead = lead.map(|id| {
+                    let found = self.store.visits(Some(&id)).inspect_err(|e| {
+                        tracing::warn!(lead = %id, error = %e, "reading a lead's visits failed");
+                    });
+                    (id, found.unwrap_or_default())
+                });
+                Some(Action::Opened(Box::new(super::state_visits::Opened {
+                    visit,
+                    lead,
+                })))
             }
             Effect::Search {
                 generation,

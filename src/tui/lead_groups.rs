@@ -52,7 +52,8 @@ mod tests {
         let store = crate::store::Store::memory(&Default::default()).unwrap();
         crate::generate::generate(&store, 2_000, 0, 9, None).unwrap();
         let (leads, channels) = (store.leads().unwrap(), store.channels().unwrap());
-        let groups = LeadGroups::of(&leads);
+        let shared: Vec<Arc<Lead>> = leads.iter().cloned().map(Arc::new).collect();
+        let groups = LeadGroups::of(&shared);
         let mut nonempty = 0;
         for channel in &channels {
             let want: Vec<&str> = crate::model::leads_of(channel, &leads)

@@ -10,13 +10,16 @@ pub mod keymap;
 pub mod lead_groups;
 mod lead_order;
 mod panic;
+mod records;
 pub mod searcher;
 pub mod state;
+pub mod state_visits;
 mod sync_tab;
 pub mod ui;
 pub mod update;
 mod visit_form;
 pub mod visit_index;
+pub mod visit_rows;
 pub mod visit_search;
 
 use std::collections::VecDeque;
@@ -70,7 +73,6 @@ pub fn shell(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
         info,
         Vec::new(),
         store.channels()?,
-        Vec::new(),
         store.drafts()?,
         store.change_count()?,
         sync_snapshot(store)?,

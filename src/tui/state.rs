@@ -11,7 +11,7 @@ use super::form::Form;
 pub use super::lead_order::Sort;
 use super::lead_order::{row_order, sort_lead_rows};
 use crate::model::form::VisitForm;
-use crate::model::{Channel, Lead, Status, Visit, sort_by_id};
+use crate::model::{Channel, Lead, Status, sort_by_id};
 use crate::search::FieldMatch;
 
 /// The smallest terminal the app draws in.
@@ -223,12 +223,17 @@ pub struct State {
     pub channels: Vec<Channel>,
     pub lead_list: ListView,
     pub channel_list: ListView,
-    /// Finalized visits, oldest first; the Visits tab lists them newest first.
-    pub visits: Vec<Visit>,
+    /// Finalized visits as the lists show them, oldest first; the Visits tab lists them newest
+    /// first.
+    pub visits: super::visit_rows::VisitRows,
     /// Each lead's visits, their newest-first order, the corrected ones.
-    visit_index: super::visit_index::VisitIndex,
+    pub(super) visit_index: super::visit_index::VisitIndex,
     /// How many of the visits the search worker holds (those after are searched here).
     pub visits_searched: usize,
+    /// The texts searched of the visits finalized since (`visit_search::own_text`).
+    pub(super) visits_added: Vec<Box<str>>,
+    /// The whole records of the visit and the lead selected, read from the store.
+    pub opened: super::state_visits::Opened,
     plain: Option<Plain>,
     /// The leads each channel answers for.
     groups: super::lead_groups::LeadGroups,
@@ -266,7 +271,6 @@ impl State {
         info: Info,
         mut leads: Vec<Arc<Lead>>,
         mut channels: Vec<Channel>,
-        visits: Vec<Visit>,
         drafts: HashMap<String, VisitForm>,
         changes: u64,
         sync: SyncSnapshot,
@@ -286,9 +290,11 @@ impl State {
             channels,
             lead_list: ListView::default(),
             channel_list: ListView::default(),
-            visits,
+            visits: Default::default(),
             visit_index: super::visit_index::VisitIndex::default(),
             visits_searched: 0,
+            visits_added: Vec::new(),
+            opened: Default::default(),
             plain: None,
             groups: super::lead_groups::LeadGroups::default(),
             visit_list: ListView::default(),
@@ -310,8 +316,6 @@ impl State {
             height: 24,
             quit: false,
         };
-        state.visit_index = super::visit_index::VisitIndex::of(&state.visits, &state.leads);
-        state.visits_searched = state.visits.len();
         state.groups = super::lead_groups::LeadGroups::of(&state.leads);
         state.refresh_leads();
         state.refresh_channels();
@@ -345,6 +349,9 @@ impl State {
             texts: None,
         };
         self.visits_searched = self.visits.len();
+        self.visits_added.clear();
+        // Read again for what is selected once the lists are refreshed.
+        self.opened = Default::default();
         self.loading = false;
         // The ledger order was sorted where the records were read.
         self.plain = (ledger.len() == self.leads.len()).then_some(Plain {
@@ -392,92 +399,12 @@ impl State {
         self.sync.conflicts.get(self.conflict)
     }
 
-    pub fn selected_visit(&self) -> Option<&Visit> {
-        self.visit_list.current().and_then(|i| self.visits.get(i))
-    }
-
-    /// A lead's finalized visits, oldest first.
-    pub fn visits_of(&self, lead: &str) -> Vec<&Visit> {
-        self.lead_position(lead)
-            .map(|p| self.visit_index.visits_of(p))
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|i| self.visits.get(*i))
-            .collect()
-    }
-
-    /// The lead of the visit at position `i`.
-    pub fn lead_of_visit(&self, i: usize) -> Option<&Lead> {
-        self.visit_index
-            .lead_of(i)
-            .and_then(|p| self.leads.get(p))
-            .map(|l| &**l)
-    }
-
-    /// The visits shown on the Visits tab, newest first: all of them without a query, else the
-    /// search worker's answer (`ranked`) and those of the visits finalized since it was given
-    /// the visits that match here; nothing while the first answer over these visits is awaited
-    /// (a query typed on keeps the last answer until the next arrives).
-    pub fn refresh_visits(&mut self) {
-        let keep = self.visit_list.current();
-        let words: Vec<String> = self
-            .visit_list
-            .query
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        let rows: Vec<usize> = match &self.visit_list.ranked {
-            _ if words.is_empty() => self.visit_index.newest_first.clone(),
-            None => Vec::new(),
-            Some(hits) => {
-                let mut rows: Vec<usize> = hits.iter().map(|h| h.pos).collect();
-                for i in self.visits_searched..self.visits.len() {
-                    if self.visit_matches(i, &words) {
-                        let key = (self.visits[i].at, i);
-                        let at = rows.partition_point(|&j| (self.visits[j].at, j) > key);
-                        rows.insert(at, i);
-                    }
-                }
-                rows
-            }
-        };
-        self.visit_list.rows = rows;
-        reselect(&mut self.visit_list, keep);
-    }
-
-    /// Does every word occur in one of the visit's texts (lead id, creditor, district, kind,
-    /// finding, inspector, next step, notes), ignoring case? The rule of
-    /// `visit_search::VisitTexts::find`, for the few visits finalized since it was made.
-    fn visit_matches(&self, i: usize, words: &[String]) -> bool {
-        let v = &self.visits[i];
-        let lead = self.lead_of_visit(i);
-        let texts = [
-            v.lead.as_str(),
-            lead.map_or("", |l| l.creditor.as_str()),
-            lead.map_or("", |l| l.district.as_str()),
-            v.kind.label(self.lang),
-            v.finding.map_or("", |f| f.label(self.lang)),
-            v.inspector.as_str(),
-            v.next.as_ref().map_or("", |n| n.text.as_str()),
-            v.notes.as_str(),
-        ];
-        words.iter().all(|w| {
-            texts.iter().any(|t| {
-                if t.chars().any(char::is_uppercase) {
-                    t.to_lowercase().contains(w.as_str())
-                } else {
-                    t.contains(w.as_str())
-                }
-            })
-        })
-    }
-
     /// A lead by id, by binary search (the leads are held in natural id order).
     pub fn lead(&self, id: &str) -> Option<&Lead> {
         self.lead_position(id).map(|i| &*self.leads[i])
     }
 
-    fn lead_position(&self, id: &str) -> Option<usize> {
+    pub(super) fn lead_position(&self, id: &str) -> Option<usize> {
         self.leads
             .binary_search_by(|l| crate::model::id_order(&l.id, id))
             .ok()
@@ -505,17 +432,6 @@ impl State {
                 plain.rows.insert(at, i);
             }
         }
-    }
-
-    /// Has a correction replaced this visit?
-    pub fn is_corrected(&self, visit: &str) -> bool {
-        self.visit_index.corrected.contains(visit)
-    }
-
-    /// A visit was finalized: it joins the visits and their index.
-    pub fn add_visit(&mut self, visit: Visit) {
-        self.visits.push(visit);
-        self.visit_index.add(&self.visits, &self.leads);
     }
 
     pub fn selected_lead(&self) -> Option<&Lead> {
@@ -602,7 +518,7 @@ impl State {
     }
 }
 
-fn reselect(list: &mut ListView, keep: Option<usize>) {
+pub(super) fn reselect(list: &mut ListView, keep: Option<usize>) {
     list.selected = keep
         .and_then(|pos| list.rows.iter().position(|&r| r == pos))
         .unwrap_or(0);

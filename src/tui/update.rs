@@ -40,6 +40,12 @@ pub enum Effect {
     },
     /// Free records the app no longer shows, off the UI thread.
     Release(Box<super::action::Records>),
+    /// Read the whole records of the selected visit and of the selected lead's visits (the app
+    /// keeps only rows of each visit); comes back as `Opened`.
+    Open {
+        visit: Option<String>,
+        lead: Option<String>,
+    },
 }
 
 /// How far the detail pane may be scrolled.
@@ -88,6 +94,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::Rejected(_)
             | Action::PromptReady { .. }
             | Action::SyncDone(_)
+            | Action::Opened(_)
     );
     // While the terminal is too small nothing is drawn, so no key but quit may act.
     if from_user && state.too_small() && action != Action::Quit {
@@ -118,11 +125,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     state.lead_list.follow(visible);
     state.channel_list.follow(visible);
     state.visit_list.follow(visible);
+    effects.extend(state.to_open());
     effects
 }
 
 fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
+        Action::Opened(opened) => {
+            let super::state_visits::Opened { visit, lead } = *opened;
+            if visit.is_some() {
+                state.opened.visit = visit;
+            }
+            if lead.is_some() {
+                state.opened.lead = lead;
+            }
+        }
         Action::Quit => state.quit = true,
         Action::NextTab => switch(state, (state.tab.index() + 1) % Tab::ALL.len()),
         Action::PrevTab => switch(

@@ -37,8 +37,9 @@ pub fn open(state: &mut State, kind: VisitKind) {
     }
     let prefill = (kind == VisitKind::Revisit)
         .then(|| {
-            let own: Vec<_> = state.visits_of(&lead.id).into_iter().cloned().collect();
-            effective(&own).last().map(|last| VisitForm {
+            // The lead's visits in full were read from the store when it was selected.
+            let own = state.opened_visits(&lead.id).unwrap_or_default();
+            effective(own).last().map(|last| VisitForm {
                 finding: String::new(),
                 cause: String::new(),
                 next: String::new(),

@@ -3,9 +3,10 @@
 //! kinds and findings matched by their labels. A query is answered newest first without the UI
 //! thread, which only filters the visits finalized since (`State::visit_matches`, the same rule).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::visit_index::VisitIndex;
+use super::visit_rows::VisitRows;
 use crate::i18n::Lang;
 use crate::model::{Finding, Lead, Visit, VisitKind};
 
@@ -26,36 +27,61 @@ pub struct VisitTexts {
     newest_first: Vec<u32>,
 }
 
+/// A visit's own texts as searched: lead id, inspector, next step and notes, lowercased.
+pub fn own_text(lead: &str, inspector: &str, next: &str, notes: &str) -> Box<str> {
+    [lead, inspector, next, notes]
+        .join(APART)
+        .to_lowercase()
+        .into_boxed_str()
+}
+
 impl VisitTexts {
+    /// The texts of whole visits (in `VisitRows` order).
     pub fn new(leads: &[Arc<Lead>], visits: &[Visit], lang: Lang) -> VisitTexts {
-        let place: HashMap<&str, u32> = leads
+        let own = visits
             .iter()
-            .enumerate()
-            .map(|(i, l)| (l.id.as_str(), i as u32))
+            .map(|v| {
+                let next = v.next.as_ref().map_or("", |n| n.text.as_str());
+                own_text(&v.lead, &v.inspector, next, &v.notes)
+            })
             .collect();
-        let lower = |parts: &[&str]| parts.join(APART).to_lowercase().into_boxed_str();
-        let mut newest: Vec<u32> = (0..visits.len() as u32).collect();
-        newest.sort_unstable_by_key(|&i| std::cmp::Reverse((visits[i as usize].at, i)));
+        let index = VisitIndex::of_visits(visits, leads);
+        VisitTexts::of(leads, &VisitRows::of(visits), &index, own, lang)
+    }
+
+    /// The texts of the visits at `rows`, indexed by `index`, whose own texts are `own`.
+    pub fn of(
+        leads: &[Arc<Lead>],
+        rows: &VisitRows,
+        index: &VisitIndex,
+        own: Vec<Box<str>>,
+        lang: Lang,
+    ) -> VisitTexts {
+        let row = |i: usize| rows.get(i);
         VisitTexts {
             lang,
             leads: leads
                 .iter()
-                .map(|l| lower(&[&l.creditor, &l.district]))
-                .collect(),
-            own: visits
-                .iter()
-                .map(|v| {
-                    let next = v.next.as_ref().map_or("", |n| n.text.as_str());
-                    lower(&[&v.lead, &v.inspector, next, &v.notes])
+                .map(|l| {
+                    [l.creditor.as_str(), l.district.as_str()]
+                        .join(APART)
+                        .to_lowercase()
+                        .into_boxed_str()
                 })
                 .collect(),
-            lead_of: visits
-                .iter()
-                .map(|v| place.get(v.lead.as_str()).copied().unwrap_or(u32::MAX))
+            own,
+            lead_of: index.lead_positions().to_vec(),
+            kind: (0..rows.len())
+                .filter_map(|i| row(i).map(|r| r.kind))
                 .collect(),
-            kind: visits.iter().map(|v| v.kind).collect(),
-            finding: visits.iter().map(|v| v.finding).collect(),
-            newest_first: newest,
+            finding: (0..rows.len())
+                .filter_map(|i| row(i).map(|r| r.finding))
+                .collect(),
+            newest_first: index
+                .newest_first
+                .iter()
+                .filter_map(|&i| u32::try_from(i).ok())
+                .collect(),
         }
     }
 

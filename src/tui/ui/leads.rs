@@ -325,11 +325,13 @@ fn detail_lines(
             DIM,
         )));
     }
-    let corrected = crate::model::visit::corrected_ids(history.iter().copied());
-    for v in history.iter().rev() {
+    for &i in history.iter().rev() {
+        let Some(v) = state.visits.get(i) else {
+            continue;
+        };
         let at = crate::clock::local(v.at, "%Y-%m-%d %H:%M");
         let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
-        let style = if corrected.contains(&v.id.as_str()) {
+        let style = if state.is_corrected(state.visits.id(i)) {
             DIM.add_modifier(Modifier::CROSSED_OUT)
         } else {
             Style::new()

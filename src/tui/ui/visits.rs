@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 
 use super::leads::split;
-use super::parts::{DIM, LABEL, block, detail, field, list_table, search_line};
+use super::parts::{DIM, LABEL, detail, field, list_table, search_line};
 use crate::i18n::Lang;
 use crate::model::Visit;
 use crate::model::amount::format_wan;
@@ -50,19 +50,20 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     let visible = usize::from(table_area.height.saturating_sub(3));
     let rows: Vec<Row> = list
         .window(visible)
-        .map(|pos| {
-            let v = &state.visits[pos];
-            let creditor = state
-                .lead(&v.lead)
-                .map_or(v.lead.as_str(), |l| l.creditor.as_str());
+        .filter_map(|pos| Some((pos, state.visits.get(pos)?)))
+        .map(|(pos, v)| {
+            let creditor = state.lead_of_visit(pos).map_or_else(
+                || state.lead_id_of_visit(pos).unwrap_or_default(),
+                |l| l.creditor.as_str(),
+            );
             let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
-            let style = if state.is_corrected(&v.id) {
+            let style = if state.is_corrected(state.visits.id(pos)) {
                 DIM.add_modifier(Modifier::CROSSED_OUT)
             } else {
                 Style::new()
             };
             Row::new(vec![
-                Cell::from(when(v, "%m-%d %H:%M")),
+                Cell::from(crate::clock::local(v.at, "%m-%d %H:%M")),
                 Cell::from(truncate(v.kind.label(lang), col(1))),
                 Cell::from(truncate(finding, col(2))),
                 Cell::from(truncate(creditor, col(3))),
@@ -103,7 +104,19 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     let title = lang.pick(" 详情 ", " Detail ").to_string();
     let focused = state.mode == Mode::Detail;
     let Some(v) = state.selected_visit() else {
-        frame.render_widget(block(title, focused), area);
+        // Read from the store when selected: only a record the store cannot give is missing.
+        let line = match state.visit_list.current() {
+            Some(i) => Line::from(Span::styled(
+                format!(
+                    "{}{}",
+                    lang.pick("无法读取这条走访记录：", "This visit cannot be read: "),
+                    state.visits.id(i)
+                ),
+                DIM,
+            )),
+            None => Line::default(),
+        };
+        detail(frame, area, title, focused, vec![line], 0);
         return;
     };
     let w = if lang == Lang::Zh { 8 } else { 10 };
@@ -115,9 +128,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
         })
     };
     let creditor = state
-        .leads
-        .iter()
-        .find(|l| l.id == v.lead)
+        .lead(&v.lead)
         .map_or(String::new(), |l| l.creditor.clone());
     let mut lines = vec![
         Line::from(Span::styled(

@@ -1,0 +1,85 @@
+//! Every record the lists show, read from the store in one go off the UI thread, with what the
+//! app derives from them: the leads in full (shared with the search worker), the visits as rows
+//! (`visit_rows.rs`), each visit's lead, the ledger order and the channels' leads.
+
+use std::sync::Arc;
+
+use super::lead_groups::LeadGroups;
+use super::lead_order::{Sort, sort_lead_rows};
+use super::visit_index::VisitIndex;
+use super::visit_rows::{Scanned, VisitRows};
+use super::visit_search::VisitTexts;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::{Channel, Lead};
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Records {
+    /// In natural id order, as the store gives them (the search worker's positions).
+    pub leads: Vec<Arc<Lead>>,
+    pub channels: Vec<Channel>,
+    pub visits: VisitRows,
+    pub index: VisitIndex,
+    /// Lead positions in the ledger order as of the day read (the list without a search,
+    /// filter or other sort).
+    pub ledger: Vec<usize>,
+    /// The leads each channel answers for.
+    pub groups: LeadGroups,
+    /// The visits' texts for the search worker, taken out before the records go to the app.
+    pub texts: Option<Box<VisitTexts>>,
+}
+
+impl Records {
+    /// Reads the visits' summaries on a second thread while the leads and channels are read
+    /// here; then, again on two threads, sorts the ledger as of `today` and groups the leads by
+    /// channel there, and here finds each visit's lead, indexes the visits and makes their
+    /// texts for searches in `lang`.
+    pub fn read(store: &Store, today: chrono::NaiveDate, lang: Lang) -> Result<Records> {
+        let (leads, channels, scanned) = std::thread::scope(|s| {
+            let scanned = s.spawn(|| Scanned::read(store));
+            let leads = store
+                .leads()
+                .map(|l| l.into_iter().map(Arc::new).collect::<Vec<_>>());
+            let channels = store.channels();
+            let scanned = scanned.join().unwrap_or_else(|_| {
+                Err(Error::Store {
+                    detail: "reading the visits stopped unexpectedly".into(),
+                })
+            });
+            (leads, channels, scanned)
+        });
+        let (leads, scanned) = (leads?, scanned?);
+        let Scanned {
+            rows,
+            leads: lead_ids,
+            own,
+            corrected,
+        } = scanned;
+        let ((ledger, groups), (index, texts)) = std::thread::scope(|s| {
+            let ordered = s.spawn(|| {
+                let mut ledger: Vec<usize> = (0..leads.len()).collect();
+                sort_lead_rows(&leads, &mut ledger, Sort::Deadline, today);
+                (ledger, LeadGroups::of(&leads))
+            });
+            let index = VisitIndex::of(&rows, &leads, &lead_ids, corrected);
+            drop(lead_ids);
+            let texts = VisitTexts::of(&leads, &rows, &index, own, lang);
+            let ordered = ordered.join().unwrap_or_else(|_| {
+                let mut ledger: Vec<usize> = (0..leads.len()).collect();
+                sort_lead_rows(&leads, &mut ledger, Sort::Deadline, today);
+                (ledger, LeadGroups::of(&leads))
+            });
+            (ordered, (index, texts))
+        });
+        Ok(Records {
+            ledger,
+            index,
+            groups,
+            texts: Some(Box::new(texts)),
+            leads,
+            channels: channels?,
+            visits: rows,
+        })
+    }
+}
