@@ -62,23 +62,18 @@ pub fn mask(name: &str) -> String {
         .collect()
 }
 
-/// Builds the report over `leads` (in ledger order) and all finalized visits.
+/// Builds the report over `leads` (in ledger order) and all finalized visits (moved into their
+/// leads' groups, not copied: at a province they are the largest part of the report's memory).
 pub fn build(
     leads: &[Lead],
-    visits: &[Visit],
+    visits: Vec<Visit>,
     today: NaiveDate,
     district: Option<&str>,
     show_confidential: bool,
 ) -> Report {
     let mut rows = Vec::new();
     // Each lead's visits, grouped in one pass (never a scan of every visit per lead).
-    let mut by_lead: std::collections::HashMap<&str, Vec<Visit>> = std::collections::HashMap::new();
-    for visit in visits {
-        by_lead
-            .entry(visit.lead.as_str())
-            .or_default()
-            .push(visit.clone());
-    }
+    let by_lead = crate::model::visit::by_lead(visits);
     for lead in leads
         .iter()
         .filter(|l| district.is_none_or(|d| l.district.contains(d)))

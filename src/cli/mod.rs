@@ -113,7 +113,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             ledger_order(&mut leads, today);
             // Only the JSON carries visit facts.
             let visits = if json.json {
-                visits::by_lead(store.visits(None)?)
+                crate::model::visit::by_lead(store.visits(None)?)
             } else {
                 std::collections::HashMap::new()
             };

@@ -396,15 +396,6 @@ pub fn summary(visits: &[Visit]) -> VisitSummary {
     }
 }
 
-/// Visits grouped by their lead, in one pass (never a scan of every visit per lead).
-pub fn by_lead(visits: Vec<Visit>) -> std::collections::HashMap<String, Vec<Visit>> {
-    let mut out: std::collections::HashMap<String, Vec<Visit>> = std::collections::HashMap::new();
-    for visit in visits {
-        out.entry(visit.lead.clone()).or_default().push(visit);
-    }
-    out
-}
-
 pub fn report(
     store: &Store,
     format: ReportFormat,
@@ -418,7 +409,7 @@ pub fn report(
     crate::model::lead::ledger_order(&mut leads, today);
     let built = report::build(
         &leads,
-        &store.visits(None)?,
+        store.visits(None)?,
         today,
         district,
         show_confidential,

@@ -149,6 +149,15 @@ pub struct Visit {
     pub attention_before: bool,
 }
 
+/// Visits grouped by their lead, in one pass (never a scan of every visit per lead), moved.
+pub fn by_lead(visits: Vec<Visit>) -> std::collections::HashMap<String, Vec<Visit>> {
+    let mut out: std::collections::HashMap<String, Vec<Visit>> = std::collections::HashMap::new();
+    for visit in visits {
+        out.entry(visit.lead.clone()).or_default().push(visit);
+    }
+    out
+}
+
 /// The ids of visits a correction replaced.
 pub fn corrected_ids<'a>(
     visits: impl IntoIterator<Item = &'a Visit>,
