@@ -76,7 +76,10 @@ fn counts(dir: &std::path::Path, leads: usize) -> Vec<(String, u64)> {
     let before = records_decoded();
     let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 25).unwrap();
     fieldcheck::tui::load(&app, fieldcheck::i18n::Lang::Zh, today).unwrap();
-    found.push(("the terminal app's records".into(), records_decoded() - before));
+    found.push((
+        "the terminal app's records".into(),
+        records_decoded() - before,
+    ));
     drop(app);
     found.push((
         "import into a fresh HQ".into(),

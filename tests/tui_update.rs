@@ -84,6 +84,26 @@ impl App {
         }
     }
 
+    /// Finalizes an on-site visit finding `lead` paid in full (`wan` 万元), meeting `person`,
+    /// as the store does, and tells the app.
+    fn paid(&mut self, lead: &str, person: &str, wan: &str) {
+        let form = fieldcheck::model::form::VisitForm {
+            lead: lead.into(),
+            kind: "onsite".into(),
+            finding: "paid".into(),
+            met: vec![person.into()],
+            amount_wan: wan.into(),
+            paid_wan: wan.into(),
+            evidence: vec!["bank-record:LS-1".into()],
+            ..Default::default()
+        };
+        let done = self
+            .store
+            .finalize(&form, chrono::Utc::now(), today(), false)
+            .unwrap();
+        self.act(Some(Action::Finalized(Box::new(done))));
+    }
+
     fn key(&mut self, code: KeyCode) -> &mut App {
         let event = KeyEvent::new(code, KeyModifiers::NONE);
         let action = keymap::action(self.state.mode, self.state.tab, &event);
@@ -524,21 +544,7 @@ fn a_visit_is_typed_saved_as_a_draft_on_every_change_and_finalized() {
 #[test]
 fn a_revisit_starts_from_the_last_visit() {
     let mut app = app();
-    let form = fieldcheck::model::form::VisitForm {
-        lead: PENGKUN.into(),
-        kind: "onsite".into(),
-        finding: "paid".into(),
-        met: vec!["王五,财务,023-1".into()],
-        amount_wan: "76.6".into(),
-        paid_wan: "76.6".into(),
-        evidence: vec!["bank-record:LS-1".into()],
-        ..Default::default()
-    };
-    let done = app
-        .store
-        .finalize(&form, chrono::Utc::now(), today(), false)
-        .unwrap();
-    app.act(Some(Action::Finalized(Box::new(done))));
+    app.paid(PENGKUN, "王五,财务,023-1", "76.6");
     app.key(KeyCode::Char('r'));
     let revisit = app.state.form.as_ref().unwrap().to_visit_form();
     assert_eq!(revisit.kind, "revisit");
@@ -867,21 +873,7 @@ fn a_channels_detail_lists_what_fits_and_counts_the_rest() {
 fn the_visits_tab_reads_the_selected_visit_whole_from_the_store() {
     let mut app = app();
     for (lead, person) in [(PENGKUN, "王五,财务,023-1"), (ANBAO, "赵六,出纳,023-2")] {
-        let form = fieldcheck::model::form::VisitForm {
-            lead: lead.into(),
-            kind: "onsite".into(),
-            finding: "paid".into(),
-            met: vec![person.into()],
-            amount_wan: "1".into(),
-            paid_wan: "1".into(),
-            evidence: vec!["bank-record:LS-1".into()],
-            ..Default::default()
-        };
-        let done = app
-            .store
-            .finalize(&form, chrono::Utc::now(), today(), false)
-            .unwrap();
-        app.act(Some(Action::Finalized(Box::new(done))));
+        app.paid(lead, person, "1");
     }
     app.key(KeyCode::Char('3')).key(KeyCode::Home);
     let mut seen = Vec::new();
