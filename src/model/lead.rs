@@ -169,9 +169,24 @@ pub fn ledger_cmp(a: &Lead, b: &Lead, today: NaiveDate) -> std::cmp::Ordering {
         .then_with(|| super::id_order(&a.id, &b.id))
 }
 
-/// Sorts leads into ledger order.
+/// Sorts leads into ledger order (`ledger_cmp`): into natural id order (each id taken apart
+/// once), then by the rest of the key computed once per lead, the id's place breaking ties. A
+/// comparator reading two leads and splitting both ids at each comparison took most of
+/// `leads` and of the report at a million leads.
 pub fn ledger_order(leads: &mut [Lead], today: NaiveDate) {
-    leads.sort_by(|a, b| ledger_cmp(a, b, today));
+    super::sort_by_id(leads, |l| &l.id);
+    let mut order: Vec<usize> = (0..leads.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let l = &leads[i];
+        (
+            !l.supervised,
+            !l.is_overdue(today),
+            l.deadline.is_none(),
+            l.deadline,
+            i,
+        )
+    });
+    super::permute(leads, order);
 }
 
 #[cfg(test)]
@@ -212,6 +227,28 @@ mod tests {
         ledger_order(&mut leads, today);
         let ids: Vec<_> = leads.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["n/a3/4", "n/a3/3", "n/a3/10", "n/a3/1", "n/a3/2"]);
+    }
+
+    #[test]
+    fn ledger_order_is_the_order_of_ledger_cmp() {
+        let today = NaiveDate::from_ymd_opt(2022, 1, 20).unwrap_or_default();
+        // Ids out of order, deadlines tied, past and missing, some supervised, some handled.
+        let mut leads: Vec<Lead> = (0..300u32)
+            .map(|n| {
+                let seq = (n * 7919) % 301;
+                let day = (n % 5 != 0).then(|| today + chrono::Duration::days(i64::from(n % 9) - 4));
+                let mut l = lead(&format!("n{}/a{}/{seq}", n % 3, n % 4), day, n % 11 == 0);
+                if n % 13 == 0 {
+                    l.status = Status::Closed;
+                }
+                l
+            })
+            .collect();
+        let mut expected = leads.clone();
+        expected.sort_by(|a, b| ledger_cmp(a, b, today));
+        ledger_order(&mut leads, today);
+        let ids = |l: &[Lead]| l.iter().map(|l| l.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&leads), ids(&expected));
     }
 
     #[test]

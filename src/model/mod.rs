@@ -126,7 +126,7 @@ pub fn sort_by_id<T>(records: &mut [T], id: impl Fn(&T) -> &str) {
 }
 
 /// Puts `records[order[k]]` at `k`, in place.
-fn permute<T>(records: &mut [T], mut order: Vec<usize>) {
+pub(crate) fn permute<T>(records: &mut [T], mut order: Vec<usize>) {
     for start in 0..records.len() {
         // Follow the cycle through `start`, swapping each element into its place.
         let mut at = start;
