@@ -236,7 +236,8 @@ mod tests {
         let mut leads: Vec<Lead> = (0..300u32)
             .map(|n| {
                 let seq = (n * 7919) % 301;
-                let day = (n % 5 != 0).then(|| today + chrono::Duration::days(i64::from(n % 9) - 4));
+                let day =
+                    (n % 5 != 0).then(|| today + chrono::Duration::days(i64::from(n % 9) - 4));
                 let mut l = lead(&format!("n{}/a{}/{seq}", n % 3, n % 4), day, n % 11 == 0);
                 if n % 13 == 0 {
                     l.status = Status::Closed;

@@ -3,6 +3,7 @@
 pub mod amount;
 pub mod channel;
 pub mod form;
+mod id_sort;
 pub mod lead;
 pub mod lifecycle;
 pub mod notice;
@@ -113,15 +114,12 @@ impl PartialOrd for IdKey<'_> {
     }
 }
 
-/// Sorts records into natural id order, each id taken apart once.
+/// Sorts records into natural id order (`id_sort.rs`: packed into integers where the ids allow,
+/// else each id taken apart once), stably.
 pub fn sort_by_id<T>(records: &mut [T], id: impl Fn(&T) -> &str) {
-    let mut keyed: Vec<(IdKey, usize)> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (IdKey::of(id(r)), i))
-        .collect();
-    keyed.sort();
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let ids: Vec<&str> = records.iter().map(&id).collect();
+    let order = id_sort::id_sorted_order(&ids);
+    drop(ids);
     permute(records, order);
 }
 
