@@ -164,13 +164,14 @@ impl Store {
             .meta(meta::NEXT_IDX)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
+        let (kept_apart, disputes) = self.quarantine()?;
         Ok(SyncStatus {
             unexported: next.saturating_sub(1).saturating_sub(self.exported_idx()?),
             last_export: self.meta(meta::LAST_EXPORT)?,
             devices: self.devices_seen()?,
             conflicts: self.conflicts()?.len(),
-            kept_apart: self.quarantine()?.0.len(),
-            disputes: self.quarantine()?.1,
+            kept_apart: kept_apart.len(),
+            disputes,
         })
     }
 
