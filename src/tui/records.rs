@@ -57,19 +57,11 @@ impl Records {
             corrected,
         } = scanned;
         let ((ledger, groups), (index, texts)) = std::thread::scope(|s| {
-            let ordered = s.spawn(|| {
-                let mut ledger: Vec<usize> = (0..leads.len()).collect();
-                sort_lead_rows(&leads, &mut ledger, Sort::Deadline, today);
-                (ledger, LeadGroups::of(&leads))
-            });
+            let sorting = s.spawn(|| ordered(&leads, today));
             let index = VisitIndex::of(&rows, &leads, &lead_ids, corrected);
             drop(lead_ids);
             let texts = VisitTexts::of(&leads, &rows, &index, own, lang);
-            let ordered = ordered.join().unwrap_or_else(|_| {
-                let mut ledger: Vec<usize> = (0..leads.len()).collect();
-                sort_lead_rows(&leads, &mut ledger, Sort::Deadline, today);
-                (ledger, LeadGroups::of(&leads))
-            });
+            let ordered = sorting.join().unwrap_or_else(|_| ordered(&leads, today));
             (ordered, (index, texts))
         });
         Ok(Records {
@@ -82,4 +74,11 @@ impl Records {
             visits: rows,
         })
     }
+}
+
+/// The ledger order as of `today` and the leads each channel answers for.
+fn ordered(leads: &[Arc<Lead>], today: chrono::NaiveDate) -> (Vec<usize>, LeadGroups) {
+    let mut ledger: Vec<usize> = (0..leads.len()).collect();
+    sort_lead_rows(leads, &mut ledger, Sort::Deadline, today);
+    (ledger, LeadGroups::of(leads))
 }
