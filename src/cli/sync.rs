@@ -165,13 +165,20 @@ pub fn conflicts(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
     if as_json {
         return json(&list);
     }
+    // A province's thousands of conflicts come from a few dozen devices: each named once.
+    let mut names: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|c| {
             let values: Vec<String> = c
                 .heads
                 .iter()
-                .map(|h| format!("{}（{}）", h.value, author(store, &h.device, lang)))
+                .map(|h| {
+                    let name = names
+                        .entry(h.device.as_str())
+                        .or_insert_with(|| author(store, &h.device, lang));
+                    format!("{}（{name}）", h.value)
+                })
                 .collect();
             vec![
                 c.id.clone(),

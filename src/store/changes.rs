@@ -139,7 +139,7 @@ pub(super) fn append_merging(
     merge_all: bool,
 ) -> Result<Change> {
     let (base, merges) = if is_register(field) {
-        let heads = merge::read_heads(tx, &merge::head_key(&entity, field))?;
+        let heads = super::heads::read(tx, &merge::head_key(&entity, field))?;
         let win = merge::winner(&heads).map(|h| h.id.clone());
         let others = if merge_all {
             heads

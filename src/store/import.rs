@@ -15,7 +15,8 @@ use redb::{ReadableTable, WriteTransaction};
 use serde::Serialize;
 
 use super::devices::{self, Device, Vouch};
-use super::merge::{Batch, head_key, read_heads};
+use super::heads;
+use super::merge::{Batch, head_key};
 use super::placement::{Outcome, Placed, Placer, held_at};
 use super::quarantine::{self, Reason};
 use super::roster::{self, RosterRefused};
@@ -359,7 +360,7 @@ impl Store {
             .insert(meta::CLOCK, clock.encode().as_str())
             .map_err(db_err)?;
         for key in &touched {
-            if is_conflict(&read_heads(&tx, key)?) {
+            if is_conflict(&heads::read(&tx, key)?) {
                 result.conflicts += 1;
             }
         }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{decode, encode};
 use super::{db_err, tables};
+use super::{heads, log_spans};
 use crate::error::{Error, Result};
 use crate::model::{Channel, Lead, NoticeMeta, Visit};
 use crate::search::key;
@@ -55,12 +56,6 @@ pub fn winner(heads: &[Head]) -> Option<&Head> {
     heads
         .iter()
         .max_by(|a, b| (a.clock, &a.device).cmp(&(b.clock, &b.device)))
-}
-
-pub(super) fn read_heads(tx: &WriteTransaction, key: &str) -> Result<Vec<Head>> {
-    let table = tx.open_table(tables::HEADS).map_err(db_err)?;
-    let value = table.get(key).map_err(db_err)?;
-    value.map_or(Ok(Vec::new()), |v| decode(key, v.value()))
 }
 
 /// The change with this id, if held.
@@ -182,7 +177,7 @@ impl Batch {
     /// Sets every lead field whose register changed, from its heads as they are now.
     pub(super) fn finish(self, tx: &WriteTransaction) -> Result<()> {
         for key in self.unsettled {
-            let heads = read_heads(tx, &key)?;
+            let heads = heads::read(tx, &key)?;
             let (entity, field) = key.split_once('\u{1f}').unwrap_or((key.as_str(), ""));
             settle(tx, entity, field, &heads)?;
         }
@@ -268,7 +263,7 @@ fn store_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
             .insert(visit, (change.device.as_str(), change.idx))
             .map_err(db_err)?;
     }
-    Ok(())
+    log_spans::stored(tx, &change.device, change.idx)
 }
 
 /// Takes a change out of the log (the indexes of what it carries with it; its id stays taken).
@@ -284,7 +279,7 @@ pub(super) fn remove_change(tx: &WriteTransaction, change: &Change) -> Result<()
             .remove(visit, slot)
             .map_err(db_err)?;
     }
-    Ok(())
+    log_spans::removed(tx, &change.device, change.idx)
 }
 
 /// The applied changes that carry visit `id`.
@@ -436,7 +431,7 @@ pub(super) fn recreate(tx: &WriteTransaction, entity: &str, row: &Row) -> Result
     row.write(tx, id)?;
     if matches!(row, Row::Lead(_)) {
         for field in crate::sync::REGISTERS {
-            let heads = read_heads(tx, &head_key(entity, field))?;
+            let heads = heads::read(tx, &head_key(entity, field))?;
             settle(tx, entity, field, &heads)?;
         }
     }
@@ -501,7 +496,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
         }
         ("lead", field) if is_register(field) => {
             let key = head_key(&change.entity, field);
-            let heads = read_heads(tx, &key)?;
+            let heads = heads::read(tx, &key)?;
             let new = Head::of(change);
             let mut older = false;
             for h in &heads {
@@ -541,10 +536,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
                 kept
             };
             kept.sort_by(|a, b| a.id.cmp(&b.id));
-            tx.open_table(tables::HEADS)
-                .map_err(db_err)?
-                .insert(key.as_str(), encode(&kept)?.as_str())
-                .map_err(db_err)?;
+            heads::write(tx, &key, &kept)?;
             return Ok(Some(key));
         }
         _ => {

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "indexes: the changes carrying each visit and each created row, the quarantine by visit and change id",
         apply: create_indexes,
     },
+    Migration {
+        version: 8,
+        name: "summaries: each device's log span and gaps, the registers in conflict",
+        apply: create_summaries,
+    },
 ];
 
 /// The table of hand-trusted public keys (schema 4 and 5).
@@ -256,4 +261,11 @@ pub fn run(db: &Database, migrations: &[Migration]) -> crate::error::Result<Outc
     }
     tx.commit().map_err(db_err)?;
     Ok(Outcome::Migrated(from, to))
+}
+
+/// Adds the summaries that `sync status` and `conflicts` read instead of the whole log and every
+/// register: each device's span of the log, and the registers whose heads disagree.
+fn create_summaries(tx: &WriteTransaction) -> crate::error::Result<()> {
+    super::log_spans::fill(tx)?;
+    super::heads::fill_conflicts(tx)
 }

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use redb::WriteTransaction;
 
+use super::heads;
 use super::merge::{self, head_key};
 use super::quarantine::applied;
-use super::{db_err, tables};
 use crate::error::Result;
 use crate::model::{Lead, Notice};
 use crate::sync::{Change, LeadField, is_register};
@@ -74,10 +74,7 @@ impl Rebuild {
         let seed = crate::notice::seed()?;
         for (entity, field) in &self.registers {
             let key = head_key(entity, field);
-            tx.open_table(tables::HEADS)
-                .map_err(db_err)?
-                .remove(key.as_str())
-                .map_err(db_err)?;
+            heads::remove(tx, &key)?;
             let mut batch = merge::Batch::default();
             for change in by_register
                 .get(&(entity.as_str(), field.as_str()))
@@ -87,7 +84,7 @@ impl Rebuild {
                 batch.reapply(tx, change)?;
             }
             batch.finish(tx)?;
-            if merge::read_heads(tx, &key)?.is_empty() {
+            if heads::read(tx, &key)?.is_empty() {
                 let created = carriers.get(entity.as_str()).and_then(|c| c.first());
                 restore_original(tx, &seed, entity, field, created.copied())?;
             }

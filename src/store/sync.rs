@@ -1,9 +1,7 @@
 //! Sync on the store: export bundles, import them (checked before anything is written, applied
 //! in one transaction), conflicts and their resolution, status, trust, and `verify`.
 
-use std::collections::BTreeMap;
-
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableDatabase;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -11,7 +9,7 @@ use super::changes::append_merging;
 use super::merge::{Batch, Head, winner};
 use super::quarantine::{Dispute, Quarantined};
 use super::records::decode;
-use super::{Store, db_err, tables, tables::meta};
+use super::{Store, db_err, heads, log_spans, tables, tables::meta};
 use crate::error::{Error, Result};
 use crate::sync::Change;
 
@@ -60,59 +58,55 @@ pub struct SyncStatus {
     pub disputes: Vec<Dispute>,
 }
 
-fn conflict_id(key: &str) -> String {
+pub(super) fn conflict_id(key: &str) -> String {
     hex::encode(&Sha256::digest(key.as_bytes())[..4])
 }
 
 impl Store {
-    /// Per device: the highest idx held and the ranges below it not held.
+    /// Per device: the highest idx held and the ranges below it not held (read from the
+    /// devices' summaries, `device_logs_v1`, not from the log).
     pub fn devices_seen(&self) -> Result<Vec<DeviceSeen>> {
         let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
-        let mut seen: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        for entry in table.iter().map_err(db_err)? {
-            let (k, _) = entry.map_err(db_err)?;
-            let (device, idx) = k.value();
-            seen.entry(device.to_string()).or_default().push(idx);
-        }
-        Ok(seen
+        let table = tx.open_table(tables::DEVICE_LOGS).map_err(db_err)?;
+        Ok(log_spans::all(&table)?
             .into_iter()
-            .map(|(device, idxs)| seen_of(device, &idxs))
+            .map(|(device, span)| span.seen(&device))
             .collect())
     }
 
-    /// The gaps in the logs of `devices` only, each read by its own range of the log: what an
-    /// import reports, in time proportional to those devices' logs, not to the whole store's.
+    /// The gaps in the logs of `devices` only: what an import reports.
     pub(super) fn gaps_of<'a>(
         &self,
         devices: impl IntoIterator<Item = &'a str>,
     ) -> Result<Vec<Gap>> {
         let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+        let table = tx.open_table(tables::DEVICE_LOGS).map_err(db_err)?;
         let mut gaps = Vec::new();
         for device in devices {
-            let mut idxs = Vec::new();
-            for entry in table
-                .range((device, 0u64)..=(device, u64::MAX))
-                .map_err(db_err)?
-            {
-                idxs.push(entry.map_err(db_err)?.0.value().1);
-            }
-            gaps.extend(seen_of(device.to_string(), &idxs).gaps);
+            gaps.extend(log_spans::of(&table, device)?.seen(device).gaps);
         }
         Ok(gaps)
     }
 
-    /// Every register with concurrent different values.
+    /// Every register with concurrent different values (those `conflicts_v1` names).
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let tx = self.db.begin_read().map_err(db_err)?;
+        let keys = heads::conflict_keys(&tx.open_table(tables::CONFLICTS).map_err(db_err)?)?;
         let table = tx.open_table(tables::HEADS).map_err(db_err)?;
         let mut out = Vec::new();
-        for entry in table.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            out.extend(conflict_of(k.value(), v.value())?);
+        for key in keys {
+            let value = table.get(key.as_str()).map_err(db_err)?;
+            if let Some(v) = value {
+                out.extend(conflict_of(&key, v.value())?);
+            }
         }
         Ok(out)
+    }
+
+    /// How many registers are in conflict.
+    pub fn conflict_count(&self) -> Result<usize> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        heads::conflict_count(&tx.open_table(tables::CONFLICTS).map_err(db_err)?)
     }
 
     /// Keeps one value of a conflict: a new change that replaces every concurrent value (and
@@ -169,7 +163,7 @@ impl Store {
             unexported: next.saturating_sub(1).saturating_sub(self.exported_idx()?),
             last_export: self.meta(meta::LAST_EXPORT)?,
             devices: self.devices_seen()?,
-            conflicts: self.conflicts()?.len(),
+            conflicts: self.conflict_count()?,
             kept_apart: kept_apart.len(),
             disputes,
         })
@@ -213,25 +207,4 @@ pub(super) fn conflict_of(key: &str, json: &str) -> Result<Option<Conflict>> {
 
 pub(super) fn is_conflict(heads: &[Head]) -> bool {
     heads.iter().any(|h| h.value != heads[0].value)
-}
-
-/// A device's highest change and the gaps below it, from the indices held (ascending).
-fn seen_of(device: String, idxs: &[u64]) -> DeviceSeen {
-    let mut gaps = Vec::new();
-    let mut expected = 1;
-    for idx in idxs {
-        if *idx > expected {
-            gaps.push(Gap {
-                device: device.clone(),
-                from: expected,
-                to: idx - 1,
-            });
-        }
-        expected = idx.saturating_add(1);
-    }
-    DeviceSeen {
-        highest: idxs.last().copied().unwrap_or(0),
-        device,
-        gaps,
-    }
 }

@@ -22,6 +22,8 @@
 //! | `visit_changes_v1` | visit id | (device id, idx) (multimap) | the applied changes that carry each visit: a visit found with two contents is taken back without reading the log |
 //! | `created_by_v1` | entity (`lead:…`, `channel:…`, `notice:…`) | (device id, idx) | the applied `created` change a row was made from: the first in replay order, so that import and `verify` keep the same row; none for the rows of the built-in notice |
 //! | `quarantine_by_v1` | `visit` U+001F visit id, or `id` U+001F change id | `quarantine_v1` key (multimap) | the changes kept apart that carry a visit id or a change id: a dispute relabels them without reading the whole quarantine |
+//! | `device_logs_v1` | device id | JSON `{"highest": idx, "gaps": [[from, to], …]}` | per device, the highest idx the log holds and the ranges below it it does not: kept as changes enter and leave the log, so that `sync status` and an import's gaps cost the devices, not the log |
+//! | `conflicts_v1` | `entity` U+001F `field` | empty | the registers whose heads hold different values (a conflict for a person): kept with `heads_v1`, so that listing and counting conflicts reads the conflicts, not every register |
 //! | `disputes_v1` | `fork` U+001F device, or `visit` U+001F visit id | JSON `Dispute` | equivocation found: a device with two histories from an idx on, a visit id with two contents |
 //!
 //! `trusted_v1` (public keys trusted by hand, schema 4 and 5) is dropped by migration 6: its
@@ -50,6 +52,8 @@ pub const VISIT_DEVICES: TableDefinition<&str, &str> = TableDefinition::new("vis
 pub const VISIT_CHANGES: MultimapTableDefinition<&str, (&str, u64)> =
     MultimapTableDefinition::new("visit_changes_v1");
 pub const CREATED_BY: TableDefinition<&str, (&str, u64)> = TableDefinition::new("created_by_v1");
+pub const DEVICE_LOGS: TableDefinition<&str, &str> = TableDefinition::new("device_logs_v1");
+pub const CONFLICTS: TableDefinition<&str, &str> = TableDefinition::new("conflicts_v1");
 pub const QUARANTINE_BY: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("quarantine_by_v1");
 

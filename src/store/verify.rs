@@ -8,6 +8,7 @@ use redb::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::log_spans::LogSpan;
 use super::merge::Batch;
 use super::{Store, db_err, tables};
 use crate::error::{Error, Result};
@@ -39,7 +40,7 @@ impl Store {
             self.db.begin_read().map_err(db_err)?,
             rebuilt.db.begin_read().map_err(db_err)?,
         );
-        let mut meter = self.meter(crate::progress::Stage::Comparing, 5);
+        let mut meter = self.meter(crate::progress::Stage::Comparing, 6);
         compare::<Lead>(&mut out, "lead", &a, &b, tables::LEADS)?;
         meter.add(1);
         compare::<Channel>(&mut out, "channel", &a, &b, tables::CHANNELS)?;
@@ -49,6 +50,8 @@ impl Store {
         compare::<Visit>(&mut out, "visit", &a, &b, tables::VISITS)?;
         meter.add(1);
         compare_conflicts(&mut out, &a, &b)?;
+        meter.add(1);
+        compare::<LogSpan>(&mut out, "device-log", &a, &b, tables::DEVICE_LOGS)?;
         meter.add(1);
         Ok(out)
     }
@@ -193,6 +196,21 @@ fn compare_conflicts(
     };
     // Conflicts are few (a person resolves each): these two maps stay small.
     let (a, b) = (conflicts(stored)?, conflicts(rebuilt)?);
+    // The registers `conflicts` and `sync status` read as in conflict must be those whose heads
+    // disagree.
+    let indexed =
+        super::heads::conflict_keys(&stored.open_table(tables::CONFLICTS).map_err(db_err)?)?;
+    let indexed: std::collections::BTreeSet<String> = indexed
+        .iter()
+        .map(|k| super::sync::conflict_id(k))
+        .collect();
+    for id in indexed.symmetric_difference(&a.keys().cloned().collect()) {
+        out.push(Difference {
+            entity: format!("conflict-index:{id}"),
+            stored: Some(serde_json::Value::Bool(indexed.contains(id))),
+            rebuilt: Some(serde_json::Value::Bool(a.contains_key(id))),
+        });
+    }
     let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for key in keys {
         let (x, y) = (a.get(key), b.get(key));
@@ -233,6 +251,8 @@ impl Store {
             tables::DISPUTES,
             tables::KEPT_VISITS,
             tables::VISIT_DEVICES,
+            tables::DEVICE_LOGS,
+            tables::CONFLICTS,
         ] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
