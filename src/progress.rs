@@ -20,6 +20,10 @@ pub enum Stage {
     Replaying,
     /// Comparing the replay with the store (`verify`).
     Comparing,
+    /// Reading every lead or visit (a report, a listing, the terminal app's records).
+    Reading,
+    /// Writing the rows of a report.
+    Reporting,
 }
 
 impl Stage {
@@ -30,6 +34,8 @@ impl Stage {
             Stage::Writing => lang.pick("写出变更包", "writing the bundle"),
             Stage::Replaying => lang.pick("重放变更日志", "replaying the log"),
             Stage::Comparing => lang.pick("比对", "comparing"),
+            Stage::Reading => lang.pick("读取记录", "reading records"),
+            Stage::Reporting => lang.pick("写出台账", "writing the report"),
         }
     }
 }

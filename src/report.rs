@@ -12,6 +12,7 @@ use crate::model::amount::format_wan;
 use crate::model::region::PROVINCES;
 use crate::model::visit::effective;
 use crate::model::{Cause, Finding, Lead, Status, Visit};
+use crate::progress::Meter;
 
 /// One lead in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +272,7 @@ pub fn markdown(report: &Report, lang: Lang, today: NaiveDate) -> String {
 }
 
 /// CSV with a UTF-8 byte-order mark, so Excel and WPS read the Chinese text.
-pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>> {
+pub fn csv(report: &Report, lang: Lang, meter: &mut Meter) -> Result<Vec<u8>> {
     let fail = |e: csv::Error| Error::Store {
         detail: e.to_string(),
     };
@@ -281,6 +282,7 @@ pub fn csv(report: &Report, lang: Lang) -> Result<Vec<u8>> {
     writer.write_record(headers(lang)).map_err(fail)?;
     for row in &report.rows {
         writer.write_record(cells(row, lang)).map_err(fail)?;
+        meter.add(1);
     }
     for (title, header, rows) in summaries(report, lang) {
         writer.write_record([""]).map_err(fail)?;
@@ -313,7 +315,7 @@ fn fits_a_worksheet(rows: usize) -> Result<()> {
 /// ledger is written in rust_xlsxwriter's constant-memory mode (each row goes to a temporary
 /// file as it is written), so a nation's report does not hold a million rows of cells; a report
 /// with more rows than a worksheet holds is refused.
-pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
+pub fn xlsx(report: &Report, lang: Lang, meter: &mut Meter) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook, XlsxError};
     fits_a_worksheet(report.rows.len())?;
     let fail = |e: XlsxError| Error::Store {
@@ -346,6 +348,7 @@ pub fn xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>> {
                 _ => ledger.write_string(r, c, value).map_err(fail)?,
             };
         }
+        meter.add(1);
     }
     let totals = book.add_worksheet();
     totals.set_name(lang.pick("合计", "Totals")).map_err(fail)?;

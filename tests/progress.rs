@@ -39,9 +39,11 @@ fn a_pipe_gets_no_progress() {
     let dir = tempfile::tempdir().unwrap();
     let store = generated(dir.path());
     let all = dir.path().join("all.fcb");
+    let csv = dir.path().join("r.csv");
     for args in [
         vec!["verify"],
         vec!["export", "--all", "--plain", "--out", all.to_str().unwrap()],
+        vec!["report", "--format", "csv", "--out", csv.to_str().unwrap()],
     ] {
         let out = fieldcheck(&store).args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
@@ -53,24 +55,20 @@ fn a_pipe_gets_no_progress() {
     }
 }
 
-/// Under `script`, which gives the command a terminal, `verify` draws its stages and clears
-/// the bar before the result.
-#[cfg(target_os = "linux")]
-#[test]
-fn a_terminal_sees_each_stage_then_the_result() {
+/// The screen a command draws under `script`, which gives it a terminal (None where there is
+/// no `script`).
+fn on_a_terminal(store: &std::path::Path, args: &str) -> Option<String> {
     if std::process::Command::new("script")
         .arg("--version")
         .output()
         .is_err()
     {
         eprintln!("no `script` here (util-linux): skipped");
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let store = generated(dir.path());
     let bin = assert_cmd::cargo::cargo_bin("fieldcheck");
     let line = format!(
-        "{} --store {} --lang en verify",
+        "{} --store {} --lang en {args}",
         bin.display(),
         store.display()
     );
@@ -80,7 +78,18 @@ fn a_terminal_sees_each_stage_then_the_result() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let screen = String::from_utf8_lossy(&out.stdout);
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `verify` draws its stages and clears the bar before the result.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_sees_each_stage_then_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = generated(dir.path());
+    let Some(screen) = on_a_terminal(&store, "verify") else {
+        return;
+    };
     let replay = screen.find("replaying the log").expect(&screen);
     let compare = screen.find("comparing").expect(&screen);
     assert!(replay < compare, "{screen}");
@@ -88,4 +97,27 @@ fn a_terminal_sees_each_stage_then_the_result() {
     let verdict = screen.rfind("Consistent").expect(&screen);
     let cleared = screen.rfind("\x1b[2K").expect(&screen);
     assert!(cleared < verdict, "{screen}");
+}
+
+/// A report reads the records, then writes its rows, each with its bar.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_shows_its_reading_and_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = generated(dir.path());
+    let out = dir.path().join("r.xlsx");
+    let args = format!("report --format xlsx --out {}", out.display());
+    let Some(screen) = on_a_terminal(&store, &args) else {
+        return;
+    };
+    let reading = screen.find("reading records").expect(&screen);
+    let rows = screen.find("writing the report").expect(&screen);
+    assert!(reading < rows, "{screen}");
+    // The 300 generated leads and the built-in notice's 3, each row counted.
+    assert!(
+        screen.contains("writing the report [==============================] 303/303"),
+        "{screen}"
+    );
+    let done = screen.rfind("Report written").expect(&screen);
+    assert!(screen.rfind("\x1b[2K").expect(&screen) < done, "{screen}");
 }

@@ -36,12 +36,14 @@ impl Bar {
             return;
         };
         let lang = self.lang;
-        let stage: Mutex<Option<Stage>> = Mutex::new(None);
+        // A new stage, or the same stage over other units (the leads, then the visits), starts
+        // the bar again.
+        let stage: Mutex<Option<(Stage, u64)>> = Mutex::new(None);
         store.report_progress(Arc::new(move |step: Step| {
             if let Ok(mut current) = stage.lock()
-                && *current != Some(step.stage)
+                && *current != Some((step.stage, step.total))
             {
-                *current = Some(step.stage);
+                *current = Some((step.stage, step.total));
                 bar.reset();
                 bar.set_message(step.stage.label(lang));
                 bar.set_length(step.total);

@@ -13,6 +13,7 @@ use crate::model::amount::format_wan;
 use crate::model::form::{VisitForm, parse_date};
 use crate::model::visit::effective;
 use crate::model::{Status, Visit};
+use crate::progress::Stage;
 use crate::report;
 use crate::store::{Finalized, Store};
 use crate::sync::LeadField;
@@ -414,11 +415,13 @@ pub fn report(
         district,
         show_confidential,
     );
+    let mut meter = store.meter(Stage::Reporting, built.rows.len() as u64);
     let bytes = match format {
         ReportFormat::Md => report::markdown(&built, lang, today).into_bytes(),
-        ReportFormat::Csv => report::csv(&built, lang)?,
-        ReportFormat::Xlsx => report::xlsx(&built, lang)?,
+        ReportFormat::Csv => report::csv(&built, lang, &mut meter)?,
+        ReportFormat::Xlsx => report::xlsx(&built, lang, &mut meter)?,
     };
+    drop(meter);
     match out {
         Some(path) => {
             // Whole or not at all (a full disk leaves no half report), owner-only (it names

@@ -1,6 +1,8 @@
 //! Reading and writing the directory, the leads and notices.
 
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{
+    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -150,27 +152,17 @@ impl Store {
         }
     }
 
-    /// Calls `visit(key, value)` for every entry of a table, in key order.
-    fn scan(
-        &self,
-        def: TableDefinition<&str, &str>,
-        mut visit: impl FnMut(&str, &str) -> Result<()>,
-    ) -> Result<()> {
+    /// Every record of a table, decoded, with the progress of reading them.
+    fn all<T: DeserializeOwned>(&self, def: TableDefinition<&str, &str>) -> Result<Vec<T>> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(def).map_err(db_err)?;
+        let mut meter = self.meter(Stage::Reading, table.len().map_err(db_err)?);
+        let mut out = Vec::new();
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            visit(k.value(), v.value())?;
+            out.push(decode(k.value(), v.value())?);
+            meter.add(1);
         }
-        Ok(())
-    }
-
-    fn all<T: DeserializeOwned>(&self, def: TableDefinition<&str, &str>) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        self.scan(def, |k, v| {
-            out.push(decode(k, v)?);
-            Ok(())
-        })?;
         Ok(out)
     }
 

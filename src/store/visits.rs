@@ -249,9 +249,12 @@ impl Store {
                 }
             }
             None => {
+                let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
+                let mut meter = self.meter(crate::progress::Stage::Reading, total);
                 for entry in table.iter().map_err(db_err)? {
                     let (k, v) = entry.map_err(db_err)?;
                     visits.push(decode(k.value(), v.value())?);
+                    meter.add(1);
                 }
             }
         }
