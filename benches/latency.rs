@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use fieldcheck::generate::generate;
+use fieldcheck::i18n::Lang;
 use fieldcheck::model::form::VisitForm;
 use fieldcheck::search::{Index, Query, Scope};
 use fieldcheck::store::{InitOptions, Store};
+use fieldcheck::tui::visit_search::{Spells, VisitTexts};
 
 fn percentile(times: &mut [Duration], p: usize) -> Duration {
     times.sort();
@@ -71,8 +73,51 @@ fn durable_visits() {
     );
 }
 
+/// The Visits tab's search (every visit filtered, its lead's names spelled in pinyin), on
+/// `leads` leads with twice as many visits: the time to build its texts, and per keystroke.
+fn visit_keystrokes(leads: usize) {
+    let store = Store::memory(&InitOptions::default()).expect("store");
+    generate(&store, leads, 2 * leads, 1, None).expect("generate");
+    let all: Vec<std::sync::Arc<fieldcheck::model::Lead>> = store
+        .leads()
+        .expect("leads")
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
+    let visits = store.visits(None).expect("visits");
+    let start = Instant::now();
+    let texts = VisitTexts::new(&all, &visits, Lang::Zh);
+    let built = start.elapsed();
+    let mut times = Vec::new();
+    let mut spells = Spells::default();
+    for query in ["北碚", "cqpk", "beibei", "bbq", "chongqing"] {
+        let mut typed = String::new();
+        for c in query.chars() {
+            typed.push(c);
+            let start = Instant::now();
+            std::hint::black_box(texts.find(&typed, &mut spells));
+            times.push(start.elapsed());
+            if std::env::var_os("PER_KEY").is_some() {
+                println!("  {typed}: {:.0} ms", start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    println!(
+        "visits tab, {leads} leads, {} visits: texts built in {:.2} s; keystroke p50 {:.0} ms, p99 {:.0} ms over {} keystrokes",
+        visits.len(),
+        built.as_secs_f64(),
+        percentile(&mut times, 50).as_secs_f64() * 1e3,
+        percentile(&mut times, 99).as_secs_f64() * 1e3,
+        times.len()
+    );
+}
+
 fn main() {
-    durable_visits();
-    keystrokes(100_000);
-    keystrokes(1_000_000);
+    let only_visits = std::env::args().any(|a| a == "visits");
+    if !only_visits {
+        durable_visits();
+        keystrokes(100_000);
+        keystrokes(1_000_000);
+    }
+    visit_keystrokes(100_000);
 }

@@ -609,8 +609,8 @@ fn a_key_other_than_an_answer_drops_the_question_and_types() {
 }
 
 /// The Visits tab's search (on the search worker) reads each visit's lead (creditor, district):
-/// a query on the creditor or the district finds the visit, another finds nothing, an empty one
-/// shows all.
+/// a query on the creditor or the district finds the visit, in characters or in pinyin (initials,
+/// whole syllables, both mixed), another finds nothing, an empty one shows all.
 #[test]
 fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
     let store = Store::memory(&InitOptions::default()).unwrap();
@@ -630,10 +630,25 @@ fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
     let district = store.lead(PENGKUN).unwrap().district;
     let mut app = App::over(store);
     app.key(KeyCode::Char('3'));
+    assert_eq!(
+        (creditor.as_str(), district.as_str()),
+        ("重庆朋昆电子有限公司", "北碚区")
+    );
     for (query, rows) in [
         (creditor.as_str(), 1),
         (district.as_str(), 1),
         ("没有这样的企业", 0),
+        ("cqpk", 1),
+        ("pk", 1),
+        ("pengkun", 1),
+        ("chongqingpk", 1),
+        ("BBQ", 1),
+        ("beibei", 1),
+        ("pk bbq", 1),
+        // Another lead's name, the initials out of order, a run across the two names.
+        ("jiateng", 0),
+        ("pkcq", 0),
+        ("sibei", 0),
         ("", 1),
     ] {
         app.key(KeyCode::Char('/')).typed(query);
@@ -737,17 +752,24 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
                     v.inspector.clone(),
                     v.notes.clone(),
                 ];
-                words
-                    .iter()
-                    .all(|w| texts.iter().any(|t| t.to_lowercase().contains(w.as_str())))
+                let spelled = fieldcheck::tui::visit_search::lead_spelled(lead);
+                words.iter().all(|w| {
+                    texts.iter().any(|t| t.to_lowercase().contains(w.as_str()))
+                        || fieldcheck::search::spelled::spells(&spelled, w)
+                })
             })
             .collect();
         rows.sort_by_key(|&i| std::cmp::Reverse((all[i].at, i)));
         rows
     };
+    // The district in pinyin: its first character's first reading, the next one's initial.
+    let spelled = fieldcheck::search::spelled::spelled(&district);
+    let mut chars = spelled.split(' ').map(|c| c.split('/').next().unwrap());
+    let pinyin = format!("{}{}", chars.next().unwrap(), &chars.next().unwrap()[..1]);
     app.key(KeyCode::Char('3'));
     let mut sizes = Vec::new();
     for query in [
+        pinyin.clone(),
         first.clone(),
         district.clone(),
         format!("{district} 存在"),
@@ -776,6 +798,8 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
         app.key(KeyCode::Esc);
     }
     // Each query found something and more words found fewer: the rule was tried, not vacuous.
+    assert!(sizes[0] > 0, "{pinyin}: {sizes:?}");
+    let sizes = &sizes[1..];
     assert!(sizes[0] > sizes[1] && sizes[1] > sizes[2], "{sizes:?}");
     assert!(
         sizes[3] > 0 && sizes[4] > 0 && sizes[5] == 1_500,

@@ -9,6 +9,7 @@ mod bound;
 mod index;
 pub mod key;
 mod rank;
+pub mod spelled;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;

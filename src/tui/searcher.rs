@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use super::action::Action;
 use super::state::{SearchHit, Tab};
-use super::visit_search::VisitTexts;
+use super::visit_search::{Spells, VisitTexts};
 use crate::model::{Channel, Lead, RecordKind};
 use crate::search::key::Record;
 use crate::search::{Index, Query, Scope, highlights};
@@ -36,6 +36,8 @@ pub enum Job {
 pub struct Searcher {
     index: Index,
     visits: VisitTexts,
+    /// What the Visits tab's last words did not spell (`VisitTexts::find`).
+    spells: Spells,
     leads: Vec<Arc<Lead>>,
     channels: Vec<Channel>,
 }
@@ -52,6 +54,7 @@ impl Searcher {
         Searcher {
             index,
             visits,
+            spells: Spells::default(),
             leads,
             channels,
         }
@@ -60,7 +63,7 @@ impl Searcher {
     /// The ranked hits of a query in one list, with what matched.
     pub fn run(&mut self, tab: Tab, query: &str) -> Vec<SearchHit> {
         if tab == Tab::Visits {
-            let hits = self.visits.find(query).into_iter();
+            let hits = self.visits.find(query, &mut self.spells).into_iter();
             return hits
                 .map(|pos| SearchHit {
                     pos,

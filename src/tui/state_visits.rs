@@ -118,7 +118,8 @@ impl State {
     }
 
     /// Does every word occur in one of the visit's texts (lead id, creditor, district, kind,
-    /// finding, inspector, next step, notes), ignoring case? The rule of
+    /// finding, inspector, next step, notes), ignoring case, or spell the lead's creditor or
+    /// district in pinyin? The rule of
     /// `visit_search::VisitTexts::find`, for the few visits finalized since it was made.
     fn visit_matches(&self, i: usize, words: &[String]) -> bool {
         let Some(row) = self.visits.get(i) else {
@@ -137,9 +138,13 @@ impl State {
             row.finding
                 .map_or(String::new(), |f| f.label(self.lang).to_lowercase()),
         ];
-        words
-            .iter()
-            .all(|w| texts.iter().any(|t| t.contains(w.as_str())))
+        let spelled = lead.map(super::visit_search::lead_spelled);
+        words.iter().all(|w| {
+            texts.iter().any(|t| t.contains(w.as_str()))
+                || spelled
+                    .as_deref()
+                    .is_some_and(|s| crate::search::spelled::spells(s, w))
+        })
     }
 
     /// Has a correction replaced this visit?
