@@ -162,15 +162,24 @@ pub(super) fn keep(tx: &WriteTransaction, change: &Change, reason: Reason) -> Re
 /// Takes a change's id and visit content out of what counts as held (`change_ids_v1`,
 /// `kept_visits_v1`).
 fn forget(tx: &WriteTransaction, change: &Change) -> Result<()> {
-    let mut ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+    let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
     let at = ids.get(change.id.as_str()).map_err(db_err)?.map(|v| {
         let (d, i) = v.value();
         (d.to_string(), i)
     });
-    if at.is_some_and(|(d, i)| d == change.device && i == change.idx) {
-        ids.remove(change.id.as_str()).map_err(db_err)?;
-    }
     drop(ids);
+    if let Some((d, i)) = at.filter(|(d, i)| *d == change.device && *i == change.idx) {
+        // The slot may hold another change under this id — the real one, applied, of which
+        // this is an altered copy signed by someone else: its id stays held.
+        let applied_other = super::placement::held_at(tx, &d, i)?
+            .is_some_and(|held| held.id == change.id && held.hash() != change.hash());
+        if !applied_other {
+            tx.open_table(tables::CHANGE_IDS)
+                .map_err(db_err)?
+                .remove(change.id.as_str())
+                .map_err(db_err)?;
+        }
+    }
     let Some(visit) = change.entity.strip_prefix("visit:") else {
         return Ok(());
     };
