@@ -610,7 +610,8 @@ fn a_key_other_than_an_answer_drops_the_question_and_types() {
 
 /// The Visits tab's search (on the search worker) reads each visit's lead (creditor, district):
 /// a query on the creditor or the district finds the visit, in characters or in pinyin (initials,
-/// whole syllables, both mixed), another finds nothing, an empty one shows all.
+/// whole syllables, both mixed), as does one on the people met; another finds nothing, an empty
+/// one shows all.
 #[test]
 fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
     let store = Store::memory(&InitOptions::default()).unwrap();
@@ -621,6 +622,7 @@ fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
         evidence: vec!["contract:HT-1".into()],
         next: "协商".into(),
         due: "+7".into(),
+        met: vec!["李四，财务主管，13800000000".into()],
         ..Default::default()
     };
     store
@@ -645,6 +647,10 @@ fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
         ("BBQ", 1),
         ("beibei", 1),
         ("pk bbq", 1),
+        // The people met, by name and by role (their phone is not searched).
+        ("李四", 1),
+        ("财务主管", 1),
+        ("13800000000", 0),
         // Another lead's name, the initials out of order, a run across the two names.
         ("jiateng", 0),
         ("pkcq", 0),
@@ -743,7 +749,7 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
             .filter(|&i| {
                 let v = &all[i];
                 let lead = state.lead(&v.lead).unwrap();
-                let texts = [
+                let mut texts = vec![
                     v.lead.clone(),
                     lead.creditor.clone(),
                     lead.district.clone(),
@@ -752,6 +758,7 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
                     v.inspector.clone(),
                     v.notes.clone(),
                 ];
+                texts.extend(v.met.iter().flat_map(|p| [p.name.clone(), p.role.clone()]));
                 let spelled = fieldcheck::tui::visit_search::lead_spelled(lead);
                 words.iter().all(|w| {
                     texts.iter().any(|t| t.to_lowercase().contains(w.as_str()))

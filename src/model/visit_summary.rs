@@ -1,6 +1,7 @@
 //! What lists of visits need of each one (its time, kind, finding, lead, the visit it corrects
-//! and the texts searched), read straight from a stored visit's JSON, borrowing its text: a
-//! list of two million visits is read without decoding people met, evidence or anything else.
+//! and the texts searched, people met among them), read straight from a stored visit's JSON,
+//! borrowing its text: a list of two million visits is read without decoding their evidence,
+//! amounts or anything else.
 
 use std::borrow::Cow;
 
@@ -21,12 +22,23 @@ pub struct VisitSummary<'a> {
     pub at: DateTime<Utc>,
     #[serde(borrow)]
     pub inspector: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub met: Vec<MetSummary<'a>>,
     #[serde(borrow)]
     pub next: Option<NextSummary<'a>>,
     #[serde(borrow, default)]
     pub notes: Cow<'a, str>,
     #[serde(borrow)]
     pub supersedes: Option<Cow<'a, str>>,
+}
+
+/// A person met: name and role (their phone is not searched).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MetSummary<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub role: Cow<'a, str>,
 }
 
 /// The text of a visit's next step.
@@ -53,6 +65,10 @@ mod tests {
             (VisitKind::Onsite, Some(Finding::Paid))
         );
         assert_eq!(s.inspector, "张三");
+        assert_eq!(
+            (s.met[0].name.as_ref(), s.met[0].role.as_ref()),
+            ("李四", "财务")
+        );
         // Escaped text is unescaped (owned), plain text borrowed.
         assert_eq!(s.next.unwrap().text, "复查 \"回单\"");
         assert!(matches!(s.notes, Cow::Borrowed("已付")));

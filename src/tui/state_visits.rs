@@ -165,6 +165,7 @@ impl State {
         self.visits_added.push(super::visit_search::own_text(
             &visit.lead,
             &visit.inspector,
+            &super::visit_search::met_texts(&visit.met),
             next,
             &visit.notes,
         ));

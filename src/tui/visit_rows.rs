@@ -126,9 +126,15 @@ impl Scanned {
         self.rows.push(&s.id, row);
         self.leads.push(&s.lead);
         let next = s.next.as_ref().map_or("", |n| n.text.as_ref());
+        let met: Vec<&str> = s
+            .met
+            .iter()
+            .flat_map(|p| [p.name.as_ref(), p.role.as_ref()])
+            .collect();
         self.own.push(super::visit_search::own_text(
             &s.lead,
             &s.inspector,
+            &met,
             next,
             &s.notes,
         ));

@@ -31,12 +31,20 @@ pub struct VisitTexts {
     newest_first: Vec<u32>,
 }
 
-/// A visit's own texts as searched: lead id, inspector, next step and notes, lowercased.
-pub fn own_text(lead: &str, inspector: &str, next: &str, notes: &str) -> Box<str> {
-    [lead, inspector, next, notes]
-        .join(APART)
-        .to_lowercase()
-        .into_boxed_str()
+/// A visit's own texts as searched: lead id, inspector, the people met (names and roles), next
+/// step and notes, lowercased.
+pub fn own_text(lead: &str, inspector: &str, met: &[&str], next: &str, notes: &str) -> Box<str> {
+    let mut texts = vec![lead, inspector];
+    texts.extend_from_slice(met);
+    texts.extend([next, notes]);
+    texts.join(APART).to_lowercase().into_boxed_str()
+}
+
+/// The names and roles of the people met at a visit, as `own_text` takes them.
+pub fn met_texts(met: &[crate::model::visit::Person]) -> Vec<&str> {
+    met.iter()
+        .flat_map(|p| [p.name.as_str(), p.role.as_str()])
+        .collect()
 }
 
 /// A lead's creditor and district spelled, as the Visits tab's words are matched against them.
@@ -56,7 +64,7 @@ impl VisitTexts {
             .iter()
             .map(|v| {
                 let next = v.next.as_ref().map_or("", |n| n.text.as_str());
-                own_text(&v.lead, &v.inspector, next, &v.notes)
+                own_text(&v.lead, &v.inspector, &met_texts(&v.met), next, &v.notes)
             })
             .collect();
         let index = VisitIndex::of_visits(visits, leads);
