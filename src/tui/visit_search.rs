@@ -4,7 +4,7 @@
 //! `cqpk`, `bbq` and `beibei` find 重庆朋昆… in 北碚区); kinds and findings matched by their labels. A query is answered newest first without the UI
 //! thread, which only filters the visits finalized since (`State::visit_matches`, the same rule).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::visit_index::VisitIndex;
 use super::visit_rows::VisitRows;
@@ -20,8 +20,10 @@ pub struct VisitTexts {
     lang: Lang,
     /// Per lead: creditor and district.
     leads: Vec<Box<str>>,
-    /// Per lead: creditor and district spelled (`spelled::spelled`).
-    spelled: Vec<Box<str>>,
+    /// The leads, for their names spelled (`spelled::spelled`) the first time a word in Latin
+    /// letters is searched, on the search worker: not at start, where it would delay the ledger.
+    sources: Vec<Arc<Lead>>,
+    spelled: OnceLock<Vec<Box<str>>>,
     /// Per visit: lead id, inspector, next step, notes.
     own: Vec<Box<str>>,
     lead_of: Vec<u32>,
@@ -80,13 +82,10 @@ impl VisitTexts {
         lang: Lang,
     ) -> VisitTexts {
         let row = |i: usize| rows.get(i);
-        let spelled = leads
-            .iter()
-            .map(|l| lead_spelled(l).into_boxed_str())
-            .collect();
         VisitTexts {
             lang,
-            spelled,
+            sources: leads.to_vec(),
+            spelled: OnceLock::new(),
             leads: leads
                 .iter()
                 .map(|l| {
@@ -142,7 +141,17 @@ impl VisitTexts {
                     .collect()
             })
             .collect();
-        spells.start(&words, self.spelled.len());
+        let spelled: &[Box<str>] = if words.iter().any(|w| w.is_ascii()) {
+            self.spelled.get_or_init(|| {
+                self.sources
+                    .iter()
+                    .map(|l| lead_spelled(l).into_boxed_str())
+                    .collect()
+            })
+        } else {
+            &[]
+        };
+        spells.start(&words, spelled.len());
         self.newest_first
             .iter()
             .map(|&i| i as usize)
@@ -155,9 +164,7 @@ impl VisitTexts {
                         || kinds[n].contains(&self.kind[i])
                         || self.finding[i].is_some_and(|f| findings[n].contains(&f))
                         || spells.of(n, lead, || {
-                            self.spelled
-                                .get(lead)
-                                .is_some_and(|s| spelled::spells(s, w))
+                            spelled.get(lead).is_some_and(|s| spelled::spells(s, w))
                         })
                 })
             })
