@@ -20,6 +20,15 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     replace_with(path, None, |file| io::Write::write_all(file, bytes)).map(|_| ())
 }
 
+/// `write_private` for output written as a stream (a report of a province): `fill` writes the
+/// temporary file, which replaces `path` only once it is whole.
+pub fn write_private_with(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    replace_with(path, None, fill)
+}
+
 /// `write_private` through a temporary file named `.<name>.<tag>.<random>.tmp`, so that the
 /// leftovers of a write killed before its rename can be told by their tag and removed later
 /// (`remove_leftovers`).

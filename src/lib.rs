@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod columns;
 pub mod error;
 pub mod files;
 pub mod generate;

@@ -1,4 +1,4 @@
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -25,16 +25,13 @@ fn main() -> ExitCode {
         start_log();
         cli::open_store(&cli)
             .and_then(|store| fieldcheck::tui::run(&store, lang, cli::today(&cli), started))
-            .map(|()| String::new())
     } else {
-        cli::run(&cli)
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        cli::run(&cli, &mut out)
     };
     match result {
-        Ok(out) => {
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = std::io::stdout().write_all(out.as_bytes());
-            ExitCode::SUCCESS
-        }
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Ok(()) | Err(fieldcheck::error::Error::OutputClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fieldcheck: {}", e.message(lang));
             ExitCode::FAILURE

@@ -2,17 +2,22 @@
 //! and systemic causes, then totals by district and state and counts of causes (举一反三).
 //! Confidential creditors are masked unless asked (rule 8).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Write};
 
 use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
+use crate::model::lead::{ledger_positions, ledger_rank};
 use crate::model::region::PROVINCES;
 use crate::model::visit::effective;
-use crate::model::{Cause, Finding, Lead, Status, Visit};
+use crate::model::visit::{EvidenceKind, NextAction};
+use crate::model::visit_summary::VisitFacts;
+use crate::model::{Cause, Finding, Lead, Status};
 use crate::progress::Meter;
+use crate::store::Store;
 
 /// One lead in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,78 +68,147 @@ pub fn mask(name: &str) -> String {
         .collect()
 }
 
-/// Builds the report over `leads` (in ledger order) and all finalized visits (moved into their
-/// leads' groups, not copied: at a province they are the largest part of the report's memory).
-pub fn build(
-    leads: &[Lead],
-    visits: Vec<Visit>,
+/// What the report keeps of one lead's visits: folded from them one at a time in id order
+/// (the order `model::visit::effective` puts them in), visits a correction replaced left out.
+/// A province's report keeps this much per lead, never its visits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    finding: Option<Finding>,
+    /// Distinct items: a revisit carries the evidence of the visit before it.
+    evidence: Vec<(EvidenceKind, Box<str>)>,
+    paid_yuan: Option<i64>,
+    next: Option<NextAction>,
+    causes: Vec<Cause>,
+}
+
+impl Facts {
+    /// Takes in the lead's next effective visit.
+    pub fn fold(&mut self, visit: VisitFacts<'_>) {
+        // The latest visit's finding and next step: an older one was overtaken.
+        self.finding = visit.finding;
+        self.next = visit.next;
+        if visit.paid_yuan.is_some() {
+            self.paid_yuan = visit.paid_yuan;
+        }
+        for e in visit.evidence {
+            if !self
+                .evidence
+                .iter()
+                .any(|(k, r)| *k == e.kind && **r == *e.reference)
+            {
+                self.evidence.push((e.kind, e.reference.into()));
+            }
+        }
+        if let Some(cause) = visit.cause
+            && !self.causes.contains(&cause)
+        {
+            self.causes.push(cause);
+        }
+    }
+}
+
+/// A lead's row, from the lead and what its visits came to.
+pub fn row(lead: &Lead, facts: Facts, today: NaiveDate, show_confidential: bool) -> Row {
+    let (text, due) = facts.next.map_or((None, None), |n| (Some(n.text), n.due));
+    Row {
+        id: lead.id.clone(),
+        creditor: if lead.confidential && !show_confidential {
+            mask(&lead.creditor)
+        } else {
+            lead.creditor.clone()
+        },
+        debtor: lead.debtor.clone(),
+        district: lead.district.clone(),
+        amount_yuan: lead.amount_yuan,
+        status: lead.status,
+        latest_finding: facts.finding,
+        evidence: facts.evidence.len(),
+        paid_yuan: facts.paid_yuan,
+        next: text,
+        due,
+        overdue: lead.is_overdue(today),
+        attention: lead.attention,
+        causes: facts.causes,
+    }
+}
+
+/// The report of the store's leads (those of `district`, if given) in ledger order: what each
+/// lead's visits came to, in one read of every visit (borrowing its text), then each lead with
+/// its facts, in one read of the leads. While reading, which visits a correction replaced is
+/// not yet known, so a lead with a correction among its visits is folded again from its own
+/// visits, the replaced ones left out: corrections are few.
+pub fn read(
+    store: &Store,
     today: NaiveDate,
     district: Option<&str>,
     show_confidential: bool,
-) -> Report {
-    let mut rows = Vec::new();
-    // Each lead's visits, grouped in one pass (never a scan of every visit per lead).
-    let by_lead = crate::model::visit::by_lead(visits);
-    for lead in leads
-        .iter()
-        .filter(|l| district.is_none_or(|d| l.district.contains(d)))
-    {
-        let own: &[Visit] = by_lead.get(lead.id.as_str()).map_or(&[], Vec::as_slice);
-        let done = effective(own);
-        // The next step is the latest visit's: an older one was overtaken by what came after.
-        let latest_next = done.last().and_then(|v| v.next.as_ref());
-        let mut causes: Vec<Cause> = Vec::new();
-        for cause in done.iter().filter_map(|v| v.cause) {
-            if !causes.contains(&cause) {
-                causes.push(cause);
+) -> Result<Report> {
+    let mut facts: HashMap<String, Facts> = HashMap::new();
+    let mut corrected: HashSet<String> = HashSet::new();
+    store.visit_facts(|visit| {
+        if visit.supersedes.is_some() {
+            corrected.insert(visit.lead.to_string());
+        }
+        match facts.get_mut(visit.lead.as_ref()) {
+            Some(f) => f.fold(visit),
+            None => {
+                let lead = visit.lead.to_string();
+                let mut f = Facts::default();
+                f.fold(visit);
+                facts.insert(lead, f);
             }
         }
-        rows.push(Row {
-            id: lead.id.clone(),
-            creditor: if lead.confidential && !show_confidential {
-                mask(&lead.creditor)
-            } else {
-                lead.creditor.clone()
-            },
-            debtor: lead.debtor.clone(),
-            district: lead.district.clone(),
-            amount_yuan: lead.amount_yuan,
-            status: lead.status,
-            latest_finding: done.last().and_then(|v| v.finding),
-            // Distinct items: a revisit carries the evidence of the visit before it.
-            evidence: done
-                .iter()
-                .flat_map(|v| v.evidence.iter().map(|e| (e.kind, e.reference.as_str())))
-                .collect::<std::collections::HashSet<_>>()
-                .len(),
-            paid_yuan: done.iter().rev().find_map(|v| v.paid_yuan),
-            next: latest_next.map(|n| n.text.clone()),
-            due: latest_next.and_then(|n| n.due),
-            overdue: lead.is_overdue(today),
-            attention: lead.attention,
+        Ok(())
+    })?;
+    for lead in corrected {
+        let visits = store.visits(Some(&lead))?;
+        let mut f = Facts::default();
+        for visit in effective(&visits) {
+            f.fold(VisitFacts::from(visit));
+        }
+        facts.insert(lead, f);
+    }
+    let mut rows = Vec::new();
+    let mut ranks = Vec::new();
+    store.each_lead(|lead| {
+        if district.is_none_or(|d| lead.district.contains(d)) {
+            let own = facts.remove(&lead.id).unwrap_or_default();
+            ranks.push(ledger_rank(&lead, today));
+            rows.push(row(&lead, own, today, show_confidential));
+        }
+        Ok(())
+    })?;
+    let ids: Vec<&str> = rows.iter().map(|r: &Row| r.id.as_str()).collect();
+    let order = ledger_positions(&ranks, &ids);
+    drop(ids);
+    crate::model::permute(&mut rows, order);
+    Ok(Report::of(rows))
+}
+
+impl Report {
+    /// The report of `rows` (in ledger order) with its totals.
+    pub fn of(rows: Vec<Row>) -> Report {
+        let mut by_district: BTreeMap<String, Totals> = BTreeMap::new();
+        for row in &rows {
+            let t = by_district.entry(row.district.clone()).or_default();
+            t.leads += 1;
+            t.amount_yuan += row.amount_yuan.unwrap_or(0);
+            t.paid_yuan += row.paid_yuan.unwrap_or(0);
+        }
+        let by_status = Status::ALL
+            .iter()
+            .map(|s| (*s, rows.iter().filter(|r| r.status == *s).count()))
+            .collect();
+        let causes = Cause::ALL
+            .iter()
+            .map(|c| (*c, rows.iter().filter(|r| r.causes.contains(c)).count()))
+            .collect();
+        Report {
+            rows,
+            by_district,
+            by_status,
             causes,
-        });
-    }
-    let mut by_district: BTreeMap<String, Totals> = BTreeMap::new();
-    for row in &rows {
-        let t = by_district.entry(row.district.clone()).or_default();
-        t.leads += 1;
-        t.amount_yuan += row.amount_yuan.unwrap_or(0);
-        t.paid_yuan += row.paid_yuan.unwrap_or(0);
-    }
-    let by_status = Status::ALL
-        .iter()
-        .map(|s| (*s, rows.iter().filter(|r| r.status == *s).count()))
-        .collect();
-    let causes = Cause::ALL
-        .iter()
-        .map(|c| (*c, rows.iter().filter(|r| r.causes.contains(c)).count()))
-        .collect();
-    Report {
-        rows,
-        by_district,
-        by_status,
-        causes,
+        }
     }
 }
 
@@ -238,70 +312,73 @@ fn summaries(report: &Report, lang: Lang) -> Vec<(String, Vec<String>, Vec<Vec<S
     ]
 }
 
-fn md_table(header: &[String], rows: &[Vec<String>]) -> String {
-    let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    let mut out = format!(
-        "| {} |\n|{}|\n",
+fn md_header(header: &[String], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "| {} |\n|{}|",
         header.join(" | "),
         vec!["---"; header.len()].join("|")
-    );
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| esc(c)).collect();
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    out
+    )
 }
 
-pub fn markdown(report: &Report, lang: Lang, today: NaiveDate) -> String {
+fn md_row<S: AsRef<str>>(row: &[S], out: &mut dyn Write) -> io::Result<()> {
+    let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let cells: Vec<String> = row.iter().map(|c| esc(c.as_ref())).collect();
+    writeln!(out, "| {} |", cells.join(" | "))
+}
+
+/// The report as Markdown, written row by row.
+pub fn markdown(
+    report: &Report,
+    lang: Lang,
+    today: NaiveDate,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let header: Vec<String> = headers(lang).iter().map(|s| s.to_string()).collect();
-    let rows: Vec<Vec<String>> = report
-        .rows
-        .iter()
-        .map(|r| cells(r, lang).to_vec())
-        .collect();
-    let mut out = format!(
+    write!(
+        out,
         "# {}（{today}）\n\n",
         lang.pick("问题线索台账", "Ledger of leads")
-    );
-    out.push_str(&md_table(&header, &rows));
-    for (title, header, rows) in summaries(report, lang) {
-        out.push_str(&format!("\n## {title}\n\n"));
-        out.push_str(&md_table(&header, &rows));
+    )?;
+    md_header(&header, out)?;
+    for row in &report.rows {
+        md_row(&cells(row, lang), out)?;
     }
-    out
+    for (title, header, rows) in summaries(report, lang) {
+        write!(out, "\n## {title}\n\n")?;
+        md_header(&header, out)?;
+        for row in rows {
+            md_row(&row, out)?;
+        }
+    }
+    Ok(())
 }
 
 /// CSV with a UTF-8 byte-order mark, so Excel and WPS read the Chinese text.
-pub fn csv(report: &Report, lang: Lang, meter: &mut Meter) -> Result<Vec<u8>> {
-    let fail = |e: csv::Error| Error::Store {
-        detail: e.to_string(),
-    };
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(headers(lang)).map_err(fail)?;
+pub fn csv(report: &Report, lang: Lang, meter: &mut Meter, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+    writer.write_record(headers(lang))?;
     for row in &report.rows {
-        writer.write_record(cells(row, lang)).map_err(fail)?;
+        writer.write_record(cells(row, lang))?;
         meter.add(1);
     }
     for (title, header, rows) in summaries(report, lang) {
-        writer.write_record([""]).map_err(fail)?;
-        writer.write_record([title]).map_err(fail)?;
-        writer.write_record(&header).map_err(fail)?;
+        writer.write_record([""])?;
+        writer.write_record([title])?;
+        writer.write_record(&header)?;
         for row in rows {
-            writer.write_record(&row).map_err(fail)?;
+            writer.write_record(&row)?;
         }
     }
-    writer.into_inner().map_err(|e| Error::Store {
-        detail: e.to_string(),
-    })
+    writer.flush()
 }
 
 /// The most rows of leads a worksheet holds: Excel's 1,048,576 rows less the header.
 pub const XLSX_MAX_ROWS: usize = 1_048_575;
 
 /// Refuses more rows of leads than a worksheet holds, before anything is written.
-fn fits_a_worksheet(rows: usize) -> Result<()> {
+pub fn fits_a_worksheet(rows: usize) -> Result<()> {
     if rows > XLSX_MAX_ROWS {
         return Err(Error::TooManyRows {
             rows,
@@ -313,13 +390,14 @@ fn fits_a_worksheet(rows: usize) -> Result<()> {
 
 /// An xlsx workbook: the ledger (header row frozen, columns sized) and a sheet of totals. The
 /// ledger is written in rust_xlsxwriter's constant-memory mode (each row goes to a temporary
-/// file as it is written), so a nation's report does not hold a million rows of cells; a report
-/// with more rows than a worksheet holds is refused.
-pub fn xlsx(report: &Report, lang: Lang, meter: &mut Meter) -> Result<Vec<u8>> {
+/// file as it is written), so a nation's report does not hold a million rows of cells. A report
+/// with more rows than a worksheet holds is refused by `fits_a_worksheet` before this.
+pub fn xlsx(report: &Report, lang: Lang, meter: &mut Meter, out: &mut dyn Write) -> io::Result<()> {
     use rust_xlsxwriter::{Format, Workbook, XlsxError};
-    fits_a_worksheet(report.rows.len())?;
-    let fail = |e: XlsxError| Error::Store {
-        detail: e.to_string(),
+    // A full disk (the constant-memory rows go to temporary files) keeps its kind.
+    let fail = |e: XlsxError| match e {
+        XlsxError::IoError(e) => e,
+        e => io::Error::other(e.to_string()),
     };
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -375,7 +453,10 @@ pub fn xlsx(report: &Report, lang: Lang, meter: &mut Meter) -> Result<Vec<u8>> {
         }
         r += 1;
     }
-    book.save_to_buffer().map_err(fail)
+    // Zipped in memory (a nation's is about 50 MB): a zip that fails half written to its
+    // file complains on standard error as it is dropped.
+    let bytes = book.save_to_buffer().map_err(fail)?;
+    out.write_all(&bytes)
 }
 
 #[cfg(test)]

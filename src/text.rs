@@ -84,40 +84,6 @@ pub fn marked_runs(text: &str, positions: &[usize], cells: usize) -> Vec<(String
     runs
 }
 
-/// Lays rows out in columns padded to their widest cell (the last column is not padded).
-pub fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(width(cell));
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let last = cells.len().saturating_sub(1);
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == last {
-                    c.to_string()
-                } else {
-                    pad(c, widths[i])
-                }
-            })
-            .collect();
-        parts.join("  ").trim_end().to_string()
-    };
-    let mut out = line(header.to_vec());
-    out.push('\n');
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,20 +135,5 @@ mod tests {
         assert_eq!(truncate_start("重庆朋昆电子", 7), "…昆电子");
         assert_eq!(truncate_start("abc", 3), "abc");
         assert!(width(&truncate_start("重庆朋昆电子有限公司", 9)) <= 9);
-    }
-
-    #[test]
-    fn columns_align_by_cells() {
-        let out = columns(
-            &["名称", "电话"],
-            &[
-                vec!["北碚区".into(), "1".into()],
-                vec!["ab".into(), "2".into()],
-            ],
-        );
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[1], "北碚区  1");
-        assert_eq!(lines[2], "ab      2");
-        assert_eq!(lines[0], "名称    电话");
     }
 }

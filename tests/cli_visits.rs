@@ -461,3 +461,32 @@ fn evidence_carried_into_a_revisit_is_counted_once() {
         .unwrap();
     assert_eq!(row.split(',').nth(7), Some("1"), "{row}");
 }
+
+#[test]
+fn a_corrected_visit_leaves_the_report() {
+    let e = env();
+    let first = e.json(&[
+        "visit",
+        "add",
+        "a3/2",
+        "--kind",
+        "onsite",
+        "--finding",
+        "paid",
+        "--paid-wan",
+        "10",
+        "--evidence",
+        "bank-record:LS-1",
+    ]);
+    let id = first["id"].as_str().unwrap();
+    // The correction replaces the evidence: the report counts the correction's only.
+    let fixed = e.json(&["visit", "correct", id, "--evidence", "bank-record:LS-2"]);
+    assert_eq!(fixed["evidence"].as_array().unwrap().len(), 1, "{fixed}");
+    let csv = e.ok(&["report", "--format", "csv"]);
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("cq-jfb-2022-3/a3/2"))
+        .unwrap();
+    let cells: Vec<&str> = row.split(',').collect();
+    assert_eq!((cells[7], cells[8]), ("1", "10"), "{row}");
+}

@@ -22,7 +22,8 @@ fn decoded(store: &std::path::Path, args: &[&str]) -> u64 {
     ];
     argv.extend_from_slice(args);
     let before = records_decoded();
-    fieldcheck::cli::run(&Cli::parse_from(&argv)).unwrap_or_else(|e| panic!("{args:?}: {e:?}"));
+    fieldcheck::cli::run(&Cli::parse_from(&argv), &mut std::io::sink())
+        .unwrap_or_else(|e| panic!("{args:?}: {e:?}"));
     records_decoded() - before
 }
 

@@ -3,19 +3,21 @@
 pub mod args;
 mod backup;
 mod dev;
+mod ledger;
 mod progress;
 mod render;
 mod sync;
 mod trust;
+mod visit_list;
 mod visits;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::model::lead::ledger_order;
-use crate::model::{Lead, Status, contacts_for, leads_of};
+use crate::model::{Status, contacts_for, leads_of};
 use crate::notice;
 use crate::search;
 use crate::store::{self, InitOptions, Store};
@@ -47,8 +49,17 @@ pub fn open_store(cli: &Cli) -> Result<Store> {
     Store::open(&store_path(cli)?, &InitOptions::default())
 }
 
-/// Runs a subcommand (or, without one, prints an overview) and returns its output.
-pub fn run(cli: &Cli) -> Result<String> {
+/// Runs a subcommand (or, without one, prints an overview), writing its output to `out`.
+/// Listings of a province are written as they are read, never held whole.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    let text = answer(cli, out)?;
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::output(&e))
+}
+
+/// What `run` prints: returned, or (a long listing) written to `out` as it is read.
+fn answer(cli: &Cli, out: &mut dyn Write) -> Result<String> {
     let lang: Lang = cli.lang.into();
     let today = today(cli);
     let path = store_path(cli)?;
@@ -103,21 +114,13 @@ pub fn run(cli: &Cli) -> Result<String> {
                 .map(|s| Status::parse(s).ok_or_else(|| Error::BadStatus { text: s.into() }))
                 .transpose()?;
             let store = open(&InitOptions::default())?;
-            let mut leads: Vec<Lead> = store
-                .leads()?
-                .into_iter()
-                .filter(|l| status.is_none_or(|s| l.status == s))
-                .filter(|l| district.as_deref().is_none_or(|d| l.district.contains(d)))
-                .filter(|l| !*overdue || l.is_overdue(today))
-                .collect();
-            ledger_order(&mut leads, today);
-            // Only the JSON carries visit facts.
-            let visits = if json.json {
-                crate::model::visit::by_lead(store.visits(None)?)
-            } else {
-                std::collections::HashMap::new()
+            let filter = ledger::Filter {
+                status,
+                district: district.as_deref(),
+                overdue: *overdue,
             };
-            render::leads(&leads, &visits, today, lang, json.json)
+            ledger::leads(&store, &filter, today, lang, json.json, out)?;
+            Ok(String::new())
         }
         Command::Search {
             query,
@@ -169,7 +172,8 @@ pub fn run(cli: &Cli) -> Result<String> {
                     json,
                 } => visits::add(&store, lead, fields, *draft, today, lang, json.json),
                 VisitCommand::List { lead, json } => {
-                    visits::list(&store, lead.as_deref(), lang, json.json)
+                    visit_list::list(&store, lead.as_deref(), lang, json.json, out)?;
+                    Ok(String::new())
                 }
                 VisitCommand::Show { id, json } => visits::show(&store, id, lang, json.json),
                 VisitCommand::Correct { id, fields, json } => {
@@ -286,18 +290,16 @@ pub fn run(cli: &Cli) -> Result<String> {
             format,
             district,
             show_confidential,
-            out,
+            out: file,
         } => {
             let store = open(&InitOptions::default())?;
-            visits::report(
-                &store,
-                *format,
-                district.as_deref(),
-                *show_confidential,
-                out.as_deref(),
-                today,
-                lang,
-            )
+            let asked = visits::ReportAsked {
+                format: *format,
+                district: district.as_deref(),
+                show_confidential: *show_confidential,
+                out: file.as_deref(),
+            };
+            visits::report(&store, &asked, today, lang, out)
         }
         Command::Channel(ChannelCommand::Show { id, json }) => {
             let store = open(&InitOptions::default())?;

@@ -1,9 +1,12 @@
 //! What the commands print: aligned tables (CJK-width aware) or the DESIGN.md JSON shapes.
 
+use std::io::Write;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::visits::{VisitSummary, summary};
+use crate::columns::columns;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
@@ -12,7 +15,7 @@ use crate::model::{Channel, Lead, NoticeMeta, RecordKind, Visit};
 use crate::notice::Warning;
 use crate::search::{FieldMatch, Hit};
 use crate::store::{ImportSummary, Store};
-use crate::text::{columns, truncate, width};
+use crate::text::{truncate, width};
 
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
@@ -22,24 +25,68 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
         })
 }
 
+/// A JSON array written one element at a time, laid out as `json` lays out a whole one: a
+/// listing of a province is never held whole.
+pub struct JsonArray<'a> {
+    out: &'a mut dyn Write,
+    count: usize,
+    element: Vec<u8>,
+}
+
+impl<'a> JsonArray<'a> {
+    pub fn new(out: &'a mut dyn Write) -> Self {
+        Self {
+            out,
+            count: 0,
+            element: Vec::new(),
+        }
+    }
+
+    pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element.clear();
+        serde_json::to_writer_pretty(&mut self.element, value).map_err(|e| Error::Store {
+            detail: e.to_string(),
+        })?;
+        let out = &mut *self.out;
+        let write = |out: &mut dyn Write, bytes: &[u8]| out.write_all(bytes);
+        (|| {
+            write(out, if self.count == 0 { b"[\n" } else { b",\n" })?;
+            // Each line of the element one level in: no line break is raw inside a JSON string.
+            for (i, line) in self.element.split(|&b| b == b'\n').enumerate() {
+                write(out, if i == 0 { b"  " } else { b"\n  " })?;
+                write(out, line)?;
+            }
+            Ok(())
+        })()
+        .map_err(|e: std::io::Error| Error::output(&e))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        let end: &[u8] = if self.count == 0 { b"[]\n" } else { b"\n]\n" };
+        self.out.write_all(end).map_err(|e| Error::output(&e))
+    }
+}
+
 /// A lead as JSON: the stored fields, whether it is overdue today, its visit count and latest
 /// finding.
 #[derive(Serialize)]
-struct LeadJson<'a> {
+pub(super) struct LeadJson<'a> {
     #[serde(flatten)]
-    lead: &'a Lead,
-    overdue: bool,
+    pub lead: &'a Lead,
+    pub overdue: bool,
     #[serde(flatten)]
-    visits: VisitSummary,
+    pub visits: VisitSummary,
 }
 
-fn amount(lead: &Lead, lang: Lang) -> String {
+pub(super) fn amount(lead: &Lead, lang: Lang) -> String {
     lead.amount_yuan
         .map(format_wan)
         .unwrap_or_else(|| lang.pick("不详", "unknown").into())
 }
 
-fn deadline(lead: &Lead, today: NaiveDate, lang: Lang) -> String {
+pub(super) fn deadline(lead: &Lead, today: NaiveDate, lang: Lang) -> String {
     match lead.deadline {
         Some(d) if lead.is_overdue(today) => format!("{d} {}", lang.pick("逾期", "overdue")),
         Some(d) => d.to_string(),
@@ -214,67 +261,6 @@ pub fn directory(channels: &[Channel], lang: Lang, as_json: bool) -> Result<Stri
         })
         .collect();
     Ok(columns(&header, &rows))
-}
-
-/// The ledger; with `as_json`, each lead with the summary of its visits (`visits`, by lead).
-pub fn leads(
-    leads: &[Lead],
-    visits: &std::collections::HashMap<String, Vec<Visit>>,
-    today: NaiveDate,
-    lang: Lang,
-    as_json: bool,
-) -> Result<String> {
-    if as_json {
-        let out: Vec<LeadJson> = leads
-            .iter()
-            .map(|lead| LeadJson {
-                lead,
-                overdue: lead.is_overdue(today),
-                visits: summary(visits.get(&lead.id).map_or(&[][..], Vec::as_slice)),
-            })
-            .collect();
-        return json(&out);
-    }
-    let header = [
-        lang.pick("督办", "sup."),
-        lang.pick("编号", "id"),
-        lang.pick("状态", "status"),
-        lang.pick("期限", "deadline"),
-        lang.pick("债权人", "creditor"),
-        lang.pick("属地", "district"),
-        lang.pick("金额（万元）", "amount (10k yuan)"),
-    ];
-    let rows: Vec<Vec<String>> = leads
-        .iter()
-        .map(|l| {
-            vec![
-                if l.supervised {
-                    "★".into()
-                } else {
-                    String::new()
-                },
-                l.id.clone(),
-                if l.attention {
-                    format!(
-                        "{}{}",
-                        l.status.label(lang),
-                        lang.pick("（需关注）", " (attention)")
-                    )
-                } else {
-                    l.status.label(lang).into()
-                },
-                deadline(l, today, lang),
-                l.creditor.clone(),
-                l.district.clone(),
-                amount(l, lang),
-            ]
-        })
-        .collect();
-    let mut out = columns(&header, &rows);
-    if leads.is_empty() {
-        out.push_str(lang.pick("（没有符合条件的线索）\n", "(no leads match)\n"));
-    }
-    Ok(out)
 }
 
 /// A field's text with its matched characters in brackets, cut to about `cells` around the

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::args::KeepArg;
 use super::render::{fields, json};
+use crate::columns::columns;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::store::{ExportOptions, Exported, Gap, ImportOptions, Imported, Keep, Store};
-use crate::text::columns;
 
 pub fn export(
     store: &Store,

@@ -6,11 +6,11 @@ use serde::Serialize;
 use super::args::{KeyCommand, TrustCommand};
 use super::render::{fields, json};
 use super::sync::short;
+use crate::columns::columns;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::store::{Device, Reason, Store, TrustOptions, Vouch};
 use crate::sync::keys::PeerKey;
-use crate::text::columns;
 
 pub fn identity(store: &Store, age_secret: bool, lang: Lang, as_json: bool) -> Result<String> {
     let id = store.identity()?;

@@ -1,5 +1,6 @@
 //! `visit add|list|show|correct`, `lead set` and `report`.
 
+use std::io::Write;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -17,7 +18,6 @@ use crate::progress::Stage;
 use crate::report;
 use crate::store::{Finalized, Store};
 use crate::sync::LeadField;
-use crate::text::columns;
 
 /// Applies the flags given to a form (a new one, or one copied from the visit being corrected).
 fn fill(mut form: VisitForm, fields: &VisitFields) -> VisitForm {
@@ -153,64 +153,19 @@ fn recorded(done: &Finalized, lang: Lang, as_json: bool) -> Result<String> {
 
 /// Who recorded a visit: the author this store verified for the device that signed it, or the
 /// visit's own claim, marked as not verified.
-fn recorded_by(v: &Visit, verified: Option<&String>, lang: Lang) -> String {
+pub(super) fn recorded_by(inspector: &str, verified: Option<&String>, lang: Lang) -> String {
     match verified {
         Some(name) => name.clone(),
         None => format!(
             "{}{}",
-            v.inspector,
+            inspector,
             lang.pick("（未核实）", " (not verified)")
         ),
     }
 }
 
-fn local(v: &Visit) -> String {
-    crate::clock::local(v.at, "%Y-%m-%d %H:%M")
-}
-
-pub fn list(store: &Store, lead: Option<&str>, lang: Lang, as_json: bool) -> Result<String> {
-    let lead = lead.map(|l| store.lead(l)).transpose()?;
-    let mut visits = store.visits(lead.as_ref().map(|l| l.id.as_str()))?;
-    visits.reverse();
-    if as_json {
-        return json(&visits);
-    }
-    let corrected = crate::model::visit::corrected_ids(&visits);
-    let authors = store.visit_authors()?;
-    let rows: Vec<Vec<String>> = visits
-        .iter()
-        .map(|v| {
-            vec![
-                local(v),
-                v.id.clone(),
-                v.lead.clone(),
-                v.kind.label(lang).into(),
-                v.finding.map(|f| f.label(lang)).unwrap_or_default().into(),
-                v.evidence.len().to_string(),
-                recorded_by(v, authors.get(&v.id).and_then(Option::as_ref), lang),
-                if corrected.contains(&v.id.as_str()) {
-                    lang.pick("已更正", "corrected").into()
-                } else {
-                    String::new()
-                },
-            ]
-        })
-        .collect();
-    let header = [
-        lang.pick("时间", "time"),
-        lang.pick("编号", "id"),
-        lang.pick("线索", "lead"),
-        lang.pick("类型", "kind"),
-        lang.pick("结果", "finding"),
-        lang.pick("证据", "evidence"),
-        lang.pick("检查员", "inspector"),
-        "",
-    ];
-    let mut out = columns(&header, &rows);
-    if visits.is_empty() {
-        out.push_str(lang.pick("（还没有走访记录）\n", "(no visits yet)\n"));
-    }
-    Ok(out)
+pub(super) fn local(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::clock::local(at, "%Y-%m-%d %H:%M")
 }
 
 pub fn show(store: &Store, id: &str, lang: Lang, as_json: bool) -> Result<String> {
@@ -253,10 +208,10 @@ pub fn show(store: &Store, id: &str, lang: Lang, as_json: bool) -> Result<String
         (lang.pick("编号", "id"), v.id.clone()),
         (lang.pick("线索", "lead"), v.lead.clone()),
         (lang.pick("类型", "kind"), v.kind.label(lang).into()),
-        (lang.pick("时间", "time"), local(&v)),
+        (lang.pick("时间", "time"), local(v.at)),
         (
             lang.pick("检查员", "inspector"),
-            recorded_by(&v, store.visit_author(&v.id)?.as_ref(), lang),
+            recorded_by(&v.inspector, store.visit_author(&v.id)?.as_ref(), lang),
         ),
         (
             lang.pick("结果", "finding"),
@@ -397,57 +352,67 @@ pub fn summary(visits: &[Visit]) -> VisitSummary {
     }
 }
 
+/// What `report` was asked for.
+pub struct ReportAsked<'a> {
+    pub format: ReportFormat,
+    pub district: Option<&'a str>,
+    pub show_confidential: bool,
+    /// The file to write; the standard output without one.
+    pub out: Option<&'a Path>,
+}
+
 pub fn report(
     store: &Store,
-    format: ReportFormat,
-    district: Option<&str>,
-    show_confidential: bool,
-    out: Option<&Path>,
+    asked: &ReportAsked,
     today: NaiveDate,
     lang: Lang,
+    stdout: &mut dyn Write,
 ) -> Result<String> {
-    let mut leads = store.leads()?;
-    crate::model::lead::ledger_order(&mut leads, today);
-    let built = report::build(
-        &leads,
-        store.visits(None)?,
-        today,
-        district,
-        show_confidential,
-    );
-    let mut meter = store.meter(Stage::Reporting, built.rows.len() as u64);
-    let bytes = match format {
-        ReportFormat::Md => report::markdown(&built, lang, today).into_bytes(),
-        ReportFormat::Csv => report::csv(&built, lang, &mut meter)?,
-        ReportFormat::Xlsx => report::xlsx(&built, lang, &mut meter)?,
-    };
-    drop(meter);
-    match out {
-        Some(path) => {
-            // Whole or not at all (a full disk leaves no half report), owner-only (it names
-            // companies and amounts), with the disk's message.
-            crate::files::write_private(path, &bytes).map_err(|e| Error::writing(path, &e))?;
-            Ok(match lang {
-                Lang::Zh => format!(
-                    "台账已写入 {}（{} 条线索）\n",
-                    path.display(),
-                    built.rows.len()
-                ),
-                Lang::En => format!(
-                    "Report written to {} ({} leads)\n",
-                    path.display(),
-                    built.rows.len()
-                ),
-            })
-        }
-        None if matches!(format, ReportFormat::Xlsx) => Err(Error::Write {
+    let (format, out) = (asked.format, asked.out);
+    let (district, show_confidential) = (asked.district, asked.show_confidential);
+    if matches!(format, ReportFormat::Xlsx) && out.is_none() {
+        return Err(Error::Write {
             path: "-".into(),
             detail: lang
                 .pick("xlsx 需要 --out 文件", "xlsx needs --out FILE")
                 .into(),
-        }),
-        None => String::from_utf8(bytes).map_err(|e| Error::Store {
-            detail: e.to_string(),
-        }),
+        });
     }
+    let built = report::read(store, today, district, show_confidential)?;
+    if matches!(format, ReportFormat::Xlsx) {
+        report::fits_a_worksheet(built.rows.len())?;
+    }
+    let mut meter = store.meter(Stage::Reporting, built.rows.len() as u64);
+    let text = |w: &mut dyn Write, meter: &mut crate::progress::Meter| match format {
+        ReportFormat::Md => report::markdown(&built, lang, today, w),
+        _ => report::csv(&built, lang, meter, w),
+    };
+    let Some(path) = out else {
+        return text(stdout, &mut meter)
+            .map_err(|e| Error::output(&e))
+            .map(|()| String::new());
+    };
+    // Whole or not at all (a full disk leaves no half report), owner-only (it names companies
+    // and amounts), with the disk's message.
+    crate::files::write_private_with(path, |file| match format {
+        ReportFormat::Xlsx => report::xlsx(&built, lang, &mut meter, file),
+        _ => {
+            let mut w = std::io::BufWriter::new(file);
+            text(&mut w, &mut meter)?;
+            w.flush()
+        }
+    })
+    .map_err(|e| Error::writing(path, &e))?;
+    Ok(match lang {
+        Lang::Zh => format!(
+            "台账已写入 {}（{} 条线索）\n",
+            path.display(),
+            built.rows.len()
+        ),
+        Lang::En => format!(
+            "Report written to {} ({} leads)\n",
+            path.display(),
+            built.rows.len()
+        ),
+    })
 }

@@ -40,6 +40,17 @@ pub enum Target {
 }
 
 impl Error {
+    /// A failed write of standard output.
+    pub fn output(error: &io::Error) -> Error {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            Error::OutputClosed
+        } else {
+            Error::Output {
+                detail: error.to_string(),
+            }
+        }
+    }
+
     /// A failed write of `path`: a [`DiskFault`] when it is one, else [`Error::Write`].
     pub fn writing(path: &Path, error: &io::Error) -> Error {
         match DiskFault::of(error) {

@@ -76,6 +76,12 @@ pub enum Error {
     },
     /// `lead set` without anything to set.
     NothingToSet,
+    /// Standard output could not be written (a full disk behind a redirect, say).
+    Output {
+        detail: String,
+    },
+    /// Whatever read standard output stopped reading (`| head`): not worth a message.
+    OutputClosed,
     /// An output file could not be written.
     Write {
         path: PathBuf,
@@ -269,6 +275,14 @@ impl Error {
                     format!("there is no lead state “{text}”. Use one of: {codes}.")
                 }
             }
+            Error::Output { detail } => {
+                if zh {
+                    format!("无法写出结果：{detail}。存储未被改动。")
+                } else {
+                    format!("cannot write the output: {detail}. Nothing in the store was changed.")
+                }
+            }
+            Error::OutputClosed => String::new(),
             Error::Write { path, detail } => {
                 let p = path.display();
                 if zh {

@@ -169,23 +169,40 @@ pub fn ledger_cmp(a: &Lead, b: &Lead, today: NaiveDate) -> std::cmp::Ordering {
         .then_with(|| super::id_order(&a.id, &b.id))
 }
 
-/// Sorts leads into ledger order (`ledger_cmp`): into natural id order (each id taken apart
-/// once), then by the rest of the key computed once per lead, the id's place breaking ties. A
+/// What ledger order (`ledger_cmp`) sorts by before the id: supervised first, then overdue,
+/// then by deadline, none last.
+pub type LedgerRank = (bool, bool, bool, Option<NaiveDate>);
+
+pub fn ledger_rank(lead: &Lead, today: NaiveDate) -> LedgerRank {
+    (
+        !lead.supervised,
+        !lead.is_overdue(today),
+        lead.deadline.is_none(),
+        lead.deadline,
+    )
+}
+
+/// The positions that put leads (given by their ranks and ids) into ledger order: natural id
+/// order first (each id taken apart once), then the ranks, the id's place breaking ties. A
 /// comparator reading two leads and splitting both ids at each comparison took most of
 /// `leads` and of the report at a million leads.
+pub fn ledger_positions(ranks: &[LedgerRank], ids: &[&str]) -> Vec<usize> {
+    let by_id = super::id_sort::id_sorted_order(ids);
+    let mut place = vec![0; by_id.len()];
+    for (k, &i) in by_id.iter().enumerate() {
+        place[i] = k;
+    }
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_unstable_by_key(|&i| (ranks[i], place[i]));
+    order
+}
+
+/// Sorts leads into ledger order (`ledger_cmp`).
 pub fn ledger_order(leads: &mut [Lead], today: NaiveDate) {
-    super::sort_by_id(leads, |l| &l.id);
-    let mut order: Vec<usize> = (0..leads.len()).collect();
-    order.sort_by_cached_key(|&i| {
-        let l = &leads[i];
-        (
-            !l.supervised,
-            !l.is_overdue(today),
-            l.deadline.is_none(),
-            l.deadline,
-            i,
-        )
-    });
+    let ranks: Vec<LedgerRank> = leads.iter().map(|l| ledger_rank(l, today)).collect();
+    let ids: Vec<&str> = leads.iter().map(|l| l.id.as_str()).collect();
+    let order = ledger_positions(&ranks, &ids);
+    drop(ids);
     super::permute(leads, order);
 }
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::visit::{Finding, VisitKind};
+use super::visit::{Cause, EvidenceKind, Finding, NextAction, Visit, VisitKind};
 
 /// A stored visit, in part. The same JSON as `Visit`; the fields not named here are skipped.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -30,6 +30,72 @@ pub struct VisitSummary<'a> {
     pub notes: Cow<'a, str>,
     #[serde(borrow)]
     pub supersedes: Option<Cow<'a, str>>,
+    /// How many evidence items it holds (their text is not read).
+    #[serde(default, deserialize_with = "count")]
+    pub evidence: usize,
+}
+
+/// The part of a stored visit the report reads: what its lead's row is folded from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct VisitFacts<'a> {
+    #[serde(borrow)]
+    pub lead: Cow<'a, str>,
+    pub finding: Option<Finding>,
+    pub paid_yuan: Option<i64>,
+    #[serde(default, borrow)]
+    pub evidence: Vec<EvidenceFacts<'a>>,
+    pub cause: Option<Cause>,
+    pub next: Option<NextAction>,
+    #[serde(borrow)]
+    pub supersedes: Option<Cow<'a, str>>,
+}
+
+impl<'a> From<&'a Visit> for VisitFacts<'a> {
+    fn from(v: &'a Visit) -> Self {
+        VisitFacts {
+            lead: Cow::Borrowed(&v.lead),
+            finding: v.finding,
+            paid_yuan: v.paid_yuan,
+            evidence: v
+                .evidence
+                .iter()
+                .map(|e| EvidenceFacts {
+                    kind: e.kind,
+                    reference: Cow::Borrowed(&e.reference),
+                })
+                .collect(),
+            cause: v.cause,
+            next: v.next.clone(),
+            supersedes: v.supersedes.as_deref().map(Cow::Borrowed),
+        }
+    }
+}
+
+/// An evidence item's kind and reference (its note is not read).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EvidenceFacts<'a> {
+    pub kind: EvidenceKind,
+    #[serde(rename = "ref", borrow)]
+    pub reference: Cow<'a, str>,
+}
+
+/// The length of a JSON array, its items skipped.
+fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    struct Count;
+    impl<'de> serde::de::Visitor<'de> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut n = 0;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            Ok(n)
+        }
+    }
+    deserializer.deserialize_seq(Count)
 }
 
 /// A person met: name and role (their phone is not searched).
@@ -73,5 +139,12 @@ mod tests {
         assert_eq!(s.next.unwrap().text, "复查 \"回单\"");
         assert!(matches!(s.notes, Cow::Borrowed("已付")));
         assert_eq!(s.supersedes.as_deref(), Some("v0"));
+        assert_eq!(s.evidence, 0);
+        let two = json.replace(
+            r#""evidence":[]"#,
+            r#""evidence":[{"kind":"contract","ref":"a"},{"kind":"invoice","ref":"b"}]"#,
+        );
+        let s: VisitSummary = serde_json::from_str(&two).unwrap();
+        assert_eq!(s.evidence, 2);
     }
 }

@@ -111,59 +111,71 @@ impl Store {
         mut front: impl FnMut(&str, &[u8]) + Send,
         mut back: impl FnMut(&str, &[u8]) + Send,
     ) -> Result<()> {
-        use redb::ReadableTableMetadata;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        /// Entries claimed at a time: few enough atomic operations, an even split at the end.
-        const CLAIM: u64 = 512;
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(search_table(kind)).map_err(db_err)?;
-        let total = table.len().map_err(db_err)?;
-        let taken = AtomicU64::new(0);
-        // Each side claims entries before reading them, so together they read each one once.
-        let side = |entries: &mut dyn Iterator<Item = redb::Result<_>>,
-                    visit: &mut dyn FnMut(&str, &[u8])|
-         -> Result<()> {
-            loop {
-                let from = taken.fetch_add(CLAIM, Ordering::Relaxed);
-                if from >= total {
-                    return Ok(());
-                }
-                for _ in 0..CLAIM.min(total - from) {
-                    let Some(entry) = entries.next() else {
-                        return Ok(());
-                    };
-                    let (k, v): (redb::AccessGuard<&str>, redb::AccessGuard<&[u8]>) =
-                        entry.map_err(db_err)?;
-                    visit(k.value(), v.value());
-                }
-            }
-        };
-        let mut forward = table.iter().map_err(db_err)?;
-        let mut backward = table.iter().map_err(db_err)?.rev();
-        let (a, b) = std::thread::scope(|scope| {
-            let back_side = scope.spawn(|| side(&mut backward, &mut back));
-            let a = side(&mut forward, &mut front);
-            (a, back_side.join())
-        });
-        a?;
-        match b {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        from_both_ends(
+            &table,
+            &mut Meter::new(None, Stage::Reading, 0),
+            |k, v| {
+                front(k, v);
+                Ok(())
+            },
+            |k, v| {
+                back(k, v);
+                Ok(())
+            },
+        )
+    }
+
+    /// Like `each_lead`, on two threads: `front` gets the leads from the table's first on,
+    /// `back` from its last backwards, until between them they have had each lead once.
+    pub fn each_lead_from_both_ends(
+        &self,
+        mut front: impl FnMut(Lead) -> Result<()> + Send,
+        mut back: impl FnMut(Lead) -> Result<()> + Send,
+    ) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::LEADS).map_err(db_err)?;
+        let mut meter = self.meter(Stage::Reading, table.len().map_err(db_err)?);
+        from_both_ends(
+            &table,
+            &mut meter,
+            |k, v| front(decode(k, v)?),
+            |k, v| back(decode(k, v)?),
+        )
     }
 
     /// Every record of a table, decoded, with the progress of reading them.
     fn all<T: DeserializeOwned>(&self, def: TableDefinition<&str, &str>) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(def, |record| {
+            out.push(record);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `each` with every lead, in the table's order (not natural id order), decoded one
+    /// at a time: a listing of a million leads never holds them all.
+    pub fn each_lead(&self, each: impl FnMut(Lead) -> Result<()>) -> Result<()> {
+        self.each(tables::LEADS, each)
+    }
+
+    /// Calls `f` with every record of a table, decoded, with the progress of reading them.
+    fn each<T: DeserializeOwned>(
+        &self,
+        def: TableDefinition<&str, &str>,
+        mut f: impl FnMut(T) -> Result<()>,
+    ) -> Result<()> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(def).map_err(db_err)?;
         let mut meter = self.meter(Stage::Reading, table.len().map_err(db_err)?);
-        let mut out = Vec::new();
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            out.push(decode(k.value(), v.value())?);
+            f(decode(k.value(), v.value())?)?;
             meter.add(1);
         }
-        Ok(out)
+        Ok(())
     }
 
     fn one<T: DeserializeOwned>(
@@ -208,6 +220,61 @@ static DECODED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new
 /// How many records this process has decoded from its stores.
 pub fn records_decoded() -> u64 {
     DECODED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Reads `table` on two threads: `front` sees the entries from the first on, `back` from the
+/// last backwards, until between them they have seen each entry once (so every key `front`
+/// sees is below every key `back` sees). The progress is told from `front`'s thread.
+pub(super) fn from_both_ends<V: redb::Value + Send + Sync + 'static>(
+    table: &redb::ReadOnlyTable<&'static str, V>,
+    meter: &mut Meter,
+    mut front: impl for<'a> FnMut(&str, V::SelfType<'a>) -> Result<()> + Send,
+    mut back: impl for<'a> FnMut(&str, V::SelfType<'a>) -> Result<()> + Send,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    /// Entries claimed at a time: few enough atomic operations, an even split at the end.
+    const CLAIM: u64 = 512;
+    let total = table.len().map_err(db_err)?;
+    let taken = AtomicU64::new(0);
+    // Each side claims entries before reading them, so together they read each one once.
+    let side = |entries: &mut dyn Iterator<Item = redb::Result<_>>,
+                visit: &mut dyn for<'a> FnMut(&str, V::SelfType<'a>) -> Result<()>,
+                mut told: Option<&mut Meter>|
+     -> Result<()> {
+        let mut last = 0;
+        loop {
+            let from = taken.fetch_add(CLAIM, Ordering::Relaxed);
+            if let Some(meter) = told.as_deref_mut() {
+                // Both sides' claims so far.
+                let now = from.min(total);
+                meter.add(now.saturating_sub(last));
+                last = now;
+            }
+            if from >= total {
+                return Ok(());
+            }
+            for _ in 0..CLAIM.min(total - from) {
+                let Some(entry) = entries.next() else {
+                    return Ok(());
+                };
+                let (k, v): (redb::AccessGuard<&str>, redb::AccessGuard<V>) =
+                    entry.map_err(db_err)?;
+                visit(k.value(), v.value())?;
+            }
+        }
+    };
+    let mut forward = table.iter().map_err(db_err)?;
+    let mut backward = table.iter().map_err(db_err)?.rev();
+    let (a, b) = std::thread::scope(|scope| {
+        let back_side = scope.spawn(|| side(&mut backward, &mut back, None));
+        let a = side(&mut forward, &mut front, Some(meter));
+        (a, back_side.join())
+    });
+    a?;
+    match b {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 pub(super) fn decode<'a, T: serde::Deserialize<'a>>(key: &str, json: &'a str) -> Result<T> {

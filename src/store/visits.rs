@@ -11,7 +11,7 @@ use crate::error::{CorrectWhy, Error, RecordKind, Result};
 use crate::model::form::{Context, Problem, VisitForm};
 use crate::model::rules::{check, transition};
 use crate::model::visit::latest;
-use crate::model::visit_summary::VisitSummary;
+use crate::model::visit_summary::{VisitFacts, VisitSummary};
 use crate::model::{Lead, Visit};
 use crate::sync::{Change, LeadField};
 
@@ -260,6 +260,128 @@ impl Store {
         }
         visits.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(visits)
+    }
+
+    /// Calls `each` with each of the leads `ids` names (exactly, in that order) and its
+    /// finalized visits, in one read of the store. An id that names no lead is an error.
+    pub fn leads_with_visits<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+        mut each: impl FnMut(Lead, Vec<Visit>) -> Result<()>,
+    ) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        let index = tx
+            .open_multimap_table(tables::LEAD_VISITS)
+            .map_err(db_err)?;
+        for id in ids {
+            let lead = leads
+                .get(id)
+                .map_err(db_err)?
+                .ok_or_else(|| Error::UnknownId {
+                    kind: RecordKind::Lead,
+                    id: id.to_string(),
+                })?;
+            let lead: Lead = decode(id, lead.value())?;
+            let mut visits = Vec::new();
+            for visit in index.get(id).map_err(db_err)? {
+                let visit = visit.map_err(db_err)?;
+                if let Some(v) = table.get(visit.value()).map_err(db_err)? {
+                    visits.push(decode(visit.value(), v.value())?);
+                }
+            }
+            each(lead, visits)?;
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with what a listing needs of each finalized visit (of `lead`, or every
+    /// one in id order) and the device whose change wrote it, if this store knows it. The
+    /// devices are read beside the visits (both tables are in visit id order), not looked up.
+    pub fn visit_rows(
+        &self,
+        lead: Option<&str>,
+        mut each: impl FnMut(VisitSummary<'_>, Option<&str>) -> Result<()>,
+    ) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        let devices = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+        if let Some(lead) = lead {
+            let index = tx
+                .open_multimap_table(tables::LEAD_VISITS)
+                .map_err(db_err)?;
+            for id in index.get(lead).map_err(db_err)? {
+                let id = id.map_err(db_err)?;
+                if let Some(v) = table.get(id.value()).map_err(db_err)? {
+                    let device = devices.get(id.value()).map_err(db_err)?;
+                    each(
+                        decode(id.value(), v.value())?,
+                        device.as_ref().map(|d| d.value()),
+                    )?;
+                }
+            }
+            return Ok(());
+        }
+        let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
+        let mut meter = self.meter(crate::progress::Stage::Reading, total);
+        let mut by_device = devices.iter().map_err(db_err)?.peekable();
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            // Past the devices of visits before this one (a device may name a visit since
+            // taken back).
+            let mut device = None;
+            while let Some(next) = by_device.peek() {
+                let below = match next {
+                    Ok((id, _)) => id.value() < k.value(),
+                    Err(_) => true,
+                };
+                if !below {
+                    if let Some(Ok((id, d))) = by_device.peek()
+                        && id.value() == k.value()
+                    {
+                        device = Some(d.value().to_string());
+                    }
+                    break;
+                }
+                by_device.next().transpose().map_err(db_err)?;
+            }
+            each(decode(k.value(), v.value())?, device.as_deref())?;
+            meter.add(1);
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with each finalized visit `ids` names, in that order, in one read of the
+    /// store (an id it does not hold is skipped).
+    pub fn visits_by_id<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+        mut each: impl FnMut(Visit) -> Result<()>,
+    ) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        for id in ids {
+            if let Some(v) = table.get(id).map_err(db_err)? {
+                each(decode(id, v.value())?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with what the report reads of every finalized visit, in id order,
+    /// borrowing its text.
+    pub fn visit_facts(&self, mut each: impl FnMut(VisitFacts<'_>) -> Result<()>) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
+        let mut meter = self.meter(crate::progress::Stage::Reading, total);
+        for entry in table.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            each(decode(k.value(), v.value())?)?;
+            meter.add(1);
+        }
+        Ok(())
     }
 
     /// Calls `each` with what lists need of every finalized visit, in id order, without

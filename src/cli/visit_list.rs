@@ -1,0 +1,106 @@
+//! `fieldcheck visit list`: every finalized visit (or one lead's), newest first, read once in
+//! the store's order and written as it is laid out. Only the laid-out rows, each visit's time
+//! and the ids corrections replaced are kept, never two million decoded visits.
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+
+use super::render::JsonArray;
+use super::visits::{local, recorded_by};
+use crate::columns::Columns;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::store::Store;
+
+pub fn list(
+    store: &Store,
+    lead: Option<&str>,
+    lang: Lang,
+    as_json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let lead = lead.map(|l| store.lead(l)).transpose()?;
+    let lead = lead.as_ref().map(|l| l.id.as_str());
+    if as_json {
+        return list_json(store, lead, out);
+    }
+    let verified = store.verified_authors()?;
+    let mut table = Columns::new(&[
+        lang.pick("时间", "time"),
+        lang.pick("编号", "id"),
+        lang.pick("线索", "lead"),
+        lang.pick("类型", "kind"),
+        lang.pick("结果", "finding"),
+        lang.pick("证据", "evidence"),
+        lang.pick("检查员", "inspector"),
+        "",
+    ]);
+    let mut times: Vec<DateTime<Utc>> = Vec::new();
+    let mut corrected: HashSet<String> = HashSet::new();
+    store.visit_rows(lead, |v, device| {
+        if let Some(replaced) = &v.supersedes {
+            corrected.insert(replaced.to_string());
+        }
+        times.push(v.at);
+        table.push(&[
+            local(v.at),
+            v.id.to_string(),
+            v.lead.to_string(),
+            v.kind.label(lang).into(),
+            v.finding.map(|f| f.label(lang)).unwrap_or_default().into(),
+            v.evidence.to_string(),
+            recorded_by(&v.inspector, device.and_then(|d| verified.get(d)), lang),
+        ]);
+        Ok(())
+    })?;
+    let ids: Vec<&str> = (0..table.len())
+        .map(|row| table.row(row).nth(1).unwrap_or_default())
+        .collect();
+    let order = newest_first(&times, &ids);
+    let mark = lang.pick("已更正", "corrected");
+    let rows = order.iter().map(|&row| {
+        let extra = if corrected.contains(ids[row]) {
+            mark
+        } else {
+            ""
+        };
+        (row, extra)
+    });
+    let written = table.write(out, rows).and_then(|()| {
+        if table.is_empty() {
+            out.write_all(
+                lang.pick("（还没有走访记录）\n", "(no visits yet)\n")
+                    .as_bytes(),
+            )
+        } else {
+            Ok(())
+        }
+    });
+    written.map_err(|e| Error::output(&e))
+}
+
+/// The positions of visits newest first: by time, then by id, both descending.
+fn newest_first(times: &[DateTime<Utc>], ids: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_unstable_by(|&a, &b| (times[b], ids[b]).cmp(&(times[a], ids[a])));
+    order
+}
+
+/// The visits as JSON, newest first: their times and ids read first, then each visit again,
+/// one at a time.
+fn list_json(store: &Store, lead: Option<&str>, out: &mut dyn Write) -> Result<()> {
+    let mut times: Vec<DateTime<Utc>> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    store.visit_rows(lead, |v, _| {
+        times.push(v.at);
+        ids.push(v.id.into_owned());
+        Ok(())
+    })?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let order = newest_first(&times, &ids);
+    let mut array = JsonArray::new(out);
+    store.visits_by_id(order.iter().map(|&i| ids[i]), |visit| array.push(&visit))?;
+    array.finish()
+}
