@@ -49,6 +49,16 @@ impl Columns {
         self.ends.len() - 1
     }
 
+    /// Adds `other`'s rows after these (the same header).
+    pub fn append(&mut self, other: Columns) {
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|end| end + offset));
+        for (w, o) in self.widths.iter_mut().zip(other.widths) {
+            *w = (*w).max(o);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -132,6 +142,19 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines, ["名称    电话", "ab      2     已更正", "北碚区  1"]);
+    }
+
+    #[test]
+    fn appended_rows_follow_with_the_widest_cells() {
+        let mut front = Columns::new(&["a", "b"]);
+        front.push(&["x", "1"]);
+        let mut back = Columns::new(&["a", "b"]);
+        back.push(&["北碚区", "2"]);
+        back.push(&["", "3"]);
+        front.append(back);
+        assert_eq!(front.len(), 3);
+        assert_eq!(front.row(1).collect::<Vec<_>>(), ["北碚区", "2"]);
+        assert_eq!(front.text(), "a       b\nx       1\n北碚区  2\n        3\n");
     }
 
     #[test]

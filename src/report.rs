@@ -2,7 +2,7 @@
 //! and systemic causes, then totals by district and state and counts of causes (举一反三).
 //! Confidential creditors are masked unless asked (rule 8).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use chrono::NaiveDate;
@@ -10,14 +10,15 @@ use chrono::NaiveDate;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::model::amount::format_wan;
-use crate::model::lead::{ledger_positions, ledger_rank};
 use crate::model::region::PROVINCES;
-use crate::model::visit::effective;
-use crate::model::visit::{EvidenceKind, NextAction};
-use crate::model::visit_summary::VisitFacts;
 use crate::model::{Cause, Finding, Lead, Status};
 use crate::progress::Meter;
-use crate::store::Store;
+
+mod facts;
+mod read;
+
+pub use facts::Facts;
+pub use read::read;
 
 /// One lead in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,121 +69,39 @@ pub fn mask(name: &str) -> String {
         .collect()
 }
 
-/// What the report keeps of one lead's visits: folded from them one at a time in id order
-/// (the order `model::visit::effective` puts them in), visits a correction replaced left out.
-/// A province's report keeps this much per lead, never its visits.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts {
-    finding: Option<Finding>,
-    /// Distinct items: a revisit carries the evidence of the visit before it.
-    evidence: Vec<(EvidenceKind, Box<str>)>,
-    paid_yuan: Option<i64>,
-    next: Option<NextAction>,
-    causes: Vec<Cause>,
-}
-
-impl Facts {
-    /// Takes in the lead's next effective visit.
-    pub fn fold(&mut self, visit: VisitFacts<'_>) {
-        // The latest visit's finding and next step: an older one was overtaken.
-        self.finding = visit.finding;
-        self.next = visit.next;
-        if visit.paid_yuan.is_some() {
-            self.paid_yuan = visit.paid_yuan;
-        }
-        for e in visit.evidence {
-            if !self
-                .evidence
-                .iter()
-                .any(|(k, r)| *k == e.kind && **r == *e.reference)
-            {
-                self.evidence.push((e.kind, e.reference.into()));
-            }
-        }
-        if let Some(cause) = visit.cause
-            && !self.causes.contains(&cause)
-        {
-            self.causes.push(cause);
+impl Row {
+    /// A lead's row, before what its visits came to.
+    pub fn of(lead: &Lead, today: NaiveDate, show_confidential: bool) -> Row {
+        Row {
+            id: lead.id.clone(),
+            creditor: if lead.confidential && !show_confidential {
+                mask(&lead.creditor)
+            } else {
+                lead.creditor.clone()
+            },
+            debtor: lead.debtor.clone(),
+            district: lead.district.clone(),
+            amount_yuan: lead.amount_yuan,
+            status: lead.status,
+            latest_finding: None,
+            evidence: 0,
+            paid_yuan: None,
+            next: None,
+            due: None,
+            overdue: lead.is_overdue(today),
+            attention: lead.attention,
+            causes: Vec::new(),
         }
     }
-}
 
-/// A lead's row, from the lead and what its visits came to.
-pub fn row(lead: &Lead, facts: Facts, today: NaiveDate, show_confidential: bool) -> Row {
-    let (text, due) = facts.next.map_or((None, None), |n| (Some(n.text), n.due));
-    Row {
-        id: lead.id.clone(),
-        creditor: if lead.confidential && !show_confidential {
-            mask(&lead.creditor)
-        } else {
-            lead.creditor.clone()
-        },
-        debtor: lead.debtor.clone(),
-        district: lead.district.clone(),
-        amount_yuan: lead.amount_yuan,
-        status: lead.status,
-        latest_finding: facts.finding,
-        evidence: facts.evidence.len(),
-        paid_yuan: facts.paid_yuan,
-        next: text,
-        due,
-        overdue: lead.is_overdue(today),
-        attention: lead.attention,
-        causes: facts.causes,
+    /// Fills in what the lead's visits came to.
+    pub fn take(&mut self, facts: Facts) {
+        self.latest_finding = facts.finding;
+        self.evidence = facts.evidence();
+        self.paid_yuan = facts.paid_yuan;
+        (self.next, self.due) = facts.next.map_or((None, None), |n| (Some(n.text), n.due));
+        self.causes = facts.causes;
     }
-}
-
-/// The report of the store's leads (those of `district`, if given) in ledger order: what each
-/// lead's visits came to, in one read of every visit (borrowing its text), then each lead with
-/// its facts, in one read of the leads. While reading, which visits a correction replaced is
-/// not yet known, so a lead with a correction among its visits is folded again from its own
-/// visits, the replaced ones left out: corrections are few.
-pub fn read(
-    store: &Store,
-    today: NaiveDate,
-    district: Option<&str>,
-    show_confidential: bool,
-) -> Result<Report> {
-    let mut facts: HashMap<String, Facts> = HashMap::new();
-    let mut corrected: HashSet<String> = HashSet::new();
-    store.visit_facts(|visit| {
-        if visit.supersedes.is_some() {
-            corrected.insert(visit.lead.to_string());
-        }
-        match facts.get_mut(visit.lead.as_ref()) {
-            Some(f) => f.fold(visit),
-            None => {
-                let lead = visit.lead.to_string();
-                let mut f = Facts::default();
-                f.fold(visit);
-                facts.insert(lead, f);
-            }
-        }
-        Ok(())
-    })?;
-    for lead in corrected {
-        let visits = store.visits(Some(&lead))?;
-        let mut f = Facts::default();
-        for visit in effective(&visits) {
-            f.fold(VisitFacts::from(visit));
-        }
-        facts.insert(lead, f);
-    }
-    let mut rows = Vec::new();
-    let mut ranks = Vec::new();
-    store.each_lead(|lead| {
-        if district.is_none_or(|d| lead.district.contains(d)) {
-            let own = facts.remove(&lead.id).unwrap_or_default();
-            ranks.push(ledger_rank(&lead, today));
-            rows.push(row(&lead, own, today, show_confidential));
-        }
-        Ok(())
-    })?;
-    let ids: Vec<&str> = rows.iter().map(|r: &Row| r.id.as_str()).collect();
-    let order = ledger_positions(&ranks, &ids);
-    drop(ids);
-    crate::model::permute(&mut rows, order);
-    Ok(Report::of(rows))
 }
 
 impl Report {

@@ -43,7 +43,7 @@ pub fn leads(
     if as_json {
         return leads_json(store, filter, today, out);
     }
-    let mut table = Columns::new(&[
+    let header = [
         lang.pick("督办", "sup."),
         lang.pick("编号", "id"),
         lang.pick("状态", "status"),
@@ -51,15 +51,21 @@ pub fn leads(
         lang.pick("债权人", "creditor"),
         lang.pick("属地", "district"),
         lang.pick("金额（万元）", "amount (10k yuan)"),
-    ]);
-    let mut ranks: Vec<LedgerRank> = Vec::new();
-    store.each_lead(|lead| {
+    ];
+    // Read from both ends of the table on two threads, each side laying out its own rows.
+    let mut front = (Columns::new(&header), Vec::<LedgerRank>::new());
+    let mut back = front.clone();
+    let side = |(table, ranks): &mut (Columns, Vec<LedgerRank>), lead: Lead| {
         if filter.admits(&lead, today) {
             ranks.push(ledger_rank(&lead, today));
             table.push(&cells(&lead, today, lang));
         }
         Ok(())
-    })?;
+    };
+    store.each_lead_from_both_ends(|l| side(&mut front, l), |l| side(&mut back, l))?;
+    let (mut table, mut ranks) = front;
+    table.append(back.0);
+    ranks.extend(back.1);
     let ids: Vec<&str> = (0..table.len())
         .map(|row| table.row(row).nth(1).unwrap_or_default())
         .collect();
@@ -104,15 +110,19 @@ fn cells(lead: &Lead, today: NaiveDate, lang: Lang) -> [String; 7] {
 /// The ledger as JSON: the leads' ranks and ids first, then each lead again with its visits,
 /// in ledger order, one at a time.
 fn leads_json(store: &Store, filter: &Filter, today: NaiveDate, out: &mut dyn Write) -> Result<()> {
-    let mut ranks: Vec<LedgerRank> = Vec::new();
-    let mut ids: Vec<String> = Vec::new();
-    store.each_lead(|lead| {
+    let mut front: (Vec<LedgerRank>, Vec<String>) = Default::default();
+    let mut back = front.clone();
+    let side = |(ranks, ids): &mut (Vec<LedgerRank>, Vec<String>), lead: Lead| {
         if filter.admits(&lead, today) {
             ranks.push(ledger_rank(&lead, today));
             ids.push(lead.id);
         }
         Ok(())
-    })?;
+    };
+    store.each_lead_from_both_ends(|l| side(&mut front, l), |l| side(&mut back, l))?;
+    let (mut ranks, mut ids) = front;
+    ranks.extend(back.0);
+    ids.extend(back.1);
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let order = ledger_positions(&ranks, &ids);
     let mut array = JsonArray::new(out);

@@ -369,19 +369,24 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `each` with what the report reads of every finalized visit, in id order,
-    /// borrowing its text.
-    pub fn visit_facts(&self, mut each: impl FnMut(VisitFacts<'_>) -> Result<()>) -> Result<()> {
+    /// Calls `front` and `back` with what the report reads of every finalized visit, on two
+    /// threads: `front` from the first visit in id order on, `back` from the last backwards,
+    /// until between them they have had each visit once. Their text is borrowed.
+    pub fn visit_facts_from_both_ends(
+        &self,
+        mut front: impl FnMut(VisitFacts<'_>) -> Result<()> + Send,
+        mut back: impl FnMut(VisitFacts<'_>) -> Result<()> + Send,
+    ) -> Result<()> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
         let mut meter = self.meter(crate::progress::Stage::Reading, total);
-        for entry in table.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            each(decode(k.value(), v.value())?)?;
-            meter.add(1);
-        }
-        Ok(())
+        super::records::from_both_ends(
+            &table,
+            &mut meter,
+            |k, v| front(decode(k, v)?),
+            |k, v| back(decode(k, v)?),
+        )
     }
 
     /// Calls `each` with what lists need of every finalized visit, in id order, without
