@@ -61,6 +61,7 @@ fn counts(dir: &std::path::Path, leads: usize) -> Vec<(String, u64)> {
         vec!["leads", "--json"],
         vec!["leads", "--district", "北碚区", "--json"],
         vec!["lead", "show", "cq-gen-1/a1/1", "--json"],
+        vec!["visit", "list"],
         vec!["visit", "list", "--json"],
         vec!["report"],
         vec!["report", "--format", "csv", "--out", csv.to_str().unwrap()],

@@ -12,70 +12,34 @@ use crate::model::visit::effective;
 use crate::model::visit_summary::VisitFacts;
 use crate::store::Store;
 
-/// What one side of a read of the visits found.
-#[derive(Default)]
+/// What one side of a read of the visits found: each row's facts, by the row's place.
 struct Folded {
-    facts: HashMap<String, Facts>,
-    /// Leads with a correction among their visits.
-    corrected: HashSet<String>,
+    facts: Vec<Facts>,
+    /// The rows of leads with a correction among their visits.
+    corrected: HashSet<usize>,
 }
 
 impl Folded {
-    fn take(&mut self, visit: VisitFacts<'_>, fold: fn(&mut Facts, VisitFacts<'_>)) {
-        if visit.supersedes.is_some() && !self.corrected.contains(visit.lead.as_ref()) {
-            self.corrected.insert(visit.lead.to_string());
-        }
-        match self.facts.get_mut(visit.lead.as_ref()) {
-            Some(f) => fold(f, visit),
-            None => {
-                let lead = visit.lead.to_string();
-                let mut f = Facts::default();
-                fold(&mut f, visit);
-                self.facts.insert(lead, f);
-            }
+    fn new(rows: usize) -> Folded {
+        Folded {
+            facts: vec![Facts::default(); rows],
+            corrected: HashSet::new(),
         }
     }
 }
 
-/// The report of the store's leads (those of `district`, if given) in ledger order: what each
-/// lead's visits came to, in one read of every visit (borrowing its text), then each lead's
-/// row, in one read of the leads. While reading, which visits a correction replaced is not yet
-/// known, so a lead with a correction among its visits is folded again from its own visits,
-/// the replaced ones left out: corrections are few.
+/// The report of the store's leads (those of `district`, if given) in ledger order: each
+/// lead's row, in one read of the leads, then what its visits came to, in one read of every
+/// visit (borrowing its text; the visits of leads not in the report are skipped). Both reads
+/// go from both ends of their tables on two threads. While reading, which visits a correction
+/// replaced is not yet known, so a lead with a correction among its visits is folded again from
+/// its own visits, the replaced ones left out: corrections are few.
 pub fn read(
     store: &Store,
     today: NaiveDate,
     district: Option<&str>,
     show_confidential: bool,
 ) -> Result<Report> {
-    let (mut early, mut late) = (Folded::default(), Folded::default());
-    store.visit_facts_from_both_ends(
-        |visit| {
-            early.take(visit, Facts::fold);
-            Ok(())
-        },
-        |visit| {
-            late.take(visit, Facts::fold_earlier);
-            Ok(())
-        },
-    )?;
-    let mut facts = early.facts;
-    for (lead, later) in late.facts {
-        match facts.get_mut(&lead) {
-            Some(f) => f.merge(later),
-            None => {
-                facts.insert(lead, later);
-            }
-        }
-    }
-    for lead in early.corrected.into_iter().chain(late.corrected) {
-        let visits = store.visits(Some(&lead))?;
-        let mut f = Facts::default();
-        for visit in effective(&visits) {
-            f.fold(VisitFacts::from(visit));
-        }
-        facts.insert(lead, f);
-    }
     let mut front: (Vec<Row>, Vec<LedgerRank>) = Default::default();
     let mut back: (Vec<Row>, Vec<LedgerRank>) = Default::default();
     let side = |rows: &mut (Vec<Row>, Vec<LedgerRank>), lead: crate::model::Lead| {
@@ -89,12 +53,44 @@ pub fn read(
     let (mut rows, mut ranks) = front;
     rows.extend(back.0);
     ranks.extend(back.1);
-    for row in &mut rows {
-        if let Some(f) = facts.remove(&row.id) {
-            row.take(f);
+    let facts = {
+        let place: HashMap<&str, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        let (mut early, mut late) = (Folded::new(rows.len()), Folded::new(rows.len()));
+        let take =
+            |side: &mut Folded, visit: VisitFacts<'_>, fold: fn(&mut Facts, VisitFacts<'_>)| {
+                if let Some(&i) = place.get(visit.lead.as_ref()) {
+                    if visit.supersedes.is_some() {
+                        side.corrected.insert(i);
+                    }
+                    fold(&mut side.facts[i], visit);
+                }
+                Ok(())
+            };
+        store.visit_facts_from_both_ends(
+            |visit| take(&mut early, visit, Facts::fold),
+            |visit| take(&mut late, visit, Facts::fold_earlier),
+        )?;
+        let mut facts = early.facts;
+        for (f, later) in facts.iter_mut().zip(late.facts) {
+            f.merge(later);
         }
+        for i in early.corrected.into_iter().chain(late.corrected) {
+            let visits = store.visits(Some(&rows[i].id))?;
+            let mut f = Facts::default();
+            for visit in effective(&visits) {
+                f.fold(VisitFacts::from(visit));
+            }
+            facts[i] = f;
+        }
+        facts
+    };
+    for (row, f) in rows.iter_mut().zip(facts) {
+        row.take(f);
     }
-    drop(facts);
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let order = ledger_positions(&ranks, &ids);
     drop(ids);
