@@ -402,3 +402,54 @@ fn a_store_without_write_permission_is_refused_clearly() {
     mode(&a.store, 0o600);
     assert_eq!(lost(&a, &before), 0);
 }
+
+/// Listings are written as they are read: a full standard output (`> /dev/full`) is said, a
+/// reader that stops reading (`| head`) is not an error.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_or_closed_standard_output_is_said_or_let_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Bin::dated(dir.path().join("s.redb"), TODAY);
+    a.ok(DISPUTED);
+    for args in [
+        &["leads"][..],
+        &["visit", "list"],
+        &["report"],
+        &["leads", "--json"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = a
+            .process()
+            .arg("--lang")
+            .arg("en")
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write the output") && err.contains("Nothing in the store"),
+            "{args:?}: {err}"
+        );
+    }
+    // A reader gone before the first line: exit 0, nothing on standard error.
+    let mut child = a
+        .process()
+        .args(["leads"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
