@@ -55,13 +55,13 @@ pub fn list(
         ]);
         Ok(())
     })?;
-    let ids: Vec<&str> = (0..table.len())
-        .map(|row| table.row(row).nth(1).unwrap_or_default())
-        .collect();
-    let order = newest_first(&times, &ids);
+    // By time, then (only for visits at the same minute and second) by id: no list of ids.
+    let id = |row: usize| table.row(row).nth(1).unwrap_or_default();
+    let mut order: Vec<usize> = (0..table.len()).collect();
+    order.sort_unstable_by(|&a, &b| times[b].cmp(&times[a]).then_with(|| id(b).cmp(id(a))));
     let mark = lang.pick("已更正", "corrected");
-    let rows = order.iter().map(|&row| {
-        let extra = if corrected.contains(ids[row]) {
+    let rows = order.into_iter().map(|row| {
+        let extra = if corrected.contains(id(row)) {
             mark
         } else {
             ""
