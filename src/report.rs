@@ -277,20 +277,29 @@ pub fn markdown(
 pub fn csv(report: &Report, lang: Lang, meter: &mut Meter, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    writer.write_record(headers(lang))?;
+    writer.write_record(headers(lang)).map_err(io_error)?;
     for row in &report.rows {
-        writer.write_record(cells(row, lang))?;
+        writer.write_record(cells(row, lang)).map_err(io_error)?;
         meter.add(1);
     }
     for (title, header, rows) in summaries(report, lang) {
-        writer.write_record([""])?;
-        writer.write_record([title])?;
-        writer.write_record(&header)?;
+        writer.write_record([""]).map_err(io_error)?;
+        writer.write_record([title]).map_err(io_error)?;
+        writer.write_record(&header).map_err(io_error)?;
         for row in rows {
-            writer.write_record(&row)?;
+            writer.write_record(&row).map_err(io_error)?;
         }
     }
     writer.flush()
+}
+
+/// The writer's own error when it is one (a closed pipe, a full disk keep their kind).
+fn io_error(e: csv::Error) -> io::Error {
+    let text = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        _ => io::Error::other(text),
+    }
 }
 
 /// The most rows of leads a worksheet holds: Excel's 1,048,576 rows less the header.

@@ -411,12 +411,16 @@ fn a_full_or_closed_standard_output_is_said_or_let_be() {
     let dir = tempfile::tempdir().unwrap();
     let a = Bin::dated(dir.path().join("s.redb"), TODAY);
     a.ok(DISPUTED);
-    for args in [
-        &["leads"][..],
+    // Enough rows (over 64 KB) that writes fail before the last flush, inside the CSV writer.
+    a.ok(&["dev", "generate", "--leads", "1000", "--visits", "1000"]);
+    let lists: [&[&str]; 5] = [
+        &["leads"],
         &["visit", "list"],
         &["report"],
+        &["report", "--format", "csv"],
         &["leads", "--json"],
-    ] {
+    ];
+    for args in lists {
         let full = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/full")
@@ -437,19 +441,17 @@ fn a_full_or_closed_standard_output_is_said_or_let_be() {
         );
     }
     // A reader gone before the first line: exit 0, nothing on standard error.
-    let mut child = a
-        .process()
-        .args(["leads"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for args in lists {
+        let mut child = a
+            .process()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "{args:?}: {err}");
+    }
 }

@@ -121,3 +121,27 @@ fn a_report_shows_its_reading_and_its_rows() {
     let done = screen.rfind("Report written").expect(&screen);
     assert!(screen.rfind("\x1b[2K").expect(&screen) < done, "{screen}");
 }
+
+/// A listing written to the same terminal as the bar starts on a line of its own, and the bar
+/// is not drawn again between its lines (more than the 64 KB written at a time).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_listing_on_the_terminal_is_not_drawn_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = generated(dir.path());
+    let Some(screen) = on_a_terminal(&store, "visit list --json") else {
+        return;
+    };
+    let start = screen.find("[\r\n  {").expect(&screen);
+    assert!(screen.len() - start > 64 * 1024, "too short to tell");
+    let before = &screen[..start];
+    assert!(
+        before.is_empty() || before.ends_with("\x1b[2K") || before.ends_with('\n'),
+        "{before}"
+    );
+    let listing = &screen[start..];
+    assert!(
+        !listing.contains('\x1b') && !listing.contains("reading records"),
+        "the bar inside the listing"
+    );
+}

@@ -52,18 +52,23 @@ pub fn open_store(cli: &Cli) -> Result<Store> {
 /// Runs a subcommand (or, without one, prints an overview), writing its output to `out`.
 /// Listings of a province are written as they are read, never held whole.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
-    let text = answer(cli, out)?;
+    let bar = progress::Bar::on_terminal(cli.lang.into());
+    // Output written while the bar is drawn goes out with the bar hidden, never on its line.
+    let mut out = bar.around(out);
+    let text = answer(cli, &bar, &mut out);
+    // The bar's work is done: cleared before the answer, which may follow it on the terminal.
+    bar.clear();
+    let text = text?;
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Error::output(&e))
 }
 
 /// What `run` prints: returned, or (a long listing) written to `out` as it is read.
-fn answer(cli: &Cli, out: &mut dyn Write) -> Result<String> {
+fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String> {
     let lang: Lang = cli.lang.into();
     let today = today(cli);
     let path = store_path(cli)?;
-    let bar = progress::Bar::on_terminal(lang);
     let open = |init: &InitOptions| {
         let store = Store::open(&path, init)?;
         bar.attach(&store);

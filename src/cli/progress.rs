@@ -1,7 +1,7 @@
 //! The progress bar of long commands, drawn on standard error when it is a terminal (nothing is
 //! drawn when it is not: a pipe or a file gets only the command's output).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -30,6 +30,16 @@ impl Bar {
         Bar { bar, lang }
     }
 
+    /// `out`, which takes this bar off the terminal when output begins: a listing on the same
+    /// terminal never lands on the bar's line (a bar drawn again between two writes would sit
+    /// in the middle of a line and be erased with it).
+    pub fn around<'a>(&'a self, out: &'a mut dyn Write) -> Around<'a> {
+        Around {
+            bar: self.bar.as_ref(),
+            out,
+        }
+    }
+
     /// Shows the long work of `store` on this bar.
     pub fn attach(&self, store: &Store) {
         let Some(bar) = self.bar.clone() else {
@@ -53,10 +63,45 @@ impl Bar {
     }
 }
 
-impl Drop for Bar {
-    fn drop(&mut self) {
+/// A writer that takes the bar off the terminal before its first write (`Bar::around`).
+pub struct Around<'a> {
+    bar: Option<&'a ProgressBar>,
+    out: &'a mut dyn Write,
+}
+
+impl Around<'_> {
+    fn clear(&self) {
+        if let Some(bar) = self.bar
+            && !bar.is_finished()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Write for Around<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.clear();
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.clear();
+        self.out.flush()
+    }
+}
+
+impl Bar {
+    /// Takes the bar off the terminal (for good: it is not drawn again).
+    pub fn clear(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
