@@ -1,22 +1,28 @@
 //! A listing laid out in columns, padded to each column's widest cell (in terminal cells: CJK
 //! characters take two), kept compactly while it is read and then written in any order: a
-//! million rows are one string and one offset each, never a `Vec<String>` per row.
+//! million rows are their text and one offset each, never a `Vec<String>` per row.
 
 use std::io::{self, Write};
 
 use crate::text::width;
 
-/// Between two cells of a row in `text`; a cell never holds it (it is a control character).
+/// Between two cells of a row; a cell never holds it (it is a control character).
 const SEP: char = '\u{1f}';
+
+/// The text is kept in chunks of about this many bytes: two halves read apart join without
+/// copying either (a copy would hold both twice at its peak), and the text grows without
+/// moving what it holds.
+const CHUNK: usize = 1 << 20;
 
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
     header: Vec<String>,
     widths: Vec<usize>,
-    /// Every row's cells, separated by `SEP`, rows one after another.
-    text: String,
-    /// Where each row ends in `text`.
-    ends: Vec<usize>,
+    /// Every row's cells, separated by `SEP`, rows one after another; a row never spans two.
+    chunks: Vec<String>,
+    /// Each row's chunk and where it ends there (it starts where the row before it ended, or
+    /// at the chunk's start).
+    rows: Vec<(u32, u32)>,
 }
 
 impl Columns {
@@ -24,53 +30,68 @@ impl Columns {
         Self {
             header: header.iter().map(|h| h.to_string()).collect(),
             widths: header.iter().map(|h| width(h)).collect(),
-            text: String::new(),
-            ends: Vec::new(),
+            chunks: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
-    /// Adds a row; its number (0, 1, …) is what `write` takes.
+    /// Adds a row; its number (0, 1, …) is what `write` takes. (A row's text is far below the
+    /// 4 GiB an offset holds: a record is at most a bundle's 256 MB.)
     pub fn push<S: AsRef<str>>(&mut self, cells: &[S]) -> usize {
+        let len: usize = cells.iter().map(|c| c.as_ref().len() + 1).sum();
+        let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
+        if self.chunks.is_empty() || room < len {
+            self.chunks.push(String::with_capacity(CHUNK.max(len)));
+        }
+        let chunk = self.chunks.len() - 1;
+        let text = &mut self.chunks[chunk];
         for (i, cell) in cells.iter().enumerate() {
             let cell = cell.as_ref();
             if i > 0 {
-                self.text.push(SEP);
+                text.push(SEP);
             }
             if cell.contains(SEP) {
-                self.text.push_str(&cell.replace(SEP, " "));
+                text.push_str(&cell.replace(SEP, " "));
             } else {
-                self.text.push_str(cell);
+                text.push_str(cell);
             }
             if let Some(w) = self.widths.get_mut(i) {
                 *w = (*w).max(width(cell));
             }
         }
-        self.ends.push(self.text.len());
-        self.ends.len() - 1
+        let end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        self.rows
+            .push((u32::try_from(chunk).unwrap_or(u32::MAX), end));
+        self.rows.len() - 1
     }
 
-    /// Adds `other`'s rows after these (the same header).
+    /// Adds `other`'s rows after these (the same header), moving its text, not copying it.
     pub fn append(&mut self, other: Columns) {
-        let offset = self.text.len();
-        self.text.push_str(&other.text);
-        self.ends.extend(other.ends.iter().map(|end| end + offset));
+        let offset = u32::try_from(self.chunks.len()).unwrap_or(u32::MAX);
+        self.chunks.extend(other.chunks);
+        self.rows
+            .extend(other.rows.iter().map(|&(chunk, end)| (chunk + offset, end)));
         for (w, o) in self.widths.iter_mut().zip(other.widths) {
             *w = (*w).max(o);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.rows.is_empty()
     }
 
     /// The cells of row `row`.
     pub fn row(&self, row: usize) -> impl Iterator<Item = &str> {
-        let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        self.text[start..self.ends[row]].split(SEP)
+        let (chunk, end) = self.rows[row];
+        let start = match row.checked_sub(1).map(|r| self.rows[r]) {
+            Some((before, at)) if before == chunk => at as usize,
+            _ => 0,
+        };
+        self.chunks[chunk as usize][start..end as usize].split(SEP)
     }
 
     /// The header, then the rows in `order`, each followed by its cell in `extra` (the last
@@ -155,6 +176,29 @@ mod tests {
         assert_eq!(front.len(), 3);
         assert_eq!(front.row(1).collect::<Vec<_>>(), ["北碚区", "2"]);
         assert_eq!(front.text(), "a       b\nx       1\n北碚区  2\n        3\n");
+    }
+
+    #[test]
+    fn rows_past_a_chunk_stay_whole() {
+        let mut table = Columns::new(&["n", "text"]);
+        let long = "长".repeat(40);
+        let rows = 3 * CHUNK / long.len();
+        for n in 0..rows {
+            table.push(&[n.to_string(), long.clone()]);
+        }
+        let mut more = Columns::new(&["n", "text"]);
+        more.push(&["x", "y"]);
+        table.append(more);
+        table.push::<&str>(&[]);
+        assert!(table.chunks.len() >= 4);
+        for n in 0..rows {
+            assert_eq!(
+                table.row(n).collect::<Vec<_>>(),
+                [n.to_string(), long.clone()]
+            );
+        }
+        assert_eq!(table.row(rows).collect::<Vec<_>>(), ["x", "y"]);
+        assert_eq!(table.row(rows + 1).collect::<Vec<_>>(), [""]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::visits::{local, recorded_by};
 use crate::columns::Columns;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
+use crate::model::visit_summary::VisitSummary;
 use crate::store::Store;
 
 pub fn list(
@@ -27,7 +28,7 @@ pub fn list(
         return list_json(store, lead, out);
     }
     let verified = store.verified_authors()?;
-    let mut table = Columns::new(&[
+    let header = [
         lang.pick("时间", "time"),
         lang.pick("编号", "id"),
         lang.pick("线索", "lead"),
@@ -36,15 +37,15 @@ pub fn list(
         lang.pick("证据", "evidence"),
         lang.pick("检查员", "inspector"),
         "",
-    ]);
-    let mut times: Vec<DateTime<Utc>> = Vec::new();
-    let mut corrected: HashSet<String> = HashSet::new();
-    store.visit_rows(lead, |v, device| {
+    ];
+    let mut front = Side::new(&header);
+    let mut back = Side::new(&header);
+    let side = |side: &mut Side, v: VisitSummary<'_>, device: Option<&str>| {
         if let Some(replaced) = &v.supersedes {
-            corrected.insert(replaced.to_string());
+            side.corrected.insert(replaced.to_string());
         }
-        times.push(v.at);
-        table.push(&[
+        side.times.push(v.at);
+        side.table.push(&[
             local(v.at),
             v.id.to_string(),
             v.lead.to_string(),
@@ -54,7 +55,22 @@ pub fn list(
             recorded_by(&v.inspector, device.and_then(|d| verified.get(d)), lang),
         ]);
         Ok(())
-    })?;
+    };
+    match lead {
+        Some(lead) => store.lead_visit_rows(lead, |v, d| side(&mut front, v, d))?,
+        None => store.visit_rows_from_both_ends(
+            |v, d| side(&mut front, v, d),
+            |v, d| side(&mut back, v, d),
+        )?,
+    }
+    let Side {
+        mut table,
+        mut times,
+        mut corrected,
+    } = front;
+    table.append(back.table);
+    times.extend(back.times);
+    corrected.extend(back.corrected);
     // By time, then (only for visits at the same minute and second) by id: no list of ids.
     let id = |row: usize| table.row(row).nth(1).unwrap_or_default();
     let mut order: Vec<usize> = (0..table.len()).collect();
@@ -81,6 +97,24 @@ pub fn list(
     written.map_err(|e| Error::output(&e))
 }
 
+/// What one side of a read of the visits laid out.
+struct Side {
+    table: Columns,
+    times: Vec<DateTime<Utc>>,
+    /// The ids of visits a correction replaced.
+    corrected: HashSet<String>,
+}
+
+impl Side {
+    fn new(header: &[&str]) -> Side {
+        Side {
+            table: Columns::new(header),
+            times: Vec::new(),
+            corrected: HashSet::new(),
+        }
+    }
+}
+
 /// The positions of visits newest first: by time, then by id, both descending.
 fn newest_first(times: &[DateTime<Utc>], ids: &[&str]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..times.len()).collect();
@@ -91,13 +125,21 @@ fn newest_first(times: &[DateTime<Utc>], ids: &[&str]) -> Vec<usize> {
 /// The visits as JSON, newest first: their times and ids read first, then each visit again,
 /// one at a time.
 fn list_json(store: &Store, lead: Option<&str>, out: &mut dyn Write) -> Result<()> {
-    let mut times: Vec<DateTime<Utc>> = Vec::new();
-    let mut ids: Vec<String> = Vec::new();
-    store.visit_rows(lead, |v, _| {
+    let mut front: (Vec<DateTime<Utc>>, Vec<String>) = Default::default();
+    let mut back = front.clone();
+    let side = |(times, ids): &mut (Vec<DateTime<Utc>>, Vec<String>), v: VisitSummary<'_>| {
         times.push(v.at);
         ids.push(v.id.into_owned());
         Ok(())
-    })?;
+    };
+    match lead {
+        Some(lead) => store.lead_visit_rows(lead, |v, _| side(&mut front, v))?,
+        None => store
+            .visit_rows_from_both_ends(|v, _| side(&mut front, v), |v, _| side(&mut back, v))?,
+    }
+    let (mut times, mut ids) = front;
+    times.extend(back.0);
+    ids.extend(back.1);
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let order = newest_first(&times, &ids);
     let mut array = JsonArray::new(out);

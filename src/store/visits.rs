@@ -1,6 +1,8 @@
 //! Visits: drafts saved as typed, finalizing (rules checked, then the visit, the lead's new
 //! state and the change records in one transaction), corrections, history.
 
+use std::cmp::Ordering;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, WriteTransaction};
 
@@ -296,60 +298,54 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `each` with what a listing needs of each finalized visit (of `lead`, or every
-    /// one in id order) and the device whose change wrote it, if this store knows it. The
-    /// devices are read beside the visits (both tables are in visit id order), not looked up.
-    pub fn visit_rows(
+    /// Calls `each` with what a listing needs of each finalized visit of `lead` and the device
+    /// whose change wrote it, if this store knows it.
+    pub fn lead_visit_rows(
         &self,
-        lead: Option<&str>,
+        lead: &str,
         mut each: impl FnMut(VisitSummary<'_>, Option<&str>) -> Result<()>,
     ) -> Result<()> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let devices = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
-        if let Some(lead) = lead {
-            let index = tx
-                .open_multimap_table(tables::LEAD_VISITS)
-                .map_err(db_err)?;
-            for id in index.get(lead).map_err(db_err)? {
-                let id = id.map_err(db_err)?;
-                if let Some(v) = table.get(id.value()).map_err(db_err)? {
-                    let device = devices.get(id.value()).map_err(db_err)?;
-                    each(
-                        decode(id.value(), v.value())?,
-                        device.as_ref().map(|d| d.value()),
-                    )?;
-                }
+        let index = tx
+            .open_multimap_table(tables::LEAD_VISITS)
+            .map_err(db_err)?;
+        for id in index.get(lead).map_err(db_err)? {
+            let id = id.map_err(db_err)?;
+            if let Some(v) = table.get(id.value()).map_err(db_err)? {
+                let device = devices.get(id.value()).map_err(db_err)?;
+                each(
+                    decode(id.value(), v.value())?,
+                    device.as_ref().map(|d| d.value()),
+                )?;
             }
-            return Ok(());
-        }
-        let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
-        let mut meter = self.meter(crate::progress::Stage::Reading, total);
-        let mut by_device = devices.iter().map_err(db_err)?.peekable();
-        for entry in table.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            // Past the devices of visits before this one (a device may name a visit since
-            // taken back).
-            let mut device = None;
-            while let Some(next) = by_device.peek() {
-                let below = match next {
-                    Ok((id, _)) => id.value() < k.value(),
-                    Err(_) => true,
-                };
-                if !below {
-                    if let Some(Ok((id, d))) = by_device.peek()
-                        && id.value() == k.value()
-                    {
-                        device = Some(d.value().to_string());
-                    }
-                    break;
-                }
-                by_device.next().transpose().map_err(db_err)?;
-            }
-            each(decode(k.value(), v.value())?, device.as_deref())?;
-            meter.add(1);
         }
         Ok(())
+    }
+
+    /// `lead_visit_rows` for every finalized visit, on two threads: `front` from the first
+    /// visit in id order on, `back` from the last backwards, until between them they have had
+    /// each once. The devices are read beside the visits, in the same direction (both tables
+    /// are in visit id order), not looked up.
+    pub fn visit_rows_from_both_ends(
+        &self,
+        mut front: impl FnMut(VisitSummary<'_>, Option<&str>) -> Result<()> + Send,
+        mut back: impl FnMut(VisitSummary<'_>, Option<&str>) -> Result<()> + Send,
+    ) -> Result<()> {
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let table = tx.open_table(tables::VISITS).map_err(db_err)?;
+        let devices = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
+        let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
+        let mut meter = self.meter(crate::progress::Stage::Reading, total);
+        let mut ahead = Beside::new(devices.iter().map_err(db_err)?, Ordering::Less);
+        let mut behind = Beside::new(devices.iter().map_err(db_err)?.rev(), Ordering::Greater);
+        super::records::from_both_ends(
+            &table,
+            &mut meter,
+            |k, v| front(decode(k, v)?, ahead.device_of(k)?.as_deref()),
+            |k, v| back(decode(k, v)?, behind.device_of(k)?.as_deref()),
+        )
     }
 
     /// Calls `each` with each finalized visit `ids` names, in that order, in one read of the
@@ -399,6 +395,51 @@ impl Store {
             each(decode(k.value(), v.value())?);
         }
         Ok(())
+    }
+}
+
+/// The devices of visits, read in step with the visits in one direction: `past` is how a
+/// device's visit id compares with the visit asked for when that device row is behind it.
+struct Beside<I: Iterator> {
+    devices: std::iter::Peekable<I>,
+    past: Ordering,
+}
+
+type DeviceRow<'a> = (
+    redb::AccessGuard<'a, &'static str>,
+    redb::AccessGuard<'a, &'static str>,
+);
+
+impl<'a, I> Beside<I>
+where
+    I: Iterator<Item = redb::Result<DeviceRow<'a>>>,
+{
+    fn new(devices: I, past: Ordering) -> Self {
+        Beside {
+            devices: devices.peekable(),
+            past,
+        }
+    }
+
+    /// The device of visit `id`, the rows of visits passed skipped (a device may name a visit
+    /// since taken back). Ids must come in the direction the devices are read.
+    fn device_of(&mut self, id: &str) -> Result<Option<String>> {
+        while let Some(next) = self.devices.peek() {
+            let passed = match next {
+                Ok((visit, _)) => visit.value().cmp(id) == self.past,
+                Err(_) => true,
+            };
+            if !passed {
+                return Ok(match self.devices.peek() {
+                    Some(Ok((visit, device))) if visit.value() == id => {
+                        Some(device.value().to_string())
+                    }
+                    _ => None,
+                });
+            }
+            self.devices.next().transpose().map_err(db_err)?;
+        }
+        Ok(None)
     }
 }
 
