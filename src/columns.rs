@@ -111,6 +111,20 @@ impl Columns {
         Ok(())
     }
 
+    /// `write`, or the header and `none` when there are no rows.
+    pub fn write_or<'a>(
+        &self,
+        out: &mut dyn Write,
+        order: impl IntoIterator<Item = (usize, &'a str)>,
+        none: &str,
+    ) -> io::Result<()> {
+        self.write(out, order)?;
+        if self.is_empty() {
+            out.write_all(none.as_bytes())?;
+        }
+        Ok(())
+    }
+
     /// The whole listing in row order, as text.
     pub fn text(&self) -> String {
         let mut out = Vec::new();

@@ -71,18 +71,10 @@ pub fn leads(
         .collect();
     let order = ledger_positions(&ranks, &ids);
     drop(ids);
-    let written = table.write(out, order.into_iter().map(|row| (row, "")));
-    let written = written.and_then(|()| {
-        if table.is_empty() {
-            out.write_all(
-                lang.pick("（没有符合条件的线索）\n", "(no leads match)\n")
-                    .as_bytes(),
-            )
-        } else {
-            Ok(())
-        }
-    });
-    written.map_err(|e| Error::output(&e))
+    let none = lang.pick("（没有符合条件的线索）\n", "(no leads match)\n");
+    table
+        .write_or(out, order.into_iter().map(|row| (row, "")), none)
+        .map_err(|e| Error::output(&e))
 }
 
 /// A lead's row in the ledger.

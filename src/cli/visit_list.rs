@@ -84,17 +84,10 @@ pub fn list(
         };
         (row, extra)
     });
-    let written = table.write(out, rows).and_then(|()| {
-        if table.is_empty() {
-            out.write_all(
-                lang.pick("（还没有走访记录）\n", "(no visits yet)\n")
-                    .as_bytes(),
-            )
-        } else {
-            Ok(())
-        }
-    });
-    written.map_err(|e| Error::output(&e))
+    let none = lang.pick("（还没有走访记录）\n", "(no visits yet)\n");
+    table
+        .write_or(out, rows, none)
+        .map_err(|e| Error::output(&e))
 }
 
 /// What one side of a read of the visits laid out.

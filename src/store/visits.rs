@@ -243,12 +243,10 @@ impl Store {
                 let index = tx
                     .open_multimap_table(tables::LEAD_VISITS)
                     .map_err(db_err)?;
-                for id in index.get(lead).map_err(db_err)? {
-                    let id = id.map_err(db_err)?;
-                    if let Some(v) = table.get(id.value()).map_err(db_err)? {
-                        visits.push(decode(id.value(), v.value())?);
-                    }
-                }
+                visits_of(&index, &table, lead, |id, json| {
+                    visits.push(decode(id, json)?);
+                    Ok(())
+                })?;
             }
             None => {
                 let total = redb::ReadableTableMetadata::len(&table).map_err(db_err)?;
@@ -287,12 +285,10 @@ impl Store {
                 })?;
             let lead: Lead = decode(id, lead.value())?;
             let mut visits = Vec::new();
-            for visit in index.get(id).map_err(db_err)? {
-                let visit = visit.map_err(db_err)?;
-                if let Some(v) = table.get(visit.value()).map_err(db_err)? {
-                    visits.push(decode(visit.value(), v.value())?);
-                }
-            }
+            visits_of(&index, &table, id, |visit, json| {
+                visits.push(decode(visit, json)?);
+                Ok(())
+            })?;
             each(lead, visits)?;
         }
         Ok(())
@@ -311,17 +307,10 @@ impl Store {
         let index = tx
             .open_multimap_table(tables::LEAD_VISITS)
             .map_err(db_err)?;
-        for id in index.get(lead).map_err(db_err)? {
-            let id = id.map_err(db_err)?;
-            if let Some(v) = table.get(id.value()).map_err(db_err)? {
-                let device = devices.get(id.value()).map_err(db_err)?;
-                each(
-                    decode(id.value(), v.value())?,
-                    device.as_ref().map(|d| d.value()),
-                )?;
-            }
-        }
-        Ok(())
+        visits_of(&index, &table, lead, |id, json| {
+            let device = devices.get(id).map_err(db_err)?;
+            each(decode(id, json)?, device.as_ref().map(|d| d.value()))
+        })
     }
 
     /// `lead_visit_rows` for every finalized visit, on two threads: `front` from the first
@@ -396,6 +385,23 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Calls `each` with the id and JSON of each finalized visit of `lead`, through the by-lead
+/// index.
+fn visits_of(
+    index: &redb::ReadOnlyMultimapTable<&'static str, &'static str>,
+    table: &redb::ReadOnlyTable<&'static str, &'static str>,
+    lead: &str,
+    mut each: impl FnMut(&str, &str) -> Result<()>,
+) -> Result<()> {
+    for id in index.get(lead).map_err(db_err)? {
+        let id = id.map_err(db_err)?;
+        if let Some(v) = table.get(id.value()).map_err(db_err)? {
+            each(id.value(), v.value())?;
+        }
+    }
+    Ok(())
 }
 
 /// The devices of visits, read in step with the visits in one direction: `past` is how a
