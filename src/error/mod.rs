@@ -1,6 +1,6 @@
 //! Everything that can go wrong, each with a message that says what, where, and what to do.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::i18n::Lang;
 pub use crate::model::RecordKind;
@@ -15,7 +15,7 @@ mod keys;
 mod texts;
 pub use disk::{DiskFault, Target};
 pub use texts::NoticeProblem;
-use texts::bundle_message;
+use texts::{bundle_message, kind_words, not_a_file};
 
 /// Why a visit cannot be corrected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -531,43 +531,6 @@ impl Error {
             }
             Error::Disk { fault, target } => disk::message(*fault, target, lang),
         }
-    }
-}
-
-/// An input that is not a regular file: what it is, that nothing was read, what to give.
-fn not_a_file(path: &Path, kind: &str, what: crate::files::InputKind, lang: Lang) -> String {
-    use crate::files::{self, InputKind};
-    let p = path.display();
-    if lang == Lang::Zh {
-        let is = match kind {
-            files::FOLDER => "是文件夹，",
-            files::FIFO => "是命名管道（FIFO），",
-            files::DEVICE => "是设备文件，",
-            files::SOCKET => "是套接字，",
-            _ => "",
-        };
-        let give = match what {
-            InputKind::Notice => "通知文件（.txt）",
-            InputKind::Bundle => "变更包文件（.fcb）",
-        };
-        format!("{p} {is}不是普通文件，未读取，数据库未被改动。请给出{give}的路径。")
-    } else {
-        let is = match kind {
-            files::OTHER => String::from("is not a regular file"),
-            kind => format!("is {kind}, not a regular file,"),
-        };
-        let give = match what {
-            InputKind::Notice => "a notice file (.txt)",
-            InputKind::Bundle => "a bundle file (.fcb)",
-        };
-        format!("{p} {is} and was not read; the store was not changed. Give the path of {give}.")
-    }
-}
-
-fn kind_words(kind: RecordKind) -> (&'static str, &'static str, &'static str) {
-    match kind {
-        RecordKind::Lead => ("线索", "lead", "leads"),
-        RecordKind::Channel => ("投诉渠道", "channel", "directory"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The words of errors that have many cases: problems in notice files, bundle refusals, and
 //! the rules a state change would break.
 
+use super::RecordKind;
 use crate::i18n::Lang;
 use crate::model::amount::AmountError;
 use crate::model::lifecycle::Refusal;
@@ -255,5 +256,48 @@ impl Refusal {
             ),
             Refusal::Unchanged => lang.pick("线索已是这个状态。", "the lead is already in that state."),
         }
+    }
+}
+
+/// An input that is not a regular file: what it is, that nothing was read, what to give.
+pub(super) fn not_a_file(
+    path: &std::path::Path,
+    kind: &str,
+    what: crate::files::InputKind,
+    lang: Lang,
+) -> String {
+    use crate::files::{self, InputKind};
+    let p = path.display();
+    if lang == Lang::Zh {
+        let is = match kind {
+            files::FOLDER => "是文件夹，",
+            files::FIFO => "是命名管道（FIFO），",
+            files::DEVICE => "是设备文件，",
+            files::SOCKET => "是套接字，",
+            _ => "",
+        };
+        let give = match what {
+            InputKind::Notice => "通知文件（.txt）",
+            InputKind::Bundle => "变更包文件（.fcb）",
+        };
+        format!("{p} {is}不是普通文件，未读取，数据库未被改动。请给出{give}的路径。")
+    } else {
+        let is = match kind {
+            files::OTHER => String::from("is not a regular file"),
+            kind => format!("is {kind}, not a regular file,"),
+        };
+        let give = match what {
+            InputKind::Notice => "a notice file (.txt)",
+            InputKind::Bundle => "a bundle file (.fcb)",
+        };
+        format!("{p} {is} and was not read; the store was not changed. Give the path of {give}.")
+    }
+}
+
+/// A record kind's words: Chinese, English, and the command that lists them.
+pub(super) fn kind_words(kind: RecordKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        RecordKind::Lead => ("线索", "lead", "leads"),
+        RecordKind::Channel => ("投诉渠道", "channel", "directory"),
     }
 }
