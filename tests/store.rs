@@ -427,3 +427,61 @@ fn a_store_from_before_signed_changes_signs_its_own_log_on_migration() {
     let text = std::fs::read_to_string(dir.path().join("v5.redb.key")).unwrap();
     assert!(text.starts_with("fieldcheck-key 2"), "{text}");
 }
+
+/// Schema 9 keeps the leads as postcard bytes (`leads_v2`): a store of schema 8, its leads JSON in
+/// `leads_v1`, is migrated on opening to the same leads, byte for byte as a new store writes them,
+/// and its state still follows from its log.
+#[test]
+fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
+    const LEADS_V1: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
+    const LEADS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v8.redb");
+    let (before, leads) = {
+        let store = open(&path);
+        store
+            .set_lead_fields(
+                "cq-jfb-2022-3/a3/2",
+                &[
+                    LeadField::Supervised(false),
+                    LeadField::Assignee(Some("李四".into())),
+                ],
+            )
+            .unwrap();
+        (store.digest().unwrap(), store.leads().unwrap())
+    };
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let bytes = tx.open_table(LEADS_V2).unwrap();
+            let mut json = tx.open_table(LEADS_V1).unwrap();
+            for entry in redb::ReadableTable::iter(&bytes).unwrap() {
+                let (k, v) = entry.unwrap();
+                let lead: fieldcheck::model::Lead = postcard::from_bytes(v.value()).unwrap();
+                json.insert(k.value(), serde_json::to_string(&lead).unwrap().as_str())
+                    .unwrap();
+            }
+        }
+        assert!(tx.delete_table(LEADS_V2).unwrap());
+        tx.open_table(tables::META)
+            .unwrap()
+            .insert("schema_version", "8")
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = open(&path);
+    assert_eq!(store.schema_version().unwrap(), 9);
+    assert_eq!(store.leads().unwrap(), leads);
+    assert_eq!(store.digest().unwrap(), before, "the leads moved otherwise");
+    assert_eq!(store.verify().unwrap(), Vec::new());
+    let lead = store.lead("a3/2").unwrap();
+    assert_eq!((lead.supervised, lead.assignee.as_deref()), (false, Some("李四")));
+    drop(store);
+    let db = redb::Database::open(&path).unwrap();
+    let tx = db.begin_read().unwrap();
+    assert!(
+        tx.open_table(LEADS_V1).is_err(),
+        "leads_v1 is dropped once moved"
+    );
+}

@@ -3,12 +3,13 @@
 //! else.
 
 use chrono::{NaiveDate, Utc};
+use fieldcheck::model::Lead;
 use fieldcheck::model::form::VisitForm;
 use fieldcheck::store::{InitOptions, Store};
 use fieldcheck::sync::LeadField;
 use redb::{ReadableTable, TableDefinition};
 
-const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
+const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
 const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
 
 #[test]
@@ -42,23 +43,21 @@ fn verify_finds_each_record_changed_behind_the_logs_back() {
         {
             let mut leads = tx.open_table(LEADS).unwrap();
             let id = "cq-jfb-2022-3/a3/2";
-            let row = leads
-                .get(id)
-                .unwrap()
-                .unwrap()
-                .value()
-                .replace("\"supervised\":true", "\"supervised\":false");
-            leads.insert(id, row.as_str()).unwrap();
-            let seed = leads
-                .get("cq-jfb-2022-3/a3/3")
-                .unwrap()
-                .unwrap()
-                .value()
-                .to_string();
+            let read = |leads: &redb::Table<&str, &[u8]>, id: &str| -> Lead {
+                postcard::from_bytes(leads.get(id).unwrap().unwrap().value()).unwrap()
+            };
+            let mut row = read(&leads, id);
+            assert!(row.supervised);
+            row.supervised = false;
+            leads
+                .insert(id, postcard::to_allocvec(&row).unwrap().as_slice())
+                .unwrap();
+            let mut seed = read(&leads, "cq-jfb-2022-3/a3/3");
+            seed.id = "cq-jfb-2022-3/a3/99".into();
             leads
                 .insert(
                     "cq-jfb-2022-3/a3/99",
-                    seed.replace("a3/3", "a3/99").as_str(),
+                    postcard::to_allocvec(&seed).unwrap().as_slice(),
                 )
                 .unwrap();
             tx.open_table(VISITS)

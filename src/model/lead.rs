@@ -93,6 +93,8 @@ pub enum LeadKind {
     Burden,
 }
 
+/// Stored as postcard bytes (`store/lead_rows.rs`): fields and enum variants are found by their
+/// place, so reordering, adding or removing one needs a new table and a migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lead {
     /// `<notice>/a<attachment>/<seq>`, e.g. `cq-jfb-2022-3/a3/1`.

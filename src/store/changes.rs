@@ -4,8 +4,8 @@
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::merge;
-use super::records::{decode, encode};
-use super::{Store, db_err, tables, tables::meta};
+use super::records::decode;
+use super::{Store, db_err, lead_rows, tables, tables::meta};
 use crate::error::{Error, RecordKind, Result};
 use crate::model::Lead;
 use crate::model::lifecycle::check_manual;
@@ -41,7 +41,7 @@ impl Store {
                     kind: RecordKind::Lead,
                     id: lead_id.to_string(),
                 })?;
-            decode(lead_id, json.value())?
+            lead_rows::decode(lead_id, json.value())?
         };
         let mut changes = Vec::new();
         for field in fields {
@@ -63,7 +63,7 @@ impl Store {
             }
             tx.open_table(tables::LEADS)
                 .map_err(db_err)?
-                .insert(lead_id, encode(&lead)?.as_str())
+                .insert(lead_id, lead_rows::encode(&lead)?.as_slice())
                 .map_err(db_err)?;
             changes.push(append(
                 &tx,

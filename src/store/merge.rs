@@ -13,7 +13,7 @@ use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::records::{decode, encode};
-use super::{db_err, tables};
+use super::{db_err, lead_rows, tables};
 use super::{heads, log_spans};
 use crate::error::{Error, Result};
 use crate::model::{Channel, Lead, NoticeMeta, Visit};
@@ -224,15 +224,29 @@ pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
                 .map_err(db_err)?
                 .remove(entity)
                 .map_err(db_err)?;
-            let (table, search) = match kind {
-                "lead" => (tables::LEADS, Some(tables::LEAD_SEARCH)),
-                "channel" => (tables::CHANNELS, Some(tables::CHANNEL_SEARCH)),
-                _ => (tables::NOTICES, None),
+            let search = match kind {
+                "lead" => {
+                    tx.open_table(tables::LEADS)
+                        .map_err(db_err)?
+                        .remove(id)
+                        .map_err(db_err)?;
+                    Some(tables::LEAD_SEARCH)
+                }
+                "channel" => {
+                    tx.open_table(tables::CHANNELS)
+                        .map_err(db_err)?
+                        .remove(id)
+                        .map_err(db_err)?;
+                    Some(tables::CHANNEL_SEARCH)
+                }
+                _ => {
+                    tx.open_table(tables::NOTICES)
+                        .map_err(db_err)?
+                        .remove(id)
+                        .map_err(db_err)?;
+                    None
+                }
             };
-            tx.open_table(table)
-                .map_err(db_err)?
-                .remove(id)
-                .map_err(db_err)?;
             if let Some(search) = search {
                 tx.open_table(search)
                     .map_err(db_err)?
@@ -337,7 +351,7 @@ impl Row {
             Row::Lead(lead) => {
                 tx.open_table(tables::LEADS)
                     .map_err(db_err)?
-                    .insert(id, encode(lead)?.as_str())
+                    .insert(id, lead_rows::encode(lead)?.as_slice())
                     .map_err(db_err)?;
                 tx.open_table(tables::LEAD_SEARCH)
                     .map_err(db_err)?
@@ -367,17 +381,27 @@ impl Row {
 
 fn row_exists(tx: &WriteTransaction, entity: &str) -> Result<bool> {
     let (kind, id) = entity.split_once(':').unwrap_or(("", ""));
-    let table = match kind {
-        "lead" => tables::LEADS,
-        "channel" => tables::CHANNELS,
-        _ => tables::NOTICES,
+    let held = match kind {
+        "lead" => tx
+            .open_table(tables::LEADS)
+            .map_err(db_err)?
+            .get(id)
+            .map_err(db_err)?
+            .is_some(),
+        "channel" => tx
+            .open_table(tables::CHANNELS)
+            .map_err(db_err)?
+            .get(id)
+            .map_err(db_err)?
+            .is_some(),
+        _ => tx
+            .open_table(tables::NOTICES)
+            .map_err(db_err)?
+            .get(id)
+            .map_err(db_err)?
+            .is_some(),
     };
-    Ok(tx
-        .open_table(table)
-        .map_err(db_err)?
-        .get(id)
-        .map_err(db_err)?
-        .is_some())
+    Ok(held)
 }
 
 /// Makes a row from a `created` change: the row is the first `created` change's in replay order
@@ -430,10 +454,7 @@ pub(super) fn recreate(tx: &WriteTransaction, entity: &str, row: &Row) -> Result
     let id = entity.split_once(':').map_or("", |(_, id)| id);
     row.write(tx, id)?;
     if matches!(row, Row::Lead(_)) {
-        for field in crate::sync::REGISTERS {
-            let heads = heads::read(tx, &head_key(entity, field))?;
-            settle(tx, entity, field, &heads)?;
-        }
+        settle_lead(tx, entity)?;
     }
     Ok(())
 }
@@ -549,6 +570,23 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// Sets every register field of the leads `ids` from its heads (a migration that moved leads).
+pub(super) fn settle_leads(tx: &WriteTransaction, ids: &[String]) -> Result<()> {
+    for id in ids {
+        settle_lead(tx, &format!("lead:{id}"))?;
+    }
+    Ok(())
+}
+
+/// Sets every register field of one lead from its heads.
+fn settle_lead(tx: &WriteTransaction, entity: &str) -> Result<()> {
+    for field in crate::sync::REGISTERS {
+        let heads = heads::read(tx, &head_key(entity, field))?;
+        settle(tx, entity, field, &heads)?;
+    }
+    Ok(())
+}
+
 /// Sets a lead's register field to the value of its winning head.
 fn settle(tx: &WriteTransaction, entity: &str, field: &str, heads: &[Head]) -> Result<()> {
     let Some(win) = winner(heads) else {
@@ -563,15 +601,17 @@ fn settle(tx: &WriteTransaction, entity: &str, field: &str, heads: &[Head]) -> R
 /// Sets one field of the lead `id`, if the store holds it.
 pub(super) fn set_field(tx: &WriteTransaction, id: &str, value: &LeadField) -> Result<()> {
     let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
-    let Some(json) = leads
+    let Some(mut lead) = leads
         .get(id)
         .map_err(db_err)?
-        .map(|v| v.value().to_string())
+        .map(|v| lead_rows::decode(id, v.value()))
+        .transpose()?
     else {
         return Ok(());
     };
-    let mut lead: Lead = decode(id, &json)?;
     value.apply(&mut lead);
-    leads.insert(id, encode(&lead)?.as_str()).map_err(db_err)?;
+    leads
+        .insert(id, lead_rows::encode(&lead)?.as_slice())
+        .map_err(db_err)?;
     Ok(())
 }

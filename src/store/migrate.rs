@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "summaries: each device's log span and gaps, the registers in conflict",
         apply: create_summaries,
     },
+    Migration {
+        version: 9,
+        name: "leads as postcard bytes (leads_v2), not JSON",
+        apply: leads_as_bytes,
+    },
 ];
 
 /// The table of hand-trusted public keys (schema 4 and 5).
@@ -142,6 +147,43 @@ fn create_indexes(tx: &WriteTransaction) -> crate::error::Result<()> {
     Ok(())
 }
 
+/// The leads of schema versions 1 to 8 (JSON values).
+const LEADS_V1: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
+
+/// Moves every lead from its JSON row into `leads_v2`, and drops `leads_v1`. A lead the earlier
+/// migrations of this same run wrote (migration 4 replays the log into the new table) is kept as
+/// written; when migration 4 ran in this run, its settling of lead fields went to `leads_v2` before
+/// the leads were there, so the moved leads' fields are settled again from their registers.
+fn leads_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
+    let before = {
+        let meta = tx.open_table(tables::META).map_err(db_err)?;
+        let version = meta.get(meta::SCHEMA_VERSION).map_err(db_err)?;
+        version
+            .and_then(|v| v.value().parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let mut moved = Vec::new();
+    {
+        let old = tx.open_table(LEADS_V1).map_err(db_err)?;
+        let mut new = tx.open_table(tables::LEADS).map_err(db_err)?;
+        for entry in old.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            if new.get(k.value()).map_err(db_err)?.is_some() {
+                continue;
+            }
+            let lead: crate::model::Lead = super::records::decode(k.value(), v.value())?;
+            new.insert(k.value(), super::lead_rows::encode(&lead)?.as_slice())
+                .map_err(db_err)?;
+            moved.push(k.value().to_string());
+        }
+    }
+    tx.delete_table(LEADS_V1).map_err(db_err)?;
+    if before < 4 {
+        super::merge::settle_leads(tx, &moved)?;
+    }
+    Ok(())
+}
+
 /// The search-key tables of schema versions 1 to 4 (text values).
 const CHANNEL_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
 const LEAD_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
@@ -154,7 +196,7 @@ pub fn latest(migrations: &[Migration]) -> u32 {
 fn create_v1_tables(tx: &WriteTransaction) -> crate::error::Result<()> {
     tx.open_table(tables::NOTICES).map_err(db_err)?;
     tx.open_table(tables::CHANNELS).map_err(db_err)?;
-    tx.open_table(tables::LEADS).map_err(db_err)?;
+    tx.open_table(LEADS_V1).map_err(db_err)?;
     tx.open_table(CHANNEL_SEARCH_V1).map_err(db_err)?;
     tx.open_table(LEAD_SEARCH_V1).map_err(db_err)?;
     Ok(())

@@ -6,6 +6,7 @@ mod devices;
 mod export;
 mod heads;
 mod import;
+mod lead_rows;
 mod log_spans;
 mod merge;
 mod migrate;

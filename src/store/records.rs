@@ -6,7 +6,7 @@ use redb::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{ImportSummary, Store, db_err, tables};
+use super::{ImportSummary, Store, db_err, lead_rows, tables};
 use crate::error::{Error, RecordKind, Result};
 use crate::model::{Channel, Lead, Notice, NoticeMeta};
 use crate::progress::{Meter, Stage};
@@ -60,31 +60,31 @@ impl Store {
     }
 
     pub fn notices(&self) -> Result<Vec<NoticeMeta>> {
-        self.all(tables::NOTICES)
+        self.all(tables::NOTICES, owned)
     }
 
     /// Every channel, in notice and table order.
     pub fn channels(&self) -> Result<Vec<Channel>> {
-        let mut channels: Vec<Channel> = self.all(tables::CHANNELS)?;
+        let mut channels: Vec<Channel> = self.all(tables::CHANNELS, owned)?;
         crate::model::sort_by_id(&mut channels, |c| &c.id);
         Ok(channels)
     }
 
     /// Every lead, in notice and table order.
     pub fn leads(&self) -> Result<Vec<Lead>> {
-        let mut leads: Vec<Lead> = self.all(tables::LEADS)?;
+        let mut leads: Vec<Lead> = self.all(tables::LEADS, lead_rows::decode)?;
         crate::model::sort_by_id(&mut leads, |l| &l.id);
         Ok(leads)
     }
 
     /// A channel by id, or by a unique id suffix such as `a2/15`.
     pub fn channel(&self, id: &str) -> Result<Channel> {
-        self.one(tables::CHANNELS, RecordKind::Channel, id)
+        self.one(tables::CHANNELS, owned, RecordKind::Channel, id)
     }
 
     /// A lead by id, or by a unique id suffix such as `a3/1`.
     pub fn lead(&self, id: &str) -> Result<Lead> {
-        self.one(tables::LEADS, RecordKind::Lead, id)
+        self.one(tables::LEADS, lead_rows::decode, RecordKind::Lead, id)
     }
 
     /// Calls `visit(id, key)` for every stored search key of one kind of record (its UTF-8
@@ -140,15 +140,19 @@ impl Store {
         from_both_ends(
             &table,
             &mut meter,
-            |k, v| front(decode(k, v)?),
-            |k, v| back(decode(k, v)?),
+            |k, v| front(lead_rows::decode(k, v)?),
+            |k, v| back(lead_rows::decode(k, v)?),
         )
     }
 
     /// Every record of a table, decoded, with the progress of reading them.
-    fn all<T: DeserializeOwned>(&self, def: TableDefinition<&str, &str>) -> Result<Vec<T>> {
+    fn all<V: redb::Value + 'static, T>(
+        &self,
+        def: TableDefinition<&str, V>,
+        decode: impl for<'a> Fn(&str, V::SelfType<'a>) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let mut out = Vec::new();
-        self.each(def, |record| {
+        self.each(def, decode, |record| {
             out.push(record);
             Ok(())
         })?;
@@ -158,13 +162,14 @@ impl Store {
     /// Calls `each` with every lead, in the table's order (not natural id order), decoded one
     /// at a time: a listing of a million leads never holds them all.
     pub fn each_lead(&self, each: impl FnMut(Lead) -> Result<()>) -> Result<()> {
-        self.each(tables::LEADS, each)
+        self.each(tables::LEADS, lead_rows::decode, each)
     }
 
     /// Calls `f` with every record of a table, decoded, with the progress of reading them.
-    fn each<T: DeserializeOwned>(
+    fn each<V: redb::Value + 'static, T>(
         &self,
-        def: TableDefinition<&str, &str>,
+        def: TableDefinition<&str, V>,
+        decode: impl for<'a> Fn(&str, V::SelfType<'a>) -> Result<T>,
         mut f: impl FnMut(T) -> Result<()>,
     ) -> Result<()> {
         let tx = self.db.begin_read().map_err(db_err)?;
@@ -178,9 +183,10 @@ impl Store {
         Ok(())
     }
 
-    fn one<T: DeserializeOwned>(
+    fn one<V: redb::Value + 'static, T>(
         &self,
-        def: TableDefinition<&str, &str>,
+        def: TableDefinition<&str, V>,
+        decode: impl for<'a> Fn(&str, V::SelfType<'a>) -> Result<T>,
         kind: RecordKind,
         id: &str,
     ) -> Result<T> {
@@ -194,11 +200,11 @@ impl Store {
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
             if !id.is_empty() && k.value().ends_with(&suffix) {
-                found.push((k.value().to_string(), v.value().to_string()));
+                found.push((k.value().to_string(), decode(k.value(), v.value())?));
             }
         }
         match found.len() {
-            1 => decode(&found[0].0, &found[0].1),
+            1 => Ok(found.remove(0).1),
             0 => Err(Error::UnknownId {
                 kind,
                 id: id.to_string(),
@@ -277,8 +283,18 @@ pub(super) fn from_both_ends<V: redb::Value + Send + Sync + 'static>(
     }
 }
 
-pub(super) fn decode<'a, T: serde::Deserialize<'a>>(key: &str, json: &'a str) -> Result<T> {
+/// A JSON record decoded into an owned value (for the readers that take any table's decoder).
+fn owned<T: DeserializeOwned>(key: &str, json: &str) -> Result<T> {
+    decode(key, json)
+}
+
+/// Counts one record read (`records_decoded`).
+pub(super) fn count_decoded() {
     DECODED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(super) fn decode<'a, T: serde::Deserialize<'a>>(key: &str, json: &'a str) -> Result<T> {
+    count_decoded();
     serde_json::from_str(json).map_err(|e| Error::Store {
         detail: format!("record {key} cannot be read: {e}"),
     })
@@ -361,7 +377,9 @@ pub(super) fn write_notice(
             summary.already_present += 1;
             continue;
         }
-        leads.insert(id, encode(lead)?.as_str()).map_err(db_err)?;
+        leads
+            .insert(id, lead_rows::encode(lead)?.as_slice())
+            .map_err(db_err)?;
         lead_keys
             .insert(id, key::lead_key(lead).as_bytes())
             .map_err(db_err)?;

@@ -6,7 +6,7 @@
 //! | `meta_v1` | setting name | text | schema version, device id (UUIDv7), inspector, device name, created, district, next idx, clock |
 //! | `notices_v1` | notice id (`cq-jfb-2022-3`) | JSON `NoticeMeta` | notices imported, with number, date, contact, feedback deadline |
 //! | `channels_v1` | channel id (`cq-jfb-2022-3/a2/15`) | JSON `Channel` | the complaint-channel directory |
-//! | `leads_v1` | lead id (`cq-jfb-2022-3/a3/1`) | JSON `Lead` | leads and their current state |
+//! | `leads_v2` | lead id (`cq-jfb-2022-3/a3/1`) | postcard bytes of `Lead` (`lead_rows.rs`) | leads and their current state; JSON in `leads_v1` until schema 9 |
 //! | `channel_search_v2` | channel id | search key, UTF-8 bytes | per-channel search key (text, pinyin, digits), written with the channel |
 //! | `lead_search_v2` | lead id | search key, UTF-8 bytes | per-lead search key, written with the lead; bytes so that a search reads them without checking a million of them are UTF-8 (it checks only those that pass its prefilter) |
 //! | `changes_v1` | (device id, idx) | JSON `Change` | every device's change log, idx 1, 2, 3… per device |
@@ -34,7 +34,7 @@ use redb::{MultimapTableDefinition, TableDefinition};
 pub const META: TableDefinition<&str, &str> = TableDefinition::new("meta_v1");
 pub const NOTICES: TableDefinition<&str, &str> = TableDefinition::new("notices_v1");
 pub const CHANNELS: TableDefinition<&str, &str> = TableDefinition::new("channels_v1");
-pub const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
+pub const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
 pub const CHANNEL_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("channel_search_v2");
 pub const LEAD_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("lead_search_v2");
 pub const CHANGES: TableDefinition<(&str, u64), &str> = TableDefinition::new("changes_v1");

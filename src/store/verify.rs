@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 use super::log_spans::LogSpan;
 use super::merge::Batch;
-use super::{Store, db_err, tables};
+use super::{Store, db_err, lead_rows, tables};
 use crate::error::{Error, Result};
-use crate::model::{Channel, Lead, NoticeMeta, Visit};
+use crate::model::{Channel, NoticeMeta, Visit};
 use crate::sync::{Change, Hlc};
 
 /// Something the stored state and the state rebuilt from the log disagree on.
@@ -41,17 +41,38 @@ impl Store {
             rebuilt.db.begin_read().map_err(db_err)?,
         );
         let mut meter = self.meter(crate::progress::Stage::Comparing, 6);
-        compare::<Lead>(&mut out, "lead", &a, &b, tables::LEADS)?;
+        compare(&mut out, "lead", &a, &b, tables::LEADS, lead_rows::decode)?;
         meter.add(1);
-        compare::<Channel>(&mut out, "channel", &a, &b, tables::CHANNELS)?;
+        compare(
+            &mut out,
+            "channel",
+            &a,
+            &b,
+            tables::CHANNELS,
+            json::<Channel>,
+        )?;
         meter.add(1);
-        compare::<NoticeMeta>(&mut out, "notice", &a, &b, tables::NOTICES)?;
+        compare(
+            &mut out,
+            "notice",
+            &a,
+            &b,
+            tables::NOTICES,
+            json::<NoticeMeta>,
+        )?;
         meter.add(1);
-        compare::<Visit>(&mut out, "visit", &a, &b, tables::VISITS)?;
+        compare(&mut out, "visit", &a, &b, tables::VISITS, json::<Visit>)?;
         meter.add(1);
         compare_conflicts(&mut out, &a, &b)?;
         meter.add(1);
-        compare::<LogSpan>(&mut out, "device-log", &a, &b, tables::DEVICE_LOGS)?;
+        compare(
+            &mut out,
+            "device-log",
+            &a,
+            &b,
+            tables::DEVICE_LOGS,
+            json::<LogSpan>,
+        )?;
         meter.add(1);
         Ok(out)
     }
@@ -99,6 +120,11 @@ impl Store {
     }
 }
 
+/// A JSON row decoded (the tables other than the leads').
+fn json<T: serde::de::DeserializeOwned>(key: &str, row: &str) -> Result<T> {
+    super::records::decode(key, row)
+}
+
 /// Only the clock of a change (to order the log without holding it).
 #[derive(serde::Deserialize)]
 struct ClockOnly {
@@ -108,16 +134,17 @@ struct ClockOnly {
 /// Compares one table of the stored and the rebuilt state in key order. Rows written the same
 /// are the same; others are compared as the records they hold (a row written by an older
 /// version, with a field it lacked taking its default, is the same record).
-fn compare<T: Serialize + serde::de::DeserializeOwned>(
+fn compare<V: redb::Value + 'static, T: Serialize>(
     out: &mut Vec<Difference>,
     kind: &str,
     stored: &redb::ReadTransaction,
     rebuilt: &redb::ReadTransaction,
-    def: redb::TableDefinition<&str, &str>,
+    def: redb::TableDefinition<&str, V>,
+    decode: impl for<'a> Fn(&str, V::SelfType<'a>) -> Result<T>,
 ) -> Result<()> {
-    let json = |key: &str, row: Option<&str>| -> Result<Option<serde_json::Value>> {
+    let json = |key: &str, row: Option<&[u8]>| -> Result<Option<serde_json::Value>> {
         row.map(|row| {
-            let record: T = super::records::decode(key, row)?;
+            let record: T = decode(key, V::from_bytes(row))?;
             serde_json::to_value(record).map_err(|e| Error::Store {
                 detail: e.to_string(),
             })
@@ -133,28 +160,27 @@ fn compare<T: Serialize + serde::de::DeserializeOwned>(
         b.iter().map_err(db_err)?.peekable(),
     );
     loop {
-        let next =
-            |it: &mut std::iter::Peekable<redb::Range<&str, &str>>| -> Result<Option<String>> {
-                match it.peek() {
-                    None => Ok(None),
-                    Some(Ok((k, _))) => Ok(Some(k.value().to_string())),
-                    Some(Err(_)) => match it.next() {
-                        Some(Err(e)) => Err(db_err(e)),
-                        _ => Ok(None),
-                    },
-                }
-            };
+        let next = |it: &mut std::iter::Peekable<redb::Range<&str, V>>| -> Result<Option<String>> {
+            match it.peek() {
+                None => Ok(None),
+                Some(Ok((k, _))) => Ok(Some(k.value().to_string())),
+                Some(Err(_)) => match it.next() {
+                    Some(Err(e)) => Err(db_err(e)),
+                    _ => Ok(None),
+                },
+            }
+        };
         let (ka, kb) = (next(&mut a)?, next(&mut b)?);
         let key = match (&ka, &kb) {
             (None, None) => return Ok(()),
             (Some(x), Some(y)) => x.min(y).clone(),
             (Some(x), None) | (None, Some(x)) => x.clone(),
         };
-        let take = |it: &mut std::iter::Peekable<redb::Range<&str, &str>>, k: &Option<String>| {
+        let take = |it: &mut std::iter::Peekable<redb::Range<&str, V>>, k: &Option<String>| {
             if k.as_deref() == Some(key.as_str()) {
                 it.next()
                     .and_then(|entry| entry.ok())
-                    .map(|(_, v)| v.value().to_string())
+                    .map(|(_, v)| V::as_bytes(&v.value()).as_ref().to_vec())
             } else {
                 None
             }
@@ -242,7 +268,6 @@ impl Store {
             tables::META,
             tables::NOTICES,
             tables::CHANNELS,
-            tables::LEADS,
             tables::VISITS,
             tables::DRAFTS,
             tables::HEADS,
@@ -260,7 +285,7 @@ impl Store {
                 feed(def.name(), k.value(), v.value().as_bytes());
             }
         }
-        for def in [tables::CHANNEL_SEARCH, tables::LEAD_SEARCH] {
+        for def in [tables::LEADS, tables::CHANNEL_SEARCH, tables::LEAD_SEARCH] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
                 let (k, v) = entry.map_err(db_err)?;
@@ -335,7 +360,7 @@ mod tests {
             chunked.db.begin_read().unwrap(),
         );
         let mut out = Vec::new();
-        compare::<Lead>(&mut out, "lead", &a, &b, tables::LEADS).unwrap();
+        compare(&mut out, "lead", &a, &b, tables::LEADS, lead_rows::decode).unwrap();
         compare_conflicts(&mut out, &a, &b).unwrap();
         assert_eq!(out, Vec::new());
         assert_eq!(one.leads().unwrap(), store.leads().unwrap());

@@ -8,7 +8,7 @@ use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, WriteTransact
 
 use super::changes::append;
 use super::records::{decode, encode};
-use super::{Store, db_err, tables};
+use super::{Store, db_err, lead_rows, tables};
 use crate::error::{CorrectWhy, Error, RecordKind, Result};
 use crate::model::form::{Context, Problem, VisitForm};
 use crate::model::rules::{check, transition};
@@ -187,7 +187,7 @@ impl Store {
         if saved != lead {
             tx.open_table(tables::LEADS)
                 .map_err(db_err)?
-                .insert(lead.id.as_str(), encode(&saved)?.as_str())
+                .insert(lead.id.as_str(), lead_rows::encode(&saved)?.as_slice())
                 .map_err(db_err)?;
         }
         if from_draft {
@@ -283,7 +283,7 @@ impl Store {
                     kind: RecordKind::Lead,
                     id: id.to_string(),
                 })?;
-            let lead: Lead = decode(id, lead.value())?;
+            let lead = lead_rows::decode(id, lead.value())?;
             let mut visits = Vec::new();
             visits_of(&index, &table, id, |visit, json| {
                 visits.push(decode(visit, json)?);
@@ -451,14 +451,14 @@ where
 
 fn read_lead(tx: &WriteTransaction, id: &str) -> Result<Lead> {
     let leads = tx.open_table(tables::LEADS).map_err(db_err)?;
-    let json = leads
+    let row = leads
         .get(id)
         .map_err(db_err)?
         .ok_or_else(|| Error::UnknownId {
             kind: RecordKind::Lead,
             id: id.to_string(),
         })?;
-    decode(id, json.value())
+    lead_rows::decode(id, row.value())
 }
 
 /// A lead's finalized visits, in the order they were finalized.
