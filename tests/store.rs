@@ -476,7 +476,10 @@ fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
     assert_eq!(store.digest().unwrap(), before, "the leads moved otherwise");
     assert_eq!(store.verify().unwrap(), Vec::new());
     let lead = store.lead("a3/2").unwrap();
-    assert_eq!((lead.supervised, lead.assignee.as_deref()), (false, Some("李四")));
+    assert_eq!(
+        (lead.supervised, lead.assignee.as_deref()),
+        (false, Some("李四"))
+    );
     drop(store);
     let db = redb::Database::open(&path).unwrap();
     let tx = db.begin_read().unwrap();
