@@ -48,7 +48,10 @@ if [[ -n ${IMPORT:-} ]]; then
   grep "work finished" "$log" | sed 's/^[^ ]* *INFO fieldcheck::tui::effects: //' >&2
 fi
 keys 1 q
-for _ in $(seq 1 60); do [[ -s $home/rss ]] && break; sleep 1; done
+# Wait for the app to exit: killing the tmux server while it still quits would leave the store
+# unclosed, and the next open (the next run's first frame) would wait for redb to repair it.
+for _ in $(seq 1 600); do [[ -s $home/rss ]] && break; sleep 1; done
+[[ -s $home/rss ]] || { echo "the app had not exited 600 s after q" >&2; exit 1; }
 # Every wait over 50 ms, to standard error.
 grep "keys waited" "$log" | sed 's/^[^ ]* *INFO fieldcheck::tui: //' >&2 || true
 figure() { grep "fieldcheck::tui: $1" "$log" | grep -o 'ms=[0-9.]*' | cut -d= -f2 | tail -1; }
