@@ -227,3 +227,40 @@ fn an_import_with_new_channels_updates_the_directory_and_its_search() {
     assert_eq!(first.name, added);
     assert!(screen(&state).contains(&added));
 }
+
+/// The Visits tab names who recorded the selected visit as the store verified it, read with the
+/// visit when it is selected (not from a map of every visit's author read before the first
+/// frame): a visit imported from an enrolled laptop shows its inspector and device.
+#[test]
+fn the_selected_visit_names_the_device_that_signed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, hq) = (open(dir.path(), "A"), open(dir.path(), "HQ"));
+    let form = fieldcheck::model::form::VisitForm {
+        lead: "cq-jfb-2022-3/a3/1".into(),
+        kind: "onsite".into(),
+        finding: "unreachable".into(),
+        evidence: vec!["contract:HT-1".into()],
+        next: "再联系".into(),
+        due: "+7".into(),
+        ..Default::default()
+    };
+    let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    a.finalize(&form, chrono::Utc::now(), today, false).unwrap();
+    enrol(&hq, &a, false);
+    enrol(&a, &hq, true);
+    let bundle = dir.path().join("a.fcb");
+    export_to(&a, bundle.clone(), false);
+    hq.import(
+        &std::fs::read(&bundle).unwrap(),
+        "a.fcb",
+        &Default::default(),
+    )
+    .unwrap();
+    let mut state = load(&hq, Lang::Zh, today).unwrap();
+    assert_eq!(state.opened.visit_author, None);
+    press(&hq, &mut state, &[KeyCode::Char('3')]);
+    assert_eq!(state.opened.visit_author.as_deref(), Some("A@A"));
+    let shown = screen(&state);
+    assert!(shown.contains("A@A"), "{shown}");
+    assert!(!shown.contains("未核实"), "{shown}");
+}

@@ -357,21 +357,8 @@ impl Store {
         }
     }
 
-    /// Who recorded each visit, as this store verified it: per visit id, the name of the device
-    /// whose signed change brought it (`None` for a device it knows nothing verified of).
-    pub fn visit_authors(&self) -> Result<std::collections::HashMap<String, Option<String>>> {
-        let authors = self.verified_authors()?;
-        let tx = self.db.begin_read().map_err(db_err)?;
-        let table = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
-        let mut out = std::collections::HashMap::new();
-        for entry in table.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            out.insert(k.value().to_string(), authors.get(v.value()).cloned());
-        }
-        Ok(out)
-    }
-
-    /// `visit_authors` for one visit.
+    /// Who recorded `visit`, as this store verified it: the name of the device whose signed
+    /// change brought it (`None` for a device it knows nothing verified of).
     pub fn visit_author(&self, visit: &str) -> Result<Option<String>> {
         let device = {
             let tx = self.db.begin_read().map_err(db_err)?;

@@ -158,6 +158,13 @@ impl Runner<'_> {
                     });
                     (id, found.ok())
                 });
+                let visit_author = match &visit {
+                    Some((id, Some(_))) => self.store.visit_author(id).unwrap_or_else(|e| {
+                        tracing::warn!(visit = %id, error = %e, "reading who recorded a visit failed");
+                        None
+                    }),
+                    _ => None,
+                };
                 let lead = lead.map(|id| {
                     let found = self.store.visits(Some(&id)).inspect_err(|e| {
                         tracing::warn!(lead = %id, error = %e, "reading a lead's visits failed");
@@ -166,6 +173,7 @@ impl Runner<'_> {
                 });
                 Some(Action::Opened(Box::new(super::state_visits::Opened {
                     visit,
+                    visit_author,
                     lead,
                 })))
             }

@@ -89,7 +89,6 @@ pub fn sync_snapshot(store: &Store) -> Result<state::SyncSnapshot> {
         status: store.sync_status()?,
         conflicts: store.conflicts()?,
         authors: store.verified_authors()?,
-        visit_authors: store.visit_authors()?,
         bundles_dir: store.bundles_dir().display().to_string(),
     })
 }

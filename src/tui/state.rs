@@ -171,8 +171,6 @@ pub struct SyncSnapshot {
     pub conflicts: Vec<crate::store::Conflict>,
     /// Per device, who wrote its changes as this store verified it (never a change's own claim).
     pub authors: std::collections::BTreeMap<String, String>,
-    /// Per visit, who recorded it as this store verified it (`None`: an unverified device).
-    pub visit_authors: std::collections::HashMap<String, Option<String>>,
     pub bundles_dir: String,
 }
 

@@ -132,9 +132,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Opened(opened) => {
-            let super::state_visits::Opened { visit, lead } = *opened;
+            let super::state_visits::Opened {
+                visit,
+                visit_author,
+                lead,
+            } = *opened;
             if visit.is_some() {
                 state.opened.visit = visit;
+                state.opened.visit_author = visit_author;
             }
             if lead.is_some() {
                 state.opened.lead = lead;

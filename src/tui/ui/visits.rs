@@ -140,12 +140,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
         field(
             lang.pick("检查员", "inspector"),
             w,
-            raw(match state.sync.visit_authors.get(&v.id) {
-                Some(Some(name)) => name.clone(),
-                // Not in the last sync snapshot, which every import refreshes: recorded here
-                // since, by this laptop's own inspector.
-                None => state.info.inspector.clone(),
-                _ => format!(
+            raw(match &state.opened.visit_author {
+                Some(name) => name.clone(),
+                None => format!(
                     "{}{}",
                     v.inspector,
                     lang.pick("（未核实）", " (not verified)")
