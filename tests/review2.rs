@@ -9,8 +9,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use common::peers::{DAY_MS, LEADS, bundle_of, change, device, id, import, now_ms, trust};
-use fieldcheck::model::form::VisitForm;
+use common::peers::{
+    DAY_MS, LEADS, bundle_of, change, device, id, import, now_ms, trust, visit_form,
+};
 use fieldcheck::store::{ExportOptions, Reason, Store, TrustOptions};
 use fieldcheck::sync::bundle::{self, Packer};
 use fieldcheck::sync::roster::RosterEntry;
@@ -84,18 +85,6 @@ fn entry_by(issuer: &Store, device: &str, key: &str, seq: u64) -> RosterEntry {
     };
     entry.sign(&issuer.signing_key().unwrap());
     entry
-}
-
-fn visit_form(lead: &str) -> VisitForm {
-    VisitForm {
-        lead: lead.into(),
-        kind: "onsite".into(),
-        finding: "unreachable".into(),
-        evidence: vec!["contract:HT-1".into()],
-        next: "再联系".into(),
-        due: "+7".into(),
-        ..VisitForm::default()
-    }
 }
 
 /// A visit that the rules accept, as a template for hand-made visit changes.

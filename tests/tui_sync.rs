@@ -235,15 +235,7 @@ fn an_import_with_new_channels_updates_the_directory_and_its_search() {
 fn the_selected_visit_names_the_device_that_signed_it() {
     let dir = tempfile::tempdir().unwrap();
     let (a, hq) = (open(dir.path(), "A"), open(dir.path(), "HQ"));
-    let form = fieldcheck::model::form::VisitForm {
-        lead: "cq-jfb-2022-3/a3/1".into(),
-        kind: "onsite".into(),
-        finding: "unreachable".into(),
-        evidence: vec!["contract:HT-1".into()],
-        next: "再联系".into(),
-        due: "+7".into(),
-        ..Default::default()
-    };
+    let form = common::peers::visit_form("cq-jfb-2022-3/a3/1");
     let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
     a.finalize(&form, chrono::Utc::now(), today, false).unwrap();
     enrol(&hq, &a, false);

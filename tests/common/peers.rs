@@ -112,3 +112,16 @@ pub fn enrol(a: &Store, b: &Store, hq: bool) {
     };
     a.trust(&id.public_key, &options).unwrap();
 }
+
+/// An on-site visit to `lead` that the rules accept: written evidence, a next step, a deadline.
+pub fn visit_form(lead: &str) -> fieldcheck::model::form::VisitForm {
+    fieldcheck::model::form::VisitForm {
+        lead: lead.into(),
+        kind: "onsite".into(),
+        finding: "unreachable".into(),
+        evidence: vec!["contract:HT-1".into()],
+        next: "再联系".into(),
+        due: "+7".into(),
+        ..fieldcheck::model::form::VisitForm::default()
+    }
+}
