@@ -16,6 +16,7 @@ mod quarantine;
 mod rebuild;
 mod records;
 mod roster;
+mod rows;
 mod sync;
 pub mod tables;
 mod verdict;

@@ -8,6 +8,7 @@ use redb::WriteTransaction;
 use super::heads;
 use super::merge::{self, head_key};
 use super::quarantine::applied;
+use super::rows;
 use crate::error::Result;
 use crate::model::{Lead, Notice};
 use crate::sync::{Change, LeadField, is_register};
@@ -68,7 +69,7 @@ impl Rebuild {
             }
             match carriers.get(entity.as_str()).and_then(|c| c.first()) {
                 None => merge::remove_row(tx, entity)?,
-                Some(first) => merge::record_again(tx, first)?,
+                Some(first) => rows::record_again(tx, first)?,
             }
         }
         let seed = crate::notice::seed()?;
