@@ -657,7 +657,7 @@ fn the_digest_covers_every_table_of_the_store_file() {
         "notices_v1",
         "channels_v1",
         "leads_v2",
-        "visits_v1",
+        "visits_v2",
         "drafts_v1",
         "heads_v1",
         "devices_v1",

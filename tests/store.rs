@@ -471,7 +471,7 @@ fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
         tx.commit().unwrap();
     }
     let store = open(&path);
-    assert_eq!(store.schema_version().unwrap(), 9);
+    assert_eq!(store.schema_version().unwrap(), 10);
     assert_eq!(store.leads().unwrap(), leads);
     assert_eq!(store.digest().unwrap(), before, "the leads moved otherwise");
     assert_eq!(store.verify().unwrap(), Vec::new());
@@ -486,5 +486,77 @@ fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
     assert!(
         tx.open_table(LEADS_V1).is_err(),
         "leads_v1 is dropped once moved"
+    );
+}
+
+/// Schema 10 keeps the visits as postcard bytes (`visits_v2`): a store of schema 9, its visits
+/// JSON in `visits_v1`, is migrated on opening to the same visits, byte for byte as a new store
+/// writes them, and its state still follows from its log.
+#[test]
+fn a_store_of_schema_9_moves_its_visits_from_json_to_bytes() {
+    const VISITS_V1: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
+    const VISITS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v9.redb");
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    let (before, visits) = {
+        let store = open(&path);
+        let form = fieldcheck::model::form::VisitForm {
+            lead: "cq-jfb-2022-3/a3/1".into(),
+            kind: "onsite".into(),
+            finding: "unreachable".into(),
+            evidence: vec!["contract:HT-1".into()],
+            next: "再联系".into(),
+            due: "+7".into(),
+            notes: "门卫说财务不在".into(),
+            ..Default::default()
+        };
+        store
+            .finalize(&form, chrono::Utc::now(), today, false)
+            .unwrap();
+        let second = fieldcheck::model::form::VisitForm {
+            lead: "cq-jfb-2022-3/a3/2".into(),
+            ..form
+        };
+        store
+            .finalize(&second, chrono::Utc::now(), today, false)
+            .unwrap();
+        (store.digest().unwrap(), store.visits(None).unwrap())
+    };
+    assert_eq!(visits.len(), 2);
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut json = tx.open_table(VISITS_V1).unwrap();
+            for v in &visits {
+                json.insert(v.id.as_str(), serde_json::to_string(v).unwrap().as_str())
+                    .unwrap();
+            }
+        }
+        assert!(tx.delete_table(VISITS_V2).unwrap());
+        tx.open_table(tables::META)
+            .unwrap()
+            .insert("schema_version", "9")
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = open(&path);
+    assert_eq!(store.schema_version().unwrap(), 10);
+    assert_eq!(store.visits(None).unwrap(), visits);
+    assert_eq!(
+        store.digest().unwrap(),
+        before,
+        "the visits moved otherwise"
+    );
+    assert_eq!(store.verify().unwrap(), Vec::new());
+    let one = store.visits(Some("cq-jfb-2022-3/a3/1")).unwrap();
+    assert_eq!(one[0].notes, "门卫说财务不在");
+    drop(store);
+    let db = redb::Database::open(&path).unwrap();
+    let tx = db.begin_read().unwrap();
+    assert!(
+        tx.open_table(VISITS_V1).is_err(),
+        "visits_v1 is dropped once moved"
     );
 }

@@ -10,7 +10,7 @@ use fieldcheck::sync::LeadField;
 use redb::{ReadableTable, TableDefinition};
 
 const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
-const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
+const VISITS: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
 
 #[test]
 fn verify_finds_each_record_changed_behind_the_logs_back() {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{decode, encode};
 use super::rows::{Row, create_row};
-use super::{db_err, lead_rows, tables};
+use super::{db_err, lead_rows, tables, visit_rows};
 use super::{heads, log_spans};
 use crate::error::{Error, Result};
 use crate::model::Visit;
@@ -202,7 +202,7 @@ pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
                 let mut visits = tx.open_table(tables::VISITS).map_err(db_err)?;
                 let removed = visits.remove(id).map_err(db_err)?;
                 removed
-                    .map(|v| decode::<Visit>(id, v.value()))
+                    .map(|v| visit_rows::decode(id, v.value()))
                     .transpose()?
             };
             if let Some(visit) = lead {
@@ -339,7 +339,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
             let mut visits = tx.open_table(tables::VISITS).map_err(db_err)?;
             if visits.get(visit.id.as_str()).map_err(db_err)?.is_none() {
                 visits
-                    .insert(visit.id.as_str(), encode(&visit)?.as_str())
+                    .insert(visit.id.as_str(), visit_rows::encode(&visit)?.as_slice())
                     .map_err(db_err)?;
                 tx.open_multimap_table(tables::LEAD_VISITS)
                     .map_err(db_err)?

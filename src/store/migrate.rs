@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "leads as postcard bytes (leads_v2), not JSON",
         apply: leads_as_bytes,
     },
+    Migration {
+        version: 10,
+        name: "visits as postcard bytes (visits_v2), not JSON",
+        apply: visits_as_bytes,
+    },
 ];
 
 /// The table of hand-trusted public keys (schema 4 and 5).
@@ -188,6 +193,30 @@ fn leads_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
 const CHANNEL_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("channel_search_v1");
 const LEAD_SEARCH_V1: TableDefinition<&str, &str> = TableDefinition::new("lead_search_v1");
 
+/// The visits of schema versions 3 to 9 (JSON).
+const VISITS_V1: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
+
+/// Moves every visit from its JSON in `visits_v1` to bytes in `visits_v2` and drops the JSON
+/// table. Visits a migration before this one in the same open already wrote as bytes (the
+/// replay of schema 4) are kept as they are.
+fn visits_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
+    {
+        let old = tx.open_table(VISITS_V1).map_err(db_err)?;
+        let mut new = tx.open_table(tables::VISITS).map_err(db_err)?;
+        for entry in old.iter().map_err(db_err)? {
+            let (k, v) = entry.map_err(db_err)?;
+            if new.get(k.value()).map_err(db_err)?.is_some() {
+                continue;
+            }
+            let visit: crate::model::Visit = super::records::decode(k.value(), v.value())?;
+            new.insert(k.value(), super::visit_rows::encode(&visit)?.as_slice())
+                .map_err(db_err)?;
+        }
+    }
+    tx.delete_table(VISITS_V1).map_err(db_err)?;
+    Ok(())
+}
+
 /// The schema version this build writes.
 pub fn latest(migrations: &[Migration]) -> u32 {
     migrations.last().map_or(0, |m| m.version)
@@ -227,7 +256,7 @@ fn create_change_log(tx: &WriteTransaction) -> crate::error::Result<()> {
 }
 
 fn create_visits(tx: &WriteTransaction) -> crate::error::Result<()> {
-    tx.open_table(tables::VISITS).map_err(db_err)?;
+    tx.open_table(VISITS_V1).map_err(db_err)?;
     tx.open_multimap_table(tables::LEAD_VISITS)
         .map_err(db_err)?;
     tx.open_table(tables::DRAFTS).map_err(db_err)?;

@@ -21,6 +21,7 @@ mod sync;
 pub mod tables;
 mod verdict;
 mod verify;
+mod visit_rows;
 mod visits;
 
 use std::path::{Path, PathBuf};

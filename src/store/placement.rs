@@ -10,7 +10,7 @@ use super::devices::{self, Device};
 use super::quarantine::{self, Dispute, Reason, Rebuild};
 use super::records::decode;
 use super::verdict::Verdict;
-use super::{db_err, tables};
+use super::{db_err, tables, visit_rows};
 use crate::error::{Error, Result};
 use crate::sync::bundle::Problem;
 use crate::sync::{Change, Hlc};
@@ -334,7 +334,8 @@ fn visit_differs(tx: &WriteTransaction, id: &str, change: &Change) -> Result<boo
     let held = {
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         let held = table.get(id).map_err(db_err)?;
-        held.map(|v| v.value().to_string())
+        held.map(|v| visit_rows::decode(id, v.value()))
+            .transpose()?
     };
     // A visit id new to this store (the usual case) is no dispute: nothing to hash.
     if held.is_none() && kept.is_empty() {
@@ -345,13 +346,7 @@ fn visit_differs(tx: &WriteTransaction, id: &str, change: &Change) -> Result<boo
         let by = tx.open_table(tables::VISIT_DEVICES).map_err(db_err)?;
         let device = by.get(id).map_err(db_err)?.map(|v| v.value().to_string());
         match (held, device) {
-            (Some(content), Some(device)) => {
-                let value: serde_json::Value =
-                    serde_json::from_str(&content).map_err(|e| Error::Store {
-                        detail: format!("visit {id}: {e}"),
-                    })?;
-                Some(quarantine::visit_hash(&device, &value))
-            }
+            (Some(visit), Some(device)) => Some(quarantine::hash_visit(&device, &visit)),
             _ => None,
         }
     };

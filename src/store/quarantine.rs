@@ -274,9 +274,14 @@ fn relabel(tx: &WriteTransaction, pick: &Pick, reason: &Reason) -> Result<()> {
 /// over another's visit by copying it).
 pub(super) fn visit_hash(device: &str, value: &serde_json::Value) -> Option<String> {
     let visit: crate::model::Visit = serde_json::from_value(value.clone()).ok()?;
+    hash_visit(device, &visit)
+}
+
+/// `visit_hash` of a visit read.
+pub(super) fn hash_visit(device: &str, visit: &crate::model::Visit) -> Option<String> {
     let mut bytes = device.as_bytes().to_vec();
     bytes.push(0);
-    bytes.extend(serde_json::to_vec(&visit).ok()?);
+    bytes.extend(serde_json::to_vec(visit).ok()?);
     Some(crate::sync::change::hash_of(&bytes))
 }
 

@@ -6,7 +6,7 @@ use redb::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{ImportSummary, Store, db_err, lead_rows, tables};
+use super::{ImportSummary, Store, db_err, lead_rows, tables, visit_rows};
 use crate::error::{Error, RecordKind, Result};
 use crate::model::{Channel, Lead, Notice, NoticeMeta};
 use crate::progress::{Meter, Stage};
@@ -49,7 +49,7 @@ impl Store {
                 .map_err(db_err)?;
             for v in visits {
                 table
-                    .insert(v.id.as_str(), encode(v)?.as_str())
+                    .insert(v.id.as_str(), visit_rows::encode(v)?.as_slice())
                     .map_err(db_err)?;
                 index
                     .insert(v.lead.as_str(), v.id.as_str())

@@ -10,7 +10,7 @@
 //! | `channel_search_v2` | channel id | search key, UTF-8 bytes | per-channel search key (text, pinyin, digits), written with the channel |
 //! | `lead_search_v2` | lead id | search key, UTF-8 bytes | per-lead search key, written with the lead; bytes so that a search reads them without checking a million of them are UTF-8 (it checks only those that pass its prefilter) |
 //! | `changes_v1` | (device id, idx) | JSON `Change` | every device's change log, idx 1, 2, 3… per device |
-//! | `visits_v1` | visit id (UUIDv7) | JSON `Visit` | finalized visits; never edited (a correction is a new visit) |
+//! | `visits_v2` | visit id (UUIDv7) | postcard bytes of `Visit` (`visit_rows.rs`) | finalized visits; never edited (a correction is a new visit); JSON in `visits_v1` until schema 10 |
 //! | `lead_visits_v1` | lead id | visit ids (multimap) | each lead's visits |
 //! | `drafts_v1` | lead id | JSON `VisitForm` | the visit being typed for a lead, saved on every change |
 //! | `change_ids_v1` | change id | (device id, idx) | every change held, by id (duplicates, ancestry) |
@@ -38,7 +38,7 @@ pub const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2")
 pub const CHANNEL_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("channel_search_v2");
 pub const LEAD_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("lead_search_v2");
 pub const CHANGES: TableDefinition<(&str, u64), &str> = TableDefinition::new("changes_v1");
-pub const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
+pub const VISITS: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
 pub const LEAD_VISITS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("lead_visits_v1");
 pub const DRAFTS: TableDefinition<&str, &str> = TableDefinition::new("drafts_v1");

@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 use super::log_spans::LogSpan;
 use super::merge::Batch;
-use super::{Store, db_err, lead_rows, tables};
+use super::{Store, db_err, lead_rows, tables, visit_rows};
 use crate::error::{Error, Result};
-use crate::model::{Channel, NoticeMeta, Visit};
+use crate::model::{Channel, NoticeMeta};
 use crate::sync::{Change, Hlc};
 
 /// Something the stored state and the state rebuilt from the log disagree on.
@@ -61,7 +61,14 @@ impl Store {
             json::<NoticeMeta>,
         )?;
         meter.add(1);
-        compare(&mut out, "visit", &a, &b, tables::VISITS, json::<Visit>)?;
+        compare(
+            &mut out,
+            "visit",
+            &a,
+            &b,
+            tables::VISITS,
+            visit_rows::decode,
+        )?;
         meter.add(1);
         compare_conflicts(&mut out, &a, &b)?;
         meter.add(1);
@@ -268,7 +275,6 @@ impl Store {
             tables::META,
             tables::NOTICES,
             tables::CHANNELS,
-            tables::VISITS,
             tables::DRAFTS,
             tables::HEADS,
             tables::DEVICES,
@@ -285,7 +291,12 @@ impl Store {
                 feed(def.name(), k.value(), v.value().as_bytes());
             }
         }
-        for def in [tables::LEADS, tables::CHANNEL_SEARCH, tables::LEAD_SEARCH] {
+        for def in [
+            tables::LEADS,
+            tables::VISITS,
+            tables::CHANNEL_SEARCH,
+            tables::LEAD_SEARCH,
+        ] {
             let table = tx.open_table(def).map_err(db_err)?;
             for entry in table.iter().map_err(db_err)? {
                 let (k, v) = entry.map_err(db_err)?;

@@ -8,7 +8,7 @@ use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable, WriteTransact
 
 use super::changes::append;
 use super::records::{decode, encode};
-use super::{Store, db_err, lead_rows, tables};
+use super::{Store, db_err, lead_rows, tables, visit_rows};
 use crate::error::{CorrectWhy, Error, RecordKind, Result};
 use crate::model::form::{Context, Problem, VisitForm};
 use crate::model::rules::{check, transition};
@@ -152,7 +152,7 @@ impl Store {
         let mut saved = lead.clone();
         tx.open_table(tables::VISITS)
             .map_err(db_err)?
-            .insert(visit.id.as_str(), encode(&visit)?.as_str())
+            .insert(visit.id.as_str(), visit_rows::encode(&visit)?.as_slice())
             .map_err(db_err)?;
         tx.open_multimap_table(tables::LEAD_VISITS)
             .map_err(db_err)?
@@ -209,7 +209,7 @@ impl Store {
         let tx = self.db.begin_read().map_err(db_err)?;
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         if let Some(v) = table.get(id).map_err(db_err)? {
-            return decode(id, v.value());
+            return visit_rows::decode(id, v.value());
         }
         let mut found = Vec::new();
         if !id.is_empty() {
@@ -218,7 +218,7 @@ impl Store {
                 if !k.value().starts_with(id) {
                     break;
                 }
-                found.push(decode::<Visit>(k.value(), v.value())?);
+                found.push(visit_rows::decode(k.value(), v.value())?);
             }
         }
         match found.len() {
@@ -243,8 +243,8 @@ impl Store {
                 let index = tx
                     .open_multimap_table(tables::LEAD_VISITS)
                     .map_err(db_err)?;
-                visits_of(&index, &table, lead, |id, json| {
-                    visits.push(decode(id, json)?);
+                visits_of(&index, &table, lead, |id, bytes| {
+                    visits.push(visit_rows::decode(id, bytes)?);
                     Ok(())
                 })?;
             }
@@ -253,7 +253,7 @@ impl Store {
                 let mut meter = self.meter(crate::progress::Stage::Reading, total);
                 for entry in table.iter().map_err(db_err)? {
                     let (k, v) = entry.map_err(db_err)?;
-                    visits.push(decode(k.value(), v.value())?);
+                    visits.push(visit_rows::decode(k.value(), v.value())?);
                     meter.add(1);
                 }
             }
@@ -285,8 +285,8 @@ impl Store {
                 })?;
             let lead = lead_rows::decode(id, lead.value())?;
             let mut visits = Vec::new();
-            visits_of(&index, &table, id, |visit, json| {
-                visits.push(decode(visit, json)?);
+            visits_of(&index, &table, id, |visit, bytes| {
+                visits.push(visit_rows::decode(visit, bytes)?);
                 Ok(())
             })?;
             each(lead, visits)?;
@@ -307,9 +307,12 @@ impl Store {
         let index = tx
             .open_multimap_table(tables::LEAD_VISITS)
             .map_err(db_err)?;
-        visits_of(&index, &table, lead, |id, json| {
+        visits_of(&index, &table, lead, |id, bytes| {
             let device = devices.get(id).map_err(db_err)?;
-            each(decode(id, json)?, device.as_ref().map(|d| d.value()))
+            each(
+                visit_rows::summary(id, bytes)?,
+                device.as_ref().map(|d| d.value()),
+            )
         })
     }
 
@@ -332,8 +335,8 @@ impl Store {
         super::records::from_both_ends(
             &table,
             &mut meter,
-            |k, v| front(decode(k, v)?, ahead.device_of(k)?.as_deref()),
-            |k, v| back(decode(k, v)?, behind.device_of(k)?.as_deref()),
+            |k, v| front(visit_rows::summary(k, v)?, ahead.device_of(k)?.as_deref()),
+            |k, v| back(visit_rows::summary(k, v)?, behind.device_of(k)?.as_deref()),
         )
     }
 
@@ -348,7 +351,7 @@ impl Store {
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         for id in ids {
             if let Some(v) = table.get(id).map_err(db_err)? {
-                each(decode(id, v.value())?)?;
+                each(visit_rows::decode(id, v.value())?)?;
             }
         }
         Ok(())
@@ -369,8 +372,8 @@ impl Store {
         super::records::from_both_ends(
             &table,
             &mut meter,
-            |k, v| front(decode(k, v)?),
-            |k, v| back(decode(k, v)?),
+            |k, v| front(visit_rows::facts(k, v)?),
+            |k, v| back(visit_rows::facts(k, v)?),
         )
     }
 
@@ -381,19 +384,19 @@ impl Store {
         let table = tx.open_table(tables::VISITS).map_err(db_err)?;
         for entry in table.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            each(decode(k.value(), v.value())?);
+            each(visit_rows::summary(k.value(), v.value())?);
         }
         Ok(())
     }
 }
 
-/// Calls `each` with the id and JSON of each finalized visit of `lead`, through the by-lead
-/// index.
+/// Calls `each` with the id and stored bytes of each finalized visit of `lead`, through the
+/// by-lead index.
 fn visits_of(
     index: &redb::ReadOnlyMultimapTable<&'static str, &'static str>,
-    table: &redb::ReadOnlyTable<&'static str, &'static str>,
+    table: &redb::ReadOnlyTable<&'static str, &'static [u8]>,
     lead: &str,
-    mut each: impl FnMut(&str, &str) -> Result<()>,
+    mut each: impl FnMut(&str, &[u8]) -> Result<()>,
 ) -> Result<()> {
     for id in index.get(lead).map_err(db_err)? {
         let id = id.map_err(db_err)?;
@@ -471,7 +474,7 @@ fn lead_visits(tx: &WriteTransaction, lead: &str) -> Result<Vec<Visit>> {
     for id in index.get(lead).map_err(db_err)? {
         let id = id.map_err(db_err)?;
         if let Some(v) = visits.get(id.value()).map_err(db_err)? {
-            out.push(decode::<Visit>(id.value(), v.value())?);
+            out.push(visit_rows::decode(id.value(), v.value())?);
         }
     }
     Ok(out)
