@@ -45,7 +45,7 @@ pub fn read(
     let side = |rows: &mut (Vec<Row>, Vec<LedgerRank>), lead: crate::model::Lead| {
         if district.is_none_or(|d| lead.district.contains(d)) {
             rows.1.push(ledger_rank(&lead, today));
-            rows.0.push(Row::of(&lead, today, show_confidential));
+            rows.0.push(Row::of(lead, today, show_confidential));
         }
         Ok(())
     };
