@@ -176,7 +176,8 @@ fn cells(row: &Row, lang: Lang) -> [Cow<'_, str>; 14] {
         Cow::Owned(row.evidence.to_string()),
         wan(row.paid_yuan),
         Cow::Borrowed(row.next.as_deref().unwrap_or_default()),
-        row.due.map_or(Cow::Borrowed(""), |d| Cow::Owned(d.to_string())),
+        row.due
+            .map_or(Cow::Borrowed(""), |d| Cow::Owned(d.to_string())),
         yes(row.overdue),
         yes(row.attention),
         causes,
