@@ -1,6 +1,8 @@
 //! The redb store: seeding, identity, idempotent import, agreement between stores, migrations,
 //! and clear refusals.
 
+mod common;
+
 use fieldcheck::error::Error;
 use fieldcheck::model::RecordKind;
 use fieldcheck::model::Status;
@@ -502,14 +504,8 @@ fn a_store_of_schema_9_moves_its_visits_from_json_to_bytes() {
     let (before, visits) = {
         let store = open(&path);
         let form = fieldcheck::model::form::VisitForm {
-            lead: "cq-jfb-2022-3/a3/1".into(),
-            kind: "onsite".into(),
-            finding: "unreachable".into(),
-            evidence: vec!["contract:HT-1".into()],
-            next: "再联系".into(),
-            due: "+7".into(),
             notes: "门卫说财务不在".into(),
-            ..Default::default()
+            ..common::peers::visit_form("cq-jfb-2022-3/a3/1")
         };
         store
             .finalize(&form, chrono::Utc::now(), today, false)

@@ -2,9 +2,11 @@
 //! differs from the replay is found (a field, a missing visit, a row no change made), and nothing
 //! else.
 
+mod common;
+
 use chrono::{NaiveDate, Utc};
 use fieldcheck::model::Lead;
-use fieldcheck::model::form::VisitForm;
+
 use fieldcheck::store::{InitOptions, Store};
 use fieldcheck::sync::LeadField;
 use redb::{ReadableTable, TableDefinition};
@@ -19,15 +21,7 @@ fn verify_finds_each_record_changed_behind_the_logs_back() {
     let init = InitOptions::default();
     let (visit, kept) = {
         let store = Store::open(&path, &init).unwrap();
-        let form = VisitForm {
-            lead: "cq-jfb-2022-3/a3/1".into(),
-            kind: "onsite".into(),
-            finding: "unreachable".into(),
-            evidence: vec!["contract:HT-1".into()],
-            next: "再联系".into(),
-            due: "+7".into(),
-            ..VisitForm::default()
-        };
+        let form = common::peers::visit_form("cq-jfb-2022-3/a3/1");
         let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
         let made = store.finalize(&form, Utc::now(), today, false).unwrap();
         let again = store.finalize(&form, Utc::now(), today, false).unwrap();

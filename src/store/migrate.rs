@@ -167,22 +167,9 @@ fn leads_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
             .and_then(|v| v.value().parse::<u32>().ok())
             .unwrap_or(0)
     };
-    let mut moved = Vec::new();
-    {
-        let old = tx.open_table(LEADS_V1).map_err(db_err)?;
-        let mut new = tx.open_table(tables::LEADS).map_err(db_err)?;
-        for entry in old.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            if new.get(k.value()).map_err(db_err)?.is_some() {
-                continue;
-            }
-            let lead: crate::model::Lead = super::records::decode(k.value(), v.value())?;
-            new.insert(k.value(), super::lead_rows::encode(&lead)?.as_slice())
-                .map_err(db_err)?;
-            moved.push(k.value().to_string());
-        }
-    }
-    tx.delete_table(LEADS_V1).map_err(db_err)?;
+    let moved = move_to_bytes(tx, LEADS_V1, tables::LEADS, |key, json| {
+        super::lead_rows::encode(&super::records::decode(key, json)?)
+    })?;
     if before < 4 {
         super::merge::settle_leads(tx, &moved)?;
     }
@@ -200,21 +187,37 @@ const VISITS_V1: TableDefinition<&str, &str> = TableDefinition::new("visits_v1")
 /// table. Visits a migration before this one in the same open already wrote as bytes (the
 /// replay of schema 4) are kept as they are.
 fn visits_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
+    move_to_bytes(tx, VISITS_V1, tables::VISITS, |key, json| {
+        super::visit_rows::encode(&super::records::decode(key, json)?)
+    })?;
+    Ok(())
+}
+
+/// Moves every row of the JSON table `old` into the byte table `new` (each encoded by `bytes`
+/// from its key and JSON), keeps the rows `new` already holds as they are, drops `old`, and
+/// returns the keys moved.
+fn move_to_bytes(
+    tx: &WriteTransaction,
+    old: TableDefinition<&str, &str>,
+    new: TableDefinition<&str, &[u8]>,
+    bytes: impl Fn(&str, &str) -> crate::error::Result<Vec<u8>>,
+) -> crate::error::Result<Vec<String>> {
+    let mut moved = Vec::new();
     {
-        let old = tx.open_table(VISITS_V1).map_err(db_err)?;
-        let mut new = tx.open_table(tables::VISITS).map_err(db_err)?;
-        for entry in old.iter().map_err(db_err)? {
+        let from = tx.open_table(old).map_err(db_err)?;
+        let mut to = tx.open_table(new).map_err(db_err)?;
+        for entry in from.iter().map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            if new.get(k.value()).map_err(db_err)?.is_some() {
+            if to.get(k.value()).map_err(db_err)?.is_some() {
                 continue;
             }
-            let visit: crate::model::Visit = super::records::decode(k.value(), v.value())?;
-            new.insert(k.value(), super::visit_rows::encode(&visit)?.as_slice())
+            to.insert(k.value(), bytes(k.value(), v.value())?.as_slice())
                 .map_err(db_err)?;
+            moved.push(k.value().to_string());
         }
     }
-    tx.delete_table(VISITS_V1).map_err(db_err)?;
-    Ok(())
+    tx.delete_table(old).map_err(db_err)?;
+    Ok(moved)
 }
 
 /// The schema version this build writes.
