@@ -93,6 +93,11 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()
 }
 
+/// The day in China of a laptop's clock: a next step "+7" falls due after the visit.
+fn day_of(now: DateTime<chrono::Utc>) -> NaiveDate {
+    now.with_timezone(&fieldcheck::clock::china()).date_naive()
+}
+
 /// A small deterministic generator for the delivery schedule (proptest draws its seed).
 struct Rng(u64);
 
@@ -361,13 +366,15 @@ fn work(net: &Net, op: &Op, made: &mut Vec<Made>) -> Result<(), TestCaseError> {
                 kind: kind.into(),
                 finding: finding.into(),
                 evidence: vec!["contract:HT-1".into()],
+                met: vec!["王会计,财务,".into()],
                 next: "再联系".into(),
                 due: "+7".into(),
+                notes: "企业称尚有尾款".into(),
                 ..VisitForm::default()
             };
             let now = DateTime::from_timestamp_millis(net.now() as i64).unwrap();
             // A visit the rules refuse at this stage is simply not made.
-            if let Ok(f) = net.laptops[d].finalize(&form, now, today(), false) {
+            if let Ok(f) = net.laptops[d].finalize(&form, now, day_of(now), false) {
                 prop_assert_eq!(&f.changes[0].field, "visit");
                 made.push(Made {
                     laptop: d,
@@ -1274,7 +1281,7 @@ fn a_visit_content_at_a_used_idx_is_kept_apart_the_same_whatever_the_order() {
         ..VisitForm::default()
     };
     let now = DateTime::from_timestamp_millis(LAPTOP_START as i64).unwrap();
-    a.finalize(&form, now, today(), false).unwrap();
+    a.finalize(&form, now, day_of(now), false).unwrap();
     a.set_lead_field(LEADS[1], &LeadField::Supervised(true))
         .unwrap();
     let log = own_log(&a);

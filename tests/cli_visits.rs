@@ -451,6 +451,8 @@ fn evidence_carried_into_a_revisit_is_counted_once() {
         "revisit",
         "--finding",
         "confirmed",
+        "--met",
+        "王会计,财务,",
         "--evidence",
         "bank-record:LS-1",
     ]);

@@ -396,7 +396,8 @@ fn laptop_with_visits() -> Store {
             ..VisitForm::default()
         };
         let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
-        a.finalize(&form, Utc::now(), today, false).unwrap();
+        a.finalize(&form, fieldcheck::clock::now_on(today), today, false)
+            .unwrap();
     }
     a
 }
@@ -993,7 +994,8 @@ fn laptop() -> Laptop {
             notes: "现场核查".into(),
             ..VisitForm::default()
         };
-        a.finalize(&form, Utc::now(), today, false).unwrap();
+        a.finalize(&form, fieldcheck::clock::now_on(today), today, false)
+            .unwrap();
     }
     a.set_lead_fields(
         "cq-jfb-2022-3/a3/3",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use common::peers::{DAY_MS, LEADS, bundle_of, change, device, id, import, now_ms, signed, trust};
 use fieldcheck::model::form::VisitForm;
 use fieldcheck::notice;
@@ -60,11 +60,21 @@ fn a_schema_6_store_gets_the_indexes_filled_and_the_same_state() {
         let a = Store::open(&path, &init).unwrap();
         trust(&a, &h, "H");
         a.import_notice(&other_notice()).unwrap();
-        a.finalize(&visit_form(LEADS[0], "A's"), Utc::now(), today(), false)
-            .unwrap();
+        a.finalize(
+            &visit_form(LEADS[0], "A's"),
+            fieldcheck::clock::now_on(today()),
+            today(),
+            false,
+        )
+        .unwrap();
         // H's visit id with two contents: both kept apart (the quarantine is indexed too).
         let v = h
-            .finalize(&visit_form(LEADS[1], "one"), Utc::now(), today(), false)
+            .finalize(
+                &visit_form(LEADS[1], "one"),
+                fieldcheck::clock::now_on(today()),
+                today(),
+                false,
+            )
             .unwrap();
         let mut log = h.changes().unwrap();
         let last = log.last().unwrap();

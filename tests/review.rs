@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fieldcheck::model::form::VisitForm;
 use fieldcheck::store::{
     ExportOptions, ImportOptions, Imported, InitOptions, Reason, Store, TrustOptions, Vouch,
@@ -219,7 +219,12 @@ fn a_laptop_copying_anothers_visit_does_not_become_its_author() {
         trust(hq, &copier, "copier");
     }
     let made = author
-        .finalize(&visit_form(LEADS[0]), Utc::now(), today(), false)
+        .finalize(
+            &visit_form(LEADS[0]),
+            fieldcheck::clock::now_on(today()),
+            today(),
+            false,
+        )
         .unwrap();
     let from_author = bundle_of(&author, &author.changes().unwrap());
     let mut copy = change(&id(&copier), 1, None, now_ms() + 5);
@@ -521,7 +526,9 @@ fn a_visit_the_store_finalizes_is_one_other_stores_take() {
         notes: "现场记录。".repeat(20_000),
         ..visit_form(LEADS[0])
     };
-    if a.finalize(&form, Utc::now(), today(), false).is_err() {
+    if a.finalize(&form, fieldcheck::clock::now_on(today()), today(), false)
+        .is_err()
+    {
         return; // refusing it up front is a fix too
     }
     let r = try_import(&hq, &export(&a, false));
@@ -585,7 +592,12 @@ fn visits_of(
 fn a_bundle_of_disputed_visits_imports_in_time_linear_in_its_size() {
     let (a, h, t) = (device("A"), device("H"), device("T"));
     let template = t
-        .finalize(&visit_form(LEADS[0]), Utc::now(), today(), false)
+        .finalize(
+            &visit_form(LEADS[0]),
+            fieldcheck::clock::now_on(today()),
+            today(),
+            false,
+        )
         .unwrap()
         .visit;
     let log = log_of(&a, 3000);
@@ -614,7 +626,12 @@ fn the_import_result_counts_what_ends_applied_and_kept_apart() {
     let (h, t, hq) = (device("H"), device("T"), device("HQ"));
     trust(&hq, &h, "H");
     let template = t
-        .finalize(&visit_form(LEADS[0]), Utc::now(), today(), false)
+        .finalize(
+            &visit_form(LEADS[0]),
+            fieldcheck::clock::now_on(today()),
+            today(),
+            false,
+        )
         .unwrap()
         .visit;
     let visits = visits_of(&h, &template, 1, true);

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use common::peers::{
     DAY_MS, LEADS, bundle_of, change, device, id, import, now_ms, trust, visit_form,
 };
@@ -90,7 +90,12 @@ fn entry_by(issuer: &Store, device: &str, key: &str, seq: u64) -> RosterEntry {
 /// A visit that the rules accept, as a template for hand-made visit changes.
 fn template() -> fieldcheck::model::Visit {
     device("T")
-        .finalize(&visit_form(LEADS[0]), Utc::now(), today(), false)
+        .finalize(
+            &visit_form(LEADS[0]),
+            fieldcheck::clock::now_on(today()),
+            today(),
+            false,
+        )
         .unwrap()
         .visit
 }

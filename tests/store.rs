@@ -508,14 +508,14 @@ fn a_store_of_schema_9_moves_its_visits_from_json_to_bytes() {
             ..common::peers::visit_form("cq-jfb-2022-3/a3/1")
         };
         store
-            .finalize(&form, chrono::Utc::now(), today, false)
+            .finalize(&form, fieldcheck::clock::now_on(today), today, false)
             .unwrap();
         let second = fieldcheck::model::form::VisitForm {
             lead: "cq-jfb-2022-3/a3/2".into(),
             ..form
         };
         store
-            .finalize(&second, chrono::Utc::now(), today, false)
+            .finalize(&second, fieldcheck::clock::now_on(today), today, false)
             .unwrap();
         (store.digest().unwrap(), store.visits(None).unwrap())
     };

@@ -218,7 +218,7 @@ fn visit(store: &Store, lead: &str, finding: &str) {
         ..VisitForm::default()
     };
     // A visit the rules refuse at this stage is simply not made.
-    let _ = store.finalize(&form, Utc::now(), today(), false);
+    let _ = store.finalize(&form, fieldcheck::clock::now_on(today()), today(), false);
 }
 
 #[derive(Debug, Clone)]

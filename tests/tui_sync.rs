@@ -237,7 +237,8 @@ fn the_selected_visit_names_the_device_that_signed_it() {
     let (a, hq) = (open(dir.path(), "A"), open(dir.path(), "HQ"));
     let form = common::peers::visit_form("cq-jfb-2022-3/a3/1");
     let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
-    a.finalize(&form, chrono::Utc::now(), today, false).unwrap();
+    a.finalize(&form, fieldcheck::clock::now_on(today), today, false)
+        .unwrap();
     enrol(&hq, &a, false);
     enrol(&a, &hq, true);
     let bundle = dir.path().join("a.fcb");

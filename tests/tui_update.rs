@@ -99,7 +99,7 @@ impl App {
         };
         let done = self
             .store
-            .finalize(&form, chrono::Utc::now(), today(), false)
+            .finalize(&form, fieldcheck::clock::now_on(today()), today(), false)
             .unwrap();
         self.act(Some(Action::Finalized(Box::new(done))));
     }
@@ -504,8 +504,10 @@ fn a_visit_is_typed_saved_as_a_draft_on_every_change_and_finalized() {
         parts,
         [
             fieldcheck::tui::form::Field::Evidence,
-            fieldcheck::tui::form::Field::Next
-        ]
+            fieldcheck::tui::form::Field::Next,
+            fieldcheck::tui::form::Field::Due
+        ],
+        "a missing next step and its missing date each sit on their own field"
     );
     assert_eq!(
         form.focus,
@@ -518,7 +520,7 @@ fn a_visit_is_typed_saved_as_a_draft_on_every_change_and_finalized() {
     app.typed("HT-2021-07:采购合同");
     assert_eq!(
         app.state.form.as_ref().unwrap().problems.len(),
-        1,
+        2,
         "problems update as they are fixed"
     );
     app.key(KeyCode::Tab)
@@ -558,6 +560,39 @@ fn a_revisit_starts_from_the_last_visit() {
     );
     assert_eq!(revisit.evidence, ["bank-record:LS-1:"]);
     assert_eq!(revisit.finding, "", "the finding is the revisit's own");
+}
+
+#[test]
+fn a_visit_that_does_not_apply_at_the_leads_stage_is_refused_at_once() {
+    let mut app = app();
+    // A new lead takes no revisit and no re-verification: said at once, no form opened.
+    for key in ['r', 'R'] {
+        app.key(KeyCode::Char(key));
+        assert_eq!(app.state.mode, Mode::List, "{key}");
+        assert!(app.state.form.is_none());
+        let message = app.state.message.clone().unwrap();
+        assert!(message.error, "{key}");
+        assert!(
+            message.text.contains("规则5") && message.text.contains("待核查"),
+            "{}",
+            message.text
+        );
+    }
+    assert!(app.store.draft(PENGKUN).unwrap().is_none(), "no draft made");
+    // Once resolved, the revisit opens and an on-site check is refused instead.
+    app.paid(PENGKUN, "王五,财务,023-1", "76.6");
+    app.key(KeyCode::Char('v'));
+    assert_eq!(app.state.mode, Mode::List);
+    assert!(
+        app.state
+            .message
+            .clone()
+            .unwrap()
+            .text
+            .contains("已办结待回访")
+    );
+    app.key(KeyCode::Char('r'));
+    assert_eq!(app.state.mode, Mode::Form);
 }
 
 #[test]
@@ -626,7 +661,7 @@ fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
         ..Default::default()
     };
     store
-        .finalize(&form, chrono::Utc::now(), today(), false)
+        .finalize(&form, fieldcheck::clock::now_on(today()), today(), false)
         .unwrap();
     let creditor = store.lead(PENGKUN).unwrap().creditor;
     let district = store.lead(PENGKUN).unwrap().district;

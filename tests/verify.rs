@@ -4,7 +4,7 @@
 
 mod common;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fieldcheck::model::Lead;
 
 use fieldcheck::store::{InitOptions, Store};
@@ -23,8 +23,12 @@ fn verify_finds_each_record_changed_behind_the_logs_back() {
         let store = Store::open(&path, &init).unwrap();
         let form = common::peers::visit_form("cq-jfb-2022-3/a3/1");
         let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
-        let made = store.finalize(&form, Utc::now(), today, false).unwrap();
-        let again = store.finalize(&form, Utc::now(), today, false).unwrap();
+        let made = store
+            .finalize(&form, fieldcheck::clock::now_on(today), today, false)
+            .unwrap();
+        let again = store
+            .finalize(&form, fieldcheck::clock::now_on(today), today, false)
+            .unwrap();
         store
             .set_lead_field("cq-jfb-2022-3/a3/2", &LeadField::Supervised(true))
             .unwrap();

@@ -3,8 +3,9 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use fieldcheck::error::Error;
+use fieldcheck::i18n::Lang;
 use fieldcheck::model::form::{Problem, VisitForm};
-use fieldcheck::model::rules::{Violation, check, transition};
+use fieldcheck::model::rules::{Part, Violation, check, transition};
 use fieldcheck::model::{Finding, Lead, LeadKind, Status, Visit, VisitKind};
 use fieldcheck::store::{InitOptions, Store};
 use proptest::prelude::*;
@@ -23,17 +24,30 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()
 }
 
+/// A form of this kind and finding with what the rules ask of every such visit whatever else it
+/// holds: a revisit names whom it spoke to, an unconfirmed one says why, a withdrawal carries
+/// the letter (`the_rules_of_revisits_and_withdrawals_are_enforced` checks them).
 fn form(kind: &str, finding: &str) -> VisitForm {
-    VisitForm {
+    let mut f = VisitForm {
         lead: PENGKUN.into(),
         kind: kind.into(),
         finding: finding.into(),
         ..VisitForm::default()
+    };
+    if kind == "revisit" {
+        f.met = vec!["王会计,财务,023-68860000".into()];
     }
+    if finding == "not-confirmed" {
+        f.notes = "企业称尚有尾款未付".into();
+    }
+    if finding == "withdrawn" {
+        f.evidence = vec!["withdrawal:撤回申请书-2022-01".into()];
+    }
+    f
 }
 
 fn with_evidence(mut f: VisitForm) -> VisitForm {
-    f.evidence = vec!["contract:HT-2021-07:采购合同".into()];
+    f.evidence.push("contract:HT-2021-07:采购合同".into());
     f
 }
 
@@ -124,14 +138,20 @@ fn rule_2_unreachable_and_no_documents_need_a_next_action_and_never_resolve() {
     for finding in ["unreachable", "no-documents"] {
         let store = store();
         let f = form("onsite", finding);
+        let found = Finding::parse(finding).unwrap();
         assert_eq!(
             refused(&store, &f),
-            [Violation::NeedsNextAction(Finding::parse(finding).unwrap())]
+            [
+                Violation::NeedsNextAction(found),
+                Violation::NeedsDue(found)
+            ]
         );
-        // A next action without a due date is not enough.
+        // A next action without a due date is not enough, and the refusal sits on the date.
         let mut half = f.clone();
         half.next = "再联系".into();
-        assert_eq!(refused(&store, &half).len(), 1);
+        assert_eq!(refused(&store, &half), [Violation::NeedsDue(found)]);
+        assert_eq!(Violation::NeedsDue(found).part(), Part::Due);
+        assert_eq!(Violation::NeedsNextAction(found).part(), Part::Next);
         let done = finalize(&store, &with_next(f)).unwrap();
         assert_eq!(
             done.lead.status,
@@ -147,7 +167,10 @@ fn rule_3_a_dispute_moves_to_negotiation_with_a_next_step_and_never_closes() {
     let f = with_evidence(form("onsite", "disputed"));
     assert_eq!(
         refused(&store, &f),
-        [Violation::NeedsNextAction(Finding::Disputed)]
+        [
+            Violation::NeedsNextAction(Finding::Disputed),
+            Violation::NeedsDue(Finding::Disputed)
+        ]
     );
     let done = finalize(&store, &with_next(f)).unwrap();
     assert_eq!(done.lead.status, Status::Negotiating);
@@ -205,6 +228,62 @@ fn rule_5_corrected_and_no_burden_findings_resolve_a_burden_lead() {
             Status::Closed
         );
     }
+}
+
+#[test]
+fn the_rules_of_revisits_and_withdrawals_are_enforced() {
+    let store = store();
+    // A withdrawal without the enterprise's letter, even with other paper, resolves nothing.
+    let mut bare = with_evidence(form("onsite", "withdrawn"));
+    bare.evidence.retain(|e| !e.starts_with("withdrawal:"));
+    assert_eq!(refused(&store, &bare), [Violation::NeedsWithdrawalLetter]);
+    assert_eq!(Violation::NeedsWithdrawalLetter.part(), Part::Evidence);
+    assert_eq!(status(&store), Status::New);
+    finalize(&store, &form("onsite", "withdrawn")).unwrap();
+    assert_eq!(status(&store), Status::Resolved);
+    // A revisit names whom it spoke to; one that does not confirm says why.
+    let mut nobody = form("revisit", "confirmed");
+    nobody.met.clear();
+    assert_eq!(refused(&store, &nobody), [Violation::RevisitNeedsPerson]);
+    assert_eq!(Violation::RevisitNeedsPerson.part(), Part::Met);
+    let mut why = form("revisit", "not-confirmed");
+    why.notes = "  ".into();
+    assert_eq!(refused(&store, &why), [Violation::NeedsReason]);
+    assert_eq!(Violation::NeedsReason.part(), Part::Notes);
+    assert_eq!(status(&store), Status::Resolved, "nothing was written");
+    let message = fieldcheck::model::form::Problem::Rule(Violation::NeedsReason).message(Lang::Zh);
+    assert!(
+        message.starts_with("规则5") && message.contains("备注"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_next_step_falls_due_after_the_visit_and_a_visit_is_not_in_the_future() {
+    let store = store();
+    // finalize() runs at 2022-01-28 10:00 China time.
+    let mut early = with_next(with_evidence(form("onsite", "disputed")));
+    early.at = "2022-01-27 15:00".into();
+    early.due = "2022-01-26".into();
+    assert_eq!(refused(&store, &early), [Violation::DueBeforeVisit]);
+    assert_eq!(Violation::DueBeforeVisit.part(), Part::Due);
+    let mut later = with_evidence(form("onsite", "paid"));
+    later.at = "2030-01-01 09:00".into();
+    assert_eq!(refused(&store, &later), [Violation::InFuture]);
+    assert_eq!(Violation::InFuture.part(), Part::At);
+    later.at = "2022-01-28 10:30".into();
+    assert_eq!(refused(&store, &later), [Violation::InFuture]);
+    assert_eq!(status(&store), Status::New, "nothing was written");
+    // Minutes of a clock that runs behind another's are let be.
+    later.at = "2022-01-28 10:05".into();
+    finalize(&store, &later).unwrap();
+    // A next step due on the visit's own day is allowed.
+    let other = self::store();
+    early.due = "2022-01-27".into();
+    assert_eq!(
+        finalize(&other, &early).unwrap().lead.status,
+        Status::Negotiating
+    );
 }
 
 fn burden_lead(store: &Store) -> String {
@@ -323,7 +402,12 @@ fn drafts_may_break_rules_and_finalizing_from_a_draft_removes_it() {
     store.save_draft(&draft).unwrap();
     assert_eq!(store.draft(PENGKUN).unwrap(), Some(draft.clone()));
     let done = store
-        .finalize(&with_next(with_evidence(draft)), Utc::now(), today(), true)
+        .finalize(
+            &with_next(with_evidence(draft)),
+            Utc.with_ymd_and_hms(2022, 1, 28, 2, 0, 0).unwrap(),
+            today(),
+            true,
+        )
         .unwrap();
     assert_eq!(done.lead.status, Status::Negotiating);
     assert_eq!(store.draft(PENGKUN).unwrap(), None);
@@ -391,21 +475,29 @@ proptest! {
     /// revisit, and unreachable/no-documents never resolve it.
     #[test]
     fn random_visit_sequences_keep_the_lifecycle(
-        steps in prop::collection::vec((0usize..3, 0usize..15, any::<bool>(), any::<bool>()), 1..40),
+        steps in prop::collection::vec(
+            (0usize..3, 0usize..15, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+            1..40,
+        ),
         burden in any::<bool>(),
     ) {
         let kind = if burden { LeadKind::Burden } else { LeadKind::Arrears };
         let mut lead = lead_at(Status::New, kind);
         let base = form("onsite", "");
-        for (k, f, evidence, next) in steps {
+        for (k, f, evidence, next, met, letter) in steps {
             let mut vf = base.clone();
             vf.kind = ["onsite", "revisit", "reverify"][k].into();
             vf.finding = Finding::ALL[f].code().into();
             if evidence { vf = with_evidence(vf); }
             if next { vf = with_next(vf); }
+            if met { vf.met = vec!["王会计,财务,13800000000".into()]; }
+            if letter {
+                vf.evidence.push("withdrawal:撤回申请-01".into());
+                vf.notes = "企业称尚有尾款未付".into();
+            }
             let ctx = fieldcheck::model::form::Context { now: Utc::now(), today: today(), inspector: "x".into(), id: "v".into() };
             let visit: Visit = vf.parse(&ctx).unwrap();
-            if !check(&lead, &visit).is_empty() {
+            if !check(&lead, &visit, ctx.now).is_empty() {
                 continue;
             }
             let finding = visit.finding.unwrap();
@@ -417,10 +509,19 @@ proptest! {
                 prop_assert!(!matches!(out.status, Status::Resolved | Status::Closed));
             }
             if fieldcheck::model::rules::needs_evidence(finding) {
-                prop_assert!(evidence, "{:?} passed without evidence", finding);
+                prop_assert!(evidence || letter, "{:?} passed without evidence", finding);
             }
             if matches!(finding, Finding::Unreachable | Finding::NoDocuments | Finding::Disputed) {
                 prop_assert!(next, "{:?} passed without a next action", finding);
+            }
+            if finding == Finding::Withdrawn {
+                prop_assert!(letter, "a withdrawal passed without the letter");
+            }
+            if visit.kind == VisitKind::Revisit {
+                prop_assert!(met, "a revisit passed naming nobody");
+            }
+            if finding == Finding::NotConfirmed {
+                prop_assert!(letter, "an unconfirmed revisit passed without a reason");
             }
             lead.status = out.status;
             lead.attention = out.attention;

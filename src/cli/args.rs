@@ -378,7 +378,7 @@ pub struct VisitFields {
     #[arg(long = "paid-wan")]
     pub paid_wan: Option<String>,
     /// Evidence: KIND:REF[:NOTE], KIND one of contract, invoice, acceptance, statement,
-    /// bank-record, court, other-written, external (repeat for several).
+    /// bank-record, court, other-written, external, withdrawal (repeat for several).
     #[arg(long)]
     pub evidence: Vec<String>,
     /// Systemic cause: rules, practice, contract or funds.

@@ -402,6 +402,43 @@ fn violation_message(v: Violation, lang: Lang) -> String {
                 format!("“{}” never closes a lead: give a next action with a due date", f.label(lang))
             }
         }
+        Violation::NeedsDue(f) => {
+            if zh {
+                format!("“{}”的下一步须有期限：请在“期限”中写日期，如 2022-02-15 或 +7", f.label(lang))
+            } else {
+                format!("the next step of “{}” needs a due date: write one under due, like 2022-02-15 or +7", f.label(lang))
+            }
+        }
+        Violation::NeedsWithdrawalLetter => lang
+            .pick(
+                "企业撤回须有书面撤回申请：请添加证据 withdrawal:文件名或编号",
+                "a withdrawal stands on the enterprise's written withdrawal: add evidence withdrawal:file or number",
+            )
+            .into(),
+        Violation::DueBeforeVisit => lang
+            .pick(
+                "期限早于走访日期：下一步的期限须在走访当天或之后",
+                "the due date is before the visit: a next step is due on the visit's day or later",
+            )
+            .into(),
+        Violation::InFuture => lang
+            .pick(
+                "走访时间晚于现在：请写走访实际发生的时间（留空为现在）",
+                "the visit time is later than now: write when the visit took place (empty: now)",
+            )
+            .into(),
+        Violation::RevisitNeedsPerson => lang
+            .pick(
+                "回访须写明回访对象：请在“走访对象”中写 姓名,职务,电话",
+                "a revisit names whom it spoke to: add them under people met as name,role,phone",
+            )
+            .into(),
+        Violation::NeedsReason => lang
+            .pick(
+                "回访未确认须写明原因：请在“备注”中说明企业为何不认可",
+                "a revisit that does not confirm says why: write the reason in the notes",
+            )
+            .into(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The notice's rules for visits (DESIGN.md 1–5), and the one state machine that moves a lead
 //! when a visit is finalized. docs/lifecycle.md has the same table.
 
-use super::visit::{Finding, Visit, VisitKind};
+use chrono::{DateTime, Utc};
+
+use super::visit::{EvidenceKind, Finding, Visit, VisitKind};
 use super::{Lead, LeadKind, Status};
 
 /// A part of a visit: where the form shows it, and which part a problem is about.
@@ -36,19 +38,40 @@ pub enum Violation {
     /// Rule 1: arrears, disputes, payment, no arrears and confirmed burdens need written or
     /// external evidence.
     NeedsEvidence(Finding),
-    /// Rule 2 (unreachable, no documents) and rule 3 (disputed): a next action with a due date.
+    /// Rule 1 for a withdrawal: it stands on the enterprise's written withdrawal.
+    NeedsWithdrawalLetter,
+    /// Rule 2 (unreachable, no documents) and rule 3 (disputed): a next action…
     NeedsNextAction(Finding),
+    /// …with a due date.
+    NeedsDue(Finding),
+    /// A next step due before the visit took place.
+    DueBeforeVisit,
+    /// A visit recorded as taking place later than now.
+    InFuture,
+    /// Rule 5: a revisit names whom it spoke to.
+    RevisitNeedsPerson,
+    /// Rule 5: a revisit that does not confirm the outcome says why (in the notes).
+    NeedsReason,
 }
+
+/// How far ahead of the clock a visit's time may be (clocks of two laptops disagree by minutes).
+pub const FUTURE_SLACK_MINUTES: i64 = 10;
 
 impl Violation {
     /// The notice rule this enforces (0: not one of the numbered rules).
     pub fn rule(self) -> u8 {
         match self {
-            Violation::NeedsEvidence(_) => 1,
-            Violation::NeedsNextAction(Finding::Disputed) => 3,
-            Violation::NeedsNextAction(_) => 2,
-            Violation::WrongStage { .. } => 5,
-            Violation::NoFinding | Violation::FindingNotFor { .. } => 0,
+            Violation::NeedsEvidence(_) | Violation::NeedsWithdrawalLetter => 1,
+            Violation::NeedsNextAction(Finding::Disputed)
+            | Violation::NeedsDue(Finding::Disputed) => 3,
+            Violation::NeedsNextAction(_) | Violation::NeedsDue(_) => 2,
+            Violation::WrongStage { .. }
+            | Violation::RevisitNeedsPerson
+            | Violation::NeedsReason => 5,
+            Violation::NoFinding
+            | Violation::FindingNotFor { .. }
+            | Violation::DueBeforeVisit
+            | Violation::InFuture => 0,
         }
     }
 
@@ -56,8 +79,12 @@ impl Violation {
         match self {
             Violation::NoFinding | Violation::FindingNotFor { .. } => Part::Finding,
             Violation::WrongStage { .. } => Part::Kind,
-            Violation::NeedsEvidence(_) => Part::Evidence,
+            Violation::NeedsEvidence(_) | Violation::NeedsWithdrawalLetter => Part::Evidence,
             Violation::NeedsNextAction(_) => Part::Next,
+            Violation::NeedsDue(_) | Violation::DueBeforeVisit => Part::Due,
+            Violation::InFuture => Part::At,
+            Violation::RevisitNeedsPerson => Part::Met,
+            Violation::NeedsReason => Part::Notes,
         }
     }
 }
@@ -156,14 +183,24 @@ pub fn transition(status: Status, attention: bool, finding: Finding) -> Outcome 
     }
 }
 
-/// Every rule a visit breaks on this lead; empty when it may be finalized.
-pub fn check(lead: &Lead, visit: &Visit) -> Vec<Violation> {
+/// Every rule a visit breaks on this lead, finalized at `now`; empty when it may be finalized.
+pub fn check(lead: &Lead, visit: &Visit, now: DateTime<Utc>) -> Vec<Violation> {
     let mut out = Vec::new();
     if !stages_for(visit.kind).contains(&lead.status) {
         out.push(Violation::WrongStage {
             kind: visit.kind,
             status: lead.status,
         });
+    }
+    if visit.at > now + chrono::Duration::minutes(FUTURE_SLACK_MINUTES) {
+        out.push(Violation::InFuture);
+    }
+    let due = visit.next.as_ref().and_then(|n| n.due);
+    if due.is_some_and(|d| d < visit.at.with_timezone(&crate::clock::china()).date_naive()) {
+        out.push(Violation::DueBeforeVisit);
+    }
+    if visit.kind == VisitKind::Revisit && visit.met.is_empty() {
+        out.push(Violation::RevisitNeedsPerson);
     }
     let Some(finding) = visit.finding else {
         out.push(Violation::NoFinding);
@@ -179,12 +216,27 @@ pub fn check(lead: &Lead, visit: &Visit) -> Vec<Violation> {
     if needs_evidence(finding) && visit.evidence.is_empty() {
         out.push(Violation::NeedsEvidence(finding));
     }
-    let planned = visit
-        .next
-        .as_ref()
-        .is_some_and(|n| !n.text.trim().is_empty() && n.due.is_some());
-    if needs_next_action(finding) && !planned {
-        out.push(Violation::NeedsNextAction(finding));
+    let letter = visit
+        .evidence
+        .iter()
+        .any(|e| e.kind == EvidenceKind::Withdrawal);
+    if finding == Finding::Withdrawn && !letter {
+        out.push(Violation::NeedsWithdrawalLetter);
+    }
+    if needs_next_action(finding) {
+        let said = visit
+            .next
+            .as_ref()
+            .is_some_and(|n| !n.text.trim().is_empty());
+        if !said {
+            out.push(Violation::NeedsNextAction(finding));
+        }
+        if due.is_none() {
+            out.push(Violation::NeedsDue(finding));
+        }
+    }
+    if finding == Finding::NotConfirmed && visit.notes.trim().is_empty() {
+        out.push(Violation::NeedsReason);
     }
     out
 }

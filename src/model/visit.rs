@@ -77,6 +77,7 @@ coded! {
         Court = "court", "法院文书", "court document";
         OtherWritten = "other-written", "其他书面材料", "other written";
         External = "external", "外部证据", "external";
+        Withdrawal = "withdrawal", "撤回申请书", "withdrawal letter";
     }
 }
 

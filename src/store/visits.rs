@@ -138,7 +138,7 @@ impl Store {
             status: base,
             ..lead.clone()
         };
-        let violations = check(&judged, &visit);
+        let violations = check(&judged, &visit, now);
         let Some(finding) = visit.finding.filter(|_| violations.is_empty()) else {
             return Err(Error::VisitRejected {
                 problems: violations.into_iter().map(Problem::Rule).collect(),

@@ -200,7 +200,7 @@ impl Runner<'_> {
             Effect::Finalize(form) => Some(
                 match self
                     .store
-                    .finalize(&form, chrono::Utc::now(), self.today, true)
+                    .finalize(&form, crate::clock::now_on(self.today), self.today, true)
                 {
                     Ok(done) => Action::Finalized(Box::new(done)),
                     Err(crate::error::Error::VisitRejected { problems }) => {

@@ -301,7 +301,10 @@ impl Form {
         };
         match self.to_visit_form().parse(&ctx) {
             Err(problems) => problems.into_iter().map(Problem::Form).collect(),
-            Ok(visit) => check(lead, &visit).into_iter().map(Problem::Rule).collect(),
+            Ok(visit) => check(lead, &visit, now)
+                .into_iter()
+                .map(Problem::Rule)
+                .collect(),
         }
     }
 

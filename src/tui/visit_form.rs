@@ -8,7 +8,8 @@ use super::form::{Form, Shown};
 use super::state::{Message, Mode, State};
 use super::update::Effect;
 use crate::model::VisitKind;
-use crate::model::form::VisitForm;
+use crate::model::form::{Problem, VisitForm};
+use crate::model::rules::{Violation, stages_for};
 use crate::model::visit::effective;
 
 fn say(state: &mut State, text: String, error: bool) {
@@ -16,7 +17,8 @@ fn say(state: &mut State, text: String, error: bool) {
 }
 
 /// `v`, `r`, `R`: a new visit on the selected lead; a revisit starts from the last visit's
-/// people, amounts and evidence. A lead with a draft offers the draft instead.
+/// people, amounts and evidence. A lead with a draft offers the draft instead; a lead that
+/// cannot take this kind of visit at its stage says so at once (rule 5) and opens no form.
 pub fn open(state: &mut State, kind: VisitKind) {
     let lang = state.lang;
     let Some(pos) = state.lead_list.current() else {
@@ -33,6 +35,15 @@ pub fn open(state: &mut State, kind: VisitKind) {
             .into(),
             false,
         );
+        return;
+    }
+    if !stages_for(kind).contains(&lead.status) {
+        // Said now, not after the form is filled in and Ctrl-S pressed.
+        let refusal = Problem::Rule(Violation::WrongStage {
+            kind,
+            status: lead.status,
+        });
+        say(state, refusal.message(lang), true);
         return;
     }
     let prefill = (kind == VisitKind::Revisit)
@@ -219,9 +230,11 @@ fn close(state: &mut State) {
     state.mode = Mode::List;
 }
 
-/// A fixed "now" for checking: no rule depends on the time of day.
+/// A fixed "now" for checking while typing (`update` reads no clock): the last second of today
+/// in China, so a time later today is not called future here; finalizing checks against the
+/// clock itself.
 fn checking_now(state: &State) -> chrono::DateTime<Utc> {
-    Utc.from_utc_datetime(&state.today.and_hms_opt(4, 0, 0).unwrap_or_default())
+    Utc.from_utc_datetime(&state.today.and_hms_opt(15, 59, 59).unwrap_or_default())
 }
 
 /// Keeps the shown problems current once Ctrl-S has shown them.
