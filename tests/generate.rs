@@ -106,6 +106,22 @@ fn generated_logged_data_went_through_the_log_and_syncs() {
     assert_eq!(done.leads, 400);
     assert!(done.visits > 400 && done.visits <= 800, "{}", done.visits);
     assert_eq!(store.visits(None).unwrap().len(), done.visits);
+    // Every visit is one the rules accept on its lead as it stood: revisits name whom they
+    // spoke to, unconfirmed ones say why, next steps fall due after the visit.
+    let leads: std::collections::HashMap<String, fieldcheck::model::Lead> = store
+        .leads()
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.id.clone(), l))
+        .collect();
+    for visit in store.visits(None).unwrap() {
+        let lead = fieldcheck::model::Lead {
+            status: visit.status_before.unwrap(),
+            ..leads[&visit.lead].clone()
+        };
+        let broken = fieldcheck::model::rules::check(&lead, &visit, visit.at);
+        assert!(broken.is_empty(), "{broken:?}: {visit:?}");
+    }
     assert!(store.verify().unwrap().is_empty());
     let devices = store.devices().unwrap();
     assert_eq!(devices.len(), 4, "this store and three laptops");

@@ -305,7 +305,7 @@ struct Step {
 }
 
 /// A visit the rules accept for its finding: evidence where a finding needs it, a next step
-/// where one must follow.
+/// where one must follow, whom a revisit spoke to and why one did not confirm.
 fn visit_of(
     rng: &mut Rng,
     lead: &str,
@@ -334,7 +334,16 @@ fn visit_of(
         at: chrono::DateTime::from_timestamp_millis(i64::try_from(clock.ms).unwrap_or(0))
             .unwrap_or_default(),
         inspector: inspector.into(),
-        met: Vec::new(),
+        // A revisit names whom it spoke to (rule 5).
+        met: if kind == VisitKind::Revisit {
+            vec![crate::model::visit::Person {
+                name: "企业负责人".into(),
+                role: "负责人".into(),
+                phone: String::new(),
+            }]
+        } else {
+            Vec::new()
+        },
         amount_yuan: None,
         paid_yuan: None,
         evidence: vec![Evidence {
@@ -344,7 +353,11 @@ fn visit_of(
         }],
         cause: None,
         next,
-        notes: String::new(),
+        notes: if finding == Finding::NotConfirmed {
+            "企业称尚有尾款未付".into()
+        } else {
+            String::new()
+        },
         supersedes: None,
         status_before: Some(before),
         status_after: Some(after),
