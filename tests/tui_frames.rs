@@ -341,3 +341,70 @@ fn the_list_window_follows_the_selection_and_draws_only_what_fits() {
         "rows above the window are not drawn"
     );
 }
+
+/// The screen's text, row by row, each wide character once.
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let symbol = buffer[(x, y)].symbol();
+            out.push_str(symbol);
+            x += fieldcheck::text::width(symbol).max(1) as u16;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Rule 8 on screen: a confidential lead's creditor is masked in the list, the detail and the
+/// Visits tab, marked 密, shown in full by `u` for the current lead only, hidden again on moving.
+#[test]
+fn a_confidential_creditor_is_masked_on_screen_until_revealed_for_that_lead() {
+    use fieldcheck::sync::LeadField;
+    let store = store();
+    let anbao = store
+        .leads()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.creditor.contains("安宝"))
+        .unwrap();
+    store
+        .set_lead_field(&anbao.id, &LeadField::Confidential(true))
+        .unwrap();
+    let mut state = state(&store, Lang::Zh, day(25));
+    let hidden = screen_text(&frame(&state, 120, 40));
+    assert!(hidden.contains("密 重庆安宝****"), "{hidden}");
+    assert!(!hidden.contains("安宝清洁"), "{hidden}");
+    // Found by its name all the same, and still masked.
+    press(&store, &mut state, &chars("/anbao"));
+    press(&store, &mut state, &[KeyCode::Enter]);
+    assert_eq!(state.selected_lead().unwrap().id, anbao.id);
+    assert!(!screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
+    press(&store, &mut state, &chars("u"));
+    let shown = screen_text(&frame(&state, 120, 40));
+    assert!(shown.contains("密 重庆安宝清洁"), "{shown}");
+    press(&store, &mut state, &chars("u"));
+    assert!(!screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
+    // Revealed, then another lead selected: hidden again, and `u` there reveals nothing else.
+    press(&store, &mut state, &[KeyCode::Esc]);
+    let at = state
+        .lead_list
+        .rows
+        .iter()
+        .position(|&r| state.leads[r].id == anbao.id)
+        .unwrap();
+    state.lead_list.selected = at;
+    press(&store, &mut state, &chars("u"));
+    assert!(screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
+    let away = if at + 1 == state.lead_list.rows.len() {
+        KeyCode::Up
+    } else {
+        KeyCode::Down
+    };
+    press(&store, &mut state, &[away]);
+    assert_ne!(state.selected_lead().unwrap().id, anbao.id);
+    assert!(!screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
+}

@@ -51,6 +51,8 @@ pub enum Action {
     ChangeStatus,
     ToggleSupervised,
     ToggleConfidential,
+    /// Show a confidential lead's creditor in full, or hide it again.
+    Reveal,
     AssignToMe,
     PickConfirm,
     PickCancel,

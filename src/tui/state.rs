@@ -260,6 +260,8 @@ pub struct State {
     pub width: u16,
     pub height: u16,
     pub quit: bool,
+    /// The confidential lead whose creditor `u` shows in full, while it is the current lead.
+    pub revealed: Option<String>,
 }
 
 impl State {
@@ -313,6 +315,7 @@ impl State {
             width: 80,
             height: 24,
             quit: false,
+            revealed: None,
         };
         state.groups = super::lead_groups::LeadGroups::of(&state.leads);
         state.refresh_leads();
@@ -430,6 +433,32 @@ impl State {
                 plain.rows.insert(at, i);
             }
         }
+    }
+
+    /// The creditor as the screen shows it: a confidential lead's masked as the report masks it
+    /// (rule 8: the list may be seen over the inspector's shoulder), unless `u` revealed it and
+    /// it is the current lead.
+    pub fn creditor_shown<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
+        if !lead.confidential || self.is_revealed(lead) {
+            return std::borrow::Cow::Borrowed(&lead.creditor);
+        }
+        std::borrow::Cow::Owned(crate::report::mask(&lead.creditor))
+    }
+
+    /// The matter as the screen shows it: a masked lead's creditor named in it masked too (the
+    /// mask keeps every character's place, so the search's highlights still fit).
+    pub fn matter_shown<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
+        if !lead.confidential || self.is_revealed(lead) || lead.creditor.is_empty() {
+            return std::borrow::Cow::Borrowed(&lead.matter);
+        }
+        let masked = crate::report::mask(&lead.creditor);
+        std::borrow::Cow::Owned(lead.matter.replace(&lead.creditor, &masked))
+    }
+
+    /// Is this confidential lead shown in full now?
+    pub fn is_revealed(&self, lead: &Lead) -> bool {
+        self.revealed.as_deref() == Some(lead.id.as_str())
+            && self.selected_lead().is_some_and(|l| l.id == lead.id)
     }
 
     pub fn selected_lead(&self) -> Option<&Lead> {

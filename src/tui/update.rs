@@ -241,6 +241,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleConfidential => {
             return set(state, |l, _| LeadField::Confidential(!l.confidential));
         }
+        Action::Reveal => reveal(state),
         Action::AssignToMe => {
             return set(state, |l, me| {
                 if l.assignee.as_deref() == Some(me) {
@@ -490,4 +491,27 @@ fn value_label(value: &serde_json::Value, lang: Lang) -> String {
             .map_or_else(|| s.clone(), |st| st.label(lang).to_string()),
         other => other.to_string(),
     }
+}
+
+/// `u`: shows or hides the current confidential lead's creditor in full (that lead only; moving
+/// away hides it again).
+fn reveal(state: &mut State) {
+    let lang = state.lang;
+    let Some(lead) = state.selected_lead() else {
+        return;
+    };
+    let (id, confidential, shown) = (lead.id.clone(), lead.confidential, state.is_revealed(lead));
+    if !confidential {
+        state.message = Some(Message {
+            text: lang
+                .pick(
+                    "这条线索不保密，名称已全部显示。",
+                    "this lead is not confidential: its name is shown in full.",
+                )
+                .into(),
+            error: false,
+        });
+        return;
+    }
+    state.revealed = (!shown).then_some(id);
 }

@@ -142,7 +142,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     for lead in leads.iter().take(room).filter_map(|&i| state.leads.get(i)) {
         lines.push(Line::from(vec![
             Span::raw("  "),
-            Span::raw(lead.creditor.clone()),
+            Span::raw(state.creditor_shown(lead).into_owned()),
             Span::raw("  "),
             Span::styled(lead.status.label(lang), DIM).italic(),
         ]));

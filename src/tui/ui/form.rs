@@ -30,7 +30,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
     let Some(lead) = state.leads.get(form.lead) else {
         return;
     };
-    let title = format!(" {} · {} ", form.kind.label(lang), lead.creditor);
+    let title = format!(
+        " {} · {} ",
+        form.kind.label(lang),
+        state.creditor_shown(lead)
+    );
     let outer = block(title, true);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);

@@ -11,6 +11,7 @@ use crate::i18n::Lang;
 use crate::model::amount::format_wan;
 use crate::model::channel::phones_text;
 use crate::model::{Channel, Lead};
+use crate::search::FieldMatch;
 use crate::search::key::Field;
 use crate::text::width;
 use crate::tui::state::{Mode, State};
@@ -129,12 +130,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                     Style::new()
                 }),
                 Cell::from(due).style(deadline_style(lead, state)),
-                Cell::from(marked(
-                    &lead.creditor,
-                    positions(matches, Field::Creditor),
-                    col(3),
-                    Style::new(),
-                )),
+                Cell::from(creditor_cell(state, lead, matches, col(3))),
                 Cell::from(marked(
                     &lead.district,
                     positions(matches, Field::District),
@@ -233,12 +229,7 @@ fn detail_lines(
         yes_no(lead.confidential, lang)
     );
     let mut lines = vec![
-        marked(
-            &lead.creditor,
-            positions(matches, Field::Creditor),
-            cells,
-            Style::new().bold(),
-        ),
+        marked_creditor(state, lead, matches, cells, Style::new().bold()),
         field(
             lang.pick("编号", "id"),
             w,
@@ -293,7 +284,8 @@ fn detail_lines(
     // The matter keeps its line breaks; highlights index the whole text.
     let hits = positions(matches, Field::Matter);
     let mut offset = 0;
-    for paragraph in lead.matter.split('\n') {
+    let matter = state.matter_shown(lead);
+    for paragraph in matter.split('\n') {
         let count = paragraph.chars().count();
         let here: Vec<usize> = hits
             .iter()
@@ -364,4 +356,53 @@ fn detail_lines(
         ]));
     }
     lines
+}
+
+/// A lead's creditor in the list: a confidential one marked 密 and masked unless revealed (`u`).
+fn creditor_cell(
+    state: &State,
+    lead: &Lead,
+    matches: &[FieldMatch],
+    cells: usize,
+) -> Line<'static> {
+    marked_creditor(state, lead, matches, cells, Style::new())
+}
+
+/// The creditor with the search's hits marked; a confidential lead's starts with 密 and is
+/// masked (its hits not marked: they would point into the hidden part) unless revealed.
+fn marked_creditor(
+    state: &State,
+    lead: &Lead,
+    matches: &[FieldMatch],
+    cells: usize,
+    base: Style,
+) -> Line<'static> {
+    if !lead.confidential {
+        return marked(
+            &lead.creditor,
+            positions(matches, Field::Creditor),
+            cells,
+            base,
+        );
+    }
+    let tag = state.lang.pick("密 ", "C ");
+    let rest = cells.saturating_sub(width(tag));
+    let mut line = if state.is_revealed(lead) {
+        marked(
+            &lead.creditor,
+            positions(matches, Field::Creditor),
+            rest,
+            base,
+        )
+    } else {
+        marked(&state.creditor_shown(lead), &[], rest, base)
+    };
+    line.spans.insert(
+        0,
+        Span::styled(
+            tag,
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+    );
+    line
 }

@@ -53,8 +53,8 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         .filter_map(|pos| Some((pos, state.visits.get(pos)?)))
         .map(|(pos, v)| {
             let creditor = state.lead_of_visit(pos).map_or_else(
-                || state.lead_id_of_visit(pos).unwrap_or_default(),
-                |l| l.creditor.as_str(),
+                || std::borrow::Cow::Borrowed(state.lead_id_of_visit(pos).unwrap_or_default()),
+                |l| state.creditor_shown(l),
             );
             let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
             let style = if state.is_corrected(state.visits.id(pos)) {
@@ -66,7 +66,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                 Cell::from(crate::clock::local(v.at, "%m-%d %H:%M")),
                 Cell::from(truncate(v.kind.label(lang), col(1))),
                 Cell::from(truncate(finding, col(2))),
-                Cell::from(truncate(creditor, col(3))),
+                Cell::from(truncate(&creditor, col(3))),
             ])
             .style(style)
         })
@@ -129,7 +129,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     };
     let creditor = state
         .lead(&v.lead)
-        .map_or(String::new(), |l| l.creditor.clone());
+        .map_or(String::new(), |l| state.creditor_shown(l).into_owned());
     let mut lines = vec![
         Line::from(Span::styled(
             creditor,
