@@ -287,11 +287,31 @@ fn triage_keys_are_saved_as_changes_and_survive_a_restart() {
     });
     app.key(KeyCode::Down).key(KeyCode::Down);
     assert_eq!(app.selected(), ANBAO);
+    // Each triage key asks first; any key but y leaves the lead as it is.
     app.key(KeyCode::Char('!'));
+    assert_eq!(app.state.mode, Mode::Confirm);
+    let question = app.state.message.clone().unwrap().text;
+    assert!(
+        question.contains("挂牌督办 → 是")
+            && question.contains("安宝")
+            && question.contains("待核查"),
+        "{question}"
+    );
+    app.key(KeyCode::Char('k'));
+    assert_eq!((app.state.mode, app.state.changes), (Mode::List, 0));
+    assert_eq!(
+        app.selected(),
+        ANBAO,
+        "the other key did not move the selection"
+    );
+    app.key(KeyCode::Char('!')).key(KeyCode::Char('y'));
     // Supervised leads come first: 安宝 moves to the top and stays selected.
     assert_eq!(app.lead_rows()[0], ANBAO);
     assert_eq!(app.selected(), ANBAO);
-    app.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+    app.key(KeyCode::Char('c'))
+        .key(KeyCode::Char('y'))
+        .key(KeyCode::Char('a'))
+        .key(KeyCode::Char('y'));
     assert_eq!(app.state.changes, 3);
     assert!(app.state.message.as_ref().unwrap().text.contains("张三"));
     let reloaded = load(&app.store, Lang::Zh, today()).unwrap();
@@ -306,7 +326,7 @@ fn triage_keys_are_saved_as_changes_and_survive_a_restart() {
             .all(|c| c.author == "张三" && c.entity == format!("lead:{ANBAO}"))
     );
     // `a` again unassigns.
-    app.key(KeyCode::Char('a'));
+    app.key(KeyCode::Char('a')).key(KeyCode::Char('y'));
     assert_eq!(app.store.lead(ANBAO).unwrap().assignee, None);
 }
 
@@ -418,7 +438,9 @@ fn supervised_leads_come_first_in_search_results_too() {
     let mut app = app();
     app.key(KeyCode::Char('/')).typed("bbq").key(KeyCode::Enter);
     assert_eq!(app.lead_rows(), [PENGKUN, JIATENG]);
-    app.key(KeyCode::Down).key(KeyCode::Char('!'));
+    app.key(KeyCode::Down)
+        .key(KeyCode::Char('!'))
+        .key(KeyCode::Char('y'));
     assert_eq!(app.lead_rows(), [JIATENG, PENGKUN]);
     assert_eq!(app.selected(), JIATENG);
 }
@@ -953,4 +975,37 @@ fn the_visits_tab_reads_the_selected_visit_whole_from_the_store() {
     }
     // Newest first: the second visit finalized, then the first.
     assert_eq!(seen, ["赵六", "王五"]);
+}
+
+/// Bracketed paste: pasted text is text where text is typed and is never read as keys.
+#[test]
+fn pasted_text_is_typed_where_text_goes_and_never_acts_as_keys() {
+    use fieldcheck::tui::form::Field;
+    let mut app = app();
+    let changes = app.store.change_count().unwrap();
+    // `ok!` pasted into the list: no key pressed, nothing toggled, nothing logged.
+    app.act(Some(Action::Paste("ok!".into())));
+    assert_eq!(app.state.mode, Mode::List);
+    assert_eq!(app.store.change_count().unwrap(), changes);
+    assert!(app.store.leads().unwrap().iter().all(|l| !l.supervised));
+    assert!(app.state.message.as_ref().unwrap().text.contains("粘贴"));
+    // Into the search line, at once, a line break made a space.
+    app.key(KeyCode::Char('/'));
+    app.act(Some(Action::Paste("朋昆\n".into())));
+    assert_eq!(app.state.lead_list.query, "朋昆");
+    assert_eq!(app.state.selected_lead().unwrap().id, PENGKUN);
+    app.key(KeyCode::Esc);
+    // Into the form: the notes keep their lines, the next step gets one.
+    app.key(KeyCode::Char('v'));
+    app.state.form.as_mut().unwrap().focus = Field::Notes;
+    app.act(Some(Action::Paste("电话无人接听\r\n明天再去".into())));
+    app.state.form.as_mut().unwrap().focus = Field::Next;
+    app.act(Some(Action::Paste("约双方\n协商".into())));
+    let draft = app.store.draft(PENGKUN).unwrap().expect("saved as typed");
+    assert_eq!(draft.notes, "电话无人接听\n明天再去");
+    assert_eq!(draft.next, "约双方 协商");
+    // Into a pick list: nothing.
+    app.state.form.as_mut().unwrap().focus = Field::Finding;
+    app.act(Some(Action::Paste("paid".into())));
+    assert_eq!(app.store.draft(PENGKUN).unwrap().unwrap().finding, "");
 }

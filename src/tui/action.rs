@@ -53,6 +53,9 @@ pub enum Action {
     ToggleConfidential,
     /// Show a confidential lead's creditor in full, or hide it again.
     Reveal,
+    /// `y` to the change asked about; any other key: leave it.
+    ConfirmYes,
+    ConfirmNo,
     AssignToMe,
     PickConfirm,
     PickCancel,
@@ -75,6 +78,9 @@ pub enum Action {
     FormEsc,
     /// Any other key in the form: typed into the focused field (or answers the Esc question).
     FormKey(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): typed into the search line, a form
+    /// field or the path prompt; never read as keys.
+    Paste(String),
     /// `e` on the Sync tab.
     Export,
     /// `i` on the Sync tab: ask for a bundle's path.

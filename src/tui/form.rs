@@ -268,6 +268,21 @@ impl Form {
         }
     }
 
+    /// Pasted text into the focused text field, as text: line breaks kept in a field of several
+    /// lines, made spaces in a field of one. Nothing in a pick list.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let focus = self.focus;
+        let text = if focus.multiline() {
+            text.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            one_line(text)
+        };
+        match self.text_mut(focus) {
+            Some(area) if !text.is_empty() => area.insert_str(text),
+            _ => false,
+        }
+    }
+
     /// Replaces the evidence kind at the start of the current evidence line with the next one.
     pub fn cycle_evidence_kind(&mut self, lang: Lang) -> bool {
         if self.focus != Field::Evidence {
@@ -312,4 +327,12 @@ impl Form {
     pub fn problems_of(&self, field: Field) -> Vec<&Problem> {
         self.problems.iter().filter(|p| p.part() == field).collect()
     }
+}
+
+/// Pasted text for a field of one line: line breaks and tabs become spaces.
+pub fn one_line(text: &str) -> String {
+    text.trim_end_matches(['\r', '\n'])
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }

@@ -96,6 +96,7 @@ const PICK: &[Mode] = &[M::PickStatus];
 const FORM: &[Mode] = &[M::Form];
 const PROMPT: &[Mode] = &[M::Prompt];
 const RESOLVE: &[Mode] = &[M::Resolve];
+const CONFIRM: &[Mode] = &[M::Confirm];
 
 /// Every binding, one per line (a table: kept unformatted). Keys in the search line that are
 /// not listed here type text.
@@ -152,6 +153,9 @@ pub const BINDINGS: &[Binding] = &[
     bind(RESOLVE, Sync, ch('t'), A::KeepTheirs, "t", ("保留对方的值", "keep theirs")),
     bind(RESOLVE, Sync, key(K::Esc), A::Back, "Esc", ("暂不处理", "not now")),
     bind(RESOLVE, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
+    // A triage change asked about.
+    bind(CONFIRM, Leads, ch('y'), A::ConfirmYes, "y", ("确认更改", "make the change")),
+    bind(CONFIRM, Leads, key(K::Esc), A::ConfirmNo, "Esc", ("不改（任何其他键同样）", "leave it (so does any other key)")),
     // The detail pane.
     bind(DETAIL, Lists, key(K::Up), A::Up, "↑↓ j k", ("滚动详情", "scroll the detail")),
     bind(DETAIL, Lists, ch('k'), A::Up, "", ("", "")),
@@ -226,6 +230,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
         (Mode::Search, KeyCode::Char(c)) if !key.ctrl => Some(Action::SearchInput(c)),
         (Mode::Form, _) if tab == Tab::Leads => Some(Action::FormKey(*event)),
         (Mode::Prompt, KeyCode::Char(c)) if !key.ctrl => Some(Action::PromptInput(c)),
+        (Mode::Confirm, _) => Some(Action::ConfirmNo),
         _ => None,
     }
 }

@@ -44,6 +44,8 @@ use state::{Info, State};
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted (bracketed paste): text, never keys.
+    Paste(String),
     Resize(u16, u16),
     Done(Action),
     /// The terminal stopped delivering input: the app ends rather than wait forever.
@@ -168,6 +170,7 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
         loop {
             let msg = match event::read() {
                 Ok(Event::Key(key)) => Msg::Key(key),
+                Ok(Event::Paste(text)) => Msg::Paste(text),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                 Ok(_) => continue,
                 Err(e) => {
@@ -224,8 +227,15 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
             today,
             worker: Some(work),
         };
-        let result =
-            ratatui::run(|terminal| event_loop(terminal, &mut state, &runner, &inbox, first_frame));
+        // Pasted text arrives as one event, not as keys (a paste of `ok!` into the list would
+        // toggle 挂牌督办); a terminal without bracketed paste ignores the request.
+        let result = ratatui::run(|terminal| {
+            use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+            let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+            let result = event_loop(terminal, &mut state, &runner, &inbox, first_frame);
+            let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+            result
+        });
         stop.store(true, Ordering::Relaxed);
         result
     });
@@ -284,6 +294,7 @@ impl Msg {
     fn name(&self) -> &'static str {
         match self {
             Msg::Key(_) => "key",
+            Msg::Paste(_) => "paste",
             Msg::Resize(..) => "resize",
             Msg::Closed => "closed",
             Msg::Done(action) => action.name(),
@@ -296,6 +307,7 @@ fn handle(state: &mut State, runner: &Runner, msg: Msg) -> String {
     let name = msg.name();
     let action = match msg {
         Msg::Key(key) => keymap::action(state.mode, state.tab, &key),
+        Msg::Paste(text) => Some(Action::Paste(text)),
         Msg::Resize(width, height) => Some(Action::Resize(width, height)),
         Msg::Closed => Some(Action::Quit),
         Msg::Done(action) => Some(action),

@@ -57,6 +57,17 @@ pub enum Mode {
     Prompt,
     /// Choosing which value of a conflict to keep.
     Resolve,
+    /// A triage key asked for `y` before it changes a synced field (`State::asked`).
+    Confirm,
+}
+
+/// A change of a lead's synced field waiting for `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub lead_id: String,
+    pub field: crate::sync::LeadField,
+    /// The mode to return to.
+    pub return_to: Mode,
 }
 
 /// Which leads the list shows (`f`).
@@ -262,6 +273,8 @@ pub struct State {
     pub quit: bool,
     /// The confidential lead whose creditor `u` shows in full, while it is the current lead.
     pub revealed: Option<String>,
+    /// The triage change asked about (`Mode::Confirm`).
+    pub asked: Option<Asked>,
 }
 
 impl State {
@@ -316,6 +329,7 @@ impl State {
             height: 24,
             quit: false,
             revealed: None,
+            asked: None,
         };
         state.groups = super::lead_groups::LeadGroups::of(&state.leads);
         state.refresh_leads();

@@ -26,6 +26,12 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 p.cycle = 0;
             }
         }
+        Action::Paste(text) => {
+            if let Some(p) = state.prompt.as_mut() {
+                p.text.push_str(&super::form::one_line(&text));
+                p.cycle = 0;
+            }
+        }
         Action::PromptBackspace => {
             if let Some(p) = state.prompt.as_mut() {
                 p.text.pop();

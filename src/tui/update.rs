@@ -2,7 +2,7 @@
 //! searching) are carried out by `effects.rs`, whose results come back as actions.
 
 use super::action::Action;
-use super::state::{Busy, Filter, Message, Mode, Picker, State, Tab, Work};
+use super::state::{Asked, Busy, Filter, Message, Mode, Picker, State, Tab, Work};
 use super::{sync_tab, visit_form};
 use crate::i18n::Lang;
 use crate::model::form::VisitForm;
@@ -172,6 +172,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
             return search(state);
         }
+        Action::Paste(text) => return paste(state, text),
         Action::SearchBackspace => {
             if let Some(list) = state.list_mut() {
                 list.query.pop();
@@ -237,19 +238,35 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 state.mode = picker.return_to;
             }
         }
-        Action::ToggleSupervised => return set(state, |l, _| LeadField::Supervised(!l.supervised)),
-        Action::ToggleConfidential => {
-            return set(state, |l, _| LeadField::Confidential(!l.confidential));
-        }
+        Action::ToggleSupervised => ask(state, |l, _| LeadField::Supervised(!l.supervised)),
+        Action::ToggleConfidential => ask(state, |l, _| LeadField::Confidential(!l.confidential)),
         Action::Reveal => reveal(state),
-        Action::AssignToMe => {
-            return set(state, |l, me| {
-                if l.assignee.as_deref() == Some(me) {
-                    LeadField::Assignee(None)
-                } else {
-                    LeadField::Assignee(Some(me.to_string()))
-                }
-            });
+        Action::AssignToMe => ask(state, |l, me| {
+            if l.assignee.as_deref() == Some(me) {
+                LeadField::Assignee(None)
+            } else {
+                LeadField::Assignee(Some(me.to_string()))
+            }
+        }),
+        Action::ConfirmYes => {
+            if let Some(asked) = state.asked.take() {
+                state.mode = asked.return_to;
+                state.message = None;
+                return vec![Effect::SetLeadField {
+                    lead_id: asked.lead_id,
+                    field: asked.field,
+                }];
+            }
+        }
+        Action::ConfirmNo => {
+            if let Some(asked) = state.asked.take() {
+                state.mode = asked.return_to;
+                let lang = state.lang;
+                state.message = Some(Message {
+                    text: lang.pick("未更改。", "nothing changed.").into(),
+                    error: false,
+                });
+            }
         }
         Action::ToggleHelp => {
             if state.mode == Mode::Help {
@@ -403,7 +420,7 @@ fn step(state: &mut State, delta: isize) {
                 state.detail_scroll = 0;
             }
         }
-        Mode::Help | Mode::Form | Mode::Prompt | Mode::Resolve => {}
+        Mode::Help | Mode::Form | Mode::Prompt | Mode::Resolve | Mode::Confirm => {}
     }
 }
 
@@ -457,18 +474,43 @@ fn open_picker(state: &mut State) {
     state.mode = Mode::PickStatus;
 }
 
-/// Sets a field of the selected lead, computed from the lead and the inspector's name.
-fn set(state: &State, field: impl Fn(&crate::model::Lead, &str) -> LeadField) -> Vec<Effect> {
+/// Asks before setting a synced field of the selected lead (computed from the lead and the
+/// inspector's name): the question names the change and the lead, `y` makes it, any other key
+/// leaves it. One keystroke more, so that a stray key (or `End` then `!` on a closed lead) does
+/// not change and sync a lead unseen.
+fn ask(state: &mut State, field: impl Fn(&crate::model::Lead, &str) -> LeadField) {
     if state.tab != Tab::Leads {
-        return Vec::new();
+        return;
     }
     let Some(lead) = state.selected_lead() else {
-        return Vec::new();
+        return;
     };
-    vec![Effect::SetLeadField {
+    let lang = state.lang;
+    let field = field(lead, &state.info.inspector);
+    let what = format!(
+        "{} → {}",
+        field_label(field.name(), lang),
+        value_label(&field.value(), lang)
+    );
+    let text = match lang {
+        Lang::Zh => format!(
+            "{what}：{}（{}）？ y 确认 · 其他键取消",
+            state.creditor_shown(lead),
+            lead.status.label(lang)
+        ),
+        Lang::En => format!(
+            "{what}: {} ({})? y: yes · any other key: no",
+            state.creditor_shown(lead),
+            lead.status.label(lang)
+        ),
+    };
+    state.asked = Some(Asked {
         lead_id: lead.id.clone(),
-        field: field(lead, &state.info.inspector),
-    }]
+        field,
+        return_to: state.mode,
+    });
+    state.mode = Mode::Confirm;
+    state.message = Some(Message { text, error: false });
 }
 
 fn field_label(field: &str, lang: Lang) -> &'static str {
@@ -514,4 +556,33 @@ fn reveal(state: &mut State) {
         return;
     }
     state.revealed = (!shown).then_some(id);
+}
+
+/// Pasted text goes where text is typed, all at once (one search, one draft save); anywhere
+/// else it is dropped with a word, never read as keys (`ok!` pasted into the list would
+/// otherwise toggle 挂牌督办 and log a change).
+fn paste(state: &mut State, text: String) -> Vec<Effect> {
+    match state.mode {
+        Mode::Search => {
+            if let Some(list) = state.list_mut() {
+                list.query.push_str(&super::form::one_line(&text));
+            }
+            search(state)
+        }
+        Mode::Form => visit_form::act(state, Action::Paste(text)),
+        Mode::Prompt => sync_tab::act(state, Action::Paste(text)),
+        _ => {
+            let lang = state.lang;
+            state.message = Some(Message {
+                text: lang
+                    .pick(
+                        "粘贴的文字没有当作按键：要搜索请先按 / 再粘贴。",
+                        "the pasted text was not taken as keys: press / first to search for it.",
+                    )
+                    .into(),
+                error: false,
+            });
+            Vec::new()
+        }
+    }
 }

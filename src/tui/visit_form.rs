@@ -139,6 +139,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::FormSave => return save(state),
+        Action::Paste(text) => form.paste(&text),
         other => match key_of(&other) {
             Some(key) => form.edit(key),
             None => false,
