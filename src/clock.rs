@@ -24,7 +24,36 @@ pub fn local(time: chrono::DateTime<Utc>, format: &str) -> String {
     time.with_timezone(&china()).format(format).to_string()
 }
 
+/// A note that starts with an RFC 3339 time (the last export's `time path`), as shown: the time
+/// in China to the minute; a note that does not start with one is shown as it is.
+pub fn shown_note(note: &str) -> String {
+    let (head, rest) = note.split_once(' ').unwrap_or((note, ""));
+    match chrono::DateTime::parse_from_rfc3339(head) {
+        Ok(t) => {
+            let when = local(t.with_timezone(&Utc), "%Y-%m-%d %H:%M");
+            if rest.is_empty() {
+                when
+            } else {
+                format!("{when}  {rest}")
+            }
+        }
+        Err(_) => note.to_string(),
+    }
+}
+
 /// Today's date in China.
 pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&china()).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_note_shows_its_time_in_china_to_the_minute() {
+        assert_eq!(
+            super::shown_note("2022-01-28T06:30:12.123456789+00:00 /media/usb/a.fcb"),
+            "2022-01-28 14:30  /media/usb/a.fcb"
+        );
+        assert_eq!(super::shown_note("no time here"), "no time here");
+    }
 }

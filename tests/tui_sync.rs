@@ -126,7 +126,16 @@ fn import_by_prompt_then_resolve_the_conflict_then_export() {
         ],
     );
     assert_eq!(state.sync.conflicts.len(), 1);
-    assert!(screen(&state).contains("冲突：两台设备同时改成不同的值（1）"));
+    let sync = screen(&state);
+    assert!(sync.contains("冲突：两台设备同时改成不同的值（1）"));
+    // The row names the company and the field in words, and which value is in effect.
+    let row = sync
+        .lines()
+        .find(|l| l.contains("分派"))
+        .unwrap_or_else(|| panic!("{sync}"));
+    assert!(row.contains("重庆嘉腾机器人"), "{row}");
+    assert!(!row.contains("a3/2") && !row.contains("assignee"), "{row}");
+    assert_eq!(row.matches("现行").count(), 1, "{row}");
     // Enter shows both values; t keeps the other one.
     press(&hq, &mut state, &[KeyCode::Enter]);
     assert_eq!(state.mode, Mode::Resolve);
@@ -145,7 +154,23 @@ fn import_by_prompt_then_resolve_the_conflict_then_export() {
     press(&hq, &mut state, &[KeyCode::Char('e')]);
     assert!(state.message.as_ref().unwrap().text.contains(".fcb"));
     assert_eq!(state.sync.status.unexported, 0);
-    assert!(screen(&state).contains("未导出 0"));
+    let after = screen(&state);
+    assert!(after.contains("未导出 0"));
+    // The last export in China time to the minute, not raw UTC.
+    let last = after.lines().find(|l| l.contains("上次导出")).unwrap();
+    let shown: String = last
+        .split("上次导出")
+        .nth(1)
+        .unwrap()
+        .trim_start()
+        .chars()
+        .take(16)
+        .collect();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&shown, "%Y-%m-%d %H:%M").is_ok(),
+        "{last}"
+    );
+    assert!(!last.contains("+00:00"), "{last}");
 }
 
 #[test]

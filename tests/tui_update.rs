@@ -580,7 +580,11 @@ fn a_revisit_starts_from_the_last_visit() {
         ),
         (vec!["王五,财务,023-1".to_string()], "76.6", "76.6")
     );
-    assert_eq!(revisit.evidence, ["bank-record:LS-1:"]);
+    assert_eq!(
+        revisit.evidence,
+        ["银行流水:LS-1:"],
+        "kinds in the words of the screen"
+    );
     assert_eq!(revisit.finding, "", "the finding is the revisit's own");
 }
 

@@ -249,7 +249,9 @@ pub fn status(store: &Store, lang: Lang, as_json: bool) -> Result<String> {
         ),
         (
             lang.pick("上次导出", "last export"),
-            s.last_export.clone().unwrap_or_else(|| "—".into()),
+            s.last_export
+                .as_deref()
+                .map_or_else(|| "—".into(), crate::clock::shown_note),
         ),
         (lang.pick("冲突", "conflicts"), s.conflicts.to_string()),
         (

@@ -106,9 +106,41 @@ pub(super) fn message(fault: DiskFault, target: &Target, lang: Lang) -> String {
     }
 }
 
+/// Why a file could not be read, in the user's words: the common causes named, any other the
+/// system's own text without its "(os error N)".
+pub fn read_failure(error: &io::Error, lang: Lang) -> String {
+    let words = match error.kind() {
+        io::ErrorKind::NotFound => Some(("文件不存在", "no such file")),
+        io::ErrorKind::PermissionDenied => Some(("没有读取权限", "permission denied")),
+        io::ErrorKind::IsADirectory => Some(("这是一个文件夹", "it is a folder")),
+        io::ErrorKind::InvalidFilename => Some(("文件名无效", "the file name is not valid")),
+        _ => None,
+    };
+    match words {
+        Some(w) => lang.pick(w.0, w.1).to_string(),
+        None => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_failure_is_said_in_words_without_the_os_error_number() {
+        let missing = io::Error::from_raw_os_error(2);
+        assert_eq!(read_failure(&missing, Lang::Zh), "文件不存在");
+        assert_eq!(read_failure(&missing, Lang::En), "no such file");
+        let other = io::Error::from_raw_os_error(5);
+        let text = read_failure(&other, Lang::En);
+        assert!(!text.contains("os error") && !text.is_empty(), "{text}");
+    }
 
     #[test]
     fn faults_come_from_the_error_kind_and_other_errors_stay_writes() {

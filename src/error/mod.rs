@@ -209,10 +209,11 @@ impl Error {
         match self {
             Error::ReadFile { path, source } => {
                 let p = path.display();
+                let why = disk::read_failure(source, lang);
                 if zh {
-                    format!("无法读取文件 {p}：{source}。请检查路径和权限。")
+                    format!("无法读取文件 {p}：{why}。请检查路径和权限。")
                 } else {
-                    format!("cannot read {p}: {source}. Check the path and its permissions.")
+                    format!("cannot read {p}: {why}. Check the path and its permissions.")
                 }
             }
             Error::NotAFile { path, kind, what } => not_a_file(path, kind, *what, lang),

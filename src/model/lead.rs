@@ -55,24 +55,25 @@ impl Status {
         }
     }
 
-    /// A label short enough for a table column (at most 6 cells).
+    /// A label short enough for a table column (`short_cells` wide): in Chinese the last three
+    /// characters of the two long states; in English the words the detail uses (an abbreviation
+    /// such as `negot.` beside `negotiating` in the detail reads as another state).
     pub fn short_label(self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::Zh => match self {
-                Status::New => "待核查",
-                Status::Verifying => "核查中",
-                Status::Negotiating => "协商中",
-                Status::Resolved => "待回访",
-                Status::Closed => "已结案",
-            },
-            Lang::En => match self {
-                Status::New => "new",
-                Status::Verifying => "check",
-                Status::Negotiating => "negot.",
-                Status::Resolved => "solved",
-                Status::Closed => "closed",
-            },
+        match (lang, self) {
+            (Lang::Zh, Status::Resolved) => "待回访",
+            (Lang::Zh, Status::Closed) => "已结案",
+            _ => self.label(lang),
         }
+    }
+
+    /// The cells of the widest `short_label` in a language.
+    pub fn short_cells(lang: Lang) -> u16 {
+        let widest = Status::ALL
+            .iter()
+            .map(|s| crate::text::width(s.short_label(lang)))
+            .max()
+            .unwrap_or(6);
+        u16::try_from(widest).unwrap_or(6)
     }
 
     /// Reads a code name (`verifying`) or a Chinese label (`核查中`).

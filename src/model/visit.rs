@@ -30,7 +30,12 @@ macro_rules! coded {
             /// Reads a code name or a Chinese label.
             pub fn parse(text: &str) -> Option<$name> {
                 let text = text.trim();
-                $name::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(text) || v.label(Lang::Zh) == text)
+                // The code, or the label in either language (what the forms show and insert).
+                $name::ALL.iter().copied().find(|v| {
+                    v.code().eq_ignore_ascii_case(text)
+                        || v.label(Lang::Zh) == text
+                        || v.label(Lang::En).eq_ignore_ascii_case(text)
+                })
             }
         }
     };

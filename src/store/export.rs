@@ -199,7 +199,8 @@ impl Store {
                     .insert(meta::EXPORTED_IDX, before.max(last).to_string().as_str())
                     .map_err(db_err)?;
             }
-            let note = format!("{} {}", chrono::Utc::now().to_rfc3339(), base.display());
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let note = format!("{now} {}", base.display());
             table
                 .insert(meta::LAST_EXPORT, note.as_str())
                 .map_err(db_err)?;

@@ -34,7 +34,7 @@ pub use backup::{Copied, restore};
 pub use devices::{Device, TrustOptions, Vouch};
 pub use export::{ExportOptions, Exported};
 pub use import::{ImportOptions, Imported};
-pub use merge::Head;
+pub use merge::{Head, winner};
 pub use migrate::{MIGRATIONS, Migration, Outcome, latest, run as migrate_with};
 pub use quarantine::{Dispute, Quarantined, Reason};
 pub use records::records_decoded;

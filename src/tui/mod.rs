@@ -7,6 +7,7 @@ mod busy;
 pub mod effects;
 pub mod form;
 pub mod keymap;
+pub mod labels;
 pub mod lead_groups;
 mod lead_order;
 mod panic;

@@ -2,6 +2,7 @@
 //! searching) are carried out by `effects.rs`, whose results come back as actions.
 
 use super::action::Action;
+use super::labels::{field_label, value_label};
 use super::state::{Asked, Busy, Filter, Message, Mode, Picker, State, Tab, Work};
 use super::{sync_tab, visit_form};
 use crate::i18n::Lang;
@@ -511,28 +512,6 @@ fn ask(state: &mut State, field: impl Fn(&crate::model::Lead, &str) -> LeadField
     });
     state.mode = Mode::Confirm;
     state.message = Some(Message { text, error: false });
-}
-
-fn field_label(field: &str, lang: Lang) -> &'static str {
-    match field {
-        "status" => lang.pick("状态", "status"),
-        "supervised" => lang.pick("挂牌督办", "supervised"),
-        "confidential" => lang.pick("保密", "confidential"),
-        "assignee" => lang.pick("分派", "assignee"),
-        _ => lang.pick("字段", "field"),
-    }
-}
-
-fn value_label(value: &serde_json::Value, lang: Lang) -> String {
-    match value {
-        serde_json::Value::Bool(b) => lang
-            .pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
-            .into(),
-        serde_json::Value::Null => lang.pick("无", "none").into(),
-        serde_json::Value::String(s) => crate::model::Status::parse(s)
-            .map_or_else(|| s.clone(), |st| st.label(lang).to_string()),
-        other => other.to_string(),
-    }
 }
 
 /// `u`: shows or hides the current confidential lead's creditor in full (that lead only; moving

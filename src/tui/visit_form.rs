@@ -51,6 +51,12 @@ pub fn open(state: &mut State, kind: VisitKind) {
             // The lead's visits in full were read from the store when it was selected.
             let own = state.opened_visits(&lead.id).unwrap_or_default();
             effective(own).last().map(|last| VisitForm {
+                // Kinds in the user's words, as Ctrl-K writes them (`银行流水:LS-1`).
+                evidence: last
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{}:{}:{}", e.kind.label(lang), e.reference, e.note))
+                    .collect(),
                 finding: String::new(),
                 cause: String::new(),
                 next: String::new(),

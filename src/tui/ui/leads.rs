@@ -72,7 +72,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     let wide = inner >= 62;
     let mut widths = vec![
         Constraint::Length(2),
-        Constraint::Length(6),
+        Constraint::Length(crate::model::Status::short_cells(lang)),
         Constraint::Length(if wide { 10 } else { 8 }),
         Constraint::Fill(1),
         Constraint::Length(if wide { 10 } else { 6 }),
@@ -229,7 +229,7 @@ fn detail_lines(
         yes_no(lead.confidential, lang)
     );
     let mut lines = vec![
-        marked_creditor(state, lead, matches, cells, Style::new().bold()),
+        marked_creditor(state, lead, matches, cells, Style::new().bold(), 0),
         field(
             lang.pick("编号", "id"),
             w,
@@ -358,51 +358,55 @@ fn detail_lines(
     lines
 }
 
-/// A lead's creditor in the list: a confidential one marked 密 and masked unless revealed (`u`).
+/// A lead's creditor in the list: a confidential one marked 密 and masked unless revealed (`u`);
+/// a name too long for the column loses its province (`重庆`), which every lead of a notice
+/// shares, before its distinctive end.
 fn creditor_cell(
     state: &State,
     lead: &Lead,
     matches: &[FieldMatch],
     cells: usize,
 ) -> Line<'static> {
-    marked_creditor(state, lead, matches, cells, Style::new())
+    let tag = if lead.confidential { 3 } else { 0 };
+    let dropped = crate::model::region::PROVINCES
+        .iter()
+        .map(|(_, _, p)| *p)
+        .find(|p| lead.creditor.starts_with(p))
+        .filter(|_| width(&lead.creditor) + tag > cells)
+        .map_or(0, |p| p.chars().count());
+    marked_creditor(state, lead, matches, cells, Style::new(), dropped)
 }
 
-/// The creditor with the search's hits marked; a confidential lead's starts with 密 and is
-/// masked (its hits not marked: they would point into the hidden part) unless revealed.
+/// The creditor with the search's hits marked, its first `dropped` characters left out; a
+/// confidential lead's starts with 密 and is masked (its hits not marked: they would point into
+/// the hidden part) unless revealed.
 fn marked_creditor(
     state: &State,
     lead: &Lead,
     matches: &[FieldMatch],
     cells: usize,
     base: Style,
+    dropped: usize,
 ) -> Line<'static> {
+    let hits: Vec<usize> = positions(matches, Field::Creditor)
+        .iter()
+        .filter(|&&p| p >= dropped)
+        .map(|p| p - dropped)
+        .collect();
+    let shown = state.creditor_shown(lead);
+    let text: String = shown.chars().skip(dropped).collect();
     if !lead.confidential {
-        return marked(
-            &lead.creditor,
-            positions(matches, Field::Creditor),
-            cells,
-            base,
-        );
+        return marked(&text, &hits, cells, base);
     }
     let tag = state.lang.pick("密 ", "C ");
     let rest = cells.saturating_sub(width(tag));
-    let mut line = if state.is_revealed(lead) {
-        marked(
-            &lead.creditor,
-            positions(matches, Field::Creditor),
-            rest,
-            base,
-        )
+    let hits = if state.is_revealed(lead) {
+        hits
     } else {
-        marked(&state.creditor_shown(lead), &[], rest, base)
+        Vec::new()
     };
-    line.spans.insert(
-        0,
-        Span::styled(
-            tag,
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        ),
-    );
+    let mut line = marked(&text, &hits, rest, base);
+    let style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+    line.spans.insert(0, Span::styled(tag, style));
     line
 }

@@ -18,28 +18,25 @@ fn end(id: &str) -> &str {
     id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
-/// A register value as a person reads it: a state's label, 是/否, 无, or the text.
-fn value_text(value: &serde_json::Value, lang: Lang) -> String {
-    match value {
-        serde_json::Value::String(s) => {
-            crate::model::Status::parse(s).map_or_else(|| s.clone(), |st| st.label(lang).into())
-        }
-        serde_json::Value::Bool(b) => lang
-            .pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" })
-            .into(),
-        serde_json::Value::Null => lang.pick("无", "none").into(),
-        other => other.to_string(),
-    }
-}
-
 /// A value with who wrote it: the author this store verified for the device, never the
 /// change's own claim.
-fn head_text(h: &Head, authors: &std::collections::BTreeMap<String, String>, lang: Lang) -> String {
+fn head_text(
+    h: &Head,
+    in_effect: &Head,
+    authors: &std::collections::BTreeMap<String, String>,
+    lang: Lang,
+) -> String {
     let who = authors.get(&h.device).map_or(
         lang.pick("未核实的设备", "unverified device"),
         String::as_str,
     );
-    format!("{}（{who} {}）", value_text(&h.value, lang), end(&h.device))
+    let value = crate::tui::labels::value_label(&h.value, lang);
+    let now = if h.id == in_effect.id {
+        lang.pick("，现行", ", in effect")
+    } else {
+        ""
+    };
+    format!("{value}（{who} {}{now}）", end(&h.device))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -69,7 +66,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             lang.pick("上次导出", "last export"),
             w,
             vec![Span::raw(truncate_start(
-                sync.status.last_export.as_deref().unwrap_or("—"),
+                &sync
+                    .status
+                    .last_export
+                    .as_deref()
+                    .map_or_else(|| "—".to_string(), crate::clock::shown_note),
                 cells.saturating_sub(w + 1),
             ))],
         ),
@@ -141,13 +142,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         let values: Vec<String> = c
             .heads
             .iter()
-            .map(|h| head_text(h, &state.sync.authors, lang))
+            .map(|h| head_text(h, &c.current, &state.sync.authors, lang))
             .collect();
         let text = format!(
             "{} {} {}  {}",
             if chosen { ">" } else { " " },
-            c.entity.trim_start_matches("lead:"),
-            c.field,
+            conflict_lead(state, &c.entity),
+            crate::tui::labels::field_label(&c.field, lang),
             values.join(" / ")
         );
         let style = if chosen {
@@ -226,8 +227,8 @@ fn draw_resolve(frame: &mut Frame, area: Rect, state: &State, c: &crate::store::
     let mut lines = vec![
         Line::from(format!(
             "{} · {}",
-            c.entity.trim_start_matches("lead:"),
-            c.field
+            conflict_lead(state, &c.entity),
+            crate::tui::labels::field_label(&c.field, lang)
         )),
         Line::from(""),
     ];
@@ -239,7 +240,7 @@ fn draw_resolve(frame: &mut Frame, area: Rect, state: &State, c: &crate::store::
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{label}  "), LABEL),
-            Span::raw(head_text(h, &state.sync.authors, lang)),
+            Span::raw(head_text(h, &c.current, &state.sync.authors, lang)),
         ]));
     }
     lines.push(Line::from(""));
@@ -270,4 +271,13 @@ fn draw_resolve(frame: &mut Frame, area: Rect, state: &State, c: &crate::store::
             )),
         rect,
     );
+}
+
+/// The lead a conflict is about, by its creditor as the screen shows it (masked when
+/// confidential), or its id when this store does not hold it.
+fn conflict_lead(state: &State, entity: &str) -> String {
+    let id = entity.trim_start_matches("lead:");
+    state
+        .lead(id)
+        .map_or_else(|| id.to_string(), |l| state.creditor_shown(l).into_owned())
 }
