@@ -1013,3 +1013,59 @@ fn pasted_text_is_typed_where_text_goes_and_never_acts_as_keys() {
     app.act(Some(Action::Paste("paid".into())));
     assert_eq!(app.store.draft(PENGKUN).unwrap().unwrap().finding, "");
 }
+
+/// `C` corrects the lead's latest visit in the form, judged from the state before it.
+#[test]
+fn a_finalized_visit_is_corrected_in_the_app() {
+    let mut app = app();
+    app.key(KeyCode::Char('C'));
+    assert_eq!(app.state.mode, Mode::List, "nothing to correct yet");
+    assert!(
+        app.state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("无可更正")
+    );
+    app.paid(PENGKUN, "王五,财务,023-1", "76.6");
+    assert_eq!(app.store.lead(PENGKUN).unwrap().status, Status::Resolved);
+    let old = app.store.visits(Some(PENGKUN)).unwrap().remove(0);
+    // The lead's visits in full are read when it is selected.
+    app.key(KeyCode::Down).key(KeyCode::Up);
+    app.key(KeyCode::Char('C'));
+    assert_eq!(app.state.mode, Mode::Form);
+    let form = app.state.form.as_mut().unwrap();
+    assert_eq!(form.supersedes.as_deref(), Some(old.id.as_str()));
+    assert_eq!(
+        form.to_visit_form().paid_wan,
+        "76.6",
+        "prefilled from the visit"
+    );
+    // Only part was paid after all: judged from before the visit (new), as the store does.
+    form.finding = Some(fieldcheck::model::Finding::PartlyPaid);
+    ctrl(&mut app, 's');
+    assert_eq!(
+        app.state.mode,
+        Mode::List,
+        "{:?}",
+        app.state.form.as_ref().map(|f| &f.problems)
+    );
+    assert_eq!(app.store.lead(PENGKUN).unwrap().status, Status::Verifying);
+    let visits = app.store.visits(Some(PENGKUN)).unwrap();
+    assert_eq!(visits.len(), 2, "both stay in the history");
+    assert_eq!(visits[1].supersedes.as_deref(), Some(old.id.as_str()));
+    assert!(app.state.is_corrected(&old.id));
+    assert!(app.store.verify().unwrap().is_empty());
+    // Superseded in words too, in the Visits tab and the lead's history.
+    for tab in ['3', '1'] {
+        app.key(KeyCode::Char(tab));
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        terminal
+            .draw(|f| fieldcheck::tui::ui::draw(f, &app.state))
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        assert_eq!(screen.matches("[已更正]").count(), 1, "{tab}: {screen}");
+    }
+}

@@ -53,6 +53,8 @@ pub enum Action {
     ToggleConfidential,
     /// Show a confidential lead's creditor in full, or hide it again.
     Reveal,
+    /// `C`: correct the lead's latest visit.
+    CorrectVisit,
     /// `y` to the change asked about; any other key: leave it.
     ConfirmYes,
     ConfirmNo,

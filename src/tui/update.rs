@@ -242,6 +242,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleSupervised => ask(state, |l, _| LeadField::Supervised(!l.supervised)),
         Action::ToggleConfidential => ask(state, |l, _| LeadField::Confidential(!l.confidential)),
         Action::Reveal => reveal(state),
+        Action::CorrectVisit => visit_form::correct(state),
         Action::AssignToMe => ask(state, |l, me| {
             if l.assignee.as_deref() == Some(me) {
                 LeadField::Assignee(None)

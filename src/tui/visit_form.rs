@@ -94,6 +94,70 @@ pub fn resume(state: &mut State) {
     }
 }
 
+/// The lead as the form's visit is judged: a correction from the state before the visit it
+/// corrects (as `Store::finalize` judges it), any other visit from the lead as it is.
+fn judged(state: &State, form: &Form) -> crate::model::Lead {
+    let lead = &state.leads[form.lead];
+    let corrected = form.supersedes.as_deref().and_then(|old| {
+        state
+            .opened_visits(&lead.id)
+            .and_then(|visits| visits.iter().find(|v| v.id == old))
+    });
+    match corrected {
+        Some(v) => crate::model::Lead {
+            status: v.status_before.unwrap_or(lead.status),
+            attention: v.attention_before,
+            ..(**lead).clone()
+        },
+        None => (**lead).clone(),
+    }
+}
+
+/// `C`: corrects the lead's latest visit: the form opens with that visit's fields, and the
+/// visit finalized from it supersedes the old one (both stay in the history). Only the latest
+/// can be corrected (what followed an older one built on it), as the store says too.
+pub fn correct(state: &mut State) {
+    let lang = state.lang;
+    let Some(pos) = state.lead_list.current() else {
+        return;
+    };
+    let lead = &state.leads[pos];
+    if state.drafts.contains_key(&lead.id) {
+        let text = lang.pick(
+            "这条线索有未完成的草稿：按 d 继续填写，或在草稿中按 Esc 放弃后再更正。",
+            "this lead has an unfinished draft: press d to go on, or discard it (Esc in it) to correct.",
+        );
+        say(state, text.into(), false);
+        return;
+    }
+    let latest = state
+        .opened_visits(&lead.id)
+        .and_then(|own| effective(own).last().copied().cloned());
+    let Some(old) = latest else {
+        let text = lang.pick(
+            "这条线索还没有走访记录，无可更正（按 v 新建）。",
+            "this lead has no visit to correct yet (v: a new one).",
+        );
+        say(state, text.into(), false);
+        return;
+    };
+    let mut prefill = VisitForm::from_visit(&old);
+    prefill.evidence = old
+        .evidence
+        .iter()
+        .map(|e| format!("{}:{}:{}", e.kind.label(lang), e.reference, e.note))
+        .collect();
+    prefill.at = crate::clock::local(old.at, "%Y-%m-%d %H:%M");
+    prefill.supersedes = Some(old.id.clone());
+    let form = Form::new(pos, lead, old.kind, Some(&prefill));
+    start(state, form);
+    let text = lang.pick(
+        "更正最近一次走访：改好后 Ctrl-S 定稿，新记录取代旧记录，两条都留在历史中。",
+        "correcting the latest visit: Ctrl-S finalizes; the new record supersedes the old, both stay in the history.",
+    );
+    say(state, text.into(), false);
+}
+
 fn start(state: &mut State, form: Form) {
     state.form = Some(form);
     state.mode = Mode::Form;
@@ -254,7 +318,7 @@ fn recheck(state: &mut State) {
     if !form.checked {
         return;
     }
-    let problems = form.problems_on(&state.leads[form.lead], now, today);
+    let problems = form.problems_on(&judged(state, form), now, today);
     if let Some(form) = state.form.as_mut() {
         form.problems = problems;
     }
@@ -265,10 +329,13 @@ fn save(state: &mut State) -> Vec<Effect> {
     let lang = state.lang;
     let now = checking_now(state);
     let today = state.today;
+    let Some(form) = state.form.as_ref() else {
+        return Vec::new();
+    };
+    let problems = form.problems_on(&judged(state, form), now, today);
     let Some(form) = state.form.as_mut() else {
         return Vec::new();
     };
-    let problems = form.problems_on(&state.leads[form.lead], now, today);
     form.checked = true;
     if problems.is_empty() {
         form.problems.clear();

@@ -30,8 +30,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
     let Some(lead) = state.leads.get(form.lead) else {
         return;
     };
+    let correcting = if form.supersedes.is_some() {
+        lang.pick("更正 ", "correcting ")
+    } else {
+        ""
+    };
     let title = format!(
-        " {} · {} ",
+        " {correcting}{} · {} ",
         form.kind.label(lang),
         state.creditor_shown(lead)
     );

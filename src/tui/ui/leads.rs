@@ -323,13 +323,19 @@ fn detail_lines(
         };
         let at = crate::clock::local(v.at, "%Y-%m-%d %H:%M");
         let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
-        let style = if state.is_corrected(state.visits.id(i)) {
+        let corrected = state.is_corrected(state.visits.id(i));
+        let style = if corrected {
             DIM.add_modifier(Modifier::CROSSED_OUT)
         } else {
             Style::new()
         };
+        let word = if corrected {
+            super::visits::superseded_word(lang)
+        } else {
+            ""
+        };
         lines.push(Line::from(Span::styled(
-            format!("  {at} {} {finding}", v.kind.label(lang)),
+            format!("  {at} {word}{} {finding}", v.kind.label(lang)),
             style,
         )));
     }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::parts::{DIM, block};
-use crate::text::{pad, width};
+use crate::text::{pad, truncate, width};
 use crate::tui::keymap;
 use crate::tui::state::{Picker, State};
 
@@ -25,16 +25,34 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State) {
     let lang = state.lang;
     let keys = keymap::help(state.before_help, state.tab, lang);
     let key_cells = keys.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
-    let mut lines: Vec<Line> = keys
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(pad(k, key_cells), Style::new().fg(Color::Cyan)),
-                Span::raw("  "),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+    let entry = |(k, what): &(&str, &str), cells: usize| {
+        vec![
+            Span::styled(pad(k, key_cells), Style::new().fg(Color::Cyan)),
+            Span::raw("  "),
+            Span::raw(pad(&truncate(what, cells), cells)),
+        ]
+    };
+    // Borders, the blank line and the closing hint take four rows; when the keys need more than
+    // are left, they go in two columns, side by side, each cut to half the width.
+    let room = usize::from(area.height.saturating_sub(4));
+    let mut lines: Vec<Line> = if keys.len() <= room {
+        let cells = keys.iter().map(|(_, w)| width(w)).max().unwrap_or(0);
+        keys.iter().map(|k| Line::from(entry(k, cells))).collect()
+    } else {
+        let rows = keys.len().div_ceil(2);
+        let half = usize::from(area.width.saturating_sub(6)) / 2;
+        let cells = half.saturating_sub(key_cells + 3);
+        (0..rows)
+            .map(|r| {
+                let mut spans = entry(&keys[r], cells);
+                if let Some(right) = keys.get(r + rows) {
+                    spans.push(Span::raw("  "));
+                    spans.extend(entry(right, cells));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    };
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         lang.pick("按 Esc 或 ? 关闭", "Esc or ? closes"),

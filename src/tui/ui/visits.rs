@@ -56,8 +56,14 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                 || std::borrow::Cow::Borrowed(state.lead_id_of_visit(pos).unwrap_or_default()),
                 |l| state.creditor_shown(l),
             );
-            let finding = v.finding.map(|f| f.label(lang)).unwrap_or_default();
-            let style = if state.is_corrected(state.visits.id(pos)) {
+            let corrected = state.is_corrected(state.visits.id(pos));
+            // In words as well: a terminal without strikethrough shows both alike.
+            let finding = format!(
+                "{}{}",
+                if corrected { superseded_word(lang) } else { "" },
+                v.finding.map(|f| f.label(lang)).unwrap_or_default()
+            );
+            let style = if corrected {
                 DIM.add_modifier(Modifier::CROSSED_OUT)
             } else {
                 Style::new()
@@ -65,7 +71,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
             Row::new(vec![
                 Cell::from(crate::clock::local(v.at, "%m-%d %H:%M")),
                 Cell::from(truncate(v.kind.label(lang), col(1))),
-                Cell::from(truncate(finding, col(2))),
+                Cell::from(truncate(&finding, col(2))),
                 Cell::from(truncate(&creditor, col(3))),
             ])
             .style(style)
@@ -229,4 +235,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
         vec![Span::styled(v.id.clone(), DIM)],
     ));
     detail(frame, area, title, focused, lines, state.detail_scroll);
+}
+
+/// The word that marks a visit a correction superseded.
+pub fn superseded_word(lang: Lang) -> &'static str {
+    lang.pick("[已更正] ", "[corrected] ")
 }
