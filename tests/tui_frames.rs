@@ -408,3 +408,31 @@ fn a_confidential_creditor_is_masked_on_screen_until_revealed_for_that_lead() {
     assert_ne!(state.selected_lead().unwrap().id, anbao.id);
     assert!(!screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
 }
+
+/// A handled lead has nothing left to do by its deadline: no "in N days", no due-soon colour.
+#[test]
+fn a_handled_lead_is_not_marked_as_due() {
+    let store = store();
+    let pengkun = "cq-jfb-2022-3/a3/1";
+    let form = fieldcheck::model::form::VisitForm {
+        lead: pengkun.into(),
+        kind: "onsite".into(),
+        finding: "paid".into(),
+        evidence: vec!["bank-record:LS-1".into()],
+        ..Default::default()
+    };
+    store
+        .finalize(&form, fieldcheck::clock::now_on(day(25)), day(25), false)
+        .unwrap();
+    let state = state(&store, Lang::Zh, day(25));
+    assert_eq!(state.selected_lead().unwrap().id, pengkun);
+    let terminal = frame(&state, 120, 40);
+    let screen = screen_text(&terminal);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("期限   2022-01-30"))
+        .unwrap();
+    assert!(!line.contains("还有"), "{line}");
+    // Its row comes first in the list; the open leads below it stay yellow.
+    assert_eq!(colour_of(&terminal, "2022-01-30"), Some(Color::Reset));
+}

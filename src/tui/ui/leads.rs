@@ -212,7 +212,8 @@ fn detail_lines(
                 lang.pick(" 天", " days")
             )
         }
-        (Some(d), Some(days)) if days >= 0 => {
+        // A handled lead has nothing left to do by its deadline.
+        (Some(d), Some(days)) if days >= 0 && lead.is_open() => {
             format!(
                 "{d}  {}{days}{}",
                 lang.pick("还有 ", "in "),
