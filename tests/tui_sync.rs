@@ -282,3 +282,39 @@ fn the_selected_visit_names_the_device_that_signed_it() {
     assert!(shown.contains("A@A"), "{shown}");
     assert!(!shown.contains("未核实"), "{shown}");
 }
+
+/// Tab completes in the folder typed, not in the bundles folder: the other store's bundle on
+/// a stick, and folders on the way to it.
+#[test]
+fn tab_completes_in_the_folder_typed_folders_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = open(dir.path(), "HQ");
+    std::fs::create_dir_all(hq.bundles_dir()).unwrap();
+    std::fs::write(hq.bundles_dir().join("own.fcb"), b"x").unwrap();
+    let stick = dir.path().join("usb stick 盘");
+    std::fs::create_dir_all(stick.join("2022-01")).unwrap();
+    std::fs::write(stick.join("2022-01").join("laptop-b.fcb"), b"x").unwrap();
+    std::fs::write(stick.join("notes.txt"), b"x").unwrap();
+    let mut state = load(&hq, Lang::Zh, NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()).unwrap();
+    press(&hq, &mut state, &[KeyCode::Char('4'), KeyCode::Char('i')]);
+    // The prompt opens in the bundles folder.
+    press(&hq, &mut state, &[KeyCode::Tab]);
+    assert!(state.prompt.as_ref().unwrap().text.ends_with("own.fcb"));
+    // Another folder typed: Tab lists it and completes there, a folder first.
+    let typed = format!("{}{}", stick.display(), std::path::MAIN_SEPARATOR);
+    state.prompt.as_mut().unwrap().text.clear();
+    let keys: Vec<KeyCode> = typed.chars().map(KeyCode::Char).collect();
+    press(&hq, &mut state, &keys);
+    press(&hq, &mut state, &[KeyCode::Tab]);
+    let sep = std::path::MAIN_SEPARATOR;
+    assert_eq!(
+        state.prompt.as_ref().unwrap().text,
+        format!("{typed}2022-01{sep}"),
+        "the folder, not notes.txt nor this store's own bundle"
+    );
+    press(&hq, &mut state, &[KeyCode::Tab]);
+    assert_eq!(
+        state.prompt.as_ref().unwrap().text,
+        format!("{typed}2022-01{sep}laptop-b.fcb")
+    );
+}

@@ -98,7 +98,8 @@ pub enum Action {
     /// Keep this device's value (`m`) or the other one (`t`).
     KeepMine,
     KeepTheirs,
-    /// The bundles that can be imported, for the path prompt.
+    /// A folder's bundles and subfolders (`name/`), for the path prompt: `dir` is the folder as
+    /// the prompt spells it, ending in a separator. Opens the prompt at it, or completes in it.
     PromptReady {
         dir: String,
         files: Vec<String>,

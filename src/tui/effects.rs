@@ -231,22 +231,14 @@ impl Runner<'_> {
                     },
                 )
             })),
-            Effect::ListBundles => {
-                let dir = self.store.bundles_dir();
-                let mut files: Vec<String> = std::fs::read_dir(&dir)
-                    .map(|entries| {
-                        entries
-                            .filter_map(|e| e.ok())
-                            .map(|e| e.file_name().to_string_lossy().into_owned())
-                            .filter(|n| n.ends_with(".fcb"))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                files.sort();
-                Some(Action::PromptReady {
-                    dir: dir.display().to_string(),
-                    files,
-                })
+            Effect::ListBundles(folder) => {
+                let dir = folder.unwrap_or_else(|| {
+                    let mut d = self.store.bundles_dir().display().to_string();
+                    d.push(std::path::MAIN_SEPARATOR);
+                    d
+                });
+                let files = bundles_in(&dir);
+                Some(Action::PromptReady { dir, files })
             }
             Effect::Import(path) => Some(self.sync(Reload::AndReindex, |store, lang| {
                 // The same size cap as the command line's import.
@@ -302,4 +294,28 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// The `.fcb` files and the subfolders (`name/`) of a folder as typed (empty: the current
+/// one), sorted, folders first; nothing for a folder that cannot be read.
+fn bundles_in(dir: &str) -> Vec<String> {
+    let path = if dir.is_empty() { "." } else { dir };
+    let mut out: Vec<(bool, String)> = std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let folder = e.file_type().is_ok_and(|t| t.is_dir());
+                    if folder {
+                        Some((false, format!("{name}{}", std::path::MAIN_SEPARATOR)))
+                    } else {
+                        name.ends_with(".fcb").then_some((true, name))
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out.into_iter().map(|(_, name)| name).collect()
 }

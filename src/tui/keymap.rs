@@ -145,7 +145,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(LIST, Sync, ch('j'), A::Down, "", ("", "")),
     // The import path prompt.
     bind(PROMPT, Sync, key(K::Enter), A::PromptAccept, "Enter", ("导入", "import")),
-    bind(PROMPT, Sync, key(K::Tab), A::PromptComplete, "Tab", ("补全 .fcb 文件名", "complete a .fcb name")),
+    bind(PROMPT, Sync, key(K::Tab), A::PromptComplete, "Tab", ("补全文件夹和 .fcb 文件名", "complete a folder or a .fcb name")),
     bind(PROMPT, Sync, key(K::Backspace), A::PromptBackspace, "Backspace", ("删除一个字", "delete a character")),
     bind(PROMPT, Sync, key(K::Esc), A::PromptCancel, "Esc", ("取消", "cancel")),
     bind(PROMPT, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),

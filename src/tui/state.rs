@@ -189,6 +189,8 @@ pub struct SyncSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pub text: String,
+    /// The folder `candidates` were listed from, as typed (ending in a separator).
+    pub listed: String,
     pub candidates: Vec<String>,
     /// How many times Tab was pressed in a row (which candidate it shows).
     pub cycle: usize,

@@ -10,16 +10,26 @@ use crate::store::Keep;
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Export => return vec![Effect::Export],
-        Action::OpenImport => return vec![Effect::ListBundles],
-        Action::PromptReady { dir, files } => {
-            state.prompt = Some(Prompt {
-                text: format!("{dir}/"),
-                candidates: files,
-                cycle: 0,
-                stem: String::new(),
-            });
-            state.mode = Mode::Prompt;
-        }
+        Action::OpenImport => return vec![Effect::ListBundles(None)],
+        Action::PromptReady { dir, files } => match state.prompt.as_mut() {
+            // The folder typed was listed: complete in it now.
+            Some(p) => {
+                p.listed = dir;
+                p.candidates = files;
+                p.cycle = 0;
+                return complete(state);
+            }
+            None => {
+                state.prompt = Some(Prompt {
+                    text: dir.clone(),
+                    listed: dir,
+                    candidates: files,
+                    cycle: 0,
+                    stem: String::new(),
+                });
+                state.mode = Mode::Prompt;
+            }
+        },
         Action::PromptInput(c) => {
             if let Some(p) = state.prompt.as_mut() {
                 p.text.push(c);
@@ -38,7 +48,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 p.cycle = 0;
             }
         }
-        Action::PromptComplete => complete(state),
+        Action::PromptComplete => return complete(state),
         Action::PromptCancel => close_prompt(state),
         Action::PromptAccept => {
             let path = state
@@ -77,24 +87,39 @@ fn close_prompt(state: &mut State) {
     state.mode = Mode::List;
 }
 
-/// Tab: the candidates that start with what is typed after the folder, in turn.
-fn complete(state: &mut State) {
+/// Tab: the bundles and subfolders of the folder typed that start with what is typed after
+/// it, in turn; a folder not listed yet is listed first (an effect), and completion goes on
+/// when its entries arrive.
+fn complete(state: &mut State) -> Vec<Effect> {
     let Some(p) = state.prompt.as_mut() else {
-        return;
+        return Vec::new();
     };
-    let (folder, typed) = match p.text.rfind('/') {
-        Some(i) => (p.text[..=i].to_string(), p.text[i + 1..].to_string()),
-        None => (String::new(), p.text.clone()),
-    };
-    let stem = if p.cycle > 0 { String::new() } else { typed };
+    let (folder, typed) = split_folder(&p.text);
+    if folder != p.listed {
+        return vec![Effect::ListBundles(Some(folder.to_string()))];
+    }
+    let (folder, typed) = (folder.to_string(), typed.to_string());
+    if p.cycle == 0 {
+        p.stem = typed;
+    }
     let matching: Vec<&String> = p
         .candidates
         .iter()
-        .filter(|c| c.starts_with(&stem))
+        .filter(|c| c.starts_with(&p.stem))
         .collect();
     if let Some(choice) = matching.get(p.cycle % matching.len().max(1)) {
         p.text = format!("{folder}{choice}");
         p.cycle += 1;
+    }
+    Vec::new()
+}
+
+/// A typed path as its folder (up to and with the last separator: `/`, and `\\` too where it
+/// is one) and the name being typed after it.
+pub fn split_folder(text: &str) -> (&str, &str) {
+    match text.rfind(std::path::is_separator) {
+        Some(i) => text.split_at(i + 1),
+        None => ("", text),
     }
 }
 

@@ -32,8 +32,9 @@ pub enum Effect {
     Finalize(VisitForm),
     /// Write a bundle of the changes not exported yet.
     Export,
-    /// List the bundles that can be imported (for the path prompt).
-    ListBundles,
+    /// List the bundles that can be imported (for the path prompt): those of the bundles
+    /// folder, or of the folder typed (`Some`, as the prompt spells it, ending in a separator).
+    ListBundles(Option<String>),
     Import(String),
     Resolve {
         id: String,

@@ -184,11 +184,16 @@ fn draw_prompt(frame: &mut Frame, area: Rect, state: &State, prompt: &crate::tui
     };
     let inner_cells = usize::from(rect.width.saturating_sub(4));
     let text = truncate_start(&prompt.text, inner_cells.saturating_sub(1));
-    let hint = match prompt.candidates.len() {
+    let bundles = prompt
+        .candidates
+        .iter()
+        .filter(|c| c.ends_with(".fcb"))
+        .count();
+    let hint = match bundles {
         0 => lang
             .pick(
-                "变更包目录里没有 .fcb 文件；可输入完整路径",
-                "no .fcb files in the bundles folder; type a full path",
+                "这个文件夹里没有 .fcb 文件；可输入完整路径，Tab 补全文件夹",
+                "no .fcb files in this folder; type a full path (Tab completes folders)",
             )
             .to_string(),
         n => match lang {
