@@ -181,6 +181,24 @@ fn export_moves_the_watermark_and_status_reports_it() {
 }
 
 #[test]
+fn export_into_a_folder_names_the_bundle_as_usual() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::new(dir.path(), "A");
+    a.ok(&["lead", "set", "a3/2", "--supervised", "true"]);
+    let stick = dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let path = a.export(&["--plain", "--out", stick.to_str().unwrap()]);
+    let written = Path::new(&path);
+    assert_eq!(written.parent().unwrap(), stick);
+    let name = written.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.ends_with("-1-1.fcb") && name.contains("20220128"),
+        "{name}"
+    );
+    assert!(written.is_file());
+}
+
+#[test]
 fn untrusted_signers_are_refused_unless_trusted_on_the_spot() {
     let dir = tempfile::tempdir().unwrap();
     let a = Store::new(dir.path(), "A");

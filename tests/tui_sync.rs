@@ -318,3 +318,47 @@ fn tab_completes_in_the_folder_typed_folders_too() {
         format!("{typed}2022-01{sep}laptop-b.fcb")
     );
 }
+
+/// `E` exports into a folder chosen in the prompt (a USB stick), under the bundle's usual name.
+#[test]
+fn e_exports_into_a_chosen_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (laptop, hq) = (open(dir.path(), "A"), open(dir.path(), "HQ"));
+    enrol(&laptop, &hq, true);
+    laptop
+        .set_lead_field("cq-jfb-2022-3/a3/1", &LeadField::Supervised(true))
+        .unwrap();
+    let stick = dir.path().join("U盘 E");
+    std::fs::create_dir_all(&stick).unwrap();
+    let mut state = load(
+        &laptop,
+        Lang::Zh,
+        NaiveDate::from_ymd_opt(2022, 1, 28).unwrap(),
+    )
+    .unwrap();
+    press(
+        &laptop,
+        &mut state,
+        &[KeyCode::Char('4'), KeyCode::Char('E')],
+    );
+    assert_eq!(state.mode, Mode::Prompt);
+    assert!(screen(&state).contains("导出到文件夹"));
+    state.prompt.as_mut().unwrap().text.clear();
+    let typed = format!("{}{}", stick.display(), std::path::MAIN_SEPARATOR);
+    let keys: Vec<KeyCode> = typed.chars().map(KeyCode::Char).collect();
+    press(&laptop, &mut state, &keys);
+    press(&laptop, &mut state, &[KeyCode::Enter]);
+    let written: Vec<_> = std::fs::read_dir(&stick)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?} {:?}", state.message);
+    // HQ takes it from the stick as from any bundle.
+    enrol(&hq, &laptop, false);
+    let bytes = std::fs::read(stick.join(&written[0])).unwrap();
+    let imported = hq.import(&bytes, &written[0], &Default::default()).unwrap();
+    assert_eq!(imported.applied, 1);
+    assert!(written[0].ends_with(".fcb"), "{written:?}");
+    assert_eq!(state.sync.status.unexported, 0);
+    assert!(state.message.as_ref().unwrap().text.contains("U盘 E"));
+}

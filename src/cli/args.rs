@@ -155,7 +155,8 @@ pub enum Command {
     /// Write a signed, encrypted bundle of the changes not exported yet (or of every change,
     /// with --all), for this store's HQ (or, with --all, every trusted device).
     Export {
-        /// The bundle file (default: bundles/ beside the store).
+        /// The bundle file, or a folder to write it into under its usual name (default:
+        /// bundles/ beside the store).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Every change the store holds, from every device (headquarters redistributing).

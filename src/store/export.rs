@@ -22,7 +22,8 @@ use crate::sync::seal;
 pub struct ExportOptions {
     /// Every signed change held, from every device (HQ's redistribution).
     pub all: bool,
-    /// Where to write (parts get `-part-N-of-M` before the extension); default `bundles/`.
+    /// Where to write (parts get `-part-N-of-M` before the extension): a file, or a folder to
+    /// write the bundle into under its usual name; default `bundles/`.
     pub out: Option<PathBuf>,
     /// For whom (device ids or fingerprints); empty: this store's HQs if it pinned any, else
     /// every device it trusts.
@@ -133,18 +134,20 @@ impl Store {
             signing: &keys.signing,
         };
         let to: Vec<String> = recipients.iter().map(|d| d.recipient.clone()).collect();
-        let base = match &options.out {
-            Some(p) => p.clone(),
-            None => {
-                let date = today.format("%Y%m%d");
-                let name = if options.all {
-                    format!("{}-{date}-all-{}.fcb", identity.device_id, plan.count)
-                } else {
-                    let (first, last) = plan.own.unwrap_or((0, 0));
-                    format!("{}-{date}-{first}-{last}.fcb", identity.device_id)
-                };
-                self.bundles_dir().join(name)
+        let name = || {
+            let date = today.format("%Y%m%d");
+            if options.all {
+                format!("{}-{date}-all-{}.fcb", identity.device_id, plan.count)
+            } else {
+                let (first, last) = plan.own.unwrap_or((0, 0));
+                format!("{}-{date}-{first}-{last}.fcb", identity.device_id)
             }
+        };
+        // A folder given (a USB stick) gets the bundle under its usual name.
+        let base = match &options.out {
+            Some(p) if p.is_dir() => p.join(name()),
+            Some(p) => p.clone(),
+            None => self.bundles_dir().join(name()),
         };
         // Only this store writes this device's bundles, and it holds the store: a temporary file
         // of this device's in the folder is from an export killed before its rename.

@@ -93,6 +93,8 @@ pub enum Action {
     PromptComplete,
     PromptAccept,
     PromptCancel,
+    /// `E`: ask for a folder (a USB stick) to export to.
+    ExportTo,
     /// Enter on a conflict: show both values.
     OpenConflict,
     /// Keep this device's value (`m`) or the other one (`t`).

@@ -58,6 +58,31 @@ impl Runner<'_> {
     /// Runs a sync operation and reports it with the Sync tab's new state and, where it changed
     /// them (`reload`), the records read again; after an import, the search worker gets new
     /// keys and the same records.
+    /// Writes a bundle of the changes not exported yet into the bundles folder, or to `out` (a
+    /// folder such as a USB stick, or a file).
+    fn export(&self, out: Option<std::path::PathBuf>) -> Action {
+        self.sync(Reload::No, |store, lang| {
+            let options = crate::store::ExportOptions {
+                out,
+                ..crate::store::ExportOptions::default()
+            };
+            Ok(match store.export(&options, self.today)? {
+                None => (
+                    lang.pick("没有需要导出的变更。", "Nothing to export.")
+                        .into(),
+                    false,
+                ),
+                Some(e) => (
+                    match lang {
+                        Lang::Zh => format!("已导出 {} 条变更：{}", e.changes, e.path.display()),
+                        Lang::En => format!("Exported {} changes: {}", e.changes, e.path.display()),
+                    },
+                    false,
+                ),
+            })
+        })
+    }
+
     fn sync(
         &self,
         reload: Reload,
@@ -209,28 +234,8 @@ impl Runner<'_> {
                     Err(e) => self.failed(e),
                 },
             ),
-            Effect::Export => Some(self.sync(Reload::No, |store, lang| {
-                Ok(
-                    match store.export(&crate::store::ExportOptions::default(), self.today)? {
-                        None => (
-                            lang.pick("没有需要导出的变更。", "Nothing to export.")
-                                .into(),
-                            false,
-                        ),
-                        Some(e) => (
-                            match lang {
-                                crate::i18n::Lang::Zh => {
-                                    format!("已导出 {} 条变更：{}", e.changes, e.path.display())
-                                }
-                                crate::i18n::Lang::En => {
-                                    format!("Exported {} changes: {}", e.changes, e.path.display())
-                                }
-                            },
-                            false,
-                        ),
-                    },
-                )
-            })),
+            Effect::Export => Some(self.export(None)),
+            Effect::ExportTo(path) => Some(self.export(Some(path.into()))),
             Effect::ListBundles(folder) => {
                 let dir = folder.unwrap_or_else(|| {
                     let mut d = self.store.bundles_dir().display().to_string();

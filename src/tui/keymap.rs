@@ -138,13 +138,14 @@ pub const BINDINGS: &[Binding] = &[
     // The Sync tab.
     bind(LIST, Sync, ch('e'), A::Export, "e", ("导出变更包", "export a bundle")),
     bind(LIST, Sync, ch('i'), A::OpenImport, "i", ("导入变更包（Tab 补全路径）", "import a bundle (Tab completes the path)")),
+    bind(LIST, Sync, ch('E'), A::ExportTo, "E", ("导出到选定的文件夹（如U盘）", "export to a chosen folder (a USB stick)")),
     bind(LIST, Sync, key(K::Enter), A::OpenConflict, "Enter", ("处理所选冲突", "resolve the selected conflict")),
     bind(LIST, Sync, key(K::Up), A::Up, "↑↓ j k", ("选择冲突", "choose a conflict")),
     bind(LIST, Sync, ch('k'), A::Up, "", ("", "")),
     bind(LIST, Sync, key(K::Down), A::Down, "", ("", "")),
     bind(LIST, Sync, ch('j'), A::Down, "", ("", "")),
     // The import path prompt.
-    bind(PROMPT, Sync, key(K::Enter), A::PromptAccept, "Enter", ("导入", "import")),
+    bind(PROMPT, Sync, key(K::Enter), A::PromptAccept, "Enter", ("导入 / 导出到这里", "import / export here")),
     bind(PROMPT, Sync, key(K::Tab), A::PromptComplete, "Tab", ("补全文件夹和 .fcb 文件名", "complete a folder or a .fcb name")),
     bind(PROMPT, Sync, key(K::Backspace), A::PromptBackspace, "Backspace", ("删除一个字", "delete a character")),
     bind(PROMPT, Sync, key(K::Esc), A::PromptCancel, "Esc", ("取消", "cancel")),

@@ -194,6 +194,8 @@ pub struct Prompt {
     pub candidates: Vec<String>,
     /// How many times Tab was pressed in a row (which candidate it shows).
     pub cycle: usize,
+    /// The path is where to export to (`E`), not a bundle to import.
+    pub export: bool,
     /// What was typed before the first Tab: the candidates it starts.
     pub stem: String,
 }

@@ -26,10 +26,25 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                     candidates: files,
                     cycle: 0,
                     stem: String::new(),
+                    export: false,
                 });
                 state.mode = Mode::Prompt;
             }
         },
+        Action::ExportTo => {
+            // Opens at the bundles folder; Tab lists and completes whatever folder is typed.
+            let mut dir = state.sync.bundles_dir.clone();
+            dir.push(std::path::MAIN_SEPARATOR);
+            state.prompt = Some(Prompt {
+                text: dir,
+                listed: String::new(),
+                candidates: Vec::new(),
+                cycle: 0,
+                stem: String::new(),
+                export: true,
+            });
+            state.mode = Mode::Prompt;
+        }
         Action::PromptInput(c) => {
             if let Some(p) = state.prompt.as_mut() {
                 p.text.push(c);
@@ -51,14 +66,18 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PromptComplete => return complete(state),
         Action::PromptCancel => close_prompt(state),
         Action::PromptAccept => {
-            let path = state
+            let (path, export) = state
                 .prompt
                 .as_ref()
-                .map(|p| p.text.trim().to_string())
+                .map(|p| (p.text.trim().to_string(), p.export))
                 .unwrap_or_default();
             close_prompt(state);
             if !path.is_empty() {
-                return vec![Effect::Import(path)];
+                return vec![if export {
+                    Effect::ExportTo(path)
+                } else {
+                    Effect::Import(path)
+                }];
             }
         }
         Action::OpenConflict if state.selected_conflict().is_some() => state.mode = Mode::Resolve,

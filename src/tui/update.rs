@@ -30,8 +30,10 @@ pub enum Effect {
     DiscardDraft(String),
     /// Check and finalize a visit; comes back as `Finalized`, `Rejected` or `Failed`.
     Finalize(VisitForm),
-    /// Write a bundle of the changes not exported yet.
+    /// Write a bundle of the changes not exported yet (into the bundles folder).
     Export,
+    /// The same, into this folder or file.
+    ExportTo(String),
     /// List the bundles that can be imported (for the path prompt): those of the bundles
     /// folder, or of the folder typed (`Some`, as the prompt spells it, ending in a separator).
     ListBundles(Option<String>),
@@ -63,7 +65,7 @@ impl Effect {
     pub fn work(&self) -> Option<Work> {
         match self {
             Effect::Import(_) => Some(Work::Import),
-            Effect::Export => Some(Work::Export),
+            Effect::Export | Effect::ExportTo(_) => Some(Work::Export),
             Effect::Resolve { .. } => Some(Work::Resolve),
             _ => None,
         }
@@ -352,6 +354,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Finalized(done) => visit_form::finalized(state, *done),
         Action::Rejected(problems) => visit_form::rejected(state, problems),
         action @ (Action::Export
+        | Action::ExportTo
         | Action::OpenImport
         | Action::PromptInput(_)
         | Action::PromptBackspace

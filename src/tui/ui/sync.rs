@@ -190,6 +190,12 @@ fn draw_prompt(frame: &mut Frame, area: Rect, state: &State, prompt: &crate::tui
         .filter(|c| c.ends_with(".fcb"))
         .count();
     let hint = match bundles {
+        _ if prompt.export => lang
+            .pick(
+                "Enter 导出到这个文件夹 · Tab 补全文件夹 · Esc 取消",
+                "Enter exports into this folder · Tab completes folders · Esc cancels",
+            )
+            .to_string(),
         0 => lang
             .pick(
                 "这个文件夹里没有 .fcb 文件；可输入完整路径，Tab 补全文件夹",
@@ -210,7 +216,14 @@ fn draw_prompt(frame: &mut Frame, area: Rect, state: &State, prompt: &crate::tui
     ];
     frame.render_widget(
         Paragraph::new(body).block(block(
-            format!(" {} ", lang.pick("导入变更包", "Import a bundle")),
+            format!(
+                " {} ",
+                if prompt.export {
+                    lang.pick("导出到文件夹", "Export to a folder")
+                } else {
+                    lang.pick("导入变更包", "Import a bundle")
+                }
+            ),
             true,
         )),
         rect,
