@@ -65,6 +65,7 @@ fn press_events(store: &Store, state: &mut State, keys: &[KeyEvent]) {
         lang: state.lang,
         today: state.today,
         worker: None,
+        live: false,
     };
     for event in keys {
         let action = keymap::action(state.mode, state.tab, event);
@@ -230,6 +231,7 @@ fn the_event_loop_draws_handles_keys_and_results_and_quits() {
         lang: Lang::Zh,
         today: state.today,
         worker: None,
+        live: false,
     };
     let (messages, inbox) = mpsc::channel();
     let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
@@ -407,6 +409,33 @@ fn a_confidential_creditor_is_masked_on_screen_until_revealed_for_that_lead() {
     press(&store, &mut state, &[away]);
     assert_ne!(state.selected_lead().unwrap().id, anbao.id);
     assert!(!screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
+    // Back on it: still hidden until `u` again.
+    let back = if away == KeyCode::Up {
+        KeyCode::Down
+    } else {
+        KeyCode::Up
+    };
+    press(&store, &mut state, &[back]);
+    assert_eq!(state.selected_lead().unwrap().id, anbao.id);
+    assert!(!screen_text(&frame(&state, 120, 40)).contains("安宝清洁"));
+    // A visit's next step and notes that name it are masked in the Visits tab too.
+    let form = fieldcheck::model::form::VisitForm {
+        lead: anbao.id.clone(),
+        kind: "onsite".into(),
+        finding: "unreachable".into(),
+        next: "再联系重庆安宝清洁服务有限公司".into(),
+        due: "+3".into(),
+        notes: "重庆安宝清洁服务有限公司无人".into(),
+        ..Default::default()
+    };
+    store
+        .finalize(&form, fieldcheck::clock::now_on(day(25)), day(25), false)
+        .unwrap();
+    let mut state = self::state(&store, Lang::Zh, day(25));
+    press(&store, &mut state, &chars("3"));
+    let visits = screen_text(&frame(&state, 120, 40));
+    assert!(visits.contains("再联系重庆安宝****"), "{visits}");
+    assert!(!visits.contains("安宝清洁"), "{visits}");
 }
 
 /// A handled lead has nothing left to do by its deadline: no "in N days", no due-soon colour.

@@ -73,6 +73,7 @@ fn a_search_typed_while_loading_is_answered_after_the_records_arrive() {
         lang: Lang::Zh,
         today: today(),
         worker: None,
+        live: false,
     };
     // Typed before the worker has read anything: the requests wait in its queue.
     type_keys(&mut state, &runner, "/bbq");
@@ -119,6 +120,7 @@ fn records_from_the_start_never_replace_fresher_ones_from_an_import() {
         lang: Lang::Zh,
         today: today(),
         worker: None,
+        live: false,
     };
     let fresh = Records::read(&store, today(), Lang::Zh).unwrap();
     let done = SyncDone {
@@ -148,6 +150,7 @@ fn a_failed_load_stops_saying_loading_and_says_why() {
         lang: Lang::En,
         today: today(),
         worker: None,
+        live: false,
     };
     let failed = Action::LoadFailed("the store could not be read".into());
     dispatch(&mut state, &runner, Some(failed));

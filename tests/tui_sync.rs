@@ -59,6 +59,7 @@ fn press(store: &Store, state: &mut State, keys: &[KeyCode]) {
         lang: state.lang,
         today: state.today,
         worker: None,
+        live: false,
     };
     for code in keys {
         let action = keymap::action(

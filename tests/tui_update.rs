@@ -71,6 +71,7 @@ impl App {
             lang: Lang::Zh,
             today: self.state.today,
             worker: None,
+            live: false,
         };
         dispatch(&mut self.state, &runner, action);
         while let Ok(job) = self.requests.try_recv() {
@@ -1068,4 +1069,37 @@ fn a_finalized_visit_is_corrected_in_the_app() {
         let screen = terminal.backend().to_string();
         assert_eq!(screen.matches("[已更正]").count(), 1, "{tab}: {screen}");
     }
+}
+
+/// A triage question is answered only by `y`: a paste, an import finishing or Ctrl-C answer
+/// no (Ctrl-C quits), also in a terminal too small to draw.
+#[test]
+fn a_triage_question_is_never_answered_by_accident() {
+    let mut app = app();
+    app.key(KeyCode::Char('!'));
+    app.act(Some(Action::Paste("y".into())));
+    assert_eq!(app.state.mode, Mode::List);
+    app.key(KeyCode::Char('y'));
+    assert_eq!(
+        app.store.change_count().unwrap(),
+        0,
+        "the paste answered no"
+    );
+    app.key(KeyCode::Char('!'));
+    app.act(Some(Action::Resize(70, 20)));
+    app.key(KeyCode::Char('q'));
+    assert_eq!(
+        app.state.mode,
+        Mode::List,
+        "q answers no even when too small"
+    );
+    app.key(KeyCode::Char('q'));
+    assert!(app.state.quit);
+    let mut app = self::app();
+    app.key(KeyCode::Char('!'));
+    let event = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let action = keymap::action(app.state.mode, app.state.tab, &event);
+    app.act(action);
+    assert!(app.state.quit, "Ctrl-C quits from the question");
+    assert_eq!(app.store.change_count().unwrap(), 0);
 }

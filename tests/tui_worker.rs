@@ -99,6 +99,7 @@ fn an_import_runs_off_the_ui_thread_with_progress_and_keeps_the_searches() {
         lang: Lang::Zh,
         today,
         worker: None,
+        live: false,
     };
     std::thread::scope(|scope| {
         scope.spawn(move || work_thread(&worker, to_do, |a| done.send(a).is_ok()));
@@ -109,6 +110,7 @@ fn an_import_runs_off_the_ui_thread_with_progress_and_keeps_the_searches() {
                 lang: Lang::Zh,
                 today,
                 worker: Some(work),
+                live: false,
             },
             jobs,
             searcher: Searcher::new(

@@ -260,7 +260,8 @@ fn the_rules_of_revisits_and_withdrawals_are_enforced() {
 
 #[test]
 fn a_next_step_falls_due_after_the_visit_and_a_visit_is_not_in_the_future() {
-    let store = store();
+    // The wall clock at 2022-01-28 10:00 China time, as finalize() is told.
+    let store = store().with_wall_clock(|| 1_643_335_200_000);
     // finalize() runs at 2022-01-28 10:00 China time.
     let mut early = with_next(with_evidence(form("onsite", "disputed")));
     early.at = "2022-01-27 15:00".into();
@@ -277,6 +278,15 @@ fn a_next_step_falls_due_after_the_visit_and_a_visit_is_not_in_the_future() {
     // Minutes of a clock that runs behind another's are let be.
     later.at = "2022-01-28 10:05".into();
     finalize(&store, &later).unwrap();
+    // A day taken as today in the past (`--today`: noon of it) refuses nothing later that day
+    // that the real clock has passed.
+    let backfill = self::store();
+    let mut afternoon = with_evidence(form("onsite", "paid"));
+    afternoon.at = "2022-01-28 15:00".into();
+    assert_eq!(
+        finalize(&backfill, &afternoon).unwrap().lead.status,
+        Status::Resolved
+    );
     // A next step due on the visit's own day is allowed.
     let other = self::store();
     early.due = "2022-01-27".into();

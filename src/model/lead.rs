@@ -55,8 +55,8 @@ impl Status {
         }
     }
 
-    /// A label short enough for a table column (`short_cells` wide): in Chinese the last three
-    /// characters of the two long states; in English the words the detail uses (an abbreviation
+    /// A label short enough for a table column (`short_cells` wide): in Chinese three-character
+    /// forms of the two long states (待回访, 已结案); in English the words the detail uses (an abbreviation
     /// such as `negot.` beside `negotiating` in the detail reads as another state).
     pub fn short_label(self, lang: Lang) -> &'static str {
         match (lang, self) {

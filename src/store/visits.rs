@@ -138,7 +138,13 @@ impl Store {
             status: base,
             ..lead.clone()
         };
-        let violations = check(&judged, &visit, now);
+        // "Later than now" against the real clock too: a `--today` in the past stamps noon of
+        // that day, and a visit that afternoon is not in the future.
+        let wall = i64::try_from(self.now_ms())
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or(now);
+        let violations = check(&judged, &visit, now.max(wall));
         let Some(finding) = visit.finding.filter(|_| violations.is_empty()) else {
             return Err(Error::VisitRejected {
                 problems: violations.into_iter().map(Problem::Rule).collect(),

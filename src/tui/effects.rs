@@ -18,6 +18,9 @@ pub struct Runner<'a> {
     pub today: chrono::NaiveDate,
     /// Where long work goes (the work thread, see `work_thread`); without one it runs here.
     pub worker: Option<Sender<Effect>>,
+    /// `today` was the real date when the app started (no `--today` in the past): visits are
+    /// stamped by the wall clock, also after midnight; otherwise at noon of `today`.
+    pub live: bool,
 }
 
 /// Runs the long work sent to it, one at a time, and sends back what each ended with, until the
@@ -58,6 +61,15 @@ impl Runner<'_> {
     /// Runs a sync operation and reports it with the Sync tab's new state and, where it changed
     /// them (`reload`), the records read again; after an import, the search worker gets new
     /// keys and the same records.
+    /// The time to stamp a visit with (see `live`).
+    fn stamp(&self) -> chrono::DateTime<chrono::Utc> {
+        if self.live {
+            chrono::Utc::now()
+        } else {
+            crate::clock::now_on(self.today)
+        }
+    }
+
     /// Writes a bundle of the changes not exported yet into the bundles folder, or to `out` (a
     /// folder such as a USB stick, or a file).
     fn export(&self, out: Option<std::path::PathBuf>) -> Action {
@@ -223,10 +235,7 @@ impl Runner<'_> {
                 .err()
                 .map(|e| self.failed(e)),
             Effect::Finalize(form) => Some(
-                match self
-                    .store
-                    .finalize(&form, crate::clock::now_on(self.today), self.today, true)
-                {
+                match self.store.finalize(&form, self.stamp(), self.today, true) {
                     Ok(done) => Action::Finalized(Box::new(done)),
                     Err(crate::error::Error::VisitRejected { problems }) => {
                         Action::Rejected(problems)

@@ -8,7 +8,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::i18n::Lang;
 use crate::model::form::{Context, Problem, VisitForm};
-use crate::model::rules::{check, findings_for};
+use crate::model::rules::{Violation, check, findings_for};
 use crate::model::{Cause, EvidenceKind, Finding, Lead, LeadKind, VisitKind};
 
 /// The form's fields are the parts of a visit; problems name the part they are about.
@@ -316,8 +316,11 @@ impl Form {
         };
         match self.to_visit_form().parse(&ctx) {
             Err(problems) => problems.into_iter().map(Problem::Form).collect(),
+            // "Later than now" is the store's to say, against the clock when finalizing: the
+            // form's day may be behind it (an app left open past midnight, a `--today`).
             Ok(visit) => check(lead, &visit, now)
                 .into_iter()
+                .filter(|v| *v != Violation::InFuture)
                 .map(Problem::Rule)
                 .collect(),
         }

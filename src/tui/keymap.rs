@@ -157,6 +157,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(RESOLVE, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     // A triage change asked about.
     bind(CONFIRM, Leads, ch('y'), A::ConfirmYes, "y", ("确认更改", "make the change")),
+    bind(CONFIRM, Leads, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     bind(CONFIRM, Leads, key(K::Esc), A::ConfirmNo, "Esc", ("不改（任何其他键同样）", "leave it (so does any other key)")),
     // The detail pane.
     bind(DETAIL, Lists, key(K::Up), A::Up, "↑↓ j k", ("滚动详情", "scroll the detail")),

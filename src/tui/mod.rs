@@ -165,6 +165,7 @@ pub fn load_and_serve(
 /// error and on panic (ratatui's hook).
 pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Result<()> {
     let mut state = shell(store, lang, today)?;
+    let live = today == crate::clock::today();
     let (messages, inbox) = mpsc::channel();
     let input = messages.clone();
     std::thread::spawn(move || {
@@ -208,6 +209,7 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
             lang,
             today,
             worker: None,
+            live,
         };
         let answers = messages.clone();
         scope.spawn(move || {
@@ -227,6 +229,7 @@ pub fn run(store: &Store, lang: Lang, today: NaiveDate, started: Instant) -> Res
             lang,
             today,
             worker: Some(work),
+            live,
         };
         // Pasted text arrives as one event, not as keys (a paste of `ok!` into the list would
         // toggle 挂牌督办); a terminal without bracketed paste ignores the request.

@@ -10,6 +10,11 @@ pub fn install(lang: Lang) {
     std::panic::set_hook(Box::new(move |info| {
         let backtrace = std::backtrace::Backtrace::force_capture();
         tracing::error!(%info, %backtrace, "the terminal app panicked");
+        // ratatui's hook restored the screen; bracketed paste is the app's own to turn off.
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableBracketedPaste
+        );
         let log = crate::store::log_path().filter(|p| p.exists());
         eprintln!("{}", message(lang, log.as_deref()));
         std::process::exit(101);

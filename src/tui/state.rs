@@ -466,11 +466,17 @@ impl State {
     /// The matter as the screen shows it: a masked lead's creditor named in it masked too (the
     /// mask keeps every character's place, so the search's highlights still fit).
     pub fn matter_shown<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
+        self.text_shown(lead, &lead.matter)
+    }
+
+    /// Any text about a lead (its matter, a visit's next step or notes) as the screen shows it:
+    /// the lead's creditor named in it masked while the lead is.
+    pub fn text_shown<'a>(&self, lead: &Lead, text: &'a str) -> std::borrow::Cow<'a, str> {
         if !lead.confidential || self.is_revealed(lead) || lead.creditor.is_empty() {
-            return std::borrow::Cow::Borrowed(&lead.matter);
+            return std::borrow::Cow::Borrowed(text);
         }
         let masked = crate::report::mask(&lead.creditor);
-        std::borrow::Cow::Owned(lead.matter.replace(&lead.creditor, &masked))
+        std::borrow::Cow::Owned(text.replace(&lead.creditor, &masked))
     }
 
     /// Is this confidential lead shown in full now?

@@ -145,6 +145,11 @@ pub fn split_folder(text: &str) -> (&str, &str) {
 /// Shows the outcome; records read again replace the lists, and the searches typed before are
 /// asked again on them (new rows move positions, so the old results no longer point right).
 fn finished(state: &mut State, done: SyncDone) -> Vec<Effect> {
+    // Its message replaces a triage question: the question is dropped, so a later `y` cannot
+    // make a change no longer on screen.
+    if let Some(asked) = state.asked.take() {
+        state.mode = asked.return_to;
+    }
     state.sync = done.snapshot;
     state.conflict = state
         .conflict

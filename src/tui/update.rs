@@ -73,6 +73,19 @@ impl Effect {
 }
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let effects = update_inner(state, action);
+    // A revealed creditor stays shown only while its lead stays the current one on the Leads
+    // tab: moving away, or to another tab, hides it again.
+    if state.revealed.is_some()
+        && (state.tab != Tab::Leads
+            || state.selected_lead().map(|l| l.id.as_str()) != state.revealed.as_deref())
+    {
+        state.revealed = None;
+    }
+    effects
+}
+
+fn update_inner(state: &mut State, action: Action) -> Vec<Effect> {
     let action = match action {
         Action::WorkDone(done) => {
             state.busy = None;
@@ -101,7 +114,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::Opened(_)
     );
     // While the terminal is too small nothing is drawn, so no key but quit may act.
-    if from_user && state.too_small() && action != Action::Quit {
+    if from_user && state.too_small() && !matches!(action, Action::Quit | Action::ConfirmNo) {
         return Vec::new();
     }
     if from_user {
@@ -555,6 +568,8 @@ fn paste(state: &mut State, text: String) -> Vec<Effect> {
         }
         Mode::Form => visit_form::act(state, Action::Paste(text)),
         Mode::Prompt => sync_tab::act(state, Action::Paste(text)),
+        // Not a `y`: the question is answered no, as by any other key.
+        Mode::Confirm => update_inner(state, Action::ConfirmNo),
         _ => {
             let lang = state.lang;
             state.message = Some(Message {

@@ -374,12 +374,17 @@ fn creditor_cell(
     matches: &[FieldMatch],
     cells: usize,
 ) -> Line<'static> {
-    let tag = if lead.confidential { 3 } else { 0 };
+    let tag = if lead.confidential {
+        width(state.lang.pick("密 ", "C "))
+    } else {
+        0
+    };
+    let shown = state.creditor_shown(lead);
     let dropped = crate::model::region::PROVINCES
         .iter()
         .map(|(_, _, p)| *p)
         .find(|p| lead.creditor.starts_with(p))
-        .filter(|_| width(&lead.creditor) + tag > cells)
+        .filter(|_| width(&shown) + tag > cells)
         .map_or(0, |p| p.chars().count());
     marked_creditor(state, lead, matches, cells, Style::new(), dropped)
 }

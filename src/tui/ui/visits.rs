@@ -133,9 +133,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
             format!("{} {}", format_wan(y), lang.pick("万元", "×10k yuan"))
         })
     };
-    let creditor = state
-        .lead(&v.lead)
-        .map_or(String::new(), |l| state.creditor_shown(l).into_owned());
+    let lead = state.lead(&v.lead);
+    let creditor = lead.map_or(String::new(), |l| state.creditor_shown(l).into_owned());
+    // A confidential creditor named in the visit's own text is masked there too.
+    let shown =
+        |text: &str| lead.map_or(text.to_string(), |l| state.text_shown(l, text).into_owned());
     let mut lines = vec![
         Line::from(Span::styled(
             creditor,
@@ -192,7 +194,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
             raw(v.next.as_ref().map_or_else(none, |n| {
                 format!(
                     "{} {}",
-                    n.text,
+                    shown(&n.text),
                     n.due.map(|d| d.to_string()).unwrap_or_default()
                 )
                 .trim()
@@ -220,7 +222,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     }));
     if !v.notes.is_empty() {
         lines.push(Line::from(Span::styled(lang.pick("备注", "notes"), LABEL)));
-        lines.extend(v.notes.lines().map(|l| Line::from(format!("  {l}"))));
+        lines.extend(
+            shown(&v.notes)
+                .lines()
+                .map(|l| Line::from(format!("  {l}"))),
+        );
     }
     if let Some(old) = &v.supersedes {
         lines.push(field(
