@@ -105,6 +105,15 @@ impl App {
         self.act(Some(Action::Finalized(Box::new(done))));
     }
 
+    /// The status bar's message now (empty without one).
+    fn said(&self) -> String {
+        self.state
+            .message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    }
+
     fn key(&mut self, code: KeyCode) -> &mut App {
         let event = KeyEvent::new(code, KeyModifiers::NONE);
         let action = keymap::action(self.state.mode, self.state.tab, &event);
@@ -291,7 +300,7 @@ fn triage_keys_are_saved_as_changes_and_survive_a_restart() {
     // Each triage key asks first; any key but y leaves the lead as it is.
     app.key(KeyCode::Char('!'));
     assert_eq!(app.state.mode, Mode::Confirm);
-    let question = app.state.message.clone().unwrap().text;
+    let question = app.said();
     assert!(
         question.contains("挂牌督办 → 是")
             && question.contains("安宝")
@@ -610,14 +619,7 @@ fn a_visit_that_does_not_apply_at_the_leads_stage_is_refused_at_once() {
     app.paid(PENGKUN, "王五,财务,023-1", "76.6");
     app.key(KeyCode::Char('v'));
     assert_eq!(app.state.mode, Mode::List);
-    assert!(
-        app.state
-            .message
-            .clone()
-            .unwrap()
-            .text
-            .contains("已办结待回访")
-    );
+    assert!(app.said().contains("已办结待回访"));
     app.key(KeyCode::Char('r'));
     assert_eq!(app.state.mode, Mode::Form);
 }
@@ -993,7 +995,7 @@ fn pasted_text_is_typed_where_text_goes_and_never_acts_as_keys() {
     assert_eq!(app.state.mode, Mode::List);
     assert_eq!(app.store.change_count().unwrap(), changes);
     assert!(app.store.leads().unwrap().iter().all(|l| !l.supervised));
-    assert!(app.state.message.as_ref().unwrap().text.contains("粘贴"));
+    assert!(app.said().contains("粘贴"));
     // Into the search line, at once, a line break made a space.
     app.key(KeyCode::Char('/'));
     app.act(Some(Action::Paste("朋昆\n".into())));
@@ -1021,14 +1023,7 @@ fn a_finalized_visit_is_corrected_in_the_app() {
     let mut app = app();
     app.key(KeyCode::Char('C'));
     assert_eq!(app.state.mode, Mode::List, "nothing to correct yet");
-    assert!(
-        app.state
-            .message
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("无可更正")
-    );
+    assert!(app.said().contains("无可更正"));
     app.paid(PENGKUN, "王五,财务,023-1", "76.6");
     assert_eq!(app.store.lead(PENGKUN).unwrap().status, Status::Resolved);
     let old = app.store.visits(Some(PENGKUN)).unwrap().remove(0);
