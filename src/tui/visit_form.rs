@@ -51,12 +51,7 @@ pub fn open(state: &mut State, kind: VisitKind) {
             // The lead's visits in full were read from the store when it was selected.
             let own = state.opened_visits(&lead.id).unwrap_or_default();
             effective(own).last().map(|last| VisitForm {
-                // Kinds in the user's words, as Ctrl-K writes them (`银行流水:LS-1`).
-                evidence: last
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{}:{}:{}", e.kind.label(lang), e.reference, e.note))
-                    .collect(),
+                evidence: evidence_lines(last, lang),
                 finding: String::new(),
                 cause: String::new(),
                 next: String::new(),
@@ -69,6 +64,16 @@ pub fn open(state: &mut State, kind: VisitKind) {
         .flatten();
     let form = Form::new(pos, lead, kind, prefill.as_ref());
     start(state, form);
+}
+
+/// A visit's evidence as the form's lines, kinds in the user's words as Ctrl-K writes them
+/// (`银行流水:LS-1`), not their codes.
+fn evidence_lines(visit: &crate::model::Visit, lang: crate::i18n::Lang) -> Vec<String> {
+    visit
+        .evidence
+        .iter()
+        .map(|e| format!("{}:{}:{}", e.kind.label(lang), e.reference, e.note))
+        .collect()
 }
 
 /// `d`: the lead's draft, as it was saved.
@@ -142,11 +147,7 @@ pub fn correct(state: &mut State) {
         return;
     };
     let mut prefill = VisitForm::from_visit(&old);
-    prefill.evidence = old
-        .evidence
-        .iter()
-        .map(|e| format!("{}:{}:{}", e.kind.label(lang), e.reference, e.note))
-        .collect();
+    prefill.evidence = evidence_lines(&old, lang);
     prefill.at = crate::clock::local(old.at, "%Y-%m-%d %H:%M");
     prefill.supersedes = Some(old.id.clone());
     let form = Form::new(pos, lead, old.kind, Some(&prefill));
