@@ -154,7 +154,7 @@ pub fn correct(state: &mut State) {
     start(state, form);
     let text = lang.pick(
         "更正最近一次走访：改好后 Ctrl-S 定稿，新记录取代旧记录，两条都留在历史中。",
-        "correcting the latest visit: Ctrl-S finalizes; the new record supersedes the old, both stay in the history.",
+        "correcting the latest visit: Ctrl-S supersedes the old one (both kept).",
     );
     say(state, text.into(), false);
 }
