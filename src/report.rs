@@ -95,12 +95,14 @@ impl Row {
         }
     }
 
-    /// Fills in what the lead's visits came to.
-    pub fn take(&mut self, facts: Facts) {
+    /// Fills in what the lead's visits came to; a next step past due as of `today` makes the
+    /// lead overdue too (`model::due`).
+    pub fn take(&mut self, facts: Facts, today: NaiveDate) {
         self.latest_finding = facts.finding;
         self.evidence = facts.evidence();
         self.paid_yuan = facts.paid_yuan;
         (self.next, self.due) = facts.next.map_or((None, None), |n| (Some(n.text), n.due));
+        self.overdue |= crate::model::due::next_step_late(self.status, self.due, today);
         self.causes = facts.causes;
     }
 }

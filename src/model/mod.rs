@@ -2,6 +2,7 @@
 
 pub mod amount;
 pub mod channel;
+pub mod due;
 pub mod form;
 mod id_sort;
 pub mod lead;

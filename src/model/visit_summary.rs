@@ -73,8 +73,9 @@ pub struct MetSummary<'a> {
     pub role: Cow<'a, str>,
 }
 
-/// The text of a visit's next step.
+/// A visit's next step: its text and by when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NextSummary<'a> {
     pub text: Cow<'a, str>,
+    pub due: Option<chrono::NaiveDate>,
 }

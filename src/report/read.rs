@@ -88,8 +88,10 @@ pub fn read(
         }
         facts
     };
-    for (row, f) in rows.iter_mut().zip(facts) {
-        row.take(f);
+    for ((row, rank), f) in rows.iter_mut().zip(ranks.iter_mut()).zip(facts) {
+        row.take(f, today);
+        // A next step past due puts the lead among the overdue ones.
+        rank.1 = !row.overdue;
     }
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let order = ledger_positions(&ranks, &ids);

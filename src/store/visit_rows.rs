@@ -165,9 +165,15 @@ pub(super) fn summary<'a>(key: &str, bytes: &'a [u8]) -> Result<VisitSummary<'a>
                 role: Cow::Borrowed(p.role),
             })
             .collect(),
-        next: row.next.map(|(text, _)| NextSummary {
-            text: Cow::Borrowed(text),
-        }),
+        next: row
+            .next
+            .map(|(text, due)| {
+                Ok::<_, Error>(NextSummary {
+                    text: Cow::Borrowed(text),
+                    due: due.map(|d| day(key, d)).transpose()?,
+                })
+            })
+            .transpose()?,
         notes: Cow::Borrowed(row.notes),
         supersedes: row.supersedes.map(Cow::Borrowed),
         evidence: row.evidence.len(),
@@ -207,15 +213,15 @@ fn time(key: &str, (secs, nanos): (i64, u32)) -> Result<DateTime<Utc>> {
 }
 
 fn next_action(key: &str, (text, due): (&str, Option<i32>)) -> Result<NextAction> {
-    let due = due
-        .map(|days| {
-            NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| out_of_range(key, "due date"))
-        })
-        .transpose()?;
     Ok(NextAction {
         text: text.to_string(),
-        due,
+        due: due.map(|d| day(key, d)).transpose()?,
     })
+}
+
+/// A due date stored as days from the common era.
+fn day(key: &str, days: i32) -> Result<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| out_of_range(key, "due date"))
 }
 
 fn out_of_range(key: &str, what: &str) -> Error {

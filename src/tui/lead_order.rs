@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use super::next_steps::NextSteps;
 use crate::i18n::Lang;
 use crate::model::Lead;
+use crate::model::due::{is_late, shown_due};
 
 /// How the lead list is ordered without a search (`o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +43,15 @@ impl Sort {
 /// computed once (a million leads are not read again at every comparison, which cost seconds in
 /// cache misses) and never by taking ids apart (the ledger order of `model::lead::ledger_cmp`,
 /// which `tests/tui_update.rs` holds this to).
-pub fn sort_lead_rows(leads: &[Arc<Lead>], rows: &mut [usize], sort: Sort, today: NaiveDate) {
+pub fn sort_lead_rows(
+    leads: &[Arc<Lead>],
+    next: &NextSteps,
+    rows: &mut [usize],
+    sort: Sort,
+    today: NaiveDate,
+) {
     match sort {
-        Sort::Deadline => rows.sort_by_cached_key(|&i| deadline_key(leads, today, i)),
+        Sort::Deadline => rows.sort_by_cached_key(|&i| deadline_key(leads, next, today, i)),
         Sort::Amount => rows.sort_by_cached_key(|&i| amount_key(leads, i)),
         Sort::District => rows.sort_by_cached_key(|&i| district_key(leads, i)),
     }
@@ -51,14 +59,16 @@ pub fn sort_lead_rows(leads: &[Arc<Lead>], rows: &mut [usize], sort: Sort, today
 
 /// How rows `a` and `b` compare in the order of `sort_lead_rows`.
 pub(super) fn row_order(
-    leads: &[Arc<Lead>],
+    (leads, next): (&[Arc<Lead>], &NextSteps),
     sort: Sort,
     today: NaiveDate,
     a: usize,
     b: usize,
 ) -> Ordering {
     match sort {
-        Sort::Deadline => deadline_key(leads, today, a).cmp(&deadline_key(leads, today, b)),
+        Sort::Deadline => {
+            deadline_key(leads, next, today, a).cmp(&deadline_key(leads, next, today, b))
+        }
         Sort::Amount => amount_key(leads, a).cmp(&amount_key(leads, b)),
         Sort::District => district_key(leads, a).cmp(&district_key(leads, b)),
     }
@@ -66,10 +76,14 @@ pub(super) fn row_order(
 
 type DeadlineKey = (bool, bool, (bool, Option<NaiveDate>), usize);
 
-fn deadline_key(leads: &[Arc<Lead>], today: NaiveDate, i: usize) -> DeadlineKey {
+/// Supervised first, then overdue (a next step past due too), then by the date shown (what the
+/// lead waits for, else its deadline; none last): the ledger order of `model::lead::ledger_cmp`
+/// where no visit set a next step.
+fn deadline_key(leads: &[Arc<Lead>], next: &NextSteps, today: NaiveDate, i: usize) -> DeadlineKey {
     let l = &leads[i];
-    let deadline = l.deadline.map_or((true, None), |d| (false, Some(d)));
-    (!l.supervised, !l.is_overdue(today), deadline, i)
+    let due = next.due(i);
+    let date = shown_due(l, due).map_or((true, None), |d| (false, Some(d)));
+    (!l.supervised, !is_late(l, due, today), date, i)
 }
 
 fn amount_key(leads: &[Arc<Lead>], i: usize) -> (bool, std::cmp::Reverse<Option<i64>>, usize) {

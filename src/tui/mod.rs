@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod labels;
 pub mod lead_groups;
 mod lead_order;
+pub mod next_steps;
 mod panic;
 mod records;
 pub mod searcher;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::lead_groups::LeadGroups;
 use super::lead_order::{Sort, sort_lead_rows};
+use super::next_steps::NextSteps;
 use super::visit_index::VisitIndex;
 use super::visit_rows::{Scanned, VisitRows};
 use super::visit_search::VisitTexts;
@@ -26,6 +27,8 @@ pub struct Records {
     pub ledger: Vec<usize>,
     /// The leads each channel answers for.
     pub groups: LeadGroups,
+    /// Each lead's next step, as its latest visit set it.
+    pub next: NextSteps,
     /// The visits' texts for the search worker, taken out before the records go to the app.
     pub texts: Option<Box<VisitTexts>>,
 }
@@ -54,20 +57,26 @@ impl Records {
             rows,
             leads: lead_ids,
             own,
+            next,
             corrected,
         } = scanned;
-        let ((ledger, groups), (index, texts)) = std::thread::scope(|s| {
-            let sorting = s.spawn(|| ordered(&leads, today));
-            let index = VisitIndex::of(&rows, &leads, &lead_ids, corrected);
-            drop(lead_ids);
+        // The ledger's order needs each lead's next step, which needs each visit's lead.
+        let index = VisitIndex::of(&rows, &leads, &lead_ids, corrected);
+        drop(lead_ids);
+        let next = NextSteps::of(leads.len(), &rows, &index, next);
+        let ((ledger, groups), texts) = std::thread::scope(|s| {
+            let sorting = s.spawn(|| ordered(&leads, &next, today));
             let texts = VisitTexts::of(&leads, &rows, &index, own, lang);
-            let ordered = sorting.join().unwrap_or_else(|_| ordered(&leads, today));
-            (ordered, (index, texts))
+            let ordered = sorting
+                .join()
+                .unwrap_or_else(|_| ordered(&leads, &next, today));
+            (ordered, texts)
         });
         Ok(Records {
             ledger,
             index,
             groups,
+            next,
             texts: Some(Box::new(texts)),
             leads,
             channels: channels?,
@@ -77,8 +86,12 @@ impl Records {
 }
 
 /// The ledger order as of `today` and the leads each channel answers for.
-fn ordered(leads: &[Arc<Lead>], today: chrono::NaiveDate) -> (Vec<usize>, LeadGroups) {
+fn ordered(
+    leads: &[Arc<Lead>],
+    next: &NextSteps,
+    today: chrono::NaiveDate,
+) -> (Vec<usize>, LeadGroups) {
     let mut ledger: Vec<usize> = (0..leads.len()).collect();
-    sort_lead_rows(leads, &mut ledger, Sort::Deadline, today);
+    sort_lead_rows(leads, next, &mut ledger, Sort::Deadline, today);
     (ledger, LeadGroups::of(leads))
 }

@@ -241,6 +241,8 @@ pub struct State {
     pub visits: super::visit_rows::VisitRows,
     /// Each lead's visits, their newest-first order, the corrected ones.
     pub(super) visit_index: super::visit_index::VisitIndex,
+    /// Each lead's next step, as its latest visit set it.
+    pub next_steps: super::next_steps::NextSteps,
     /// How many of the visits the search worker holds (those after are searched here).
     pub visits_searched: usize,
     /// The texts searched of the visits finalized since (`visit_search::own_text`).
@@ -309,6 +311,7 @@ impl State {
             channel_list: ListView::default(),
             visits: Default::default(),
             visit_index: super::visit_index::VisitIndex::default(),
+            next_steps: Default::default(),
             visits_searched: 0,
             visits_added: Vec::new(),
             opened: Default::default(),
@@ -355,6 +358,7 @@ impl State {
             index,
             ledger,
             groups,
+            next,
             texts: _,
         } = records;
         // Already in natural id order (the store's), which `lead` relies on.
@@ -364,6 +368,7 @@ impl State {
             visits: std::mem::replace(&mut self.visits, visits),
             index: std::mem::replace(&mut self.visit_index, index),
             groups: std::mem::replace(&mut self.groups, groups),
+            next: std::mem::replace(&mut self.next_steps, next),
             ledger: self.plain.take().map(|p| p.rows).unwrap_or_default(),
             texts: None,
         };
@@ -440,8 +445,8 @@ impl State {
             return;
         };
         self.leads[i] = Arc::new(lead);
-        let keeps = self.keeps(&self.leads[i]);
-        let (leads, sort, today) = (&self.leads, self.sort, self.today);
+        let keeps = self.keeps(i);
+        let (leads, sort, today) = ((&self.leads[..], &self.next_steps), self.sort, self.today);
         if let Some(plain) = self.plain.as_mut() {
             plain.rows.retain(|&r| r != i);
             if keeps {
@@ -498,10 +503,26 @@ impl State {
             .and_then(|i| self.channels.get(i))
     }
 
-    fn keeps(&self, lead: &Lead) -> bool {
+    /// Is the lead at `pos` past its deadline while open, or past its next step's due date while
+    /// not closed (`model::due`)?
+    pub fn is_late(&self, pos: usize) -> bool {
+        self.leads
+            .get(pos)
+            .is_some_and(|l| crate::model::due::is_late(l, self.next_steps.due(pos), self.today))
+    }
+
+    /// The date the ledger shows for the lead at `pos`: what it waits for, else its deadline.
+    pub fn due_shown(&self, pos: usize) -> Option<NaiveDate> {
+        self.leads
+            .get(pos)
+            .and_then(|l| crate::model::due::shown_due(l, self.next_steps.due(pos)))
+    }
+
+    fn keeps(&self, pos: usize) -> bool {
+        let lead = &self.leads[pos];
         match self.filter {
             Filter::All => true,
-            Filter::Overdue => lead.is_overdue(self.today),
+            Filter::Overdue => self.is_late(pos),
             Filter::Status(s) => lead.status == s,
             Filter::MyDistrict => self.info.district.as_deref() == Some(lead.district.as_str()),
         }
@@ -516,7 +537,7 @@ impl State {
                 let mut rows: Vec<usize> = hits
                     .iter()
                     .map(|h| h.pos)
-                    .filter(|&i| self.keeps(&self.leads[i]))
+                    .filter(|&i| self.keeps(i))
                     .collect();
                 // Rule 6: supervised leads first in every list, search results too (stable:
                 // the rank order holds within each group).
@@ -526,10 +547,15 @@ impl State {
             None => match &self.plain {
                 Some(p) if p.filter == self.filter && p.sort == self.sort => p.rows.clone(),
                 _ => {
-                    let mut rows: Vec<usize> = (0..self.leads.len())
-                        .filter(|&i| self.keeps(&self.leads[i]))
-                        .collect();
-                    sort_lead_rows(&self.leads, &mut rows, self.sort, self.today);
+                    let mut rows: Vec<usize> =
+                        (0..self.leads.len()).filter(|&i| self.keeps(i)).collect();
+                    sort_lead_rows(
+                        &self.leads,
+                        &self.next_steps,
+                        &mut rows,
+                        self.sort,
+                        self.today,
+                    );
                     self.plain = Some(Plain {
                         filter: self.filter,
                         sort: self.sort,

@@ -158,6 +158,10 @@ impl State {
 
     /// A visit was finalized: it joins the rows and their index.
     pub fn add_visit(&mut self, visit: Visit) {
+        if let Some(pos) = self.lead_position(&visit.lead) {
+            let next = visit.next.as_ref().map(super::next_steps::NextStep::of);
+            self.next_steps.set(pos, next);
+        }
         self.visits.push(&visit.id, VisitRow::of(&visit));
         self.visit_index.add(
             &self.visits,

@@ -384,8 +384,9 @@ pub fn finalized(state: &mut State, done: crate::store::Finalized) {
     state.changes += done.changes.len() as u64;
     state.sync.status.unexported += done.changes.len() as u64;
     state.drafts.remove(&done.lead.id);
-    state.replace_lead(done.lead);
+    // The visit first: the lead's place in the ledger depends on its next step.
     state.add_visit(visit);
+    state.replace_lead(done.lead);
     close(state);
     state.refresh_leads();
     state.refresh_visits();

@@ -106,6 +106,8 @@ pub struct Scanned {
     pub leads: Strings,
     /// Each visit's own texts for the Visits tab's search, lowercased (`visit_search::own_text`).
     pub own: Vec<Box<str>>,
+    /// Each visit's next step.
+    pub next: Vec<Option<super::next_steps::NextStep>>,
     pub corrected: HashSet<String>,
 }
 
@@ -138,6 +140,11 @@ impl Scanned {
             next,
             &s.notes,
         ));
+        self.next
+            .push(s.next.as_ref().map(|n| super::next_steps::NextStep {
+                text: n.text.as_ref().into(),
+                due: n.due,
+            }));
         if let Some(old) = &s.supersedes {
             self.corrected.insert(old.to_string());
         }
@@ -160,11 +167,13 @@ impl Scanned {
             .into_iter()
             .map(Some)
             .collect();
+        let mut next = std::mem::take(&mut self.next);
         for i in order {
             let row = self.rows.rows[i];
             sorted.rows.push(self.rows.id(i), row);
             sorted.leads.push(self.leads.get(i));
             sorted.own.push(own[i].take().unwrap_or_default());
+            sorted.next.push(next.get_mut(i).and_then(Option::take));
         }
         sorted
     }

@@ -1,6 +1,7 @@
 //! The real `fieldcheck` binary on one store file, shared by the command-line tests.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod app;
 pub mod peers;
 
 use std::path::PathBuf;

@@ -34,11 +34,51 @@ pub fn split(area: Rect) -> [Rect; 2] {
 /// The style of a deadline: red when overdue, yellow when due within a week.
 pub fn deadline_style(lead: &Lead, state: &State) -> Style {
     if lead.is_overdue(state.today) {
-        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        LATE
     } else if lead.is_due_within(state.today, DUE_SOON_DAYS) {
-        Style::new().fg(Color::Yellow)
+        SOON
     } else {
         Style::new()
+    }
+}
+
+const LATE: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+const SOON: Style = Style::new().fg(Color::Yellow);
+
+/// The style of the date the list shows for the lead at `pos` (`State::due_shown`): red when
+/// it is late (deadline or next step), yellow when what it waits for is due within a week.
+fn due_style(state: &State, pos: usize) -> Style {
+    let Some(lead) = state.leads.get(pos) else {
+        return Style::new();
+    };
+    let waited = crate::model::due::pending(lead, state.next_steps.due(pos));
+    if state.is_late(pos) {
+        LATE
+    } else if waited.is_some_and(|(d, _)| (d - state.today).num_days() <= DUE_SOON_DAYS) {
+        SOON
+    } else {
+        Style::new()
+    }
+}
+
+/// A date and how far it is from today: "逾期 3 天", "还有 5 天", "今天".
+fn from_today(date: chrono::NaiveDate, state: &State, waited: bool) -> String {
+    let lang = state.lang;
+    let days = (date - state.today).num_days();
+    match days {
+        _ if !waited => date.to_string(),
+        0 => format!("{date}  {}", lang.pick("今天", "today")),
+        d if d < 0 => format!(
+            "{date}  {}{}{}",
+            lang.pick("逾期 ", "overdue by "),
+            -d,
+            lang.pick(" 天", " days")
+        ),
+        d => format!(
+            "{date}  {}{d}{}",
+            lang.pick("还有 ", "in "),
+            lang.pick(" 天", " days")
+        ),
     }
 }
 
@@ -105,7 +145,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         .map(|pos| {
             let lead = &state.leads[pos];
             let matches = list.matches(pos);
-            let due = lead.deadline.map_or_else(
+            let due = state.due_shown(pos).map_or_else(
                 || "—".to_string(),
                 |d| {
                     if wide {
@@ -129,7 +169,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
                 } else {
                     Style::new()
                 }),
-                Cell::from(due).style(deadline_style(lead, state)),
+                Cell::from(due).style(due_style(state, pos)),
                 Cell::from(creditor_cell(state, lead, matches, col(3))),
                 Cell::from(marked(
                     &lead.district,
@@ -184,6 +224,31 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
     detail(frame, area, title, focused, lines, state.detail_scroll);
 }
 
+/// 下一步: the next step the lead's latest visit set, by when (red when past due while the lead
+/// is not closed).
+fn next_line(lead: &Lead, state: &State, w: usize) -> Line<'static> {
+    let lang = state.lang;
+    let label = lang.pick("下一步", "next step");
+    let next = state
+        .lead_position(&lead.id)
+        .and_then(|p| state.next_steps.of_lead(p));
+    let Some(next) = next else {
+        return field(label, w, vec![Span::styled("—", DIM)]);
+    };
+    let waited = lead.status != crate::model::Status::Closed;
+    let mut spans = vec![Span::raw(state.text_shown(lead, &next.text).into_owned())];
+    if let Some(due) = next.due {
+        let style = if crate::model::due::next_step_late(lead.status, Some(due), state.today) {
+            LATE
+        } else {
+            Style::new()
+        };
+        spans.push(Span::raw(lang.pick("，期限 ", ", by ")));
+        spans.push(Span::styled(from_today(due, state, waited), style));
+    }
+    field(label, w, spans)
+}
+
 fn yes_no(b: bool, lang: Lang) -> &'static str {
     match (b, lang) {
         (true, Lang::Zh) => "是",
@@ -203,26 +268,10 @@ fn detail_lines(
     let lang = state.lang;
     let w = if lang == Lang::Zh { 6 } else { 10 };
     let value = |text: String| vec![Span::raw(text)];
-    let due = match (lead.deadline, lead.days_left(state.today)) {
-        (Some(d), Some(days)) if lead.is_overdue(state.today) => {
-            format!(
-                "{d}  {}{}{}",
-                lang.pick("逾期 ", "overdue by "),
-                -days,
-                lang.pick(" 天", " days")
-            )
-        }
-        // A handled lead has nothing left to do by its deadline.
-        (Some(d), Some(days)) if days >= 0 && lead.is_open() => {
-            format!(
-                "{d}  {}{days}{}",
-                lang.pick("还有 ", "in "),
-                lang.pick(" 天", " days")
-            )
-        }
-        (Some(d), _) => d.to_string(),
-        (None, _) => "—".into(),
-    };
+    // A handled lead has nothing left to do by its deadline.
+    let due = lead
+        .deadline
+        .map_or_else(|| "—".into(), |d| from_today(d, state, lead.is_open()));
     let flags = format!(
         "{}  {} {}",
         yes_no(lead.supervised, lang),
@@ -246,6 +295,7 @@ fn detail_lines(
             w,
             vec![Span::styled(due, deadline_style(lead, state))],
         ),
+        next_line(lead, state, w),
         field(
             lang.pick("属地", "district"),
             w,
