@@ -1,12 +1,16 @@
 //! Next steps in the app: the ledger's dates and overdue marks follow each lead's latest next
-//! step as well as its deadline, after a restart too, and so does the report.
+//! step as well as its deadline, after a restart too, and so does the report; the 今日 tab lists
+//! what is due.
 
 use chrono::NaiveDate;
 use fieldcheck::i18n::Lang;
+use fieldcheck::model::due::Waiting;
 use fieldcheck::model::form::VisitForm;
 use fieldcheck::tui::action::Action;
+use fieldcheck::tui::agenda::When;
 use fieldcheck::tui::load;
-use fieldcheck::tui::state::Filter;
+use fieldcheck::tui::state::{Filter, Mode, Tab};
+use ratatui::crossterm::event::KeyCode;
 
 mod common;
 use common::app::*;
@@ -99,4 +103,79 @@ fn a_later_visit_without_a_next_step_clears_it() {
     );
     let state = load(&app.store, Lang::Zh, day(28)).unwrap();
     assert_eq!(state.next_steps.of_lead(at), None, "after a restart too");
+}
+
+/// What each agenda row is: the lead and whether it is its next step (else its deadline).
+fn agenda(state: &fieldcheck::tui::state::State) -> Vec<(String, bool, When)> {
+    state
+        .agenda_list
+        .rows
+        .iter()
+        .map(|&i| {
+            let it = &state.agenda[i];
+            let id = state.leads[it.lead].id.clone();
+            (id, it.waiting == Waiting::NextStep, it.when)
+        })
+        .collect()
+}
+
+#[test]
+fn the_agenda_lists_what_is_due_by_day_supervised_first_and_opens_its_lead() {
+    let mut app = app();
+    // 2022-01-25 is a Tuesday; the seed's deadlines are on Sunday the 30th, this week.
+    app.store
+        .set_lead_field(ANBAO, &fieldcheck::sync::LeadField::Supervised(true))
+        .unwrap();
+    app.disputed(JIATENG, "约双方到区经信委协商", "2022-01-25");
+    app.disputed(PENGKUN, "补交验收单", "2022-02-03");
+    let mut app = App::over(app.store);
+    app.key(KeyCode::Char('5'));
+    assert_eq!(app.state.tab, Tab::Agenda);
+    let want = |id: &str, step, when| (id.to_string(), step, when);
+    assert_eq!(
+        agenda(&app.state),
+        vec![
+            want(JIATENG, true, When::Today),
+            want(ANBAO, false, When::ThisWeek),
+            want(PENGKUN, false, When::ThisWeek),
+            want(JIATENG, false, When::ThisWeek),
+        ],
+        "today first; supervised first within a day; next week's step not shown"
+    );
+    assert_eq!(app.state.agenda_counts(), [0, 1, 3]);
+
+    // A day later the step is overdue and comes first; the week is the same.
+    app.state.today = day(26);
+    app.key(KeyCode::Char('1')).key(KeyCode::Char('5'));
+    assert_eq!(agenda(&app.state)[0], want(JIATENG, true, When::Overdue));
+
+    // Enter opens the lead in the detail pane, clearing a search that hid it.
+    app.key(KeyCode::Char('1'))
+        .key(KeyCode::Char('/'))
+        .typed("安宝");
+    app.key(KeyCode::Enter);
+    assert_eq!(app.lead_rows(), vec![ANBAO]);
+    app.key(KeyCode::Char('5')).key(KeyCode::Enter);
+    assert_eq!((app.state.tab, app.state.mode), (Tab::Leads, Mode::Detail));
+    assert_eq!(app.selected(), JIATENG);
+    assert!(app.state.lead_list.query.is_empty());
+    assert!(app.said().contains("已清除搜索"), "{}", app.said());
+    // Down then Enter opens the next item's lead.
+    app.key(KeyCode::Char('5'))
+        .key(KeyCode::Down)
+        .key(KeyCode::Enter);
+    assert_eq!(app.selected(), ANBAO);
+}
+
+#[test]
+fn a_resolved_lead_without_a_next_step_is_not_on_the_agenda() {
+    let mut app = app();
+    app.paid(PENGKUN, "王五,财务,023-1", "76.6");
+    app.key(KeyCode::Char('5'));
+    let before = agenda(&app.state);
+    assert!(
+        before.iter().all(|(id, _, _)| id != PENGKUN),
+        "a resolved lead's deadline is met: {before:?}"
+    );
+    assert_eq!(before.len(), 2);
 }

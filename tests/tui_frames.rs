@@ -127,6 +127,8 @@ fn every_screen_in_both_languages_and_sizes() {
         ("visits_help", plain(chars("3?"))),
         ("sync", plain(chars("4"))),
         ("sync_help", plain(chars("4?"))),
+        ("agenda", plain(chars("5"))),
+        ("agenda_help", plain(chars("5?"))),
     ];
     for lang in [Lang::Zh, Lang::En] {
         for (width, height) in [(80, 24), (120, 40)] {

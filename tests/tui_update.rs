@@ -97,8 +97,12 @@ fn tabs_switch_by_tab_shift_tab_and_number() {
     app.key(KeyCode::Tab);
     assert_eq!(app.state.tab, Tab::Directory);
     app.key(KeyCode::Tab).key(KeyCode::Tab).key(KeyCode::Tab);
+    assert_eq!(app.state.tab, Tab::Agenda);
+    app.key(KeyCode::Tab);
     assert_eq!(app.state.tab, Tab::Leads);
     app.key(KeyCode::BackTab);
+    assert_eq!(app.state.tab, Tab::Agenda);
+    app.key(KeyCode::Char('4'));
     assert_eq!(app.state.tab, Tab::Sync);
     app.key(KeyCode::Char('3'));
     assert_eq!(app.state.tab, Tab::Visits);

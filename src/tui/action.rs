@@ -36,6 +36,8 @@ pub enum Action {
     End,
     /// Enter on a list: move focus to the detail pane.
     FocusDetail,
+    /// Open the lead of the 今日 item selected.
+    OpenItem,
     /// Esc (or Enter) in the detail pane: back to the list.
     Back,
     OpenSearch,

@@ -38,8 +38,11 @@ pub enum On {
     AllTabs,
     /// The tabs with a list (线索, 名录, 走访).
     Lists,
+    /// The tabs whose rows are moved through: the lists and 今日.
+    Rows,
     Leads,
     Sync,
+    Agenda,
 }
 
 impl On {
@@ -47,8 +50,10 @@ impl On {
         match self {
             On::AllTabs => true,
             On::Lists => matches!(tab, Tab::Leads | Tab::Directory | Tab::Visits),
+            On::Rows => On::Lists.covers(tab) || tab == Tab::Agenda,
             On::Leads => tab == Tab::Leads,
             On::Sync => tab == Tab::Sync,
+            On::Agenda => tab == Tab::Agenda,
         }
     }
 }
@@ -85,7 +90,7 @@ const fn bind(
 use Action as A;
 use KeyCode as K;
 use Mode as M;
-use On::{AllTabs, Leads, Lists, Sync};
+use On::{Agenda, AllTabs, Leads, Lists, Rows, Sync};
 
 const LIST: &[Mode] = &[M::List];
 const DETAIL: &[Mode] = &[M::Detail];
@@ -121,20 +126,22 @@ pub const BINDINGS: &[Binding] = &[
     bind(BOTH, Leads, ch('a'), A::AssignToMe, "a", ("分派给我 / 取消", "assign to me / unassign")),
     bind(LIST, Leads, ch('f'), A::CycleFilter, "f", ("筛选：全部/逾期/状态/本辖区", "filter: all/overdue/status/my district")),
     bind(LIST, Leads, ch('o'), A::CycleSort, "o", ("排序：期限/金额/属地", "sort: deadline/amount/district")),
-    bind(LIST, Lists, key(K::Up), A::Up, "↑↓ j k", ("上下移动", "move up and down")),
-    bind(LIST, Lists, ch('k'), A::Up, "", ("", "")),
-    bind(LIST, Lists, key(K::Down), A::Down, "", ("", "")),
-    bind(LIST, Lists, ch('j'), A::Down, "", ("", "")),
-    bind(LIST, Lists, key(K::PageUp), A::PageUp, "PgUp PgDn", ("翻页", "page up and down")),
-    bind(LIST, Lists, key(K::PageDown), A::PageDown, "", ("", "")),
-    bind(LIST, Lists, key(K::Home), A::Home, "Home End", ("第一条 / 最后一条", "first / last")),
-    bind(LIST, Lists, key(K::End), A::End, "", ("", "")),
-    bind(BOTH, AllTabs, key(K::Tab), A::NextTab, "Tab 1-4", ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)")),
+    bind(LIST, Agenda, key(K::Enter), A::OpenItem, "Enter", ("打开该线索", "open its lead")),
+    bind(LIST, Rows, key(K::Up), A::Up, "↑↓ j k", ("上下移动", "move up and down")),
+    bind(LIST, Rows, ch('k'), A::Up, "", ("", "")),
+    bind(LIST, Rows, key(K::Down), A::Down, "", ("", "")),
+    bind(LIST, Rows, ch('j'), A::Down, "", ("", "")),
+    bind(LIST, Rows, key(K::PageUp), A::PageUp, "PgUp PgDn", ("翻页", "page up and down")),
+    bind(LIST, Rows, key(K::PageDown), A::PageDown, "", ("", "")),
+    bind(LIST, Rows, key(K::Home), A::Home, "Home End", ("第一条 / 最后一条", "first / last")),
+    bind(LIST, Rows, key(K::End), A::End, "", ("", "")),
+    bind(BOTH, AllTabs, key(K::Tab), A::NextTab, "Tab 1-5", ("切换页签（Shift-Tab 向前）", "switch tabs (Shift-Tab back)")),
     bind(BOTH, AllTabs, key(K::BackTab), A::PrevTab, "", ("", "")),
     bind(BOTH, AllTabs, ch('1'), A::GoTab(Tab::Leads), "", ("", "")),
     bind(BOTH, AllTabs, ch('2'), A::GoTab(Tab::Directory), "", ("", "")),
     bind(BOTH, AllTabs, ch('3'), A::GoTab(Tab::Visits), "", ("", "")),
     bind(BOTH, AllTabs, ch('4'), A::GoTab(Tab::Sync), "", ("", "")),
+    bind(BOTH, AllTabs, ch('5'), A::GoTab(Tab::Agenda), "", ("", "")),
     // The Sync tab.
     bind(LIST, Sync, ch('e'), A::Export, "e", ("导出变更包", "export a bundle")),
     bind(LIST, Sync, ch('i'), A::OpenImport, "i", ("导入变更包（Tab 补全路径）", "import a bundle (Tab completes the path)")),

@@ -3,6 +3,7 @@
 //! it on a `TestBackend`.
 
 pub mod action;
+pub mod agenda;
 mod busy;
 pub mod effects;
 pub mod form;

@@ -24,10 +24,18 @@ pub enum Tab {
     Directory,
     Visits,
     Sync,
+    /// 今日: what is due today and this week.
+    Agenda,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Leads, Tab::Directory, Tab::Visits, Tab::Sync];
+    pub const ALL: [Tab; 5] = [
+        Tab::Leads,
+        Tab::Directory,
+        Tab::Visits,
+        Tab::Sync,
+        Tab::Agenda,
+    ];
 
     pub fn index(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
@@ -39,6 +47,7 @@ impl Tab {
             Tab::Directory => lang.pick("名录", "Directory"),
             Tab::Visits => lang.pick("走访", "Visits"),
             Tab::Sync => lang.pick("同步", "Sync"),
+            Tab::Agenda => lang.pick("今日", "Agenda"),
         }
     }
 }
@@ -253,6 +262,9 @@ pub struct State {
     /// The leads each channel answers for.
     groups: super::lead_groups::LeadGroups,
     pub visit_list: ListView,
+    /// The 今日 tab's items (`agenda.rs`), made when it is shown; its list's rows index them.
+    pub agenda: Vec<super::agenda::Item>,
+    pub agenda_list: ListView,
     /// Drafts by lead id, as saved in the store.
     pub drafts: HashMap<String, VisitForm>,
     /// The visit being filled in.
@@ -318,6 +330,8 @@ impl State {
             plain: None,
             groups: super::lead_groups::LeadGroups::default(),
             visit_list: ListView::default(),
+            agenda: Vec::new(),
+            agenda_list: ListView::default(),
             drafts,
             form: None,
             filter: Filter::All,
@@ -386,6 +400,9 @@ impl State {
         self.refresh_leads();
         self.refresh_channels();
         self.refresh_visits();
+        if self.tab == Tab::Agenda {
+            self.refresh_agenda();
+        }
         old
     }
 
@@ -406,6 +423,7 @@ impl State {
             Tab::Leads => Some(&self.lead_list),
             Tab::Directory => Some(&self.channel_list),
             Tab::Visits => Some(&self.visit_list),
+            Tab::Agenda => Some(&self.agenda_list),
             Tab::Sync => None,
         }
     }
@@ -415,6 +433,7 @@ impl State {
             Tab::Leads => Some(&mut self.lead_list),
             Tab::Directory => Some(&mut self.channel_list),
             Tab::Visits => Some(&mut self.visit_list),
+            Tab::Agenda => Some(&mut self.agenda_list),
             Tab::Sync => None,
         }
     }

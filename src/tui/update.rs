@@ -142,6 +142,7 @@ fn update_inner(state: &mut State, action: Action) -> Vec<Effect> {
     state.lead_list.follow(visible);
     state.channel_list.follow(visible);
     state.visit_list.follow(visible);
+    state.agenda_list.follow(visible);
     effects.extend(state.to_open());
     effects
 }
@@ -175,6 +176,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => step(state, page(state) as isize),
         Action::Home => step(state, isize::MIN / 2),
         Action::End => step(state, isize::MAX / 2),
+        Action::OpenItem => state.open_item(),
         Action::FocusDetail => {
             if state.list().and_then(|l| l.current()).is_some() {
                 state.mode = Mode::Detail;
@@ -303,7 +305,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 Tab::Leads => &mut state.lead_list,
                 Tab::Directory => &mut state.channel_list,
                 Tab::Visits => &mut state.visit_list,
-                Tab::Sync => return Vec::new(),
+                Tab::Sync | Tab::Agenda => return Vec::new(),
             };
             if list.generation != generation || list.query.trim().is_empty() {
                 return Vec::new();
@@ -408,6 +410,9 @@ fn switch(state: &mut State, index: usize) {
     state.tab = Tab::ALL[index];
     state.mode = Mode::List;
     state.detail_scroll = 0;
+    if state.tab == Tab::Agenda {
+        state.refresh_agenda();
+    }
 }
 
 /// Moves the selection (list, search) or scrolls the detail, by `delta` rows.
@@ -469,6 +474,7 @@ fn refresh(state: &mut State, tab: Tab) {
         Tab::Leads => state.refresh_leads(),
         Tab::Directory => state.refresh_channels(),
         Tab::Visits => state.refresh_visits(),
+        Tab::Agenda => state.refresh_agenda(),
         Tab::Sync => {}
     }
 }

@@ -418,7 +418,7 @@ fn detail_lines(
 /// A lead's creditor in the list: a confidential one marked 密 and masked unless revealed (`u`);
 /// a name too long for the column loses its province (`重庆`), which every lead of a notice
 /// shares, before its distinctive end.
-fn creditor_cell(
+pub(super) fn creditor_cell(
     state: &State,
     lead: &Lead,
     matches: &[FieldMatch],

@@ -1,5 +1,6 @@
 //! Views: each draws part of `&State` and nothing else.
 
+mod agenda;
 mod chrome;
 mod directory;
 mod form;
@@ -35,6 +36,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         (Tab::Directory, _) => directory::draw(frame, body, state),
         (Tab::Visits, _) => visits::draw(frame, body, state),
         (Tab::Sync, _) => sync::draw(frame, body, state),
+        (Tab::Agenda, _) => agenda::draw(frame, body, state),
     }
     chrome::status(frame, status, state);
     if let Some(picker) = &state.picker {
