@@ -15,7 +15,8 @@
 //! is bounded tightly. A pattern of distinct characters uses a kept matcher, which scores as a
 //! new one (`super::fuzzy_score`). Two quirks of the matrix (its first row starts from -1, and
 //! with two rows a column left of a row's first match still holds values of two rows earlier)
-//! act as skipped characters, which the bound covers. The tests check the bounds against the
+//! act as skipped characters, which the bound covers; a third reads the score of all but the
+//! last two characters as the result (`aligned`). The tests check the bounds against the
 //! matcher on random text, and fail if any constant is lowered by one.
 
 use super::key::MAX_BONUS;
@@ -158,8 +159,20 @@ fn aligned(text: &[u8], pattern: &[u8]) -> i64 {
         }
     }
     earlier.copy_from_slice(row);
+    // The matcher reads its result from the last row starting one column left of the last
+    // character's first place, a cell the row two before last wrote: there a match of all but
+    // the last two characters, ending before that place, is read as the score.
+    let mut result = NONE;
+    let shortened = pattern.len().checked_sub(2).filter(|&k| k > 0);
+    let last_first = first_places(text, pattern).last().copied().unwrap_or(0);
+    let mut take = |row: &[i64], done: usize| {
+        if shortened == Some(done) {
+            result = row[..last_first].iter().copied().fold(NONE, i64::max);
+        }
+    };
+    take(row, 1);
     let mut prev_char = first;
-    for &c in rest {
+    for (done, &c) in (2..).zip(rest) {
         let consecutive = if starts_word(char::from(prev_char), char::from(c)) {
             NEXT_WORD_START
         } else {
@@ -186,13 +199,21 @@ fn aligned(text: &[u8], pattern: &[u8]) -> i64 {
             *e = (*e).max(x);
         }
         row.copy_from_slice(next);
+        take(row, done);
         prev_char = c;
     }
-    row.iter()
-        .copied()
-        .max()
-        .filter(|&b| b > NONE / 2)
-        .unwrap_or(0)
+    let best = row.iter().copied().fold(result, i64::max);
+    if best > NONE / 2 { best } else { 0 }
+}
+
+/// Where the matcher first finds each character of `pattern` in `text`, in order.
+fn first_places(text: &[u8], pattern: &[u8]) -> Vec<usize> {
+    let mut wanted = pattern.iter().peekable();
+    text.iter()
+        .enumerate()
+        .filter(|&(_, c)| wanted.next_if(|&w| w == c).is_some())
+        .map(|(j, _)| j)
+        .collect()
 }
 
 /// `spelling` for any text: the first character's best place there, and for each further
@@ -335,6 +356,15 @@ mod tests {
             let fresh = crate::search::matcher().fuzzy_match(&text, &p);
             assert_eq!(fuzzy_score(&text, &term_of(&p)), fresh, "{p:?} in {text:?}");
         }
+    }
+
+    /// Found by the random test: the matcher reads `gB` at the end (45) as the score of `gBoq`,
+    /// whose own best alignment scores 42.
+    #[test]
+    fn the_result_read_from_two_rows_earlier_stays_within_the_bound() {
+        let (text, t) = ("qga0 ha-a0-0aBaBzo /gBq", term_of("gBoq"));
+        assert_eq!(fuzzy_score(text, &t), Some(45));
+        assert!(spelling(text, &t) >= 45);
     }
 
     #[test]
