@@ -751,10 +751,10 @@ fn pool(pick: usize, changes: &[Value], hq_device: &str, now_ms: u64) -> Value {
         // The laptop's own device, renamed.
         40 => json!(format!("{}-copy", other["device"].as_str().unwrap_or(""))),
         41 => json!(1),
-        42 => json!(other["idx"].as_u64().unwrap_or(0) + 1),
+        42 => json!(other["idx"].as_u64().unwrap_or(0).saturating_add(1)),
         // Just after another change, as a later edit would be.
         43 => {
-            json!({"ms": other["clock"]["ms"].as_u64().unwrap_or(0), "n": 1 + other["clock"]["n"].as_u64().unwrap_or(0)})
+            json!({"ms": other["clock"]["ms"].as_u64().unwrap_or(0), "n": other["clock"]["n"].as_u64().unwrap_or(0).saturating_add(1)})
         }
         44 => json!(format!("visit:{}", other["id"].as_str().unwrap_or(""))),
         // Another change's link and signature, the link to another change, a well-formed

@@ -129,6 +129,19 @@ fn every_screen_in_both_languages_and_sizes() {
         ("sync_help", plain(chars("4?"))),
         ("agenda", plain(chars("5"))),
         ("agenda_help", plain(chars("5?"))),
+        ("identity", plain(chars("I"))),
+        (
+            "identity_problem",
+            [
+                plain(vec![
+                    KeyCode::Char('I'),
+                    KeyCode::Backspace,
+                    KeyCode::Backspace,
+                ]),
+                vec![ctrl_s],
+            ]
+            .concat(),
+        ),
     ];
     for lang in [Lang::Zh, Lang::En] {
         for (width, height) in [(80, 24), (120, 40)] {
@@ -142,6 +155,29 @@ fn every_screen_in_both_languages_and_sizes() {
                 let snapshot = format!("{name}_{}_{width}x{height}", lang_name(lang));
                 insta::assert_snapshot!(snapshot, terminal.backend());
             }
+        }
+    }
+}
+
+/// A store nobody named yet opens on the identity screen, over the ledger being read.
+#[test]
+fn the_first_start_asks_for_the_names() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let store = Store::memory(&InitOptions::default()).unwrap();
+            let mut state = state(&store, lang, day(25));
+            assert_eq!(state.mode, fieldcheck::tui::state::Mode::Settings);
+            // The login and host names differ from machine to machine: fixed ones for the frame.
+            state.settings = Some(fieldcheck::tui::settings::Settings::new(
+                "inspector",
+                "laptop-7",
+                None,
+                true,
+            ));
+            (state.width, state.height) = (width, height);
+            let terminal = frame(&state, width, height);
+            let snapshot = format!("first_start_{}_{width}x{height}", lang_name(lang));
+            insta::assert_snapshot!(snapshot, terminal.backend());
         }
     }
 }

@@ -18,7 +18,11 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn store() -> Store {
-    Store::memory(&InitOptions::default()).unwrap()
+    Store::memory(&InitOptions {
+        inspector: Some("张三".into()),
+        ..InitOptions::default()
+    })
+    .unwrap()
 }
 
 fn today() -> NaiveDate {

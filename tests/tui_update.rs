@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use fieldcheck::i18n::Lang;
 use fieldcheck::model::Status;
-use fieldcheck::store::{InitOptions, Store};
+use fieldcheck::store::InitOptions;
 use fieldcheck::tui::action::Action;
 use fieldcheck::tui::searcher::Request;
 use fieldcheck::tui::state::{Filter, Mode, Sort, State, Tab};
@@ -536,7 +536,7 @@ fn a_key_other_than_an_answer_drops_the_question_and_types() {
 /// one shows all.
 #[test]
 fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
-    let store = Store::memory(&InitOptions::default()).unwrap();
+    let store = common::app::store();
     let form = fieldcheck::model::form::VisitForm {
         lead: PENGKUN.into(),
         kind: "onsite".into(),
@@ -591,7 +591,7 @@ fn the_visits_search_finds_a_visit_by_its_leads_creditor_and_district() {
 /// text order (`…/9` before `…/10`).
 #[test]
 fn each_sort_orders_as_its_comparator_does() {
-    let store = Store::memory(&InitOptions::default()).unwrap();
+    let store = common::app::store();
     fieldcheck::generate::generate(&store, 1_500, 0, 7, None).unwrap();
     let today = NaiveDate::from_ymd_opt(2022, 3, 20).unwrap();
     let mut state = load(&store, Lang::Zh, today).unwrap();
@@ -657,7 +657,7 @@ fn each_sort_orders_as_its_comparator_does() {
 /// worker was given the visits is found too, in its place.
 #[test]
 fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
-    let store = Store::memory(&InitOptions::default()).unwrap();
+    let store = common::app::store();
     fieldcheck::generate::generate(&store, 400, 1_500, 3, None).unwrap();
     let mut app = App::over(store);
     let district = app.state.leads[0].district.clone();
@@ -751,7 +751,7 @@ fn the_visits_search_on_the_worker_finds_what_the_rule_says() {
 /// everything again puts it, and leaves it when the filter no longer keeps it.
 #[test]
 fn one_changed_lead_moves_to_where_a_full_sort_puts_it() {
-    let store = Store::memory(&InitOptions::default()).unwrap();
+    let store = common::app::store();
     fieldcheck::generate::generate(&store, 600, 0, 5, None).unwrap();
     let today = NaiveDate::from_ymd_opt(2022, 3, 20).unwrap();
     let mut state = load(&store, Lang::Zh, today).unwrap();
@@ -790,7 +790,7 @@ fn one_changed_lead_moves_to_where_a_full_sort_puts_it() {
 /// many more there are, instead of laying out every lead on every frame.
 #[test]
 fn a_channels_detail_lists_what_fits_and_counts_the_rest() {
-    let store = Store::memory(&InitOptions::default()).unwrap();
+    let store = common::app::store();
     fieldcheck::generate::generate(&store, 3_000, 0, 11, None).unwrap();
     let mut app = App::over(store);
     app.key(KeyCode::Char('2'));

@@ -364,7 +364,10 @@ impl Store {
                 || init.device.as_ref().is_some_and(|n| *n != id.device_name)
                 || init.district.is_some() && init.district != id.district
         });
-        if identity.is_some() && !renames {
+        let names_given =
+            init.inspector.is_some() || init.device.is_some() || init.district.is_some();
+        let confirms = names_given && !self.identity_set()?;
+        if identity.is_some() && !renames && !confirms {
             return Ok(());
         }
         let seed = if identity.is_none() {
@@ -397,6 +400,9 @@ impl Store {
             }
             if let Some(district) = &init.district {
                 set(meta::DISTRICT, district)?;
+            }
+            if names_given {
+                set(meta::IDENTITY_SET, "yes")?;
             }
         }
         if let Some(seed) = &seed {
@@ -434,6 +440,36 @@ impl Store {
                 .unwrap_or_default(),
             public_key: get(meta::PEER_KEY)?.unwrap_or_default(),
         }))
+    }
+
+    /// Were the inspector's and the device's names chosen (`init` with a name, or the app's
+    /// identity screen), rather than taken from the login and host names?
+    pub fn identity_set(&self) -> Result<bool> {
+        Ok(self.meta(meta::IDENTITY_SET)?.is_some())
+    }
+
+    /// Sets the names this store writes its changes with, as the app's identity screen chose
+    /// them: the inspector and the device must not be empty; an empty district clears it.
+    pub fn set_identity(&self, inspector: &str, device: &str, district: &str) -> Result<()> {
+        let (inspector, device, district) = (inspector.trim(), device.trim(), district.trim());
+        if inspector.is_empty() || device.is_empty() {
+            return Err(Error::Store {
+                detail: "the inspector's and the device's names must not be empty".into(),
+            });
+        }
+        let tx = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut table = tx.open_table(tables::META).map_err(db_err)?;
+            table.insert(meta::INSPECTOR, inspector).map_err(db_err)?;
+            table.insert(meta::DEVICE_NAME, device).map_err(db_err)?;
+            if district.is_empty() {
+                table.remove(meta::DISTRICT).map_err(db_err)?;
+            } else {
+                table.insert(meta::DISTRICT, district).map_err(db_err)?;
+            }
+            table.insert(meta::IDENTITY_SET, "yes").map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)
     }
 
     /// The store's device id, device name and inspector.

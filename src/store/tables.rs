@@ -66,6 +66,9 @@ pub mod meta {
     pub const CREATED: &str = "created";
     /// The inspector's own district (for the "my district" filter), if set.
     pub const DISTRICT: &str = "district";
+    /// Present once someone chose the names (`init` with a name, or the app's identity screen):
+    /// until then the terminal app asks for them at start.
+    pub const IDENTITY_SET: &str = "identity_set";
     /// The idx the next local change gets.
     pub const NEXT_IDX: &str = "next_idx";
     /// The last hybrid-logical-clock value issued, `ms.n`.

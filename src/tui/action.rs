@@ -57,6 +57,21 @@ pub enum Action {
     Reveal,
     /// `C`: correct the lead's latest visit.
     CorrectVisit,
+    /// `I`: open the identity screen.
+    OpenSettings,
+    SettingsNext,
+    SettingsPrev,
+    /// Ctrl-S (or Enter on the last field): check and save the names.
+    SettingsSave,
+    SettingsEsc,
+    /// Any other key on the identity screen: typed into the field in focus.
+    SettingsKey(KeyEvent),
+    /// The names were saved: inspector, device, district (`None`: cleared).
+    IdentitySaved {
+        inspector: String,
+        device: String,
+        district: Option<String>,
+    },
     /// `y` to the change asked about; any other key: leave it.
     ConfirmYes,
     ConfirmNo,
@@ -155,6 +170,7 @@ impl Action {
             Action::Rejected(_) => "rejected",
             Action::PromptReady { .. } => "prompt ready",
             Action::Failed(_) => "failed",
+            Action::IdentitySaved { .. } => "identity saved",
             _ => "other",
         }
     }

@@ -229,6 +229,20 @@ impl Runner<'_> {
                 None
             }
             Effect::SaveDraft(form) => self.store.save_draft(&form).err().map(|e| self.failed(e)),
+            Effect::SaveIdentity {
+                inspector,
+                device,
+                district,
+            } => Some(
+                match self.store.set_identity(&inspector, &device, &district) {
+                    Ok(()) => Action::IdentitySaved {
+                        inspector,
+                        device,
+                        district: Some(district).filter(|d| !d.is_empty()),
+                    },
+                    Err(e) => self.failed(e),
+                },
+            ),
             Effect::DiscardDraft(lead) => self
                 .store
                 .discard_draft(&lead)

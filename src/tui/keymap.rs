@@ -102,6 +102,7 @@ const FORM: &[Mode] = &[M::Form];
 const PROMPT: &[Mode] = &[M::Prompt];
 const RESOLVE: &[Mode] = &[M::Resolve];
 const CONFIRM: &[Mode] = &[M::Confirm];
+const SETTINGS: &[Mode] = &[M::Settings];
 
 /// Every binding, one per line (a table: kept unformatted). Keys in the search line that are
 /// not listed here type text.
@@ -179,6 +180,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(BOTH, AllTabs, ch('?'), A::ToggleHelp, "?", ("帮助：本页全部按键", "help: every key here")),
     bind(BOTH, AllTabs, ch('q'), A::Quit, "q Ctrl-C", ("退出", "quit")),
     bind(BOTH, AllTabs, CTRL_C, A::Quit, "", ("", "")),
+    bind(BOTH, AllTabs, ch('I'), A::OpenSettings, "I", ("本机身份：检查员、本机名称、辖区", "identity: inspector, laptop, district")),
     // The search line.
     bind(SEARCH, Lists, key(K::Enter), A::SearchAccept, "Enter", ("保留结果，回到列表", "keep the results, back to the list")),
     bind(SEARCH, Lists, key(K::Esc), A::SearchClear, "Esc", ("清除搜索", "clear the search")),
@@ -205,6 +207,15 @@ pub const BINDINGS: &[Binding] = &[
     bind(FORM, Leads, key(K::Esc), A::FormEsc, "Esc", ("放弃前询问", "ask, then discard")),
     bind(FORM, Leads, key(K::F(1)), A::ToggleHelp, "F1", ("帮助", "help")),
     bind(FORM, Leads, CTRL_C, A::Quit, "Ctrl-C", ("退出（草稿已保存）", "quit (the draft is saved)")),
+    // The identity screen.
+    bind(SETTINGS, AllTabs, ctrl('s'), A::SettingsSave, "Ctrl-S", ("保存", "save")),
+    bind(SETTINGS, AllTabs, key(K::Tab), A::SettingsNext, "Tab ↑↓", ("下一栏 / 上一栏（Enter 下一栏，末栏 Enter 保存）", "next / previous field (Enter: next; on the last, save)")),
+    bind(SETTINGS, AllTabs, key(K::BackTab), A::SettingsPrev, "", ("", "")),
+    bind(SETTINGS, AllTabs, key(K::Down), A::SettingsNext, "", ("", "")),
+    bind(SETTINGS, AllTabs, key(K::Up), A::SettingsPrev, "", ("", "")),
+    bind(SETTINGS, AllTabs, key(K::Esc), A::SettingsEsc, "Esc", ("关闭，不保存", "close without saving")),
+    bind(SETTINGS, AllTabs, key(K::F(1)), A::ToggleHelp, "F1", ("帮助", "help")),
+    bind(SETTINGS, AllTabs, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     // Picking a lead's new state.
     bind(PICK, Leads, key(K::Enter), A::PickConfirm, "Enter", ("确定", "confirm")),
     bind(PICK, Leads, key(K::Esc), A::PickCancel, "Esc", ("取消", "cancel")),
@@ -241,6 +252,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
         (Mode::Form, _) if tab == Tab::Leads => Some(Action::FormKey(*event)),
         (Mode::Prompt, KeyCode::Char(c)) if !key.ctrl => Some(Action::PromptInput(c)),
         (Mode::Confirm, _) => Some(Action::ConfirmNo),
+        (Mode::Settings, _) => Some(Action::SettingsKey(*event)),
         _ => None,
     }
 }

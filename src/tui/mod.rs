@@ -15,6 +15,8 @@ pub mod next_steps;
 mod panic;
 mod records;
 pub mod searcher;
+pub mod settings;
+mod settings_act;
 pub mod state;
 pub mod state_visits;
 mod sync_tab;
@@ -73,6 +75,8 @@ pub fn shell(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
         device: identity.device_name,
         device_id: identity.device_id,
         district: identity.district,
+        public_key: identity.public_key,
+        fingerprint: identity.fingerprint,
     };
     let mut state = State::new(
         info,
@@ -85,6 +89,18 @@ pub fn shell(store: &Store, lang: Lang, today: NaiveDate) -> Result<State> {
         lang,
     );
     state.loading = true;
+    if !store.identity_set()? {
+        // The first start: who is this, on which laptop? (Prefilled with the login and host.)
+        let info = &state.info;
+        let shown = settings::Settings::new(
+            &info.inspector,
+            &info.device,
+            info.district.as_deref(),
+            true,
+        );
+        state.settings = Some(shown);
+        state.mode = state::Mode::Settings;
+    }
     Ok(state)
 }
 

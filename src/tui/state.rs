@@ -68,6 +68,8 @@ pub enum Mode {
     Resolve,
     /// A triage key asked for `y` before it changes a synced field (`State::asked`).
     Confirm,
+    /// The identity screen (`State::settings`).
+    Settings,
 }
 
 /// A change of a lead's synced field waiting for `y`.
@@ -217,6 +219,9 @@ pub struct Info {
     pub device: String,
     pub device_id: String,
     pub district: Option<String>,
+    /// This laptop's peer key (what HQ's `trust add` takes) and its fingerprint.
+    pub public_key: String,
+    pub fingerprint: String,
 }
 
 /// The lead list without a search for one filter and sort, kept so that clearing a search or
@@ -293,6 +298,8 @@ pub struct State {
     pub revealed: Option<String>,
     /// The triage change asked about (`Mode::Confirm`).
     pub asked: Option<Asked>,
+    /// The identity screen, while it is open.
+    pub settings: Option<super::settings::Settings>,
 }
 
 impl State {
@@ -351,6 +358,7 @@ impl State {
             quit: false,
             revealed: None,
             asked: None,
+            settings: None,
         };
         state.groups = super::lead_groups::LeadGroups::of(&state.leads);
         state.refresh_leads();

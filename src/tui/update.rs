@@ -42,6 +42,12 @@ pub enum Effect {
         id: String,
         keep: crate::store::Keep,
     },
+    /// Save the names the identity screen was given; comes back as `IdentitySaved` or `Failed`.
+    SaveIdentity {
+        inspector: String,
+        device: String,
+        district: String,
+    },
     /// Free records the app no longer shows, off the UI thread.
     Release(Box<super::action::Records>),
     /// Read the whole records of the selected visit and of the selected lead's visits (the app
@@ -112,6 +118,7 @@ fn update_inner(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::PromptReady { .. }
             | Action::SyncDone(_)
             | Action::Opened(_)
+            | Action::IdentitySaved { .. }
     );
     // While the terminal is too small nothing is drawn, so no key but quit may act.
     if from_user && state.too_small() && !matches!(action, Action::Quit | Action::ConfirmNo) {
@@ -392,6 +399,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::FormSave
         | Action::FormEsc
         | Action::FormKey(_)) => return visit_form::act(state, action),
+        action @ (Action::OpenSettings
+        | Action::SettingsNext
+        | Action::SettingsPrev
+        | Action::SettingsSave
+        | Action::SettingsEsc
+        | Action::SettingsKey(_)
+        | Action::IdentitySaved { .. }) => return super::settings_act::act(state, action),
         Action::Resize(width, height) => {
             state.width = width;
             state.height = height;
@@ -444,7 +458,8 @@ fn step(state: &mut State, delta: isize) {
                 state.detail_scroll = 0;
             }
         }
-        Mode::Help | Mode::Form | Mode::Prompt | Mode::Resolve | Mode::Confirm => {}
+        Mode::Help | Mode::Form | Mode::Prompt | Mode::Resolve | Mode::Confirm | Mode::Settings => {
+        }
     }
 }
 
@@ -574,6 +589,12 @@ fn paste(state: &mut State, text: String) -> Vec<Effect> {
         }
         Mode::Form => visit_form::act(state, Action::Paste(text)),
         Mode::Prompt => sync_tab::act(state, Action::Paste(text)),
+        Mode::Settings => {
+            if let Some(settings) = state.settings.as_mut() {
+                settings.paste(&text);
+            }
+            Vec::new()
+        }
         // Not a `y`: the question is answered no, as by any other key.
         Mode::Confirm => update_inner(state, Action::ConfirmNo),
         _ => {

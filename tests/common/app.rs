@@ -58,8 +58,20 @@ impl App {
     }
 }
 
+/// A seeded store whose names were confirmed (as the app's first start asks): the app opens on
+/// the ledger.
+pub fn store() -> Store {
+    let store = Store::memory(&InitOptions::default()).unwrap();
+    let id = store.identity().unwrap();
+    let district = id.district.unwrap_or_default();
+    store
+        .set_identity(&id.inspector, &id.device_name, &district)
+        .unwrap();
+    store
+}
+
 pub fn app() -> App {
-    app_with(InitOptions::default())
+    App::over(store())
 }
 
 impl App {

@@ -7,6 +7,7 @@ mod form;
 mod leads;
 mod overlay;
 mod parts;
+mod settings;
 mod sync;
 mod visits;
 
@@ -41,6 +42,11 @@ pub fn draw(frame: &mut Frame, state: &State) {
     chrome::status(frame, status, state);
     if let Some(picker) = &state.picker {
         overlay::picker(frame, area, state, picker);
+    }
+    if let Some(settings) = &state.settings
+        && (state.mode == Mode::Settings || state.before_help == Mode::Settings)
+    {
+        settings::draw(frame, body, state, settings);
     }
     if state.mode == Mode::Help {
         overlay::help(frame, area, state);

@@ -11,7 +11,7 @@ use crate::text::{pad, truncate, width};
 use crate::tui::keymap;
 use crate::tui::state::{Picker, State};
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

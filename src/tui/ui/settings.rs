@@ -1,0 +1,88 @@
+//! The identity screen, drawn over the current tab: who writes the changes, on which laptop.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::overlay::centered;
+use super::parts::{DIM, LABEL, block};
+use crate::i18n::Lang;
+use crate::text::pad;
+use crate::tui::settings::{PARTS, Part, Settings};
+use crate::tui::state::State;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
+    let lang = state.lang;
+    let rect = centered(area, 76, 14);
+    frame.render_widget(Clear, rect);
+    let title = lang.pick(" 本机身份 ", " This laptop's identity ");
+    let outer = block(title.into(), true);
+    let inner = outer.inner(rect);
+    frame.render_widget(outer, rect);
+    let [intro, fields, problem, keys] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(6),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let why = if settings.first {
+        lang.pick(
+            "第一次使用：每条走访、分派和冲突都记在这些名字下，请确认或修改（已按登录名和主机名预填）。",
+            "First start: every visit, assignment and conflict is written under these names. Check them (filled in from the login and host names).",
+        )
+    } else {
+        lang.pick(
+            "每条新的走访、分派和冲突都记在这些名字下；已记录的不变。",
+            "New visits, assignments and conflicts are written under these names; those recorded keep theirs.",
+        )
+    };
+    frame.render_widget(Paragraph::new(why).wrap(Wrap { trim: true }), intro);
+    let rows = Layout::vertical([Constraint::Length(2); 3]).split(fields);
+    for (part, row) in PARTS.iter().zip(rows.iter()) {
+        field(frame, *row, settings, *part, lang);
+    }
+    if let Some((part, zh, en)) = settings.problem {
+        let text = format!(
+            "{}{}{}",
+            part.label(lang),
+            lang.pick("：", ": "),
+            lang.pick(zh, en)
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, Style::new().fg(Color::Red)))
+                .wrap(Wrap { trim: true }),
+            problem,
+        );
+    }
+    let hint = lang.pick(
+        "Ctrl-S 保存 · Tab 下一栏 · Esc 关闭",
+        "Ctrl-S saves · Tab next field · Esc closes",
+    );
+    frame.render_widget(Paragraph::new(Span::styled(hint, DIM)), keys);
+}
+
+fn field(frame: &mut Frame, area: Rect, settings: &Settings, part: Part, lang: Lang) {
+    let focused = settings.focus == part;
+    let [label, value] = Layout::horizontal([Constraint::Length(14), Constraint::Fill(1)])
+        .spacing(1)
+        .areas(area);
+    let style = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        LABEL
+    };
+    let marker = if focused { "> " } else { "  " };
+    let text = format!("{marker}{}", pad(part.label(lang), 12));
+    frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), label);
+    let mut shown = settings.text(part).clone();
+    shown.set_placeholder_text(part.hint(lang));
+    shown.set_placeholder_style(DIM);
+    shown.set_cursor_line_style(Style::new());
+    if !focused {
+        shown.set_cursor_style(Style::new());
+    }
+    frame.render_widget(&shown, value);
+}
