@@ -31,6 +31,9 @@ fn state(store: &Store, lang: Lang, today: NaiveDate) -> State {
     let mut state = load(store, lang, today).unwrap();
     state.info.store = "/home/inspector/.local/share/fieldcheck/store.redb".into();
     state.info.device_id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into();
+    // A store's keys are new each time: fixed ones for the frames.
+    state.info.public_key = "fc1:0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b:3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c:age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef".into();
+    state.info.fingerprint = "6f1c 20aa 93de 4b07".into();
     state
 }
 
@@ -130,6 +133,7 @@ fn every_screen_in_both_languages_and_sizes() {
         ("agenda", plain(chars("5"))),
         ("agenda_help", plain(chars("5?"))),
         ("identity", plain(chars("I"))),
+        ("sync_key", plain(chars("4K"))),
         (
             "identity_problem",
             [
@@ -177,6 +181,32 @@ fn the_first_start_asks_for_the_names() {
             (state.width, state.height) = (width, height);
             let terminal = frame(&state, width, height);
             let snapshot = format!("first_start_{}_{width}x{height}", lang_name(lang));
+            insta::assert_snapshot!(snapshot, terminal.backend());
+        }
+    }
+}
+
+/// The question a bundle from an untrusted packer raises, with a name typed.
+#[test]
+fn the_trust_question() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let store = self::store();
+            let mut state = state(&store, lang, day(25));
+            state.tab = fieldcheck::tui::state::Tab::Sync;
+            state.mode = fieldcheck::tui::state::Mode::Trust;
+            state.trust = Some(fieldcheck::tui::state::TrustAsk {
+                who: fieldcheck::tui::action::Untrusted {
+                    path: "/media/usb/fieldcheck-a1b2c3d4-3-7.fcb".into(),
+                    key: "fc1:…".into(),
+                    fingerprint: "9a0b 77c1 e2f4 0d35".into(),
+                },
+                name: "北碚-笔记本A".into(),
+                hq: false,
+            });
+            (state.width, state.height) = (width, height);
+            let terminal = frame(&state, width, height);
+            let snapshot = format!("sync_trust_{}_{width}x{height}", lang_name(lang));
             insta::assert_snapshot!(snapshot, terminal.backend());
         }
     }

@@ -132,6 +132,7 @@ fn records_from_the_start_never_replace_fresher_ones_from_an_import() {
         error: false,
         snapshot: sync_snapshot(&store).unwrap(),
         reload: Some(fresh.clone()),
+        untrusted: None,
     };
     dispatch(&mut state, &runner, Some(Action::SyncDone(Box::new(done))));
     assert!(!state.loading);

@@ -246,7 +246,10 @@ impl Store {
     /// takes the operator's choice, which then stands against every roster; its changes applied
     /// under the other key are taken back (they wait for a signature that holds).
     pub fn trust(&self, key: &str, options: &TrustOptions) -> Result<Device> {
-        let peer = PeerKey::parse(key).ok_or_else(|| Error::BadKey { key: key.into() })?;
+        // As typed or read from a QR code (which holds it in upper case): every part of a key
+        // is written in lower case.
+        let peer = PeerKey::parse(&key.to_ascii_lowercase())
+            .ok_or_else(|| Error::BadKey { key: key.into() })?;
         let writer = self.writer()?;
         let own = writer.identity.device_id.clone();
         if peer.device == own {

@@ -18,6 +18,17 @@ pub struct SyncDone {
     pub snapshot: SyncSnapshot,
     /// The records again, when an import or a resolution changed them.
     pub reload: Option<Records>,
+    /// An import refused because its packer is not trusted: whom to ask about.
+    pub untrusted: Option<Untrusted>,
+}
+
+/// The packer of a bundle this store does not trust, as the refusal named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    /// The bundle, to import once its packer is trusted.
+    pub path: String,
+    pub key: String,
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +123,17 @@ pub enum Action {
     PromptCancel,
     /// `E`: ask for a folder (a USB stick) to export to.
     ExportTo,
+    /// `K` on the Sync tab: this laptop's key in full and as a QR code; any of Esc, K, Enter,
+    /// q closes it.
+    ShowKey,
+    CloseKey,
+    /// On the question about an untrusted packer: the device's name typed, Tab (headquarters
+    /// or not), Enter (trust and import), Esc (do not).
+    TrustInput(char),
+    TrustBackspace,
+    TrustToggleHq,
+    TrustAccept,
+    TrustCancel,
     /// Enter on a conflict: show both values.
     OpenConflict,
     /// Keep this device's value (`m`) or the other one (`t`).

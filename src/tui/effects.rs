@@ -70,6 +70,59 @@ impl Runner<'_> {
         }
     }
 
+    /// Imports the bundle at `path` (trusting `trust`'s key first, if given). A refusal because
+    /// its packer is not trusted names the packer, for the app to ask about.
+    fn import(&self, path: &str, trust: Option<(&str, &crate::store::TrustOptions)>) -> Action {
+        let untrusted = std::cell::RefCell::new(None);
+        let mut action = self.sync(Reload::AndReindex, |store, lang| {
+            if let Some((key, options)) = trust {
+                store.trust(key, options)?;
+            }
+            // The same size cap as the command line's import.
+            let bytes = crate::sync::bundle::read_file(std::path::Path::new(path))?;
+            let r = store
+                .import(&bytes, path, &crate::store::ImportOptions::default())
+                .inspect_err(|e| {
+                    if let crate::error::Error::Bundle {
+                        problem: crate::sync::bundle::Problem::Untrusted { key, fingerprint },
+                        ..
+                    } = e
+                    {
+                        *untrusted.borrow_mut() = Some(super::action::Untrusted {
+                            path: path.to_string(),
+                            key: key.clone(),
+                            fingerprint: fingerprint.clone(),
+                        });
+                    }
+                })?;
+            let mut text = match lang {
+                Lang::Zh => format!(
+                    "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
+                    r.applied,
+                    r.duplicates,
+                    r.conflicts,
+                    r.gaps.len()
+                ),
+                Lang::En => format!(
+                    "Imported: {} applied, {} duplicates, {} conflicts, {} gaps",
+                    r.applied,
+                    r.duplicates,
+                    r.conflicts,
+                    r.gaps.len()
+                ),
+            };
+            if let Some(warning) = r.warning(lang) {
+                text.push_str(lang.pick("。", ". "));
+                text.push_str(&warning);
+            }
+            Ok((text, false))
+        });
+        if let Action::SyncDone(done) = &mut action {
+            done.untrusted = untrusted.into_inner();
+        }
+        action
+    }
+
     /// Writes a bundle of the changes not exported yet into the bundles folder, or to `out` (a
     /// folder such as a USB stick, or a file).
     fn export(&self, out: Option<std::path::PathBuf>) -> Action {
@@ -120,6 +173,7 @@ impl Runner<'_> {
                 error,
                 snapshot: super::sync_snapshot(self.store)?,
                 reload: records,
+                untrusted: None,
             })
         };
         match fresh() {
@@ -268,32 +322,20 @@ impl Runner<'_> {
                 let files = bundles_in(&dir);
                 Some(Action::PromptReady { dir, files })
             }
-            Effect::Import(path) => Some(self.sync(Reload::AndReindex, |store, lang| {
-                // The same size cap as the command line's import.
-                let bytes = crate::sync::bundle::read_file(std::path::Path::new(&path))?;
-                let r = store.import(&bytes, &path, &crate::store::ImportOptions::default())?;
-                let mut text = match lang {
-                    crate::i18n::Lang::Zh => format!(
-                        "已导入：应用 {} 条，重复 {} 条，冲突 {} 处，缺失 {} 段",
-                        r.applied,
-                        r.duplicates,
-                        r.conflicts,
-                        r.gaps.len()
-                    ),
-                    crate::i18n::Lang::En => format!(
-                        "Imported: {} applied, {} duplicates, {} conflicts, {} gaps",
-                        r.applied,
-                        r.duplicates,
-                        r.conflicts,
-                        r.gaps.len()
-                    ),
+            Effect::Import(path) => Some(self.import(&path, None)),
+            Effect::TrustAndImport {
+                path,
+                key,
+                name,
+                hq,
+            } => {
+                let options = crate::store::TrustOptions {
+                    name,
+                    hq,
+                    ..crate::store::TrustOptions::default()
                 };
-                if let Some(warning) = r.warning(lang) {
-                    text.push_str(lang.pick("。", ". "));
-                    text.push_str(&warning);
-                }
-                Ok((text, false))
-            })),
+                Some(self.import(&path, Some((&key, &options))))
+            }
             Effect::Resolve { id, keep } => Some(self.sync(Reload::Records, |store, lang| {
                 let change = store.resolve(&id, keep)?;
                 Ok((

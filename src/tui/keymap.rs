@@ -103,6 +103,8 @@ const PROMPT: &[Mode] = &[M::Prompt];
 const RESOLVE: &[Mode] = &[M::Resolve];
 const CONFIRM: &[Mode] = &[M::Confirm];
 const SETTINGS: &[Mode] = &[M::Settings];
+const KEY: &[Mode] = &[M::Key];
+const TRUST: &[Mode] = &[M::Trust];
 
 /// Every binding, one per line (a table: kept unformatted). Keys in the search line that are
 /// not listed here type text.
@@ -147,6 +149,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(LIST, Sync, ch('e'), A::Export, "e", ("导出变更包", "export a bundle")),
     bind(LIST, Sync, ch('i'), A::OpenImport, "i", ("导入变更包（Tab 补全路径）", "import a bundle (Tab completes the path)")),
     bind(LIST, Sync, ch('E'), A::ExportTo, "E", ("导出到选定的文件夹（如U盘）", "export to a chosen folder (a USB stick)")),
+    bind(LIST, Sync, ch('K'), A::ShowKey, "K", ("本机密钥和二维码（交给总部登记）", "this laptop's key and QR code (for HQ to enrol)")),
     bind(LIST, Sync, key(K::Enter), A::OpenConflict, "Enter", ("处理所选冲突", "resolve the selected conflict")),
     bind(LIST, Sync, key(K::Up), A::Up, "↑↓ j k", ("选择冲突", "choose a conflict")),
     bind(LIST, Sync, ch('k'), A::Up, "", ("", "")),
@@ -158,6 +161,18 @@ pub const BINDINGS: &[Binding] = &[
     bind(PROMPT, Sync, key(K::Backspace), A::PromptBackspace, "Backspace", ("删除一个字", "delete a character")),
     bind(PROMPT, Sync, key(K::Esc), A::PromptCancel, "Esc", ("取消", "cancel")),
     bind(PROMPT, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
+    // This laptop's key.
+    bind(KEY, Sync, key(K::Esc), A::CloseKey, "Esc K Enter q", ("关闭", "close")),
+    bind(KEY, Sync, ch('K'), A::CloseKey, "", ("", "")),
+    bind(KEY, Sync, key(K::Enter), A::CloseKey, "", ("", "")),
+    bind(KEY, Sync, ch('q'), A::CloseKey, "", ("", "")),
+    bind(KEY, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
+    // Trusting the packer of a refused bundle.
+    bind(TRUST, Sync, key(K::Enter), A::TrustAccept, "Enter", ("指纹一致：信任并导入", "the fingerprints match: trust and import")),
+    bind(TRUST, Sync, key(K::Tab), A::TrustToggleHq, "Tab", ("对方是总部：是/否", "it is headquarters: yes/no")),
+    bind(TRUST, Sync, key(K::Backspace), A::TrustBackspace, "Backspace", ("删除一个字", "delete a character")),
+    bind(TRUST, Sync, key(K::Esc), A::TrustCancel, "Esc", ("不信任，不导入", "do not trust, do not import")),
+    bind(TRUST, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
     // Resolving a conflict.
     bind(RESOLVE, Sync, ch('m'), A::KeepMine, "m", ("保留本机的值", "keep mine")),
     bind(RESOLVE, Sync, ch('t'), A::KeepTheirs, "t", ("保留对方的值", "keep theirs")),
@@ -251,6 +266,7 @@ pub fn action(mode: Mode, tab: Tab, event: &KeyEvent) -> Option<Action> {
         (Mode::Search, KeyCode::Char(c)) if !key.ctrl => Some(Action::SearchInput(c)),
         (Mode::Form, _) if tab == Tab::Leads => Some(Action::FormKey(*event)),
         (Mode::Prompt, KeyCode::Char(c)) if !key.ctrl => Some(Action::PromptInput(c)),
+        (Mode::Trust, KeyCode::Char(c)) if !key.ctrl => Some(Action::TrustInput(c)),
         (Mode::Confirm, _) => Some(Action::ConfirmNo),
         (Mode::Settings, _) => Some(Action::SettingsKey(*event)),
         _ => None,

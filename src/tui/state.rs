@@ -70,6 +70,19 @@ pub enum Mode {
     Confirm,
     /// The identity screen (`State::settings`).
     Settings,
+    /// This laptop's key shown in full, with its QR code.
+    Key,
+    /// Asking whether to trust the packer of a refused bundle (`State::trust`).
+    Trust,
+}
+
+/// The question about a refused bundle's packer: its fingerprint shown, a name typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustAsk {
+    pub who: super::action::Untrusted,
+    pub name: String,
+    /// Pin the packer as this store's headquarters.
+    pub hq: bool,
 }
 
 /// A change of a lead's synced field waiting for `y`.
@@ -300,6 +313,8 @@ pub struct State {
     pub asked: Option<Asked>,
     /// The identity screen, while it is open.
     pub settings: Option<super::settings::Settings>,
+    /// The question about an untrusted packer, while it is asked.
+    pub trust: Option<TrustAsk>,
 }
 
 impl State {
@@ -359,6 +374,7 @@ impl State {
             revealed: None,
             asked: None,
             settings: None,
+            trust: None,
         };
         state.groups = super::lead_groups::LeadGroups::of(&state.leads);
         state.refresh_leads();

@@ -3,7 +3,7 @@
 //! by effects.
 
 use super::action::{Action, SyncDone};
-use super::state::{Message, Mode, Prompt, State, Tab};
+use super::state::{Message, Mode, Prompt, State, Tab, TrustAsk};
 use super::update::Effect;
 use crate::store::Keep;
 
@@ -51,6 +51,43 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 p.cycle = 0;
             }
         }
+        Action::ShowKey => state.mode = Mode::Key,
+        Action::CloseKey => state.mode = Mode::List,
+        Action::TrustInput(c) => {
+            if let Some(t) = state.trust.as_mut() {
+                t.name.push(c);
+            }
+        }
+        Action::Paste(text) if state.mode == Mode::Trust => {
+            if let Some(t) = state.trust.as_mut() {
+                t.name.push_str(&super::form::one_line(&text));
+            }
+        }
+        Action::TrustBackspace => {
+            if let Some(t) = state.trust.as_mut() {
+                t.name.pop();
+            }
+        }
+        Action::TrustToggleHq => {
+            if let Some(t) = state.trust.as_mut() {
+                t.hq = !t.hq;
+            }
+        }
+        Action::TrustCancel => {
+            state.trust = None;
+            state.mode = Mode::List;
+            state.message = Some(Message {
+                text: state
+                    .lang
+                    .pick(
+                        "未信任，未导入：什么都没有改变。",
+                        "not trusted, not imported: nothing changed.",
+                    )
+                    .into(),
+                error: false,
+            });
+        }
+        Action::TrustAccept => return trust(state),
         Action::Paste(text) => {
             if let Some(p) = state.prompt.as_mut() {
                 p.text.push_str(&super::form::one_line(&text));
@@ -99,6 +136,37 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Enter on the question about an untrusted packer: with a name, trust it and import.
+fn trust(state: &mut State) -> Vec<Effect> {
+    let Some(ask) = state.trust.as_ref() else {
+        return Vec::new();
+    };
+    let name = ask.name.trim().to_string();
+    if name.is_empty() {
+        state.message = Some(Message {
+            text: state
+                .lang
+                .pick(
+                    "请先输入对方设备的名称（如 总部、北碚区-笔记本2），再按 Enter。",
+                    "type a name for the other device first (like HQ, beibei-laptop-2), then Enter.",
+                )
+                .into(),
+            error: true,
+        });
+        return Vec::new();
+    }
+    let Some(TrustAsk { who, hq, .. }) = state.trust.take() else {
+        return Vec::new();
+    };
+    state.mode = Mode::List;
+    vec![Effect::TrustAndImport {
+        path: who.path,
+        key: who.key,
+        name,
+        hq,
+    }]
 }
 
 fn close_prompt(state: &mut State) {
@@ -179,5 +247,29 @@ fn finished(state: &mut State, done: SyncDone) -> Vec<Effect> {
         text: done.message,
         error: done.error,
     });
+    // Asked at once unless a form or another question has the keys (then the message stands).
+    if let Some(who) = done
+        .untrusted
+        .filter(|_| matches!(state.mode, Mode::List | Mode::Detail))
+    {
+        // The refusal's remedy, asked here: the fingerprint to compare, a name to trust it by.
+        state.message = Some(Message {
+            text: state
+                .lang
+                .pick(
+                    "未导入：打包者不受信任。",
+                    "not imported: its packer is not trusted.",
+                )
+                .into(),
+            error: true,
+        });
+        state.trust = Some(TrustAsk {
+            who,
+            name: String::new(),
+            hq: false,
+        });
+        state.mode = Mode::Trust;
+        state.tab = Tab::Sync;
+    }
     effects
 }

@@ -48,6 +48,14 @@ pub enum Effect {
         device: String,
         district: String,
     },
+    /// Trust the packer of a refused bundle under this name (as headquarters: `hq`), then
+    /// import the bundle.
+    TrustAndImport {
+        path: String,
+        key: String,
+        name: String,
+        hq: bool,
+    },
     /// Free records the app no longer shows, off the UI thread.
     Release(Box<super::action::Records>),
     /// Read the whole records of the selected visit and of the selected lead's visits (the app
@@ -70,7 +78,7 @@ impl Effect {
     /// The long work this effect is, if it runs off the UI thread.
     pub fn work(&self) -> Option<Work> {
         match self {
-            Effect::Import(_) => Some(Work::Import),
+            Effect::Import(_) | Effect::TrustAndImport { .. } => Some(Work::Import),
             Effect::Export | Effect::ExportTo(_) => Some(Work::Export),
             Effect::Resolve { .. } => Some(Work::Resolve),
             _ => None,
@@ -376,6 +384,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Finalized(done) => visit_form::finalized(state, *done),
         Action::Rejected(problems) => visit_form::rejected(state, problems),
         action @ (Action::Export
+        | Action::ShowKey
+        | Action::CloseKey
+        | Action::TrustInput(_)
+        | Action::TrustBackspace
+        | Action::TrustToggleHq
+        | Action::TrustAccept
+        | Action::TrustCancel
         | Action::ExportTo
         | Action::OpenImport
         | Action::PromptInput(_)
@@ -458,8 +473,14 @@ fn step(state: &mut State, delta: isize) {
                 state.detail_scroll = 0;
             }
         }
-        Mode::Help | Mode::Form | Mode::Prompt | Mode::Resolve | Mode::Confirm | Mode::Settings => {
-        }
+        Mode::Help
+        | Mode::Form
+        | Mode::Prompt
+        | Mode::Resolve
+        | Mode::Confirm
+        | Mode::Settings
+        | Mode::Key
+        | Mode::Trust => {}
     }
 }
 
@@ -588,7 +609,7 @@ fn paste(state: &mut State, text: String) -> Vec<Effect> {
             search(state)
         }
         Mode::Form => visit_form::act(state, Action::Paste(text)),
-        Mode::Prompt => sync_tab::act(state, Action::Paste(text)),
+        Mode::Prompt | Mode::Trust => sync_tab::act(state, Action::Paste(text)),
         Mode::Settings => {
             if let Some(settings) = state.settings.as_mut() {
                 settings.paste(&text);

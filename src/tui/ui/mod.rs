@@ -9,6 +9,7 @@ mod overlay;
 mod parts;
 mod settings;
 mod sync;
+mod sync_key;
 mod visits;
 
 use ratatui::Frame;
@@ -42,6 +43,15 @@ pub fn draw(frame: &mut Frame, state: &State) {
     chrome::status(frame, status, state);
     if let Some(picker) = &state.picker {
         overlay::picker(frame, area, state, picker);
+    }
+    if state.tab == Tab::Sync && state.mode == Mode::Key {
+        sync_key::own_key(frame, area, body, state);
+    }
+    if let Some(ask) = &state.trust
+        && state.tab == Tab::Sync
+        && (state.mode == Mode::Trust || state.before_help == Mode::Trust)
+    {
+        sync_key::trust(frame, body, state, ask);
     }
     if let Some(settings) = &state.settings
         && (state.mode == Mode::Settings || state.before_help == Mode::Settings)

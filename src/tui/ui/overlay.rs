@@ -11,6 +11,19 @@ use crate::text::{pad, truncate, width};
 use crate::tui::keymap;
 use crate::tui::state::{Picker, State};
 
+/// Clears `rect` and a column either side of it (within `area`): a wide character just left of
+/// a box would otherwise cover its left border.
+pub(super) fn clear(frame: &mut Frame, rect: Rect, area: Rect) {
+    let x = rect.x.saturating_sub(1).max(area.x);
+    let right = (rect.right() + 1).min(area.right());
+    let wider = Rect {
+        x,
+        width: right.saturating_sub(x),
+        ..rect
+    };
+    frame.render_widget(Clear, wider);
+}
+
 pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])
         .flex(Flex::Center)

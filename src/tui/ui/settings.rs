@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::overlay::centered;
 use super::parts::{DIM, LABEL, block};
@@ -16,7 +16,7 @@ use crate::tui::state::State;
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
     let lang = state.lang;
     let rect = centered(area, 76, 14);
-    frame.render_widget(Clear, rect);
+    super::overlay::clear(frame, rect, area);
     let title = lang.pick(" 本机身份 ", " This laptop's identity ");
     let outer = block(title.into(), true);
     let inner = outer.inner(rect);

@@ -55,6 +55,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             ))],
         ),
         field(
+            lang.pick("本机指纹", "fingerprint"),
+            w,
+            vec![
+                Span::styled(
+                    state.info.fingerprint.clone(),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(
+                    lang.pick("  K 完整密钥和二维码", "  K: the key and its QR code"),
+                    DIM,
+                ),
+            ],
+        ),
+        field(
             lang.pick("未导出变更", "unexported"),
             w,
             vec![Span::styled(
@@ -279,7 +293,7 @@ fn draw_resolve(frame: &mut Frame, area: Rect, state: &State, c: &crate::store::
         width: rect.width.saturating_sub(4),
         ..rect
     };
-    frame.render_widget(Clear, rect);
+    super::overlay::clear(frame, rect, area);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
