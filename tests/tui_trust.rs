@@ -143,3 +143,39 @@ fn a_key_read_in_upper_case_is_the_same_key() {
     let listed = hq.devices().unwrap();
     assert!(listed.iter().any(|d| d.key == key));
 }
+
+/// A message longer than the status line is shown whole, wrapped in a box above it.
+#[test]
+fn a_long_message_is_shown_whole() {
+    let mut app = app();
+    let key = app.store.identity().unwrap().public_key;
+    let refusal = fieldcheck::error::Error::Bundle {
+        file: "/media/usb/a.fcb".into(),
+        problem: fieldcheck::sync::bundle::Problem::Untrusted {
+            key: key.clone(),
+            fingerprint: "9a0b 77c1 e2f4 0d35".into(),
+        },
+    };
+    for lang in [fieldcheck::i18n::Lang::Zh, fieldcheck::i18n::Lang::En] {
+        let text = refusal.message(lang);
+        app.state.message = Some(fieldcheck::tui::state::Message {
+            text: text.clone(),
+            error: true,
+        });
+        let shown: String = screen(&app, 80, 24)
+            .lines()
+            .map(|l| {
+                let inner = l.split('"').nth(1).unwrap_or("");
+                inner.trim_matches(|c| c == '│' || c == ' ').to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("");
+        let squeezed: String = shown.split_whitespace().collect();
+        for part in [&key[..40], "9a0b", "--trust-new"] {
+            assert!(squeezed.contains(part), "{part} not shown: {shown}");
+        }
+        // Any key clears it.
+        app.key(KeyCode::Char('j'));
+        assert!(app.state.message.is_none());
+    }
+}

@@ -68,6 +68,8 @@ pub enum Action {
     Reveal,
     /// `C`: correct the lead's latest visit.
     CorrectVisit,
+    /// `C` on the Visits tab: correct the selected visit (its lead's latest).
+    CorrectSelected,
     /// `I`: open the identity screen.
     OpenSettings,
     SettingsNext,

@@ -112,9 +112,14 @@ impl State {
     /// `Enter` on the agenda: the item's lead on the Leads tab, in the detail pane. A search or
     /// filter that hides it is cleared, and the status bar says so.
     pub fn open_item(&mut self) {
-        let Some(lead) = self.selected_item().map(|it| it.lead) else {
-            return;
-        };
+        if let Some(lead) = self.selected_item().map(|it| it.lead) {
+            self.show_lead(lead);
+        }
+    }
+
+    /// Shows the lead at position `lead` in the Leads tab's detail, clearing a search or filter
+    /// that hides it (and saying so).
+    pub fn show_lead(&mut self, lead: usize) {
         let lang = self.lang;
         let mut cleared = false;
         if !self.lead_list.rows.contains(&lead) {

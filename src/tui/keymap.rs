@@ -43,6 +43,7 @@ pub enum On {
     Leads,
     Sync,
     Agenda,
+    Visits,
 }
 
 impl On {
@@ -54,6 +55,7 @@ impl On {
             On::Leads => tab == Tab::Leads,
             On::Sync => tab == Tab::Sync,
             On::Agenda => tab == Tab::Agenda,
+            On::Visits => tab == Tab::Visits,
         }
     }
 }
@@ -90,7 +92,7 @@ const fn bind(
 use Action as A;
 use KeyCode as K;
 use Mode as M;
-use On::{Agenda, AllTabs, Leads, Lists, Rows, Sync};
+use On::{Agenda, AllTabs, Leads, Lists, Rows, Sync, Visits};
 
 const LIST: &[Mode] = &[M::List];
 const DETAIL: &[Mode] = &[M::Detail];
@@ -129,6 +131,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(BOTH, Leads, ch('a'), A::AssignToMe, "a", ("分派给我 / 取消", "assign to me / unassign")),
     bind(LIST, Leads, ch('f'), A::CycleFilter, "f", ("筛选：全部/逾期/状态/本辖区", "filter: all/overdue/status/my district")),
     bind(LIST, Leads, ch('o'), A::CycleSort, "o", ("排序：期限/金额/属地", "sort: deadline/amount/district")),
+    bind(BOTH, Visits, ch('C'), A::CorrectSelected, "C", ("更正所选走访（须为该线索最近一次）", "correct the selected visit (its lead's latest)")),
     bind(LIST, Agenda, key(K::Enter), A::OpenItem, "Enter", ("打开该线索", "open its lead")),
     bind(LIST, Rows, key(K::Up), A::Up, "↑↓ j k", ("上下移动", "move up and down")),
     bind(LIST, Rows, ch('k'), A::Up, "", ("", "")),

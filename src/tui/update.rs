@@ -276,6 +276,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleConfidential => ask(state, |l, _| LeadField::Confidential(!l.confidential)),
         Action::Reveal => reveal(state),
         Action::CorrectVisit => visit_form::correct(state),
+        Action::CorrectSelected => visit_form::correct_selected(state),
         Action::AssignToMe => ask(state, |l, me| {
             if l.assignee.as_deref() == Some(me) {
                 LeadField::Assignee(None)

@@ -146,11 +146,66 @@ pub fn correct(state: &mut State) {
         say(state, text.into(), false);
         return;
     };
-    let mut prefill = VisitForm::from_visit(&old);
-    prefill.evidence = evidence_lines(&old, lang);
+    open_correction(state, pos, &old);
+}
+
+/// `C` on the Visits tab: correct the selected visit, if it is its lead's latest (the lead is
+/// shown in the Leads tab, where the form opens).
+pub fn correct_selected(state: &mut State) {
+    let lang = state.lang;
+    let Some(old) = state.selected_visit().cloned() else {
+        let text = lang.pick(
+            "正在读取这条走访，请稍候再按 C。",
+            "still reading this visit: press C again in a moment.",
+        );
+        say(state, text.into(), false);
+        return;
+    };
+    let Some(pos) = state.lead_position(&old.lead) else {
+        let text = lang.pick(
+            "本机没有这条走访的线索，无法更正。",
+            "this store does not hold the visit's lead: it cannot be corrected here.",
+        );
+        say(state, text.into(), true);
+        return;
+    };
+    let latest = state
+        .visits_of(&old.lead)
+        .iter()
+        .map(|&p| state.visits.id(p))
+        .filter(|id| !state.is_corrected(id))
+        .max();
+    if latest != Some(old.id.as_str()) {
+        let text = lang.pick(
+            "只能更正这条线索最近的一次走访；已被更正的走访不能再更正。",
+            "only the lead's latest visit can be corrected; a corrected visit cannot be corrected again.",
+        );
+        say(state, text.into(), true);
+        return;
+    }
+    if state.drafts.contains_key(&old.lead) {
+        let text = lang.pick(
+            "这条线索有未完成的草稿：在线索页按 d 继续填写，或在草稿中按 Esc 放弃后再更正。",
+            "this lead has an unfinished draft: press d on the Leads tab to go on, or discard it (Esc in it) to correct.",
+        );
+        say(state, text.into(), false);
+        return;
+    }
+    state.show_lead(pos);
+    open_correction(state, pos, &old);
+}
+
+/// The correction form of `old`, a visit of the lead at `pos`, prefilled with its fields.
+fn open_correction(state: &mut State, pos: usize, old: &crate::model::Visit) {
+    let lang = state.lang;
+    let Some(lead) = state.leads.get(pos).cloned() else {
+        return;
+    };
+    let mut prefill = VisitForm::from_visit(old);
+    prefill.evidence = evidence_lines(old, lang);
     prefill.at = crate::clock::local(old.at, "%Y-%m-%d %H:%M");
     prefill.supersedes = Some(old.id.clone());
-    let form = Form::new(pos, lead, old.kind, Some(&prefill));
+    let form = Form::new(pos, &lead, old.kind, Some(&prefill));
     start(state, form);
     let text = lang.pick(
         "更正最近一次走访：改好后 Ctrl-S 定稿，新记录取代旧记录，两条都留在历史中。",

@@ -83,6 +83,45 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(vec![first, second]), area);
 }
 
+/// A message longer than the status line, in full: wrapped in a box at the foot of the body
+/// (the status line shows its start). Any key clears it, as it clears every message.
+pub fn long_message(frame: &mut Frame, body: Rect, status: Rect, state: &State) {
+    let Some(m) = &state.message else {
+        return;
+    };
+    if width(&m.text) <= usize::from(status.width) {
+        return;
+    }
+    let inner = usize::from(body.width.saturating_sub(2)).max(1);
+    // Wrapping at words can take a line more than the cells alone would.
+    let lines = width(&m.text).div_ceil(inner) + 1;
+    let height = u16::try_from(lines + 2)
+        .unwrap_or(u16::MAX)
+        .min(body.height / 2)
+        .max(3);
+    let rect = Rect {
+        y: body.bottom().saturating_sub(height),
+        height,
+        ..body
+    };
+    let colour = if m.error { Color::Red } else { Color::Green };
+    let title = state
+        .lang
+        .pick(" 消息（按任意键关闭） ", " Message (any key closes) ");
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(
+        Paragraph::new(m.text.clone())
+            .wrap(Wrap { trim: true })
+            .block(
+                ratatui::widgets::Block::bordered()
+                    .border_type(ratatui::widgets::BorderType::Rounded)
+                    .border_style(Style::new().fg(colour))
+                    .title(title),
+            ),
+        rect,
+    );
+}
+
 /// The keys of the current mode and tab, as many as fit, always ending with the help key.
 fn keys_line(state: &State, cells: usize) -> Line<'static> {
     let item = |key: &str, what: &str| {

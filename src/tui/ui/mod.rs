@@ -58,6 +58,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     {
         settings::draw(frame, body, state, settings);
     }
+    chrome::long_message(frame, body, status, state);
     if state.mode == Mode::Help {
         overlay::help(frame, area, state);
     }
