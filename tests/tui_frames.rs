@@ -212,6 +212,38 @@ fn the_trust_question() {
     }
 }
 
+/// At 200 columns the ledger shows the debtor, the next step and the assignee too.
+#[test]
+fn the_ledger_uses_200_columns() {
+    for lang in [Lang::Zh, Lang::En] {
+        let store = self::store();
+        let mut form = fieldcheck::model::form::VisitForm {
+            lead: "cq-jfb-2022-3/a3/1".into(),
+            kind: "onsite".into(),
+            finding: "disputed".into(),
+            met: vec!["王五,财务,023-1".into()],
+            evidence: vec!["contract:HT-2021-07".into()],
+            next: "约双方到区经信委协商".into(),
+            due: "2022-02-01".into(),
+            ..Default::default()
+        };
+        form.at = "2022-01-24 10:00".into();
+        store
+            .finalize(&form, fieldcheck::clock::now_on(day(24)), day(24), false)
+            .unwrap();
+        let mut state = state(&store, lang, day(25));
+        (state.width, state.height) = (200, 60);
+        let terminal = frame(&state, 200, 60);
+        let text = terminal.backend().to_string();
+        assert!(text.contains(lang.pick("下一步", "next step")), "{text}");
+        assert!(text.contains("约双方到区经信委协商"), "{text}");
+        insta::assert_snapshot!(
+            format!("leads_{}_200x60", lang_name(lang)),
+            terminal.backend()
+        );
+    }
+}
+
 fn lang_name(lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => "zh",

@@ -110,6 +110,8 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
 
     let inner = table_area.width.saturating_sub(2);
     let wide = inner >= 62;
+    // At 200 columns and more: the debtor, the next step and the assignee too.
+    let wider = inner >= 100;
     let mut widths = vec![
         Constraint::Length(2),
         Constraint::Length(crate::model::Status::short_cells(lang)),
@@ -119,6 +121,13 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     ];
     if wide {
         widths.push(Constraint::Length(8));
+    }
+    if wider {
+        widths.extend([
+            Constraint::Fill(1),
+            Constraint::Length(22),
+            Constraint::Length(8),
+        ]);
     }
     let cols = Layout::horizontal(widths.clone())
         .spacing(1)
@@ -137,6 +146,13 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
     ];
     if wide {
         header.push(lang.pick("万元", "10k ¥"));
+    }
+    if wider {
+        header.extend([
+            lang.pick("债务人", "debtor"),
+            lang.pick("下一步", "next step"),
+            lang.pick("分派", "assignee"),
+        ]);
     }
     // Only the rows in the window are built: drawing costs the same for 3 leads or a million.
     let visible = usize::from(table_area.height.saturating_sub(3));
@@ -181,6 +197,22 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
             if wide {
                 let amount = lead.amount_yuan.map_or_else(|| "—".into(), format_wan);
                 cells.push(Cell::from(Line::from(amount).right_aligned()));
+            }
+            if wider {
+                let debtor = lead.debtor.as_deref().unwrap_or("—");
+                let next = state
+                    .next_steps
+                    .of_lead(pos)
+                    .filter(|_| lead.status != crate::model::Status::Closed)
+                    .map_or(std::borrow::Cow::Borrowed("—"), |n| {
+                        state.text_shown(lead, &n.text)
+                    });
+                let assignee = lead.assignee.as_deref().unwrap_or("—");
+                cells.extend([
+                    Cell::from(crate::text::truncate(debtor, col(6))),
+                    Cell::from(crate::text::truncate(&next, col(7))),
+                    Cell::from(crate::text::truncate(assignee, col(8))),
+                ]);
             }
             Row::new(cells)
         })
