@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod peers;
+#[cfg(unix)]
+pub mod pty;
 
 use std::path::PathBuf;
 

@@ -61,6 +61,14 @@ fn due_style(state: &State, pos: usize) -> Style {
     }
 }
 
+fn days_word(n: i64, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => " 天",
+        Lang::En if n == 1 => " day",
+        Lang::En => " days",
+    }
+}
+
 /// A date and how far it is from today: "逾期 3 天", "还有 5 天", "今天".
 fn from_today(date: chrono::NaiveDate, state: &State, waited: bool) -> String {
     let lang = state.lang;
@@ -72,12 +80,12 @@ fn from_today(date: chrono::NaiveDate, state: &State, waited: bool) -> String {
             "{date}  {}{}{}",
             lang.pick("逾期 ", "overdue by "),
             -d,
-            lang.pick(" 天", " days")
+            days_word(-d, lang)
         ),
         d => format!(
             "{date}  {}{d}{}",
             lang.pick("还有 ", "in "),
-            lang.pick(" 天", " days")
+            days_word(d, lang)
         ),
     }
 }
