@@ -134,6 +134,7 @@ fn every_screen_in_both_languages_and_sizes() {
         ("agenda_help", plain(chars("5?"))),
         ("identity", plain(chars("I"))),
         ("sync_key", plain(chars("4K"))),
+        ("lead_facts", plain(chars("D"))),
         (
             "identity_problem",
             [

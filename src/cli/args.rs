@@ -461,6 +461,12 @@ pub enum LeadCommand {
         /// Marked for attention (set by a disagreeing re-verification); false clears it.
         #[arg(long)]
         attention: Option<bool>,
+        /// Who owes, as found on site; none clears it (synced like the other fields).
+        #[arg(long)]
+        debtor: Option<String>,
+        /// The amount owed in 万元 (76.6), as found on site; none clears it.
+        #[arg(long)]
+        amount_wan: Option<String>,
         #[command(flatten)]
         json: Json,
     },

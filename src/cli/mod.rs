@@ -154,10 +154,14 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
             assignee,
             deadline,
             attention,
+            debtor,
+            amount_wan,
             json,
         }) => {
             let store = open(&InitOptions::default())?;
             let asked = visits::LeadChanges {
+                debtor: debtor.as_deref(),
+                amount_wan: amount_wan.as_deref(),
                 status: status.as_deref(),
                 supervised: *supervised,
                 confidential: *confidential,

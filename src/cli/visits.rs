@@ -277,6 +277,8 @@ pub struct LeadChanges<'a> {
     pub assignee: Option<&'a str>,
     pub deadline: Option<&'a str>,
     pub attention: Option<bool>,
+    pub debtor: Option<&'a str>,
+    pub amount_wan: Option<&'a str>,
 }
 
 pub fn set(
@@ -312,6 +314,17 @@ pub fn set(
         ));
     }
     fields.extend(asked.attention.map(LeadField::Attention));
+    for (typed, read) in [
+        (
+            asked.debtor,
+            LeadField::typed_debtor as fn(&str) -> Option<LeadField>,
+        ),
+        (asked.amount_wan, LeadField::typed_amount_wan),
+    ] {
+        if let Some(text) = typed {
+            fields.push(read(text).ok_or_else(|| Error::BadLeadFact { text: text.into() })?);
+        }
+    }
     if fields.is_empty() {
         return Err(Error::NothingToSet);
     }

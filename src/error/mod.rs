@@ -67,6 +67,10 @@ pub enum Error {
     BadDate {
         text: String,
     },
+    /// A lead's amount or debtor as typed cannot be taken.
+    BadLeadFact {
+        text: String,
+    },
     /// Rule 4: every lead keeps a deadline.
     DeadlineRequired,
     /// A spreadsheet report with more rows than a worksheet holds.
@@ -315,6 +319,19 @@ impl Error {
                     "nothing to set: give --status, --supervised, --confidential, --assignee, --deadline or --attention.",
                 )
                 .into(),
+            Error::BadLeadFact { text } => {
+                if zh {
+                    format!(
+                        "“{text}”无法作为线索的金额或债务人：金额写万元数（如 76.6，最多 4 位小数），债务人写名称（最多 {} 字）；none 清除。未做任何改动。",
+                        crate::sync::change::MAX_DEBTOR_CHARS
+                    )
+                } else {
+                    format!(
+                        "“{text}” cannot be a lead's amount or debtor: write an amount in 万元 (like 76.6, at most 4 decimals), a debtor's name (at most {} characters); none clears it. Nothing was changed.",
+                        crate::sync::change::MAX_DEBTOR_CHARS
+                    )
+                }
+            }
             Error::BadDate { text } => {
                 if zh {
                     format!("日期“{text}”无法读取，请写 2022-02-10、today、+7 或 none。")

@@ -144,14 +144,22 @@ impl Change {
 }
 
 /// A lead's fields merged last-writer-wins by (clock, device), with conflicts kept for a person.
-pub const REGISTERS: [&str; 6] = [
+pub const REGISTERS: [&str; 8] = [
     "status",
     "supervised",
     "confidential",
     "assignee",
     "deadline",
     "attention",
+    "debtor",
+    "amount_yuan",
 ];
+
+/// The longest debtor's name a change may carry, in characters.
+pub const MAX_DEBTOR_CHARS: usize = 200;
+
+/// The largest amount a change may carry, in yuan (a trillion: more than any complaint).
+pub const MAX_AMOUNT_YUAN: i64 = 1_000_000_000_000;
 
 /// Is `field` one of the `REGISTERS`?
 pub fn is_register(field: &str) -> bool {
@@ -167,6 +175,10 @@ pub enum LeadField {
     Assignee(Option<String>),
     Deadline(Option<chrono::NaiveDate>),
     Attention(bool),
+    /// Who owes: found on site when the notice did not say (不详).
+    Debtor(Option<String>),
+    /// The amount owed, in yuan, as found on site.
+    Amount(Option<i64>),
 }
 
 impl LeadField {
@@ -179,6 +191,8 @@ impl LeadField {
             LeadField::Assignee(_) => "assignee",
             LeadField::Deadline(_) => "deadline",
             LeadField::Attention(_) => "attention",
+            LeadField::Debtor(_) => "debtor",
+            LeadField::Amount(_) => "amount_yuan",
         }
     }
 
@@ -188,7 +202,10 @@ impl LeadField {
             LeadField::Supervised(b) | LeadField::Confidential(b) | LeadField::Attention(b) => {
                 serde_json::Value::from(*b)
             }
-            LeadField::Assignee(a) => a.clone().map_or(serde_json::Value::Null, Into::into),
+            LeadField::Assignee(a) | LeadField::Debtor(a) => {
+                a.clone().map_or(serde_json::Value::Null, Into::into)
+            }
+            LeadField::Amount(a) => a.map_or(serde_json::Value::Null, Into::into),
             LeadField::Deadline(d) => d.map_or(serde_json::Value::Null, |d| d.to_string().into()),
         }
     }
@@ -202,6 +219,8 @@ impl LeadField {
             LeadField::Assignee(a) => lead.assignee = a.clone(),
             LeadField::Deadline(d) => lead.deadline = *d,
             LeadField::Attention(b) => lead.attention = *b,
+            LeadField::Debtor(d) => lead.debtor = d.clone(),
+            LeadField::Amount(a) => lead.amount_yuan = *a,
         }
     }
 
@@ -214,6 +233,23 @@ impl LeadField {
             "confidential" => LeadField::Confidential(value.as_bool()?),
             "attention" => LeadField::Attention(value.as_bool()?),
             "assignee" => LeadField::Assignee(if value.is_null() { None } else { Some(text()?) }),
+            "debtor" if value.is_null() => LeadField::Debtor(None),
+            "debtor" => {
+                let debtor = text()?;
+                if debtor.trim().is_empty() || debtor.chars().count() > MAX_DEBTOR_CHARS {
+                    return None;
+                }
+                LeadField::Debtor(Some(debtor))
+            }
+            "amount_yuan" => LeadField::Amount(if value.is_null() {
+                None
+            } else {
+                Some(
+                    value
+                        .as_i64()
+                        .filter(|a| (0..=MAX_AMOUNT_YUAN).contains(a))?,
+                )
+            }),
             "deadline" => LeadField::Deadline(if value.is_null() {
                 None
             } else {
@@ -221,6 +257,27 @@ impl LeadField {
             }),
             _ => return None,
         })
+    }
+
+    /// A debtor as a person typed it: `none` or nothing clears it; too long a name is refused.
+    pub fn typed_debtor(text: &str) -> Option<LeadField> {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("none") {
+            return Some(LeadField::Debtor(None));
+        }
+        (text.chars().count() <= MAX_DEBTOR_CHARS).then(|| LeadField::Debtor(Some(text.into())))
+    }
+
+    /// An amount in 万元 as a person typed it (`76.6`): `none` or nothing clears it.
+    pub fn typed_amount_wan(text: &str) -> Option<LeadField> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("none") {
+            return Some(LeadField::Amount(None));
+        }
+        let yuan =
+            crate::model::amount::parse_amount(text, crate::model::amount::YUAN_PER_WAN).ok()?;
+        yuan.is_none_or(|y| (0..=MAX_AMOUNT_YUAN).contains(&y))
+            .then_some(LeadField::Amount(yuan))
     }
 
     /// The entity name of a lead in changes.

@@ -72,6 +72,8 @@ pub enum Action {
     CorrectSelected,
     /// `I`: open the identity screen.
     OpenSettings,
+    /// `D` on a lead: its debtor and amount as found on site.
+    EditFacts,
     SettingsNext,
     SettingsPrev,
     /// Ctrl-S (or Enter on the last field): check and save the names.

@@ -12,6 +12,8 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "assignee" => lang.pick("分派", "assignee"),
         "deadline" => lang.pick("期限", "deadline"),
         "attention" => lang.pick("需关注", "attention"),
+        "debtor" => lang.pick("债务人", "debtor"),
+        "amount_yuan" => lang.pick("金额（元）", "amount (yuan)"),
         _ => lang.pick("字段", "field"),
     }
 }

@@ -3,7 +3,7 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::action::Action;
-use super::settings::{Part, Settings};
+use super::settings::{Checked, Settings};
 use super::state::{Message, Mode, State};
 use super::update::Effect;
 
@@ -23,13 +23,15 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::SettingsNext => step(state, 1),
         Action::SettingsPrev => step(state, -1),
+        Action::EditFacts => {
+            if let Some(lead) = state.selected_lead() {
+                state.settings = Some(Settings::facts(lead));
+                state.mode = Mode::Settings;
+            }
+        }
         Action::SettingsKey(key) if key.code == KeyCode::Enter => {
             // Enter goes on to the next field, and saves on the last.
-            if state
-                .settings
-                .as_ref()
-                .is_some_and(|s| s.focus == Part::District)
-            {
+            if state.settings.as_ref().is_some_and(Settings::on_last) {
                 return save(state);
             }
             step(state, 1);
@@ -89,15 +91,39 @@ fn step(state: &mut State, by: isize) {
     }
 }
 
-/// The names, checked and sent to the store; a missing one is marked on its field instead.
+/// The form checked and sent to the store; what must change is marked on its field instead.
+/// The identity screen closes when the store has the names; a lead's facts close at once, each
+/// changed field saved (and logged) as the triage keys' are.
 fn save(state: &mut State) -> Vec<Effect> {
-    let Some((inspector, device, district)) = state.settings.as_mut().and_then(Settings::checked)
-    else {
-        return Vec::new();
-    };
-    vec![Effect::SaveIdentity {
-        inspector,
-        device,
-        district,
-    }]
+    match state.settings.as_mut().and_then(Settings::checked) {
+        None => Vec::new(),
+        Some(Checked::Identity {
+            inspector,
+            device,
+            district,
+        }) => vec![Effect::SaveIdentity {
+            inspector,
+            device,
+            district,
+        }],
+        Some(Checked::Facts { lead, fields }) => {
+            state.settings = None;
+            state.mode = Mode::List;
+            let Some(now) = state.lead(&lead).cloned() else {
+                return Vec::new();
+            };
+            fields
+                .into_iter()
+                .filter(|field| {
+                    let mut changed = now.clone();
+                    field.apply(&mut changed);
+                    changed != now
+                })
+                .map(|field| Effect::SetLeadField {
+                    lead_id: lead.clone(),
+                    field,
+                })
+                .collect()
+        }
+    }
 }

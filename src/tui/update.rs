@@ -416,6 +416,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::FormEsc
         | Action::FormKey(_)) => return visit_form::act(state, action),
         action @ (Action::OpenSettings
+        | Action::EditFacts
         | Action::SettingsNext
         | Action::SettingsPrev
         | Action::SettingsSave

@@ -10,25 +10,40 @@ use super::overlay::centered;
 use super::parts::{DIM, LABEL, block};
 use crate::i18n::Lang;
 use crate::text::pad;
-use crate::tui::settings::{PARTS, Part, Settings};
+use crate::tui::settings::{Part, Purpose, Settings};
 use crate::tui::state::State;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
     let lang = state.lang;
     let rect = centered(area, 76, 14);
     super::overlay::clear(frame, rect, area);
-    let title = lang.pick(" 本机身份 ", " This laptop's identity ");
-    let outer = block(title.into(), true);
+    let title = match &settings.purpose {
+        Purpose::Identity => lang
+            .pick(" 本机身份 ", " This laptop's identity ")
+            .to_string(),
+        Purpose::Facts(id) => {
+            let name = state
+                .lead(id)
+                .map_or_else(|| id.clone(), |l| state.creditor_shown(l).into_owned());
+            format!(" {} · {name} ", lang.pick("现场核实", "Found on site"))
+        }
+    };
+    let outer = block(title, true);
     let inner = outer.inner(rect);
     frame.render_widget(outer, rect);
     let [intro, fields, problem, keys] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(6),
+        Constraint::Length(2 * u16::try_from(settings.parts.len()).unwrap_or(3)),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(inner);
-    let why = if settings.first {
+    let why = if matches!(settings.purpose, Purpose::Facts(_)) {
+        lang.pick(
+            "通知中不详的债务人和金额，按现场核实填写；保存后作为变更同步到总部。",
+            "The debtor and amount the notice did not give, as found on site; saved as changes that sync to HQ.",
+        )
+    } else if settings.first {
         lang.pick(
             "第一次使用：每条走访、分派和冲突都记在这些名字下，请确认或修改（已按登录名和主机名预填）。",
             "First start: every visit, assignment and conflict is written under these names. Check them (filled in from the login and host names).",
@@ -40,8 +55,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
         )
     };
     frame.render_widget(Paragraph::new(why).wrap(Wrap { trim: true }), intro);
-    let rows = Layout::vertical([Constraint::Length(2); 3]).split(fields);
-    for (part, row) in PARTS.iter().zip(rows.iter()) {
+    let rows = Layout::vertical(vec![Constraint::Length(2); settings.parts.len()]).split(fields);
+    for (part, row) in settings.parts.iter().zip(rows.iter()) {
         field(frame, *row, settings, *part, lang);
     }
     if let Some((part, zh, en)) = settings.problem {

@@ -1,0 +1,169 @@
+//! Facts found on site — the debtor and the amount owed — are synced fields of a lead: set on
+//! one laptop, they reach the others; set differently on two at once, they conflict like any
+//! other field; a hostile value (an endless name, a negative amount) is refused with its bundle.
+
+use fieldcheck::store::{ExportOptions, ImportOptions, Store};
+use fieldcheck::sync::LeadField;
+use serde_json::json;
+
+mod common;
+use common::peers::{LEADS, bundle_of, change, device, enrol, signed, try_import};
+
+/// `from`'s changes not exported yet, sealed to the devices it trusts, imported into `to`.
+fn send(from: &Store, to: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.fcb");
+    let options = ExportOptions {
+        out: Some(path.clone()),
+        ..ExportOptions::default()
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    from.export(&options, today).unwrap().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    to.import(&bytes, "b.fcb", &ImportOptions::default())
+        .unwrap();
+}
+
+fn pair() -> (Store, Store) {
+    let (a, b) = (device("A"), device("B"));
+    enrol(&a, &b, false);
+    enrol(&b, &a, false);
+    (a, b)
+}
+
+#[test]
+fn a_debtor_and_an_amount_found_on_site_reach_the_other_laptop() {
+    let (a, b) = pair();
+    let lead = LEADS[0];
+    a.set_lead_fields(
+        lead,
+        &[
+            LeadField::Debtor(Some("重庆某某建设集团有限公司".into())),
+            LeadField::Amount(Some(802_500)),
+        ],
+    )
+    .unwrap();
+    send(&a, &b);
+    let there = b.lead(lead).unwrap();
+    assert_eq!(there.debtor.as_deref(), Some("重庆某某建设集团有限公司"));
+    assert_eq!(there.amount_yuan, Some(802_500));
+    assert!(b.verify().unwrap().is_empty(), "the log rebuilds the facts");
+    // Cleared again, the clearing syncs too.
+    a.set_lead_field(lead, &LeadField::Debtor(None)).unwrap();
+    send(&a, &b);
+    assert_eq!(b.lead(lead).unwrap().debtor, None);
+}
+
+#[test]
+fn two_debtors_written_at_once_are_a_conflict() {
+    let (a, b) = pair();
+    let lead = LEADS[1];
+    a.set_lead_field(lead, &LeadField::Debtor(Some("甲公司".into())))
+        .unwrap();
+    b.set_lead_field(lead, &LeadField::Debtor(Some("乙公司".into())))
+        .unwrap();
+    send(&a, &b);
+    let conflicts = b.conflicts().unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].field, "debtor");
+}
+
+#[test]
+fn a_hostile_debtor_or_amount_is_refused_with_its_bundle() {
+    let (a, b) = pair();
+    let lead = LEADS[2];
+    let before = b.lead(lead).unwrap();
+    for (field, value) in [
+        ("debtor", json!("债".repeat(201))),
+        ("debtor", json!("")),
+        ("amount_yuan", json!(-1)),
+        ("amount_yuan", json!(1_000_000_000_001_i64)),
+        ("amount_yuan", json!("76.6")),
+    ] {
+        let mut c = change(&common::peers::id(&a), 1, None, common::peers::now_ms());
+        c.entity = format!("lead:{lead}");
+        c.field = field.into();
+        c.value = value.clone();
+        let c = signed(c, &a);
+        let refused = try_import(&b, &bundle_of(&a, &[c]));
+        assert!(refused.is_err(), "{field} = {value} was taken");
+        assert_eq!(b.lead(lead).unwrap(), before);
+    }
+    // The same change with a sound value is taken: the refusals were the values'.
+    let mut c = change(&common::peers::id(&a), 1, None, common::peers::now_ms());
+    c.entity = format!("lead:{lead}");
+    c.field = "debtor".into();
+    c.value = json!("丙公司");
+    try_import(&b, &bundle_of(&a, &[signed(c, &a)])).unwrap();
+    assert_eq!(b.lead(lead).unwrap().debtor.as_deref(), Some("丙公司"));
+}
+
+#[test]
+fn typed_facts_are_read_or_refused() {
+    assert_eq!(
+        LeadField::typed_amount_wan("76.6"),
+        Some(LeadField::Amount(Some(766_000)))
+    );
+    assert_eq!(
+        LeadField::typed_amount_wan("none"),
+        Some(LeadField::Amount(None))
+    );
+    assert_eq!(LeadField::typed_amount_wan("七十"), None);
+    assert_eq!(LeadField::typed_amount_wan("1.23456"), None);
+    assert_eq!(LeadField::typed_debtor(" "), Some(LeadField::Debtor(None)));
+    assert_eq!(LeadField::typed_debtor(&"x".repeat(201)), None);
+}
+
+mod in_the_app {
+    use super::common::app::*;
+    use fieldcheck::tui::settings::{Part, Purpose};
+    use fieldcheck::tui::state::Mode;
+    use ratatui::crossterm::event::KeyCode;
+
+    #[test]
+    fn d_sets_the_debtor_and_amount_found_on_site() {
+        let mut app = app();
+        assert_eq!(app.selected(), PENGKUN);
+        let changes = app.store.change_count().unwrap();
+        app.key(KeyCode::Char('D'));
+        assert_eq!(app.state.mode, Mode::Settings);
+        let form = app.state.settings.as_ref().unwrap();
+        assert_eq!(form.purpose, Purpose::Facts(PENGKUN.into()));
+        assert_eq!(
+            form.value(Part::Amount),
+            "76.6",
+            "prefilled from the notice"
+        );
+        app.typed("重庆某某建设集团有限公司").key(KeyCode::Enter);
+        for _ in 0..8 {
+            app.key(KeyCode::Backspace);
+        }
+        // Not an amount: refused on its field, nothing saved.
+        app.typed("七十").key(KeyCode::Enter);
+        let form = app.state.settings.as_ref().unwrap();
+        assert_eq!(form.problem.map(|p| p.0), Some(Part::Amount));
+        assert_eq!(app.store.change_count().unwrap(), changes);
+        app.key(KeyCode::Backspace).key(KeyCode::Backspace);
+        app.typed("80.25").key(KeyCode::Enter);
+        assert_eq!(app.state.mode, Mode::List, "{}", app.said());
+        let lead = app.store.lead(PENGKUN).unwrap();
+        assert_eq!(lead.debtor.as_deref(), Some("重庆某某建设集团有限公司"));
+        assert_eq!(lead.amount_yuan, Some(802_500));
+        assert_eq!(
+            app.store.change_count().unwrap(),
+            changes + 2,
+            "two changes"
+        );
+        assert_eq!(
+            app.state.lead(PENGKUN).unwrap().debtor.as_deref(),
+            Some("重庆某某建设集团有限公司"),
+            "shown at once"
+        );
+        // Saved as it stands: no change at all.
+        app.key(KeyCode::Char('D'))
+            .key(KeyCode::Enter)
+            .key(KeyCode::Enter);
+        assert_eq!(app.state.mode, Mode::List);
+        assert_eq!(app.store.change_count().unwrap(), changes + 2);
+    }
+}
