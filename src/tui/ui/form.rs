@@ -7,9 +7,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::parts::{DIM, LABEL, block};
+use super::parts::{DIM, block, form_label, form_text};
 use crate::i18n::Lang;
-use crate::text::pad;
 use crate::tui::form::{FIELDS, Field, Form, Shown};
 use crate::tui::state::State;
 
@@ -80,31 +79,17 @@ fn draw_field(frame: &mut Frame, area: Rect, form: &Form, field: Field, lang: La
     ])
     .spacing(1)
     .areas(area);
-    let style = if focused {
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-    } else {
-        LABEL
-    };
-    let marker = if focused { "> " } else { "  " };
-    let text = format!(
-        "{marker}{}",
-        pad(
-            field.label(lang),
-            usize::from(label_cells).saturating_sub(2)
-        )
+    form_label(
+        frame,
+        label,
+        field.label(lang),
+        usize::from(label_cells),
+        focused,
     );
-    frame.render_widget(Paragraph::new(Span::styled(text, style)), label);
     if field.pick_list() {
         frame.render_widget(Paragraph::new(pick_line(form, field, focused, lang)), value);
     } else if let Some(text) = form.text(field) {
-        let mut shown = text.clone();
-        shown.set_placeholder_text(field.hint(lang));
-        shown.set_placeholder_style(DIM);
-        shown.set_cursor_line_style(Style::new());
-        if !focused {
-            shown.set_cursor_style(Style::new());
-        }
-        frame.render_widget(&shown, value);
+        form_text(frame, value, text, field.hint(lang), focused);
     }
     if !problems.is_empty() {
         let lines: Vec<Line> = problems

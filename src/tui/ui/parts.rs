@@ -137,3 +137,33 @@ pub fn search_line(frame: &mut Frame, area: Rect, state: &State, list: &ListView
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }
+
+/// A form field's label, `> ` before it while it has the focus, padded to `cells`.
+pub fn form_label(frame: &mut Frame, area: Rect, label: &str, cells: usize, focused: bool) {
+    let style = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        LABEL
+    };
+    let marker = if focused { "> " } else { "  " };
+    let text = format!("{marker}{}", pad(label, cells.saturating_sub(2)));
+    frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+}
+
+/// A form's text field: its hint while empty, the cursor only while it has the focus.
+pub fn form_text(
+    frame: &mut Frame,
+    area: Rect,
+    text: &ratatui_textarea::TextArea<'static>,
+    hint: &str,
+    focused: bool,
+) {
+    let mut shown = text.clone();
+    shown.set_placeholder_text(hint);
+    shown.set_placeholder_style(DIM);
+    shown.set_cursor_line_style(Style::new());
+    if !focused {
+        shown.set_cursor_style(Style::new());
+    }
+    frame.render_widget(&shown, area);
+}

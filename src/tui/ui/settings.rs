@@ -2,14 +2,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::style::{Color, Style};
+use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::overlay::centered;
-use super::parts::{DIM, LABEL, block};
+use super::parts::{DIM, block, form_label, form_text};
 use crate::i18n::Lang;
-use crate::text::pad;
 use crate::tui::settings::{Part, Purpose, Settings};
 use crate::tui::state::State;
 
@@ -84,20 +83,6 @@ fn field(frame: &mut Frame, area: Rect, settings: &Settings, part: Part, lang: L
     let [label, value] = Layout::horizontal([Constraint::Length(14), Constraint::Fill(1)])
         .spacing(1)
         .areas(area);
-    let style = if focused {
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-    } else {
-        LABEL
-    };
-    let marker = if focused { "> " } else { "  " };
-    let text = format!("{marker}{}", pad(part.label(lang), 12));
-    frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), label);
-    let mut shown = settings.text(part).clone();
-    shown.set_placeholder_text(part.hint(lang));
-    shown.set_placeholder_style(DIM);
-    shown.set_cursor_line_style(Style::new());
-    if !focused {
-        shown.set_cursor_style(Style::new());
-    }
-    frame.render_widget(&shown, value);
+    form_label(frame, label, part.label(lang), 14, focused);
+    form_text(frame, value, settings.text(part), part.hint(lang), focused);
 }
