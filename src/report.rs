@@ -70,6 +70,30 @@ pub fn mask(name: &str) -> String {
         .collect()
 }
 
+/// A person's name as a masked lead shows it: the family name, the rest starred (王会计 → 王**).
+pub fn mask_person(name: &str) -> String {
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| if i == 0 { c } else { '*' })
+        .collect()
+}
+
+/// A phone number as a masked lead shows it: every digit but the last four starred.
+pub fn mask_phone(number: &str) -> String {
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    number
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen + 4 > digits { c } else { '*' }
+        })
+        .collect()
+}
+
 impl Row {
     /// A lead's row, before what its visits came to (its text moved, not copied).
     pub fn of(lead: Lead, today: NaiveDate, show_confidential: bool) -> Row {

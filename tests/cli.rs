@@ -48,7 +48,7 @@ fn init_creates_a_seeded_store_and_is_idempotent() {
     assert_eq!(first["device_name"], "lt-1");
     assert_eq!(first["channels"], 77);
     assert_eq!(first["leads"], 3);
-    assert_eq!(first["schema_version"], 10);
+    assert_eq!(first["schema_version"], 11);
     let again = e.json(&["init"]);
     assert_eq!(again["device_id"], first["device_id"]);
     assert_eq!(again["inspector"], "张三");

@@ -179,8 +179,31 @@ fn list_show_and_correct() {
         shown.contains("约双方到区经信委协商") && shown.contains("待核查 → 协商中"),
         "{shown}"
     );
-    let fixed = e.json(&["visit", "correct", id, "--amount-wan", "70"]);
+    // A correction states its reason; without one it is refused and nothing is written.
+    e.cmd()
+        .args(["visit", "correct", id, "--amount-wan", "70"])
+        .assert()
+        .code(1)
+        .stderr(contains("更正须写明原因"));
+    assert_eq!(
+        e.json(&["visit", "list", "a3/1"]).as_array().unwrap().len(),
+        1
+    );
+    let fixed = e.json(&[
+        "visit",
+        "correct",
+        id,
+        "--amount-wan",
+        "70",
+        "--reason",
+        "金额记错",
+    ]);
     assert_eq!(fixed["supersedes"], id);
+    assert_eq!(fixed["reason"], "金额记错");
+    assert!(
+        e.ok(&["visit", "show", &fixed["id"].as_str().unwrap()[..13]])
+            .contains("金额记错")
+    );
     assert_eq!(fixed["amount_yuan"], 700000);
     assert_eq!(
         fixed["evidence"].as_array().unwrap().len(),
@@ -192,7 +215,7 @@ fn list_show_and_correct() {
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert!(e.ok(&["visit", "list"]).contains("已更正"));
     e.cmd()
-        .args(["visit", "correct", id])
+        .args(["visit", "correct", id, "--reason", "再改"])
         .assert()
         .code(1)
         .stderr(contains("已被更正"));
@@ -482,7 +505,15 @@ fn a_corrected_visit_leaves_the_report() {
     ]);
     let id = first["id"].as_str().unwrap();
     // The correction replaces the evidence: the report counts the correction's only.
-    let fixed = e.json(&["visit", "correct", id, "--evidence", "bank-record:LS-2"]);
+    let fixed = e.json(&[
+        "visit",
+        "correct",
+        id,
+        "--evidence",
+        "bank-record:LS-2",
+        "--reason",
+        "流水号记错",
+    ]);
     assert_eq!(fixed["evidence"].as_array().unwrap().len(), 1, "{fixed}");
     let csv = e.ok(&["report", "--format", "csv"]);
     let row = csv

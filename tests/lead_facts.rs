@@ -1,6 +1,7 @@
-//! Facts found on site — the debtor and the amount owed — are synced fields of a lead: set on
-//! one laptop, they reach the others; set differently on two at once, they conflict like any
-//! other field; a hostile value (an endless name, a negative amount) is refused with its bundle.
+//! Facts found on site — the debtor, the amount owed, the enterprise's contact person and phone —
+//! are synced fields of a lead: set on one laptop, they reach the others; set differently on two
+//! at once, they conflict like any other field; a hostile value (an endless name, a negative
+//! amount, a terminal escape in a name, letters for a phone) is refused with its bundle.
 
 use fieldcheck::store::{ExportOptions, ImportOptions, Store};
 use fieldcheck::sync::LeadField;
@@ -48,6 +49,27 @@ fn a_debtor_and_an_amount_found_on_site_reach_the_other_laptop() {
     assert_eq!(there.debtor.as_deref(), Some("重庆某某建设集团有限公司"));
     assert_eq!(there.amount_yuan, Some(802_500));
     assert!(b.verify().unwrap().is_empty(), "the log rebuilds the facts");
+    // The debtor found on site is searched like the notice's text, here and there.
+    for store in [&a, &b] {
+        let hits =
+            fieldcheck::search::search(store, "mmjs", fieldcheck::search::Scope::Leads, 5).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(lead));
+    }
+    a.set_lead_fields(
+        lead,
+        &[
+            LeadField::Contact(Some("王会计".into())),
+            LeadField::Phone(Some("023-68860760".into())),
+        ],
+    )
+    .unwrap();
+    send(&a, &b);
+    let there = b.lead(lead).unwrap();
+    assert_eq!(
+        (there.contact.as_deref(), there.phone.as_deref()),
+        (Some("王会计"), Some("023-68860760"))
+    );
+    assert!(b.verify().unwrap().is_empty());
     // Cleared again, the clearing syncs too.
     a.set_lead_field(lead, &LeadField::Debtor(None)).unwrap();
     send(&a, &b);
@@ -79,6 +101,13 @@ fn a_hostile_debtor_or_amount_is_refused_with_its_bundle() {
         ("amount_yuan", json!(-1)),
         ("amount_yuan", json!(1_000_000_000_001_i64)),
         ("amount_yuan", json!("76.6")),
+        ("debtor", json!("甲公司\u{1b}[2J")),
+        ("contact", json!("王\u{1b}]0;pwned\u{7}")),
+        ("contact", json!("人".repeat(51))),
+        ("contact", json!(7)),
+        ("phone", json!("call me")),
+        ("phone", json!("12")),
+        ("phone", json!("1".repeat(41))),
     ] {
         let mut c = change(&common::peers::id(&a), 1, None, common::peers::now_ms());
         c.entity = format!("lead:{lead}");
@@ -112,6 +141,17 @@ fn typed_facts_are_read_or_refused() {
     assert_eq!(LeadField::typed_amount_wan("1.23456"), None);
     assert_eq!(LeadField::typed_debtor(" "), Some(LeadField::Debtor(None)));
     assert_eq!(LeadField::typed_debtor(&"x".repeat(201)), None);
+    assert_eq!(
+        LeadField::typed_phone("023—6886 0760转12"),
+        Some(LeadField::Phone(Some("023-6886 0760转12".into())))
+    );
+    assert_eq!(LeadField::typed_phone("none"), Some(LeadField::Phone(None)));
+    assert_eq!(LeadField::typed_phone("找王会计"), None);
+    assert_eq!(
+        LeadField::typed_contact(" 王会计 "),
+        Some(LeadField::Contact(Some("王会计".into())))
+    );
+    assert_eq!(LeadField::typed_contact("王\u{1b}[2J"), None);
 }
 
 mod in_the_app {
@@ -138,21 +178,31 @@ mod in_the_app {
         for _ in 0..8 {
             app.key(KeyCode::Backspace);
         }
-        // Not an amount: refused on its field, nothing saved.
+        // Not an amount, not a phone: refused on the first field that must change, nothing saved.
         app.typed("七十").key(KeyCode::Enter);
+        app.typed("王会计").key(KeyCode::Enter);
+        app.typed("023－６８８６０７６０").key(KeyCode::Enter);
         let form = app.state.settings.as_ref().unwrap();
         assert_eq!(form.problem.map(|p| p.0), Some(Part::Amount));
+        assert_eq!(form.focus, Part::Amount);
         assert_eq!(app.store.change_count().unwrap(), changes);
         app.key(KeyCode::Backspace).key(KeyCode::Backspace);
-        app.typed("80.25").key(KeyCode::Enter);
+        app.typed("80.25");
+        ctrl(&mut app, 's');
         assert_eq!(app.state.mode, Mode::List, "{}", app.said());
         let lead = app.store.lead(PENGKUN).unwrap();
         assert_eq!(lead.debtor.as_deref(), Some("重庆某某建设集团有限公司"));
         assert_eq!(lead.amount_yuan, Some(802_500));
+        assert_eq!(lead.contact.as_deref(), Some("王会计"));
+        assert_eq!(
+            lead.phone.as_deref(),
+            Some("023-68860760"),
+            "full-width digits and dashes read as typed"
+        );
         assert_eq!(
             app.store.change_count().unwrap(),
-            changes + 2,
-            "two changes"
+            changes + 4,
+            "four changes"
         );
         assert_eq!(
             app.state.lead(PENGKUN).unwrap().debtor.as_deref(),
@@ -163,7 +213,13 @@ mod in_the_app {
         app.key(KeyCode::Char('D'))
             .key(KeyCode::Enter)
             .key(KeyCode::Enter);
+        assert_eq!(
+            app.state.mode,
+            Mode::Settings,
+            "Enter moves on until the last field"
+        );
+        ctrl(&mut app, 's');
         assert_eq!(app.state.mode, Mode::List);
-        assert_eq!(app.store.change_count().unwrap(), changes + 2);
+        assert_eq!(app.store.change_count().unwrap(), changes + 4);
     }
 }

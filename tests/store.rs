@@ -436,7 +436,8 @@ fn a_store_from_before_signed_changes_signs_its_own_log_on_migration() {
 #[test]
 fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
     const LEADS_V1: TableDefinition<&str, &str> = TableDefinition::new("leads_v1");
-    const LEADS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
+    // The bytes as this build writes them (schema 11's `leads_v3`; schema 9 wrote `leads_v2`).
+    const LEADS_V2: TableDefinition<&str, &[u8]> = tables::LEADS;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v8.redb");
     let (before, leads) = {
@@ -473,7 +474,7 @@ fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
         tx.commit().unwrap();
     }
     let store = open(&path);
-    assert_eq!(store.schema_version().unwrap(), 10);
+    assert_eq!(store.schema_version().unwrap(), 11);
     assert_eq!(store.leads().unwrap(), leads);
     assert_eq!(store.digest().unwrap(), before, "the leads moved otherwise");
     assert_eq!(store.verify().unwrap(), Vec::new());
@@ -497,7 +498,8 @@ fn a_store_of_schema_8_moves_its_leads_from_json_to_bytes() {
 #[test]
 fn a_store_of_schema_9_moves_its_visits_from_json_to_bytes() {
     const VISITS_V1: TableDefinition<&str, &str> = TableDefinition::new("visits_v1");
-    const VISITS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
+    // The bytes as this build writes them (schema 11's `visits_v3`; schema 10 wrote `visits_v2`).
+    const VISITS_V2: TableDefinition<&str, &[u8]> = tables::VISITS;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v9.redb");
     let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
@@ -538,7 +540,7 @@ fn a_store_of_schema_9_moves_its_visits_from_json_to_bytes() {
         tx.commit().unwrap();
     }
     let store = open(&path);
-    assert_eq!(store.schema_version().unwrap(), 10);
+    assert_eq!(store.schema_version().unwrap(), 11);
     assert_eq!(store.visits(None).unwrap(), visits);
     assert_eq!(
         store.digest().unwrap(),
@@ -554,5 +556,91 @@ fn a_store_of_schema_9_moves_its_visits_from_json_to_bytes() {
     assert!(
         tx.open_table(VISITS_V1).is_err(),
         "visits_v1 is dropped once moved"
+    );
+}
+
+/// Schema 11 adds a lead's contact person and phone (`leads_v3`) and a correction's reason
+/// (`visits_v3`): a store of schema 10, its rows in the older layouts of `leads_v2` and
+/// `visits_v2`, is migrated on opening to the same leads and visits (no contact, no reason), and
+/// its state still follows from its log.
+#[test]
+fn a_store_of_schema_10_gains_contacts_and_reasons() {
+    const LEADS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
+    const VISITS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v10.redb");
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    let (before, leads, visits) = {
+        let store = open(&path);
+        let form = fieldcheck::model::form::VisitForm {
+            notes: "门卫说财务不在".into(),
+            ..common::peers::visit_form("cq-jfb-2022-3/a3/1")
+        };
+        store
+            .finalize(&form, fieldcheck::clock::now_on(today), today, false)
+            .unwrap();
+        store
+            .set_lead_field(
+                "cq-jfb-2022-3/a3/2",
+                &LeadField::Debtor(Some("某区城建公司".into())),
+            )
+            .unwrap();
+        (
+            store.digest().unwrap(),
+            store.leads().unwrap(),
+            store.visits(None).unwrap(),
+        )
+    };
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        // Schema 10's bytes are this build's without the trailing fields: two `None`s (a byte
+        // each) on a lead, an empty reason (one byte) on a visit.
+        let old = |new: TableDefinition<&str, &[u8]>, old: TableDefinition<&str, &[u8]>, cut| {
+            let rows: Vec<(String, Vec<u8>)> =
+                redb::ReadableTable::iter(&tx.open_table(new).unwrap())
+                    .unwrap()
+                    .map(|e| {
+                        let (k, v) = e.unwrap();
+                        let v = v.value();
+                        (k.value().to_string(), v[..v.len() - cut].to_vec())
+                    })
+                    .collect();
+            let mut table = tx.open_table(old).unwrap();
+            for (k, v) in &rows {
+                table.insert(k.as_str(), v.as_slice()).unwrap();
+            }
+            rows.len()
+        };
+        assert!(old(tables::LEADS, LEADS_V2, 2) >= 3);
+        assert_eq!(old(tables::VISITS, VISITS_V2, 1), 1);
+        assert!(tx.delete_table(tables::LEADS).unwrap());
+        assert!(tx.delete_table(tables::VISITS).unwrap());
+        tx.open_table(tables::META)
+            .unwrap()
+            .insert("schema_version", "10")
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = open(&path);
+    assert_eq!(store.schema_version().unwrap(), 11);
+    assert_eq!(store.leads().unwrap(), leads);
+    assert_eq!(store.visits(None).unwrap(), visits);
+    assert_eq!(store.digest().unwrap(), before, "the rows moved otherwise");
+    assert_eq!(store.verify().unwrap(), Vec::new());
+    assert_eq!(
+        store.lead("a3/2").unwrap().debtor.as_deref(),
+        Some("某区城建公司")
+    );
+    drop(store);
+    let db = redb::Database::open(&path).unwrap();
+    let tx = db.begin_read().unwrap();
+    assert!(
+        tx.open_table(LEADS_V2).is_err(),
+        "leads_v2 is dropped once moved"
+    );
+    assert!(
+        tx.open_table(VISITS_V2).is_err(),
+        "visits_v2 is dropped once moved"
     );
 }

@@ -25,6 +25,9 @@ fn c_on_the_visits_tab_corrects_the_latest_visit_and_refuses_an_older_one() {
     assert_eq!(form.supersedes.as_deref(), Some(pengkun.id.as_str()));
     assert_eq!(form.to_visit_form().paid_wan, "76.6", "prefilled");
     form.finding = Some(fieldcheck::model::Finding::PartlyPaid);
+    app.act(Some(fieldcheck::tui::action::Action::Paste(
+        "只付了一部分".into(),
+    )));
     ctrl(&mut app, 's');
     assert_eq!(app.state.mode, Mode::List, "{}", app.said());
     let visits = app.store.visits(Some(PENGKUN)).unwrap();

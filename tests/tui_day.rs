@@ -66,9 +66,10 @@ fn a_whole_day_in_the_terminal_app() {
     app.press("\t\t王五,财务,023-1\t\t\tcontract:HT-2021-07\t\tmediate at the district office\t+1");
     app.press(CTRL_S);
     app.wait_for("Final: on-site check (disputed)");
-    // Corrected as it stands (the form opens with the visit's fields).
+    // Corrected: the form opens with the visit's fields, at its reason.
     app.press("C");
     app.wait_for("correcting");
+    app.press("time was wrong");
     app.press(CTRL_S);
     app.wait_for("Final: on-site check (disputed)");
 
@@ -113,7 +114,9 @@ fn a_whole_day_in_the_terminal_app() {
     let visits = visits.as_array().unwrap();
     assert_eq!(visits.len(), 2, "{visits:?}");
     assert!(
-        visits.iter().any(|v| v["supersedes"].is_string()),
+        visits
+            .iter()
+            .any(|v| v["supersedes"].is_string() && v["reason"] == "time was wrong"),
         "{visits:?}"
     );
     assert!(visits.iter().all(|v| v["finding"] == "disputed"));

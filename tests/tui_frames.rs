@@ -245,6 +245,56 @@ fn the_ledger_uses_200_columns() {
     }
 }
 
+/// The correction form: its reason first, and refused without one (Ctrl-S), in both languages and
+/// sizes.
+#[test]
+fn the_correction_form_asks_why() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let store = self::store();
+            let form = fieldcheck::model::form::VisitForm {
+                lead: "cq-jfb-2022-3/a3/1".into(),
+                kind: "onsite".into(),
+                finding: "unreachable".into(),
+                at: "2022-01-24 10:00".into(),
+                next: "再联系".into(),
+                due: "2022-01-31".into(),
+                ..fieldcheck::model::form::VisitForm::default()
+            };
+            store
+                .finalize(&form, fieldcheck::clock::now_on(day(25)), day(25), false)
+                .unwrap();
+            let mut state = state(&store, lang, day(25));
+            (state.width, state.height) = (width, height);
+            let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+            // The lead's visits in full are read once it is selected.
+            press(
+                &store,
+                &mut state,
+                &[KeyCode::Down, KeyCode::Up, KeyCode::Char('C')],
+            );
+            assert_eq!(state.mode, Mode::Form);
+            let opened = frame(&state, width, height);
+            insta::assert_snapshot!(
+                format!("correction_{}_{width}x{height}", lang_name(lang)),
+                opened.backend()
+            );
+            press_events(&store, &mut state, &[ctrl_s]);
+            assert_eq!(state.mode, Mode::Form, "no reason: not saved");
+            let refused = frame(&state, width, height);
+            let text = refused.backend().to_string();
+            assert!(
+                text.contains(lang.pick("更正须写明原因", "states its reason")),
+                "{text}"
+            );
+            insta::assert_snapshot!(
+                format!("correction_refused_{}_{width}x{height}", lang_name(lang)),
+                refused.backend()
+            );
+        }
+    }
+}
+
 fn lang_name(lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => "zh",

@@ -898,6 +898,19 @@ fn a_finalized_visit_is_corrected_in_the_app() {
     );
     // Only part was paid after all: judged from before the visit (new), as the store does.
     form.finding = Some(fieldcheck::model::Finding::PartlyPaid);
+    assert_eq!(
+        form.focus,
+        fieldcheck::tui::form::Field::Reason,
+        "a correction starts at its reason"
+    );
+    ctrl(&mut app, 's');
+    let form = app.state.form.as_ref().expect("no reason: the form stays");
+    assert_eq!(
+        form.problems_of(fieldcheck::tui::form::Field::Reason).len(),
+        1
+    );
+    assert_eq!(app.store.visits(Some(PENGKUN)).unwrap().len(), 1);
+    app.act(Some(Action::Paste("只付了一部分".into())));
     ctrl(&mut app, 's');
     assert_eq!(
         app.state.mode,
@@ -909,6 +922,7 @@ fn a_finalized_visit_is_corrected_in_the_app() {
     let visits = app.store.visits(Some(PENGKUN)).unwrap();
     assert_eq!(visits.len(), 2, "both stay in the history");
     assert_eq!(visits[1].supersedes.as_deref(), Some(old.id.as_str()));
+    assert_eq!(visits[1].reason, "只付了一部分");
     assert!(app.state.is_corrected(&old.id));
     assert!(app.store.verify().unwrap().is_empty());
     // Superseded in words too, in the Visits tab and the lead's history.

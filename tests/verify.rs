@@ -11,8 +11,8 @@ use fieldcheck::store::{InitOptions, Store};
 use fieldcheck::sync::LeadField;
 use redb::{ReadableTable, TableDefinition};
 
-const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
-const VISITS: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
+const LEADS: TableDefinition<&str, &[u8]> = fieldcheck::store::tables::LEADS;
+const VISITS: TableDefinition<&str, &[u8]> = fieldcheck::store::tables::VISITS;
 
 #[test]
 fn verify_finds_each_record_changed_behind_the_logs_back() {

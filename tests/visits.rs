@@ -318,6 +318,7 @@ fn only_the_latest_visit_can_be_corrected() {
     let mut fix = with_next(VisitForm::from_visit(&paid.visit));
     fix.finding = "unreachable".into();
     fix.supersedes = Some(paid.visit.id.clone());
+    fix.reason = "记错了".into();
     match finalize(&store, &fix) {
         Err(Error::CannotCorrect { why, .. }) => {
             assert_eq!(why, fieldcheck::error::CorrectWhy::NotLatest)
@@ -337,6 +338,7 @@ fn a_correction_restores_the_attention_mark() {
     let mut fix = VisitForm::from_visit(&disagree.visit);
     fix.finding = "agree".into();
     fix.supersedes = Some(disagree.visit.id.clone());
+    fix.reason = "记错了".into();
     let done = finalize(&store, &fix).unwrap();
     assert_eq!(
         (done.lead.status, done.lead.attention),
@@ -390,6 +392,7 @@ fn a_correction_supersedes_and_recomputes_from_before_the_corrected_visit() {
     let mut fix = VisitForm::from_visit(&wrong.visit);
     fix.finding = "partly-paid".into();
     fix.supersedes = Some(wrong.visit.id.clone());
+    fix.reason = "记错了".into();
     let done = finalize(&store, &fix).unwrap();
     assert_eq!(done.lead.status, Status::Verifying);
     let history = store.visits(Some(PENGKUN)).unwrap();

@@ -426,6 +426,9 @@ pub enum VisitCommand {
     /// Correct a finalized visit: a new visit supersedes it; both stay in the history.
     Correct {
         id: String,
+        /// Why: what was wrong with the visit (required; kept with the correction).
+        #[arg(long)]
+        reason: Option<String>,
         #[command(flatten)]
         fields: VisitFields,
         #[command(flatten)]
@@ -467,6 +470,12 @@ pub enum LeadCommand {
         /// The amount owed in 万元 (76.6), as found on site; none clears it.
         #[arg(long)]
         amount_wan: Option<String>,
+        /// The enterprise's contact person, as found on site; none clears it.
+        #[arg(long)]
+        contact: Option<String>,
+        /// The contact's phone number (023-68860760); none clears it.
+        #[arg(long)]
+        phone: Option<String>,
         #[command(flatten)]
         json: Json,
     },

@@ -156,12 +156,16 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
             attention,
             debtor,
             amount_wan,
+            contact,
+            phone,
             json,
         }) => {
             let store = open(&InitOptions::default())?;
             let asked = visits::LeadChanges {
                 debtor: debtor.as_deref(),
                 amount_wan: amount_wan.as_deref(),
+                contact: contact.as_deref(),
+                phone: phone.as_deref(),
                 status: status.as_deref(),
                 supervised: *supervised,
                 confidential: *confidential,
@@ -185,8 +189,18 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
                     Ok(String::new())
                 }
                 VisitCommand::Show { id, json } => visits::show(&store, id, lang, json.json),
-                VisitCommand::Correct { id, fields, json } => {
-                    visits::correct(&store, id, fields, today, lang, json.json)
+                VisitCommand::Correct {
+                    id,
+                    reason,
+                    fields,
+                    json,
+                } => {
+                    let correction = visits::Correction {
+                        id,
+                        reason: reason.as_deref(),
+                        fields,
+                    };
+                    visits::correct(&store, &correction, today, lang, json.json)
                 }
             }
         }

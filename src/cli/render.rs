@@ -367,6 +367,14 @@ pub fn lead(
                 .clone()
                 .unwrap_or_else(|| lang.pick("不详", "unknown").into()),
         ),
+        (
+            lang.pick("企业联系人", "contact"),
+            [lead.contact.as_deref(), lead.phone.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("  "),
+        ),
         (lang.pick("问题归属", "district"), lead.district.clone()),
         (
             lang.pick("欠款金额（万元）", "amount (10k yuan)"),

@@ -109,17 +109,24 @@ fn check_codes(form: &VisitForm) -> Result<()> {
     }
 }
 
+pub struct Correction<'a> {
+    pub id: &'a str,
+    pub reason: Option<&'a str>,
+    pub fields: &'a VisitFields,
+}
+
 pub fn correct(
     store: &Store,
-    id: &str,
-    fields: &VisitFields,
+    correction: &Correction<'_>,
     today: NaiveDate,
     lang: Lang,
     as_json: bool,
 ) -> Result<String> {
+    let Correction { id, reason, fields } = *correction;
     let old = store.visit(id)?;
     let mut form = fill(VisitForm::from_visit(&old), fields);
     form.supersedes = Some(old.id.clone());
+    form.reason = reason.unwrap_or_default().into();
     form.at = fields.at.clone().unwrap_or_else(|| old.at.to_rfc3339());
     let done = store.finalize(&form, crate::clock::now_on(today), today, false)?;
     recorded(&done, lang, as_json)
@@ -254,6 +261,14 @@ pub fn show(store: &Store, id: &str, lang: Lang, as_json: bool) -> Result<String
             v.supersedes.clone().unwrap_or_else(none),
         ),
         (
+            lang.pick("更正原因", "why corrected"),
+            if v.reason.is_empty() {
+                none()
+            } else {
+                v.reason.clone()
+            },
+        ),
+        (
             lang.pick("备注", "notes"),
             if v.notes.is_empty() {
                 none()
@@ -279,6 +294,8 @@ pub struct LeadChanges<'a> {
     pub attention: Option<bool>,
     pub debtor: Option<&'a str>,
     pub amount_wan: Option<&'a str>,
+    pub contact: Option<&'a str>,
+    pub phone: Option<&'a str>,
 }
 
 pub fn set(
@@ -314,15 +331,19 @@ pub fn set(
         ));
     }
     fields.extend(asked.attention.map(LeadField::Attention));
-    for (typed, read) in [
-        (
-            asked.debtor,
-            LeadField::typed_debtor as fn(&str) -> Option<LeadField>,
-        ),
-        (asked.amount_wan, LeadField::typed_amount_wan),
-    ] {
+    let facts = [
+        (asked.debtor, "debtor"),
+        (asked.amount_wan, "amount_yuan"),
+        (asked.contact, "contact"),
+        (asked.phone, "phone"),
+    ];
+    for (typed, field) in facts {
         if let Some(text) = typed {
-            fields.push(read(text).ok_or_else(|| Error::BadLeadFact { text: text.into() })?);
+            let bad = || Error::BadLeadFact {
+                text: text.into(),
+                field,
+            };
+            fields.push(LeadField::typed_fact(field, text).ok_or_else(bad)?);
         }
     }
     if fields.is_empty() {

@@ -67,9 +67,11 @@ pub enum Error {
     BadDate {
         text: String,
     },
-    /// A lead's amount or debtor as typed cannot be taken.
+    /// A lead's fact as typed (its register `field`: debtor, amount, contact, phone) cannot be
+    /// taken.
     BadLeadFact {
         text: String,
+        field: &'static str,
     },
     /// Rule 4: every lead keeps a deadline.
     DeadlineRequired,
@@ -319,17 +321,30 @@ impl Error {
                     "nothing to set: give --status, --supervised, --confidential, --assignee, --deadline or --attention.",
                 )
                 .into(),
-            Error::BadLeadFact { text } => {
+            Error::BadLeadFact { text, field } => {
+                use crate::sync::change::{MAX_CONTACT_CHARS, MAX_DEBTOR_CHARS};
+                let (zh_what, en_what) = match *field {
+                    "amount_yuan" => (
+                        "金额：请写万元数（如 76.6，最多 4 位小数）".to_string(),
+                        "amount: write 万元 (like 76.6, at most 4 decimals)".to_string(),
+                    ),
+                    "contact" => (
+                        format!("联系人：请写姓名（最多 {MAX_CONTACT_CHARS} 字，不含控制字符）"),
+                        format!("contact: write a name (at most {MAX_CONTACT_CHARS} characters, no control characters)"),
+                    ),
+                    "phone" => (
+                        "联系电话：请写号码（至少 3 位数字，可带 - + ( ) 空格或 转，最多 40 字）".to_string(),
+                        "phone: write a number (3 digits at least; - + ( ), spaces or 转 between; 40 characters at most)".to_string(),
+                    ),
+                    _ => (
+                        format!("债务人：请写名称（最多 {MAX_DEBTOR_CHARS} 字，不含控制字符）"),
+                        format!("debtor: write a name (at most {MAX_DEBTOR_CHARS} characters, no control characters)"),
+                    ),
+                };
                 if zh {
-                    format!(
-                        "“{text}”无法作为线索的金额或债务人：金额写万元数（如 76.6，最多 4 位小数），债务人写名称（最多 {} 字）；none 清除。未做任何改动。",
-                        crate::sync::change::MAX_DEBTOR_CHARS
-                    )
+                    format!("“{text}”无法作为线索的{zh_what}；none 清除。未做任何改动。")
                 } else {
-                    format!(
-                        "“{text}” cannot be a lead's amount or debtor: write an amount in 万元 (like 76.6, at most 4 decimals), a debtor's name (at most {} characters); none clears it. Nothing was changed.",
-                        crate::sync::change::MAX_DEBTOR_CHARS
-                    )
+                    format!("“{text}” cannot be a lead's {en_what}; none clears it. Nothing was changed.")
                 }
             }
             Error::BadDate { text } => {

@@ -362,5 +362,6 @@ fn visit_of(
         status_before: Some(before),
         status_after: Some(after),
         attention_before: attention,
+        reason: String::new(),
     }
 }

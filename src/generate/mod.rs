@@ -163,6 +163,7 @@ pub fn generate(
             status_before: None,
             status_after: None,
             attention_before: false,
+            reason: String::new(),
         });
     }
     store.insert_visits_unlogged(&written)?;
@@ -210,6 +211,8 @@ fn leads_batch(
             assignee: None,
             kind: LeadKind::Arrears,
             attention: false,
+            contact: None,
+            phone: None,
         };
         if let Some(out) = lines.as_deref_mut() {
             let phone = district.phones.first().map_or("", |p| p.number.as_str());

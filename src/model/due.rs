@@ -66,6 +66,8 @@ mod tests {
             assignee: None,
             kind: super::super::LeadKind::Arrears,
             attention: false,
+            contact: None,
+            phone: None,
         }
     }
 

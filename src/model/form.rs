@@ -33,6 +33,9 @@ pub struct VisitForm {
     pub due: String,
     pub notes: String,
     pub supersedes: Option<String>,
+    /// Why the visit `supersedes` names is corrected.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A field that cannot be read.
@@ -210,6 +213,7 @@ impl VisitForm {
             status_before: None,
             status_after: None,
             attention_before: false,
+            reason: self.reason.trim().into(),
         })
     }
 
@@ -254,6 +258,7 @@ impl VisitForm {
                 .unwrap_or_default(),
             notes: visit.notes.clone(),
             supersedes: None,
+            reason: String::new(),
         }
     }
 }
@@ -413,6 +418,12 @@ fn violation_message(v: Violation, lang: Lang) -> String {
             .pick(
                 "企业撤回须有书面撤回申请：请添加证据 withdrawal:文件名或编号",
                 "a withdrawal stands on the enterprise's written withdrawal: add evidence withdrawal:file or number",
+            )
+            .into(),
+        Violation::CorrectionNeedsReason => lang
+            .pick(
+                "更正须写明原因：原记录哪里有误（如 时间记错、结果选错）",
+                "a correction states its reason: what was wrong with the visit it replaces (wrong time, wrong finding…)",
             )
             .into(),
         Violation::DueBeforeVisit => lang

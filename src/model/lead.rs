@@ -127,6 +127,12 @@ pub struct Lead {
     /// Marked for attention by a re-verification that disagreed.
     #[serde(default)]
     pub attention: bool,
+    /// The enterprise's contact person, as found on site (a notice does not name one).
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// The contact's phone number, as found on site.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 impl Lead {
@@ -230,6 +236,8 @@ mod tests {
             assignee: None,
             kind: LeadKind::Arrears,
             attention: false,
+            contact: None,
+            phone: None,
         }
     }
 

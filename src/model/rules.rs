@@ -20,6 +20,8 @@ pub enum Part {
     Next,
     Due,
     Notes,
+    /// Why a correction corrects (only in a correction).
+    Reason,
 }
 
 /// A rule a visit breaks.
@@ -52,6 +54,8 @@ pub enum Violation {
     RevisitNeedsPerson,
     /// Rule 5: a revisit that does not confirm the outcome says why (in the notes).
     NeedsReason,
+    /// A correction states why the visit it replaces was wrong.
+    CorrectionNeedsReason,
 }
 
 /// How far ahead of the clock a visit's time may be (clocks of two laptops disagree by minutes).
@@ -71,7 +75,8 @@ impl Violation {
             Violation::NoFinding
             | Violation::FindingNotFor { .. }
             | Violation::DueBeforeVisit
-            | Violation::InFuture => 0,
+            | Violation::InFuture
+            | Violation::CorrectionNeedsReason => 0,
         }
     }
 
@@ -85,6 +90,7 @@ impl Violation {
             Violation::InFuture => Part::At,
             Violation::RevisitNeedsPerson => Part::Met,
             Violation::NeedsReason => Part::Notes,
+            Violation::CorrectionNeedsReason => Part::Reason,
         }
     }
 }
@@ -198,6 +204,9 @@ pub fn check(lead: &Lead, visit: &Visit, now: DateTime<Utc>) -> Vec<Violation> {
     let due = visit.next.as_ref().and_then(|n| n.due);
     if due.is_some_and(|d| d < visit.at.with_timezone(&crate::clock::china()).date_naive()) {
         out.push(Violation::DueBeforeVisit);
+    }
+    if visit.supersedes.is_some() && visit.reason.trim().is_empty() {
+        out.push(Violation::CorrectionNeedsReason);
     }
     if visit.kind == VisitKind::Revisit && visit.met.is_empty() {
         out.push(Violation::RevisitNeedsPerson);

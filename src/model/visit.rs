@@ -153,6 +153,10 @@ pub struct Visit {
     /// Whether the lead was marked for attention before this visit (what a correction restores).
     #[serde(default)]
     pub attention_before: bool,
+    /// Why the visit this one supersedes was corrected (a correction states it; empty otherwise,
+    /// and then left out of the JSON, so a visit's JSON and its content hash stay as they were).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 /// Visits grouped by their lead, in one pass (never a scan of every visit per lead), moved.

@@ -326,6 +326,8 @@ pub fn leads(
                     LeadKind::Burden
                 },
                 attention: false,
+                contact: None,
+                phone: None,
             })
         })
         .collect()

@@ -226,6 +226,8 @@ mod tests {
             assignee: None,
             kind: crate::model::LeadKind::default(),
             attention: false,
+            contact: None,
+            phone: None,
         }
     }
 

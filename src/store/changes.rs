@@ -61,10 +61,7 @@ impl Store {
             if lead == before {
                 continue;
             }
-            tx.open_table(tables::LEADS)
-                .map_err(db_err)?
-                .insert(lead_id, lead_rows::encode(&lead)?.as_slice())
-                .map_err(db_err)?;
+            lead_rows::write_changed(&tx, &lead, field)?;
             changes.push(append(
                 &tx,
                 &writer,

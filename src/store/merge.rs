@@ -448,8 +448,9 @@ fn settle(tx: &WriteTransaction, entity: &str, field: &str, heads: &[Head]) -> R
 
 /// Sets one field of the lead `id`, if the store holds it.
 pub(super) fn set_field(tx: &WriteTransaction, id: &str, value: &LeadField) -> Result<()> {
-    let mut leads = tx.open_table(tables::LEADS).map_err(db_err)?;
-    let Some(mut lead) = leads
+    let Some(mut lead) = tx
+        .open_table(tables::LEADS)
+        .map_err(db_err)?
         .get(id)
         .map_err(db_err)?
         .map(|v| lead_rows::decode(id, v.value()))
@@ -458,8 +459,5 @@ pub(super) fn set_field(tx: &WriteTransaction, id: &str, value: &LeadField) -> R
         return Ok(());
     };
     value.apply(&mut lead);
-    leads
-        .insert(id, lead_rows::encode(&lead)?.as_slice())
-        .map_err(db_err)?;
-    Ok(())
+    lead_rows::write_changed(tx, &lead, value)
 }

@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "visits as postcard bytes (visits_v2), not JSON",
         apply: visits_as_bytes,
     },
+    Migration {
+        version: 11,
+        name: "lead contact and phone (leads_v3), a correction's reason (visits_v3)",
+        apply: contact_and_reason,
+    },
 ];
 
 /// The table of hand-trusted public keys (schema 4 and 5).
@@ -167,7 +172,7 @@ fn leads_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
             .and_then(|v| v.value().parse::<u32>().ok())
             .unwrap_or(0)
     };
-    let moved = move_to_bytes(tx, LEADS_V1, tables::LEADS, |key, json| {
+    let moved = move_rows(tx, LEADS_V1, tables::LEADS, |key, json| {
         super::lead_rows::encode(&super::records::decode(key, json)?)
     })?;
     if before < 4 {
@@ -187,20 +192,33 @@ const VISITS_V1: TableDefinition<&str, &str> = TableDefinition::new("visits_v1")
 /// table. Visits a migration before this one in the same open already wrote as bytes (the
 /// replay of schema 4) are kept as they are.
 fn visits_as_bytes(tx: &WriteTransaction) -> crate::error::Result<()> {
-    move_to_bytes(tx, VISITS_V1, tables::VISITS, |key, json| {
+    move_rows(tx, VISITS_V1, tables::VISITS, |key, json| {
         super::visit_rows::encode(&super::records::decode(key, json)?)
     })?;
     Ok(())
 }
 
-/// Moves every row of the JSON table `old` into the byte table `new` (each encoded by `bytes`
-/// from its key and JSON), keeps the rows `new` already holds as they are, drops `old`, and
-/// returns the keys moved.
-fn move_to_bytes(
+/// The leads and visits of schema versions 9 and 10 (postcard bytes of the older layouts).
+const LEADS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
+const VISITS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
+
+/// Moves the leads of `leads_v2` to `leads_v3` (no contact person, no phone yet) and the visits of
+/// `visits_v2` to `visits_v3` (no reason), and drops the old tables. Rows an earlier migration of
+/// the same open wrote in the new layout (the replay of schema 4, the moves of 9 and 10) stay.
+fn contact_and_reason(tx: &WriteTransaction) -> crate::error::Result<()> {
+    move_rows(tx, LEADS_V2, tables::LEADS, super::lead_rows::upgrade_v2)?;
+    move_rows(tx, VISITS_V2, tables::VISITS, super::visit_rows::upgrade_v2)?;
+    Ok(())
+}
+
+/// Moves every row of `old` into the byte table `new` (each encoded by `bytes` from its key and
+/// old value), keeps the rows `new` already holds as they are, drops `old`, and returns the keys
+/// moved.
+fn move_rows<V: redb::Value + 'static>(
     tx: &WriteTransaction,
-    old: TableDefinition<&str, &str>,
+    old: TableDefinition<&str, V>,
     new: TableDefinition<&str, &[u8]>,
-    bytes: impl Fn(&str, &str) -> crate::error::Result<Vec<u8>>,
+    bytes: impl Fn(&str, V::SelfType<'_>) -> crate::error::Result<Vec<u8>>,
 ) -> crate::error::Result<Vec<String>> {
     let mut moved = Vec::new();
     {

@@ -6,11 +6,11 @@
 //! | `meta_v1` | setting name | text | schema version, device id (UUIDv7), inspector, device name, created, district, next idx, clock |
 //! | `notices_v1` | notice id (`cq-jfb-2022-3`) | JSON `NoticeMeta` | notices imported, with number, date, contact, feedback deadline |
 //! | `channels_v1` | channel id (`cq-jfb-2022-3/a2/15`) | JSON `Channel` | the complaint-channel directory |
-//! | `leads_v2` | lead id (`cq-jfb-2022-3/a3/1`) | postcard bytes of `Lead` (`lead_rows.rs`) | leads and their current state; JSON in `leads_v1` until schema 9 |
+//! | `leads_v3` | lead id (`cq-jfb-2022-3/a3/1`, `site-…/1` for a lead recorded on site) | postcard bytes of `Lead` (`lead_rows.rs`) | leads and their current state; JSON in `leads_v1` until schema 9, without contact and phone in `leads_v2` until schema 11 |
 //! | `channel_search_v2` | channel id | search key, UTF-8 bytes | per-channel search key (text, pinyin, digits), written with the channel |
 //! | `lead_search_v2` | lead id | search key, UTF-8 bytes | per-lead search key, written with the lead; bytes so that a search reads them without checking a million of them are UTF-8 (it checks only those that pass its prefilter) |
 //! | `changes_v1` | (device id, idx) | JSON `Change` | every device's change log, idx 1, 2, 3… per device |
-//! | `visits_v2` | visit id (UUIDv7) | postcard bytes of `Visit` (`visit_rows.rs`) | finalized visits; never edited (a correction is a new visit); JSON in `visits_v1` until schema 10 |
+//! | `visits_v3` | visit id (UUIDv7) | postcard bytes of `Visit` (`visit_rows.rs`) | finalized visits; never edited (a correction is a new visit, with its reason); JSON in `visits_v1` until schema 10, without a reason in `visits_v2` until schema 11 |
 //! | `lead_visits_v1` | lead id | visit ids (multimap) | each lead's visits |
 //! | `drafts_v1` | lead id | JSON `VisitForm` | the visit being typed for a lead, saved on every change |
 //! | `change_ids_v1` | change id | (device id, idx) | every change held, by id (duplicates, ancestry) |
@@ -34,11 +34,11 @@ use redb::{MultimapTableDefinition, TableDefinition};
 pub const META: TableDefinition<&str, &str> = TableDefinition::new("meta_v1");
 pub const NOTICES: TableDefinition<&str, &str> = TableDefinition::new("notices_v1");
 pub const CHANNELS: TableDefinition<&str, &str> = TableDefinition::new("channels_v1");
-pub const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v2");
+pub const LEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("leads_v3");
 pub const CHANNEL_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("channel_search_v2");
 pub const LEAD_SEARCH: TableDefinition<&str, &[u8]> = TableDefinition::new("lead_search_v2");
 pub const CHANGES: TableDefinition<(&str, u64), &str> = TableDefinition::new("changes_v1");
-pub const VISITS: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2");
+pub const VISITS: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v3");
 pub const LEAD_VISITS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("lead_visits_v1");
 pub const DRAFTS: TableDefinition<&str, &str> = TableDefinition::new("drafts_v1");

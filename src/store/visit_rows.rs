@@ -1,6 +1,7 @@
-//! Visits as the store holds them (`visits_v2`, schema 10): postcard bytes, not JSON. The visit
+//! Visits as the store holds them (`visits_v3`, schema 11): postcard bytes, not JSON. The visit
 //! list, the report and the terminal app read every visit, and decoding two million visits' JSON
-//! was most of their time.
+//! was most of their time. `visits_v2` (schema 10) held the same rows without a correction's
+//! reason; `upgrade_v2` moves one across.
 //!
 //! The bytes are those of `Row`, a mirror of `Visit` whose text is borrowed from the stored bytes,
 //! so the listings read a visit's summary without copying any of it, and the time and due date
@@ -22,9 +23,10 @@ use crate::model::visit_summary::{
 use crate::model::{Status, Visit};
 
 /// A stored visit: `Visit`'s fields in its order, text borrowed, `at` as seconds and nanoseconds
-/// since 1970 (UTC), a due date as days since 1 January of year 1.
+/// since 1970 (UTC), a due date as days since 1 January of year 1. `R` is the last field, the
+/// reason of a correction: `&str` now, `()` (no bytes at all in postcard) for schema 10's rows.
 #[derive(Serialize, Deserialize)]
-struct Row<'a> {
+struct Row<'a, R = &'a str> {
     id: &'a str,
     lead: &'a str,
     kind: VisitKind,
@@ -46,6 +48,7 @@ struct Row<'a> {
     status_before: Option<Status>,
     status_after: Option<Status>,
     attention_before: bool,
+    reason: R,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -101,6 +104,7 @@ pub(super) fn encode(v: &Visit) -> Result<Vec<u8>> {
         status_before: v.status_before,
         status_after: v.status_after,
         attention_before: v.attention_before,
+        reason: &v.reason,
     };
     postcard::to_allocvec(&row).map_err(|e| Error::Store {
         detail: format!("visit {} cannot be stored: {e}", v.id),
@@ -144,6 +148,37 @@ pub(super) fn decode(key: &str, bytes: &[u8]) -> Result<Visit> {
         status_before: row.status_before,
         status_after: row.status_after,
         attention_before: row.attention_before,
+        reason: row.reason.to_string(),
+    })
+}
+
+/// A row of schema 10 (`visits_v2`, no reason) as this schema stores it (an empty reason).
+pub(super) fn upgrade_v2(key: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    let old: Row<'_, ()> = postcard::from_bytes(bytes).map_err(|e| Error::Store {
+        detail: format!("record {key} cannot be read: {e}"),
+    })?;
+    let row = Row {
+        id: old.id,
+        lead: old.lead,
+        kind: old.kind,
+        finding: old.finding,
+        at: old.at,
+        inspector: old.inspector,
+        met: old.met,
+        amount_yuan: old.amount_yuan,
+        paid_yuan: old.paid_yuan,
+        evidence: old.evidence,
+        cause: old.cause,
+        next: old.next,
+        notes: old.notes,
+        supersedes: old.supersedes,
+        status_before: old.status_before,
+        status_after: old.status_after,
+        attention_before: old.attention_before,
+        reason: "",
+    };
+    postcard::to_allocvec(&row).map_err(|e| Error::Store {
+        detail: format!("visit {key} cannot be stored: {e}"),
     })
 }
 
@@ -264,6 +299,7 @@ mod tests {
             status_before: Some(Status::Verifying),
             status_after: Some(Status::Negotiating),
             attention_before: true,
+            reason: "时间记错".into(),
         }
     }
 
@@ -290,6 +326,20 @@ mod tests {
             bytes.len(),
             json.len()
         );
+    }
+
+    #[test]
+    fn a_row_of_schema_10_reads_as_a_visit_with_no_reason() {
+        let v = Visit {
+            reason: String::new(),
+            ..visit()
+        };
+        let new = encode(&v).unwrap();
+        // Schema 10's bytes: the same without the last byte (an empty reason's length, 0).
+        let old = &new[..new.len() - 1];
+        assert_eq!(new.last(), Some(&0));
+        assert_eq!(decode("k", &upgrade_v2("k", old).unwrap()).unwrap(), v);
+        assert!(upgrade_v2("k", &old[..old.len() - 2]).is_err());
     }
 
     #[test]

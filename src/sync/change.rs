@@ -144,7 +144,7 @@ impl Change {
 }
 
 /// A lead's fields merged last-writer-wins by (clock, device), with conflicts kept for a person.
-pub const REGISTERS: [&str; 8] = [
+pub const REGISTERS: [&str; 10] = [
     "status",
     "supervised",
     "confidential",
@@ -153,10 +153,45 @@ pub const REGISTERS: [&str; 8] = [
     "attention",
     "debtor",
     "amount_yuan",
+    "contact",
+    "phone",
 ];
 
 /// The longest debtor's name a change may carry, in characters.
 pub const MAX_DEBTOR_CHARS: usize = 200;
+
+/// The longest contact person's name a change may carry, in characters.
+pub const MAX_CONTACT_CHARS: usize = 50;
+
+/// The longest phone number a change may carry, in characters.
+pub const MAX_PHONE_CHARS: usize = 40;
+
+/// A name a change may carry: not blank, at most `max` characters, no control characters (a
+/// hostile bundle's terminal escapes never reach a screen).
+fn is_name(text: &str, max: usize) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= max && !text.chars().any(char::is_control)
+}
+
+/// A name as a person typed it: `Some(None)` for nothing or `none` (clears it), `None` when it
+/// cannot be taken.
+fn typed_name(text: &str, max: usize) -> Option<Option<String>> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("none") {
+        return Some(None);
+    }
+    is_name(text, max).then(|| Some(text.to_string()))
+}
+
+/// A phone number a change may carry: digits with `-`, spaces, `+`, brackets or 转 (extension)
+/// between, at least three digits, at most `MAX_PHONE_CHARS` characters.
+pub fn is_phone(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    digits >= 3
+        && text.chars().count() <= MAX_PHONE_CHARS
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+' | '(' | ')' | '转'))
+}
 
 /// The largest amount a change may carry, in yuan (a trillion: more than any complaint).
 pub const MAX_AMOUNT_YUAN: i64 = 1_000_000_000_000;
@@ -179,6 +214,10 @@ pub enum LeadField {
     Debtor(Option<String>),
     /// The amount owed, in yuan, as found on site.
     Amount(Option<i64>),
+    /// The enterprise's contact person, as found on site.
+    Contact(Option<String>),
+    /// The contact's phone number.
+    Phone(Option<String>),
 }
 
 impl LeadField {
@@ -193,6 +232,8 @@ impl LeadField {
             LeadField::Attention(_) => "attention",
             LeadField::Debtor(_) => "debtor",
             LeadField::Amount(_) => "amount_yuan",
+            LeadField::Contact(_) => "contact",
+            LeadField::Phone(_) => "phone",
         }
     }
 
@@ -202,9 +243,10 @@ impl LeadField {
             LeadField::Supervised(b) | LeadField::Confidential(b) | LeadField::Attention(b) => {
                 serde_json::Value::from(*b)
             }
-            LeadField::Assignee(a) | LeadField::Debtor(a) => {
-                a.clone().map_or(serde_json::Value::Null, Into::into)
-            }
+            LeadField::Assignee(a)
+            | LeadField::Debtor(a)
+            | LeadField::Contact(a)
+            | LeadField::Phone(a) => a.clone().map_or(serde_json::Value::Null, Into::into),
             LeadField::Amount(a) => a.map_or(serde_json::Value::Null, Into::into),
             LeadField::Deadline(d) => d.map_or(serde_json::Value::Null, |d| d.to_string().into()),
         }
@@ -221,6 +263,8 @@ impl LeadField {
             LeadField::Attention(b) => lead.attention = *b,
             LeadField::Debtor(d) => lead.debtor = d.clone(),
             LeadField::Amount(a) => lead.amount_yuan = *a,
+            LeadField::Contact(c) => lead.contact = c.clone(),
+            LeadField::Phone(p) => lead.phone = p.clone(),
         }
     }
 
@@ -234,13 +278,13 @@ impl LeadField {
             "attention" => LeadField::Attention(value.as_bool()?),
             "assignee" => LeadField::Assignee(if value.is_null() { None } else { Some(text()?) }),
             "debtor" if value.is_null() => LeadField::Debtor(None),
-            "debtor" => {
-                let debtor = text()?;
-                if debtor.trim().is_empty() || debtor.chars().count() > MAX_DEBTOR_CHARS {
-                    return None;
-                }
-                LeadField::Debtor(Some(debtor))
+            "debtor" => LeadField::Debtor(Some(text().filter(|d| is_name(d, MAX_DEBTOR_CHARS))?)),
+            "contact" if value.is_null() => LeadField::Contact(None),
+            "contact" => {
+                LeadField::Contact(Some(text().filter(|c| is_name(c, MAX_CONTACT_CHARS))?))
             }
+            "phone" if value.is_null() => LeadField::Phone(None),
+            "phone" => LeadField::Phone(Some(text().filter(|p| is_phone(p))?)),
             "amount_yuan" => LeadField::Amount(if value.is_null() {
                 None
             } else {
@@ -259,13 +303,36 @@ impl LeadField {
         })
     }
 
+    /// A fact found on site as a person typed it, by its register's name (`debtor`,
+    /// `amount_yuan` in 万元, `contact`, `phone`); `None` when it cannot be taken.
+    pub fn typed_fact(field: &str, text: &str) -> Option<LeadField> {
+        match field {
+            "debtor" => LeadField::typed_debtor(text),
+            "amount_yuan" => LeadField::typed_amount_wan(text),
+            "contact" => LeadField::typed_contact(text),
+            "phone" => LeadField::typed_phone(text),
+            _ => None,
+        }
+    }
+
     /// A debtor as a person typed it: `none` or nothing clears it; too long a name is refused.
     pub fn typed_debtor(text: &str) -> Option<LeadField> {
-        let text = text.trim();
+        typed_name(text, MAX_DEBTOR_CHARS).map(LeadField::Debtor)
+    }
+
+    /// A contact person as typed: `none` or nothing clears it.
+    pub fn typed_contact(text: &str) -> Option<LeadField> {
+        typed_name(text, MAX_CONTACT_CHARS).map(LeadField::Contact)
+    }
+
+    /// A phone number as typed (typographic dashes and full-width digits read as `-` and
+    /// digits): `none` or nothing clears it.
+    pub fn typed_phone(text: &str) -> Option<LeadField> {
+        let text = crate::model::phone::normalize_dashes(text);
         if text.is_empty() || text.eq_ignore_ascii_case("none") {
-            return Some(LeadField::Debtor(None));
+            return Some(LeadField::Phone(None));
         }
-        (text.chars().count() <= MAX_DEBTOR_CHARS).then(|| LeadField::Debtor(Some(text.into())))
+        is_phone(&text).then_some(LeadField::Phone(Some(text)))
     }
 
     /// An amount in 万元 as a person typed it (`76.6`): `none` or nothing clears it.

@@ -23,7 +23,23 @@ pub trait Shown {
 }
 
 /// The fields in the order Tab visits them.
-pub const FIELDS: [Field; 11] = [
+const FIELDS: [Field; 11] = [
+    Field::Kind,
+    Field::Finding,
+    Field::At,
+    Field::Met,
+    Field::Amount,
+    Field::Paid,
+    Field::Evidence,
+    Field::Cause,
+    Field::Next,
+    Field::Due,
+    Field::Notes,
+];
+
+/// A correction's fields: its reason first, then the visit's.
+const CORRECTION_FIELDS: [Field; 12] = [
+    Field::Reason,
     Field::Kind,
     Field::Finding,
     Field::At,
@@ -60,6 +76,7 @@ impl Shown for Field {
             Field::Next => lang.pick("下一步", "next step"),
             Field::Due => lang.pick("期限", "due"),
             Field::Notes => lang.pick("备注", "notes"),
+            Field::Reason => lang.pick("更正原因", "reason"),
         }
     }
 
@@ -82,6 +99,10 @@ impl Shown for Field {
             ),
             Field::Due => lang.pick("2022-02-10、today 或 +7", "2022-02-10, today or +7"),
             Field::Notes => lang.pick("可多行", "several lines allowed"),
+            Field::Reason => lang.pick(
+                "原记录哪里有误，如 时间记错",
+                "what was wrong, e.g. wrong time",
+            ),
             Field::Kind | Field::Finding | Field::Cause => lang.pick("←→ 选择", "←→ to choose"),
         }
     }
@@ -135,6 +156,7 @@ impl Form {
             (Field::Next, text_area(&f.next)),
             (Field::Due, text_area(&f.due)),
             (Field::Notes, text_area(&f.notes)),
+            (Field::Reason, text_area(&f.reason)),
         ];
         Form {
             lead: lead_pos,
@@ -144,7 +166,12 @@ impl Form {
             finding: Finding::parse(&f.finding),
             cause: Cause::parse(&f.cause),
             texts,
-            focus: Field::Finding,
+            // A correction starts where it must be explained.
+            focus: if f.supersedes.is_some() {
+                Field::Reason
+            } else {
+                Field::Finding
+            },
             problems: Vec::new(),
             checked: false,
             confirm: false,
@@ -202,14 +229,25 @@ impl Form {
             due: self.value(Field::Due),
             notes: self.value(Field::Notes),
             supersedes: self.supersedes.clone(),
+            reason: self.value(Field::Reason),
+        }
+    }
+
+    /// The fields shown, in the order Tab visits them (a correction's reason first).
+    pub fn fields(&self) -> &'static [Field] {
+        if self.supersedes.is_some() {
+            &CORRECTION_FIELDS
+        } else {
+            &FIELDS
         }
     }
 
     /// Moves the focus by `delta` fields, wrapping around.
     pub fn step(&mut self, delta: isize) {
-        let n = FIELDS.len() as isize;
-        let at = FIELDS.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
-        self.focus = FIELDS[(at + delta).rem_euclid(n) as usize];
+        let fields = self.fields();
+        let n = fields.len() as isize;
+        let at = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        self.focus = fields[(at + delta).rem_euclid(n) as usize];
     }
 
     /// Cycles the focused pick list; returns whether anything changed.

@@ -14,6 +14,8 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "attention" => lang.pick("需关注", "attention"),
         "debtor" => lang.pick("债务人", "debtor"),
         "amount_yuan" => lang.pick("金额（元）", "amount (yuan)"),
+        "contact" => lang.pick("联系人", "contact"),
+        "phone" => lang.pick("联系电话", "phone"),
         _ => lang.pick("字段", "field"),
     }
 }

@@ -1,7 +1,7 @@
 //! Two small forms of text fields: the identity screen (`I`, and at the first start: the
 //! inspector's name, this laptop's name and the inspector's district, which every change,
-//! assignment and conflict is written with), and a lead's facts found on site (`D`: debtor and
-//! amount, synced fields). Keys go to the field in focus; `update` saves through effects.
+//! assignment and conflict is written with), and a lead's facts found on site (`D`: debtor,
+//! amount, contact person and phone, synced fields). Keys go to the field in focus; `update` saves through effects.
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
@@ -16,13 +16,15 @@ pub enum Part {
     District,
     Debtor,
     Amount,
+    Contact,
+    Phone,
 }
 
 /// The identity screen's fields.
 pub const PARTS: [Part; 3] = [Part::Inspector, Part::Device, Part::District];
 
 /// A lead's facts.
-pub const FACTS: [Part; 2] = [Part::Debtor, Part::Amount];
+pub const FACTS: [Part; 4] = [Part::Debtor, Part::Amount, Part::Contact, Part::Phone];
 
 /// What the form is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +44,7 @@ pub enum Checked {
     },
     Facts {
         lead: String,
-        fields: [crate::sync::LeadField; 2],
+        fields: Vec<crate::sync::LeadField>,
     },
 }
 
@@ -54,6 +56,8 @@ impl Part {
             Part::District => lang.pick("所在辖区", "district"),
             Part::Debtor => lang.pick("债务人", "debtor"),
             Part::Amount => lang.pick("欠款（万元）", "owed (万元)"),
+            Part::Contact => lang.pick("联系人", "contact"),
+            Part::Phone => lang.pick("联系电话", "phone"),
         }
     }
 
@@ -67,6 +71,8 @@ impl Part {
             ),
             Part::Debtor => lang.pick("拖欠方名称（留空：不详）", "who owes (empty: unknown)"),
             Part::Amount => lang.pick("如 76.6（留空：不详）", "like 76.6 (empty: unknown)"),
+            Part::Contact => lang.pick("企业联系人姓名", "the enterprise's contact person"),
+            Part::Phone => lang.pick("如 023-68860760 或 13800000000", "like 023-68860760"),
         }
     }
 }
@@ -119,6 +125,8 @@ impl Settings {
             texts: vec![
                 area(lead.debtor.as_deref().unwrap_or_default()),
                 area(&amount),
+                area(lead.contact.as_deref().unwrap_or_default()),
+                area(lead.phone.as_deref().unwrap_or_default()),
             ],
             focus: Part::Debtor,
             first: false,
@@ -199,34 +207,49 @@ impl Settings {
             }
             Purpose::Facts(lead) => {
                 use crate::sync::LeadField;
-                let debtor = LeadField::typed_debtor(&self.value(Part::Debtor));
-                let amount = LeadField::typed_amount_wan(&self.value(Part::Amount));
-                let problem = match (&debtor, &amount) {
-                    (None, _) => Some((
+                let read = [
+                    (
                         Part::Debtor,
-                        "名称太长（最多 200 字）",
-                        "too long (200 characters at most)",
-                    )),
-                    (_, None) => Some((
+                        "debtor",
+                        "名称太长（最多 200 字）或含控制字符",
+                        "too long (200 characters at most) or holds control characters",
+                    ),
+                    (
                         Part::Amount,
+                        "amount_yuan",
                         "请写万元数，如 76.6（最多 4 位小数），或留空",
                         "write 万元, like 76.6 (4 decimals at most), or leave it empty",
-                    )),
-                    _ => None,
-                };
-                match (debtor, amount) {
-                    (Some(d), Some(a)) => (
-                        Checked::Facts {
-                            lead: lead.clone(),
-                            fields: [d, a],
-                        },
-                        problem,
                     ),
-                    _ => {
-                        self.refuse(problem);
-                        return None;
+                    (
+                        Part::Contact,
+                        "contact",
+                        "姓名太长（最多 50 字）或含控制字符",
+                        "too long (50 characters at most) or holds control characters",
+                    ),
+                    (
+                        Part::Phone,
+                        "phone",
+                        "请写电话号码（数字，可带 - 或 转），或留空",
+                        "write a phone number (digits, - or 转 between), or leave it empty",
+                    ),
+                ];
+                let mut fields = Vec::with_capacity(read.len());
+                for (part, field, zh, en) in read {
+                    match LeadField::typed_fact(field, &self.value(part)) {
+                        Some(field) => fields.push(field),
+                        None => {
+                            self.refuse(Some((part, zh, en)));
+                            return None;
+                        }
                     }
                 }
+                (
+                    Checked::Facts {
+                        lead: lead.clone(),
+                        fields,
+                    },
+                    None,
+                )
             }
         };
         if problem.is_some() {

@@ -511,6 +511,36 @@ impl State {
         std::borrow::Cow::Owned(crate::report::mask(&lead.creditor))
     }
 
+    /// The contact person and phone found on site, as the screen shows them (masked with the
+    /// lead: the family name, the last four digits), or `None` when neither is known.
+    pub fn contact_shown(&self, lead: &Lead) -> Option<String> {
+        let masked = lead.confidential && !self.is_revealed(lead);
+        let name = lead.contact.as_deref().map(|n| {
+            if masked {
+                crate::report::mask_person(n)
+            } else {
+                n.to_string()
+            }
+        });
+        let phone = lead.phone.as_deref().map(|p| {
+            if masked {
+                crate::report::mask_phone(p)
+            } else {
+                p.to_string()
+            }
+        });
+        match (name, phone) {
+            (None, None) => None,
+            (name, phone) => Some(
+                [name, phone]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            ),
+        }
+    }
+
     /// The matter as the screen shows it: a masked lead's creditor named in it masked too (the
     /// mask keeps every character's place, so the search's highlights still fit).
     pub fn matter_shown<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::parts::{DIM, block, form_label, form_text};
 use crate::i18n::Lang;
-use crate::tui::form::{FIELDS, Field, Form, Shown};
+use crate::tui::form::{Field, Form, Shown};
 use crate::tui::state::State;
 
 /// Rows a field takes, given how tall the form is: two for a one-line field with problems, so
@@ -22,6 +22,25 @@ fn rows(form: &Form, field: Field, tall: bool) -> u16 {
         _ if !form.problems_of(field).is_empty() => 3,
         _ => 1,
     }
+}
+
+/// The rows of each field within `room`: where they do not all fit, the fields of several lines
+/// that have no problem to show give up rows first (down to two, then one), so that the problems
+/// keep the room to be read.
+fn fit(form: &Form, tall: bool, room: u16) -> Vec<u16> {
+    let fields = form.fields();
+    let mut heights: Vec<u16> = fields.iter().map(|f| rows(form, *f, tall)).collect();
+    for floor in [2, 1] {
+        for (i, field) in fields.iter().enumerate() {
+            if heights.iter().sum::<u16>() <= room {
+                return heights;
+            }
+            if field.multiline() && form.problems_of(*field).is_empty() && heights[i] > floor {
+                heights[i] = floor;
+            }
+        }
+    }
+    heights
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
@@ -43,12 +62,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let tall = inner.height >= 26;
+    let heights = fit(form, tall, inner.height.saturating_sub(1));
     let mut constraints: Vec<Constraint> = vec![Constraint::Length(1)];
-    constraints.extend(
-        FIELDS
-            .iter()
-            .map(|f| Constraint::Length(rows(form, *f, tall))),
-    );
+    constraints.extend(heights.into_iter().map(Constraint::Length));
     constraints.push(Constraint::Min(0));
     let areas = Layout::vertical(constraints).split(inner);
     let status = format!(
@@ -63,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, form: &Form) {
         ),
     );
     frame.render_widget(Paragraph::new(Span::styled(status, DIM)), areas[0]);
-    for (i, field) in FIELDS.iter().enumerate() {
+    for (i, field) in form.fields().iter().enumerate() {
         draw_field(frame, areas[i + 1], form, *field, lang);
     }
 }

@@ -364,6 +364,11 @@ fn detail_lines(
                     .unwrap_or_else(|| lang.pick("不详", "unknown").into()),
             ),
         ),
+        field(
+            lang.pick("联系人", "contact"),
+            w,
+            value(state.contact_shown(lead).unwrap_or_else(|| "—".into())),
+        ),
         field(lang.pick("督办", "supervised"), w, value(flags)),
         field(
             lang.pick("分派", "assignee"),

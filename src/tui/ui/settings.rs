@@ -14,7 +14,9 @@ use crate::tui::state::State;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
     let lang = state.lang;
-    let rect = centered(area, 76, 14);
+    // Two rows a field, three of explanation, two for a problem and the keys, the frame.
+    let fields_rows = 2 * u16::try_from(settings.parts.len()).unwrap_or(3);
+    let rect = centered(area, 76, fields_rows + 8);
     super::overlay::clear(frame, rect, area);
     let title = match &settings.purpose {
         Purpose::Identity => lang
@@ -32,15 +34,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
     frame.render_widget(outer, rect);
     let [intro, fields, problem, keys] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(2 * u16::try_from(settings.parts.len()).unwrap_or(3)),
+        Constraint::Length(fields_rows),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(inner);
     let why = if matches!(settings.purpose, Purpose::Facts(_)) {
         lang.pick(
-            "通知中不详的债务人和金额，按现场核实填写；保存后作为变更同步到总部。",
-            "The debtor and amount the notice did not give, as found on site; saved as changes that sync to HQ.",
+            "通知中不详的债务人和金额、企业联系人和电话，按现场核实填写；保存后作为变更同步到总部。",
+            "The debtor and amount the notice did not give, the enterprise's contact and phone, as found on site; saved as changes that sync to HQ.",
         )
     } else if settings.first {
         lang.pick(

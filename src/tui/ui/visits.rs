@@ -234,6 +234,13 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State) {
             w,
             vec![Span::styled(old.clone(), DIM)],
         ));
+        if !v.reason.is_empty() {
+            lines.push(field(
+                lang.pick("更正原因", "why"),
+                w,
+                vec![Span::raw(shown(&v.reason).to_string())],
+            ));
+        }
     }
     lines.push(field(
         lang.pick("编号", "id"),
