@@ -135,6 +135,11 @@ fn every_screen_in_both_languages_and_sizes() {
         ("identity", plain(chars("I"))),
         ("sync_key", plain(chars("4K"))),
         ("lead_facts", plain(chars("D"))),
+        ("new_lead", plain(chars("N"))),
+        (
+            "new_lead_problem",
+            [plain(chars("N")), vec![ctrl_s]].concat(),
+        ),
         (
             "identity_problem",
             [

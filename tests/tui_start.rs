@@ -133,6 +133,7 @@ fn records_from_the_start_never_replace_fresher_ones_from_an_import() {
         snapshot: sync_snapshot(&store).unwrap(),
         reload: Some(fresh.clone()),
         untrusted: None,
+        select: None,
     };
     dispatch(&mut state, &runner, Some(Action::SyncDone(Box::new(done))));
     assert!(!state.loading);

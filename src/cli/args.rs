@@ -357,6 +357,38 @@ pub enum ReportFormat {
     Xlsx,
 }
 
+/// The fields of a lead recorded on site, as flags.
+#[derive(Debug, Clone, Args)]
+pub struct NewLeadFields {
+    /// The enterprise that complains (债权人, who is owed).
+    #[arg(long)]
+    pub creditor: String,
+    /// The district responsible (问题归属), like 北碚区.
+    #[arg(long)]
+    pub district: String,
+    /// arrears (清欠) or burden (减负).
+    #[arg(long, default_value = "arrears")]
+    pub kind: String,
+    /// What the enterprise reported (事项).
+    #[arg(long)]
+    pub matter: String,
+    /// The deadline to verify it by (rule 4): 2022-02-10, today or +15.
+    #[arg(long)]
+    pub deadline: String,
+    /// Who owes, if known.
+    #[arg(long, default_value = "")]
+    pub debtor: String,
+    /// The amount owed in 万元, if known.
+    #[arg(long = "amount-wan", default_value = "")]
+    pub amount_wan: String,
+    /// The enterprise's contact person.
+    #[arg(long, default_value = "")]
+    pub contact: String,
+    /// The contact's phone number.
+    #[arg(long, default_value = "")]
+    pub phone: String,
+}
+
 /// The fields of a visit, as flags.
 #[derive(Debug, Clone, Args)]
 pub struct VisitFields {
@@ -438,6 +470,14 @@ pub enum VisitCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LeadCommand {
+    /// Record a new lead received on site (its id is this laptop's: site-…/N); it syncs as a
+    /// created row, like a notice's.
+    Add {
+        #[command(flatten)]
+        fields: NewLeadFields,
+        #[command(flatten)]
+        json: Json,
+    },
     /// Every field of a lead, its visits, and whom to call about it.
     Show {
         /// The lead's id, or a unique end of it (`a3/1`).

@@ -138,6 +138,34 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
             let hits = search::search(&store, query, (*scope).into(), limit)?;
             render::hits(&hits, lang, json.json)
         }
+        Command::Lead(LeadCommand::Add { fields, json }) => {
+            let store = open(&InitOptions::default())?;
+            let typed = crate::model::site_lead::NewLead {
+                creditor: fields.creditor.clone(),
+                district: fields.district.clone(),
+                kind: fields.kind.clone(),
+                matter: fields.matter.clone(),
+                deadline: fields.deadline.clone(),
+                debtor: fields.debtor.clone(),
+                amount_wan: fields.amount_wan.clone(),
+                contact: fields.contact.clone(),
+                phone: fields.phone.clone(),
+            };
+            let lead = store.add_site_lead(&typed, today)?;
+            if json.json {
+                return render::json(&lead);
+            }
+            Ok(match lang {
+                Lang::Zh => format!(
+                    "已记录新线索 {}：{}（{}）\n",
+                    lead.id, lead.creditor, lead.district
+                ),
+                Lang::En => format!(
+                    "New lead recorded: {} {} ({})\n",
+                    lead.id, lead.creditor, lead.district
+                ),
+            })
+        }
         Command::Lead(LeadCommand::Show { id, json }) => {
             let store = open(&InitOptions::default())?;
             let lead = store.lead(id)?;

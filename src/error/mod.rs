@@ -82,6 +82,10 @@ pub enum Error {
     },
     /// `lead set` without anything to set.
     NothingToSet,
+    /// A lead recorded on site with a field that must change.
+    BadNewLead {
+        problem: crate::model::site_lead::NewLeadProblem,
+    },
     /// Standard output could not be written (a full disk behind a redirect, say).
     Output {
         detail: String,
@@ -317,10 +321,17 @@ impl Error {
                 .into(),
             Error::NothingToSet => lang
                 .pick(
-                    "没有要修改的内容：请给出 --status、--supervised、--confidential、--assignee、--deadline 或 --attention。",
-                    "nothing to set: give --status, --supervised, --confidential, --assignee, --deadline or --attention.",
+                    "没有要修改的内容：请给出 --status、--supervised、--confidential、--assignee、--deadline、--attention、--debtor、--amount-wan、--contact 或 --phone。",
+                    "nothing to set: give --status, --supervised, --confidential, --assignee, --deadline, --attention, --debtor, --amount-wan, --contact or --phone.",
                 )
                 .into(),
+            Error::BadNewLead { problem } => {
+                if zh {
+                    format!("新线索未记录：{}。未做任何改动。", problem.message(lang))
+                } else {
+                    format!("The new lead was not recorded: {}. Nothing was changed.", problem.message(lang))
+                }
+            }
             Error::BadLeadFact { text, field } => {
                 use crate::sync::change::{MAX_CONTACT_CHARS, MAX_DEBTOR_CHARS};
                 let (zh_what, en_what) = match *field {

@@ -11,6 +11,7 @@ pub mod notice;
 pub mod phone;
 pub mod region;
 pub mod rules;
+pub mod site_lead;
 pub mod visit;
 pub mod visit_summary;
 

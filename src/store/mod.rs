@@ -17,6 +17,7 @@ mod rebuild;
 mod records;
 mod roster;
 mod rows;
+mod site_leads;
 mod sync;
 pub mod tables;
 mod verdict;

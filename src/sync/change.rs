@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Hlc;
-use crate::model::{Lead, Status};
+use crate::model::{Lead, Status, site_lead};
 
 /// `{id, device, idx, author, clock, entity, field, value}` (DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +112,20 @@ impl Change {
 }
 
 impl Change {
+    /// A lead recorded on site may only be created by the device whose namespace its id is in
+    /// (a bundle cannot bring a lead in another laptop's name, nor take an id it will use), and
+    /// it holds no control characters.
+    fn own_site_lead(&self, lead: &crate::model::Lead) -> bool {
+        let space = site_lead::namespace(&self.device);
+        let texts = [&lead.creditor, &lead.district, &lead.notice];
+        lead.id
+            .strip_prefix(&space)
+            .is_some_and(|n| n.starts_with('/'))
+            && lead.notice == space
+            && texts.iter().all(|t| !t.chars().any(char::is_control))
+            && !lead.matter.chars().any(|c| c.is_control() && c != '\n')
+    }
+
     /// Is the value one its field can hold? (Checked before a bundle is applied, so a bad value
     /// never reaches the store.)
     pub fn is_valid(&self) -> bool {
@@ -125,7 +139,9 @@ impl Change {
         let value = || self.value.clone();
         match (kind, self.field.as_str()) {
             ("lead", "created") => {
-                serde_json::from_value::<crate::model::Lead>(value()).is_ok_and(|l| l.id == id)
+                serde_json::from_value::<crate::model::Lead>(value()).is_ok_and(|l| {
+                    l.id == id && (!site_lead::is_site_lead(id) || self.own_site_lead(&l))
+                })
             }
             ("channel", "created") => {
                 serde_json::from_value::<crate::model::Channel>(value()).is_ok_and(|c| c.id == id)

@@ -20,6 +20,8 @@ pub struct SyncDone {
     pub reload: Option<Records>,
     /// An import refused because its packer is not trusted: whom to ask about.
     pub untrusted: Option<Untrusted>,
+    /// The lead to show once the records are read again (a lead just recorded on site).
+    pub select: Option<String>,
 }
 
 /// The packer of a bundle this store does not trust, as the refusal named it.
@@ -74,6 +76,8 @@ pub enum Action {
     OpenSettings,
     /// `D` on a lead: its debtor and amount as found on site.
     EditFacts,
+    /// `N` on the Leads tab: a new lead received on site.
+    NewLead,
     SettingsNext,
     SettingsPrev,
     /// Ctrl-S (or Enter on the last field): check and save the names.

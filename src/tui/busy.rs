@@ -8,6 +8,7 @@ pub enum Work {
     Import,
     Export,
     Resolve,
+    AddLead,
 }
 
 impl Work {
@@ -16,6 +17,7 @@ impl Work {
             Work::Import => lang.pick("正在导入", "Importing"),
             Work::Export => lang.pick("正在导出", "Exporting"),
             Work::Resolve => lang.pick("正在解决冲突", "Resolving"),
+            Work::AddLead => lang.pick("正在记录新线索", "Recording the new lead"),
         }
     }
 }

@@ -174,6 +174,7 @@ impl Runner<'_> {
                 snapshot: super::sync_snapshot(self.store)?,
                 reload: records,
                 untrusted: None,
+                select: None,
             })
         };
         match fresh() {
@@ -350,6 +351,22 @@ impl Runner<'_> {
                     false,
                 ))
             })),
+            Effect::AddLead(typed) => {
+                let mut added = None;
+                let mut action = self.sync(Reload::AndReindex, |store, lang| {
+                    let lead = store.add_site_lead(&typed, self.today)?;
+                    let text = match lang {
+                        Lang::Zh => format!("已记录新线索 {}：{}", lead.id, lead.creditor),
+                        Lang::En => format!("New lead recorded: {} {}", lead.id, lead.creditor),
+                    };
+                    added = Some(lead.id);
+                    Ok((text, false))
+                });
+                if let Action::SyncDone(done) = &mut action {
+                    done.select = added;
+                }
+                Some(action)
+            }
             Effect::SetLeadField { lead_id, field } => {
                 Some(match self.store.set_lead_field(&lead_id, &field) {
                     Ok((lead, change)) => Action::Saved {

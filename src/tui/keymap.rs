@@ -128,6 +128,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(BOTH, Leads, ch('c'), A::ToggleConfidential, "c", ("保密 开/关", "confidential on/off")),
     bind(BOTH, Leads, ch('u'), A::Reveal, "u", ("显示/隐藏本条保密线索的名称", "show/hide this confidential lead's name")),
     bind(BOTH, Leads, ch('C'), A::CorrectVisit, "C", ("更正最近一次走访", "correct the latest visit")),
+    bind(BOTH, Leads, ch('N'), A::NewLead, "N", ("新线索（现场收到的投诉）", "new lead (a complaint received on site)")),
     bind(BOTH, Leads, ch('D'), A::EditFacts, "D", ("债务人、金额、联系人（现场核实）", "debtor, amount, contact (found on site)")),
     bind(BOTH, Leads, ch('a'), A::AssignToMe, "a", ("分派给我 / 取消", "assign to me / unassign")),
     bind(LIST, Leads, ch('f'), A::CycleFilter, "f", ("筛选：全部/逾期/状态/本辖区", "filter: all/overdue/status/my district")),

@@ -1,12 +1,13 @@
 //! Two small forms of text fields: the identity screen (`I`, and at the first start: the
 //! inspector's name, this laptop's name and the inspector's district, which every change,
 //! assignment and conflict is written with), and a lead's facts found on site (`D`: debtor,
-//! amount, contact person and phone, synced fields). Keys go to the field in focus; `update` saves through effects.
+//! amount, contact person and phone, synced fields), and a new lead received on site (`N`). Keys go to the field in focus; `update` saves through effects.
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::i18n::Lang;
+use crate::model::site_lead::{NewLead, NewLeadProblem};
 
 /// The fields, in the order Tab visits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,11 @@ pub enum Part {
     Amount,
     Contact,
     Phone,
+    Creditor,
+    LeadDistrict,
+    Kind,
+    Matter,
+    Deadline,
 }
 
 /// The identity screen's fields.
@@ -26,12 +32,27 @@ pub const PARTS: [Part; 3] = [Part::Inspector, Part::Device, Part::District];
 /// A lead's facts.
 pub const FACTS: [Part; 4] = [Part::Debtor, Part::Amount, Part::Contact, Part::Phone];
 
+/// A new lead's fields.
+pub const NEW_LEAD: [Part; 9] = [
+    Part::Creditor,
+    Part::LeadDistrict,
+    Part::Kind,
+    Part::Matter,
+    Part::Deadline,
+    Part::Debtor,
+    Part::Amount,
+    Part::Contact,
+    Part::Phone,
+];
+
 /// What the form is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
     Identity,
     /// The facts of this lead (its id).
     Facts(String),
+    /// A new lead received on site.
+    NewLead,
 }
 
 /// What a checked form asks to save.
@@ -46,6 +67,7 @@ pub enum Checked {
         lead: String,
         fields: Vec<crate::sync::LeadField>,
     },
+    NewLead(Box<NewLead>),
 }
 
 impl Part {
@@ -58,6 +80,11 @@ impl Part {
             Part::Amount => lang.pick("欠款（万元）", "owed (万元)"),
             Part::Contact => lang.pick("联系人", "contact"),
             Part::Phone => lang.pick("联系电话", "phone"),
+            Part::Creditor => lang.pick("企业名称", "enterprise"),
+            Part::LeadDistrict => lang.pick("问题归属", "district"),
+            Part::Kind => lang.pick("类别", "kind"),
+            Part::Matter => lang.pick("反映事项", "matter"),
+            Part::Deadline => lang.pick("核实期限", "deadline"),
         }
     }
 
@@ -73,6 +100,14 @@ impl Part {
             Part::Amount => lang.pick("如 76.6（留空：不详）", "like 76.6 (empty: unknown)"),
             Part::Contact => lang.pick("企业联系人姓名", "the enterprise's contact person"),
             Part::Phone => lang.pick("如 023-68860760 或 13800000000", "like 023-68860760"),
+            Part::Creditor => lang.pick(
+                "反映问题的企业（被拖欠方）",
+                "the enterprise that complains",
+            ),
+            Part::LeadDistrict => lang.pick("如 北碚区", "like 北碚区"),
+            Part::Kind => lang.pick("清欠 或 减负", "清欠 (arrears) or 减负 (burden)"),
+            Part::Matter => lang.pick("企业反映的情况", "what the enterprise reported"),
+            Part::Deadline => lang.pick("2022-02-10、today 或 +15", "2022-02-10, today or +15"),
         }
     }
 }
@@ -134,6 +169,30 @@ impl Settings {
         }
     }
 
+    /// A new lead received on site: its district prefilled with the inspector's, a deadline
+    /// fifteen days on (rule 4: every lead has one).
+    pub fn new_lead(district: Option<&str>, lang: Lang) -> Settings {
+        let texts = NEW_LEAD
+            .iter()
+            .map(|part| {
+                area(match part {
+                    Part::LeadDistrict => district.unwrap_or_default(),
+                    Part::Kind => lang.pick("清欠", "arrears"),
+                    Part::Deadline => "+15",
+                    _ => "",
+                })
+            })
+            .collect();
+        Settings {
+            purpose: Purpose::NewLead,
+            parts: &NEW_LEAD,
+            texts,
+            focus: Part::Creditor,
+            first: false,
+            problem: None,
+        }
+    }
+
     fn index(&self, part: Part) -> usize {
         self.parts.iter().position(|p| *p == part).unwrap_or(0)
     }
@@ -176,7 +235,7 @@ impl Settings {
     }
 
     /// What to save, or `None` with the first field that must change set as `problem`.
-    pub fn checked(&mut self) -> Option<Checked> {
+    pub fn checked(&mut self, today: chrono::NaiveDate) -> Option<Checked> {
         let (checked, problem) = match &self.purpose {
             Purpose::Identity => {
                 let (inspector, device) = (self.value(Part::Inspector), self.value(Part::Device));
@@ -251,6 +310,25 @@ impl Settings {
                     None,
                 )
             }
+            Purpose::NewLead => {
+                let typed = NewLead {
+                    creditor: self.value(Part::Creditor),
+                    district: self.value(Part::LeadDistrict),
+                    kind: self.value(Part::Kind),
+                    matter: self.value(Part::Matter),
+                    deadline: self.value(Part::Deadline),
+                    debtor: self.value(Part::Debtor),
+                    amount_wan: self.value(Part::Amount),
+                    contact: self.value(Part::Contact),
+                    phone: self.value(Part::Phone),
+                };
+                // The store numbers it; the fields are judged here the same way first.
+                let problem = typed.parse("site-", 1, today).err().map(|p| {
+                    let (zh, en) = (p.message(Lang::Zh), p.message(Lang::En));
+                    (part_of(p), zh, en)
+                });
+                (Checked::NewLead(Box::new(typed)), problem)
+            }
         };
         if problem.is_some() {
             self.refuse(problem);
@@ -264,5 +342,20 @@ impl Settings {
             self.focus = part;
         }
         self.problem = problem;
+    }
+}
+
+/// The field a new lead's problem is about.
+fn part_of(problem: NewLeadProblem) -> Part {
+    match problem {
+        NewLeadProblem::Creditor => Part::Creditor,
+        NewLeadProblem::District => Part::LeadDistrict,
+        NewLeadProblem::Kind => Part::Kind,
+        NewLeadProblem::Matter => Part::Matter,
+        NewLeadProblem::Deadline => Part::Deadline,
+        NewLeadProblem::Debtor => Part::Debtor,
+        NewLeadProblem::Amount => Part::Amount,
+        NewLeadProblem::Contact => Part::Contact,
+        NewLeadProblem::Phone => Part::Phone,
     }
 }

@@ -1,4 +1,5 @@
-//! What the identity screen's keys do: move between its fields, type, save, close.
+//! What the small forms' keys do (identity, a lead's facts, a new lead): move between their
+//! fields, type, save, close.
 
 use ratatui::crossterm::event::KeyCode;
 
@@ -19,6 +20,10 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 false,
             );
             state.settings = Some(shown);
+            state.mode = Mode::Settings;
+        }
+        Action::NewLead => {
+            state.settings = Some(Settings::new_lead(state.info.district.as_deref(), lang));
             state.mode = Mode::Settings;
         }
         Action::SettingsNext => step(state, 1),
@@ -95,8 +100,14 @@ fn step(state: &mut State, by: isize) {
 /// The identity screen closes when the store has the names; a lead's facts close at once, each
 /// changed field saved (and logged) as the triage keys' are.
 fn save(state: &mut State) -> Vec<Effect> {
-    match state.settings.as_mut().and_then(Settings::checked) {
+    let today = state.today;
+    match state.settings.as_mut().and_then(|s| s.checked(today)) {
         None => Vec::new(),
+        Some(Checked::NewLead(typed)) => {
+            state.settings = None;
+            state.mode = Mode::List;
+            vec![Effect::AddLead(typed)]
+        }
         Some(Checked::Identity {
             inspector,
             device,

@@ -242,6 +242,13 @@ fn finished(state: &mut State, done: SyncDone) -> Vec<Effect> {
         }
         // Fresher than what the start-up read may still bring (that is then ignored).
         effects.push(Effect::Release(Box::new(state.loaded(records))));
+        if let Some(pos) = done
+            .select
+            .as_deref()
+            .and_then(|id| state.lead_position(id))
+        {
+            state.show_lead(pos);
+        }
     }
     state.message = Some(Message {
         text: done.message,

@@ -19,6 +19,9 @@ pub enum Effect {
         tab: Tab,
         query: String,
     },
+    /// Record a new lead found on site; comes back as `SyncDone` with the records read again
+    /// and the new lead to show.
+    AddLead(Box<crate::model::site_lead::NewLead>),
     /// Save a lead field (and log the change); comes back as `Saved` or `Failed`.
     SetLeadField {
         lead_id: String,
@@ -81,6 +84,7 @@ impl Effect {
             Effect::Import(_) | Effect::TrustAndImport { .. } => Some(Work::Import),
             Effect::Export | Effect::ExportTo(_) => Some(Work::Export),
             Effect::Resolve { .. } => Some(Work::Resolve),
+            Effect::AddLead(_) => Some(Work::AddLead),
             _ => None,
         }
     }
@@ -417,6 +421,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::FormKey(_)) => return visit_form::act(state, action),
         action @ (Action::OpenSettings
         | Action::EditFacts
+        | Action::NewLead
         | Action::SettingsNext
         | Action::SettingsPrev
         | Action::SettingsSave

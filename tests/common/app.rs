@@ -86,12 +86,14 @@ impl App {
         };
         dispatch(&mut self.state, &runner, action);
         while let Ok(job) = self.requests.try_recv() {
-            if let Job::Search(request) = job {
-                dispatch(
+            match job {
+                Job::Search(request) => dispatch(
                     &mut self.state,
                     &runner,
                     Some(self.searcher.answer(&request)),
-                );
+                ),
+                // New search keys after the records changed, as the searcher thread takes them.
+                Job::Reindex(fresh) => self.searcher = *fresh,
             }
         }
     }

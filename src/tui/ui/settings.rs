@@ -14,8 +14,11 @@ use crate::tui::state::State;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
     let lang = state.lang;
-    // Two rows a field, three of explanation, two for a problem and the keys, the frame.
-    let fields_rows = 2 * u16::try_from(settings.parts.len()).unwrap_or(3);
+    // Two rows a field (one where that does not fit), three of explanation, two for a problem
+    // and the keys, the frame.
+    let parts = u16::try_from(settings.parts.len()).unwrap_or(3);
+    let per_field = if 2 * parts + 8 <= area.height { 2 } else { 1 };
+    let fields_rows = per_field * parts;
     let rect = centered(area, 76, fields_rows + 8);
     super::overlay::clear(frame, rect, area);
     let title = match &settings.purpose {
@@ -28,6 +31,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
                 .map_or_else(|| id.clone(), |l| state.creditor_shown(l).into_owned());
             format!(" {} · {name} ", lang.pick("现场核实", "Found on site"))
         }
+        Purpose::NewLead => lang
+            .pick(" 新线索（现场收到） ", " New lead (received on site) ")
+            .to_string(),
     };
     let outer = block(title, true);
     let inner = outer.inner(rect);
@@ -39,7 +45,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
         Constraint::Length(1),
     ])
     .areas(inner);
-    let why = if matches!(settings.purpose, Purpose::Facts(_)) {
+    let why = if settings.purpose == Purpose::NewLead {
+        lang.pick(
+            "现场收到的新投诉：记为本机编号的线索（site-…），导出后同步到总部。",
+            "A complaint received on site: recorded as a lead numbered by this laptop (site-…), synced to HQ on export.",
+        )
+    } else if matches!(settings.purpose, Purpose::Facts(_)) {
         lang.pick(
             "通知中不详的债务人和金额、企业联系人和电话，按现场核实填写；保存后作为变更同步到总部。",
             "The debtor and amount the notice did not give, the enterprise's contact and phone, as found on site; saved as changes that sync to HQ.",
@@ -56,7 +67,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, settings: &Settings) {
         )
     };
     frame.render_widget(Paragraph::new(why).wrap(Wrap { trim: true }), intro);
-    let rows = Layout::vertical(vec![Constraint::Length(2); settings.parts.len()]).split(fields);
+    let rows =
+        Layout::vertical(vec![Constraint::Length(per_field); settings.parts.len()]).split(fields);
     for (part, row) in settings.parts.iter().zip(rows.iter()) {
         field(frame, *row, settings, *part, lang);
     }
