@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clock;
 pub mod columns;
+pub mod drives;
 pub mod error;
 pub mod files;
 pub mod generate;

@@ -363,3 +363,57 @@ fn e_exports_into_a_chosen_folder() {
     assert_eq!(state.sync.status.unexported, 0);
     assert!(state.message.as_ref().unwrap().text.contains("U盘 E"));
 }
+
+/// The export prompt lists the removable drives the system mounted; F2 puts each in turn as the
+/// folder, and the list is shown under the prompt. (The drives are what `drives::removable`
+/// read when the prompt opened; here a folder stands for the stick.)
+#[test]
+fn f2_picks_a_removable_drive_for_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let (laptop, hq) = (open(dir.path(), "A"), open(dir.path(), "HQ"));
+    enrol(&laptop, &hq, true);
+    laptop
+        .set_lead_field("cq-jfb-2022-3/a3/1", &LeadField::Supervised(true))
+        .unwrap();
+    let mut state = load(
+        &laptop,
+        Lang::Zh,
+        NaiveDate::from_ymd_opt(2022, 1, 28).unwrap(),
+    )
+    .unwrap();
+    press(
+        &laptop,
+        &mut state,
+        &[KeyCode::Char('4'), KeyCode::Char('E')],
+    );
+    assert_eq!(state.mode, Mode::Prompt);
+    let sep = std::path::MAIN_SEPARATOR;
+    let sticks: Vec<String> = ["KINGSTON", "U盘 2"]
+        .iter()
+        .map(|n| {
+            let p = dir.path().join(n);
+            std::fs::create_dir_all(&p).unwrap();
+            format!("{}{sep}", p.display())
+        })
+        .collect();
+    fieldcheck::tui::update::update(
+        &mut state,
+        fieldcheck::tui::action::Action::DrivesReady(sticks.clone()),
+    );
+    let text = screen(&state);
+    assert!(text.contains("F2 可移动盘"), "{text}");
+    press(&laptop, &mut state, &[KeyCode::F(2)]);
+    assert_eq!(state.prompt.as_ref().unwrap().text, sticks[0]);
+    press(&laptop, &mut state, &[KeyCode::F(2)]);
+    assert_eq!(state.prompt.as_ref().unwrap().text, sticks[1]);
+    press(&laptop, &mut state, &[KeyCode::F(2)]);
+    assert_eq!(state.prompt.as_ref().unwrap().text, sticks[0], "round");
+    press(&laptop, &mut state, &[KeyCode::F(2), KeyCode::Enter]);
+    let written = std::fs::read_dir(dir.path().join("U盘 2")).unwrap().count();
+    assert_eq!(written, 1, "{:?}", state.message);
+    // An import prompt has no drives to pick: F2 changes nothing there.
+    press(&laptop, &mut state, &[KeyCode::Char('i')]);
+    let before = state.prompt.as_ref().map(|p| p.text.clone());
+    press(&laptop, &mut state, &[KeyCode::F(2)]);
+    assert_eq!(state.prompt.as_ref().map(|p| p.text.clone()), before);
+}

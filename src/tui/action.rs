@@ -153,6 +153,10 @@ pub enum Action {
         dir: String,
         files: Vec<String>,
     },
+    /// The removable drives mounted, for the export prompt (F2 picks one).
+    DrivesReady(Vec<String>),
+    /// F2 in the export prompt: the next removable drive as the folder.
+    PromptDrive,
     /// An export, import or resolution finished: what to say, and the state to show now.
     SyncDone(Box<SyncDone>),
     ToggleHelp,
@@ -199,6 +203,7 @@ impl Action {
             Action::Finalized(_) => "finalized",
             Action::Rejected(_) => "rejected",
             Action::PromptReady { .. } => "prompt ready",
+            Action::DrivesReady(_) => "drives ready",
             Action::Failed(_) => "failed",
             Action::IdentitySaved { .. } => "identity saved",
             _ => "other",

@@ -323,6 +323,18 @@ impl Runner<'_> {
                 let files = bundles_in(&dir);
                 Some(Action::PromptReady { dir, files })
             }
+            Effect::ListDrives => Some(Action::DrivesReady(
+                crate::drives::removable()
+                    .into_iter()
+                    .map(|p| {
+                        let mut d = p.display().to_string();
+                        if !d.ends_with(std::path::MAIN_SEPARATOR) {
+                            d.push(std::path::MAIN_SEPARATOR);
+                        }
+                        d
+                    })
+                    .collect(),
+            )),
             Effect::Import(path) => Some(self.import(&path, None)),
             Effect::TrustAndImport {
                 path,

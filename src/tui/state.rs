@@ -222,6 +222,8 @@ pub struct Prompt {
     pub export: bool,
     /// What was typed before the first Tab: the candidates it starts.
     pub stem: String,
+    /// The removable drives mounted (for an export), each ending in a separator.
+    pub drives: Vec<String>,
 }
 
 /// Facts about the store shown in the status bar.

@@ -27,6 +27,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                     cycle: 0,
                     stem: String::new(),
                     export: false,
+                    drives: Vec::new(),
                 });
                 state.mode = Mode::Prompt;
             }
@@ -42,8 +43,24 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 cycle: 0,
                 stem: String::new(),
                 export: true,
+                drives: Vec::new(),
             });
             state.mode = Mode::Prompt;
+            return vec![Effect::ListDrives];
+        }
+        Action::DrivesReady(drives) => {
+            if let Some(p) = state.prompt.as_mut().filter(|p| p.export) {
+                p.drives = drives;
+            }
+        }
+        Action::PromptDrive => {
+            if let Some(p) = state.prompt.as_mut().filter(|p| !p.drives.is_empty()) {
+                // The drive after the one the text names now, round; the first otherwise.
+                let at = p.drives.iter().position(|d| *d == p.text);
+                let next = at.map_or(0, |i| (i + 1) % p.drives.len());
+                p.text = p.drives[next].clone();
+                p.cycle = 0;
+            }
         }
         Action::PromptInput(c) => {
             if let Some(p) = state.prompt.as_mut() {

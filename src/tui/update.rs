@@ -19,6 +19,8 @@ pub enum Effect {
         tab: Tab,
         query: String,
     },
+    /// List the removable drives mounted; comes back as `DrivesReady`.
+    ListDrives,
     /// Record a new lead found on site; comes back as `SyncDone` with the records read again
     /// and the new lead to show.
     AddLead(Box<crate::model::site_lead::NewLead>),
@@ -128,6 +130,7 @@ fn update_inner(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::Finalized(_)
             | Action::Rejected(_)
             | Action::PromptReady { .. }
+            | Action::DrivesReady(_)
             | Action::SyncDone(_)
             | Action::Opened(_)
             | Action::IdentitySaved { .. }
@@ -407,6 +410,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::KeepMine
         | Action::KeepTheirs
         | Action::PromptReady { .. }
+        | Action::DrivesReady(_)
+        | Action::PromptDrive
         | Action::SyncDone(_)) => return sync_tab::act(state, action),
         action @ (Action::FormNext
         | Action::FormPrev

@@ -223,11 +223,29 @@ fn draw_prompt(frame: &mut Frame, area: Rect, state: &State, prompt: &crate::tui
             }
         },
     };
+    let drives = (prompt.export && !prompt.drives.is_empty()).then(|| {
+        let list = prompt.drives.join("  ");
+        let line = format!(
+            "{}{list}",
+            lang.pick("F2 可移动盘：", "F2 removable drives: ")
+        );
+        Line::from(Span::styled(crate::text::truncate(&line, inner_cells), DIM))
+    });
+    let rect = if drives.is_some() {
+        Rect {
+            y: rect.y.saturating_sub(1),
+            height: rect.height + 1,
+            ..rect
+        }
+    } else {
+        rect
+    };
     frame.render_widget(Clear, rect);
-    let body = vec![
+    let mut body = vec![
         Line::from(text.clone()),
         Line::from(Span::styled(hint, DIM)),
     ];
+    body.extend(drives);
     frame.render_widget(
         Paragraph::new(body).block(block(
             format!(
