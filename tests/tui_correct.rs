@@ -34,8 +34,17 @@ fn c_on_the_visits_tab_corrects_the_latest_visit_and_refuses_an_older_one() {
     assert_eq!(visits.len(), 2);
     assert!(app.state.is_corrected(&pengkun.id));
 
+    // The correction is listed as the newest (it keeps the corrected visit's minute, not its
+    // seconds), the corrected visit the oldest.
+    app.key(KeyCode::Char('3')).key(KeyCode::Home);
+    let first = app.state.visit_list.current().unwrap();
+    assert_eq!(
+        app.state.visits.id(first),
+        visits[1].id,
+        "the correction comes first"
+    );
     // The corrected visit cannot be corrected again: refused on the spot, no form.
-    app.key(KeyCode::Char('3')).key(KeyCode::End);
+    app.key(KeyCode::End);
     let last = app.state.visit_list.current().unwrap();
     assert_eq!(
         app.state.visits.id(last),

@@ -208,8 +208,8 @@ fn open_correction(state: &mut State, pos: usize, old: &crate::model::Visit) {
     let form = Form::new(pos, &lead, old.kind, Some(&prefill));
     start(state, form);
     let text = lang.pick(
-        "更正最近一次走访：先写更正原因，改好后 Ctrl-S 定稿，新记录取代旧记录，两条都留在历史中。",
-        "correcting the latest visit: say why first; Ctrl-S supersedes the old one (both kept).",
+        "更正：先写原因；Ctrl-S 定稿后新记录取代旧记录，两条都保留。",
+        "correcting: say why first; Ctrl-S supersedes the old visit (both kept).",
     );
     say(state, text.into(), false);
 }

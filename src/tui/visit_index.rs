@@ -45,7 +45,10 @@ impl VisitIndex {
             }
         }
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        order.sort_unstable_by_key(|&i| std::cmp::Reverse((rows.get(i).map(|r| r.at), i)));
+        order.sort_unstable_by_key(|&i| {
+            let listed = rows.get(i).map(|r| super::visit_rows::listed_minute(r.at));
+            std::cmp::Reverse((listed, i))
+        });
         VisitIndex {
             lead_of,
             by_lead,
@@ -93,10 +96,9 @@ impl VisitIndex {
         if let Some(old) = supersedes {
             self.corrected.insert(old.to_string());
         }
-        let key = (rows.get(i).map(|r| r.at), i);
-        let at = self
-            .newest_first
-            .partition_point(|&j| (rows.get(j).map(|r| r.at), j) > key);
+        let listed = |j: usize| rows.get(j).map(|r| super::visit_rows::listed_minute(r.at));
+        let key = (listed(i), i);
+        let at = self.newest_first.partition_point(|&j| (listed(j), j) > key);
         self.newest_first.insert(at, i);
     }
 
@@ -184,5 +186,28 @@ mod tests {
         assert!(index.corrected.contains("v1"));
         assert_eq!(index.visits_of(0), [0, 2, 5]);
         assert_eq!(index.lead_of(4), Some(2));
+    }
+
+    /// A correction made in the form keeps the minute of the visit it corrects but not its
+    /// seconds: it is still listed as the newer, as the list shows both at the same minute.
+    #[test]
+    fn a_correction_in_the_same_minute_is_listed_first() {
+        let leads: Vec<Arc<Lead>> = crate::store::Store::memory(&Default::default())
+            .unwrap()
+            .leads()
+            .unwrap()
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let mut old = visit(0, &leads[0].id, 4, None);
+        old.at += chrono::Duration::seconds(37);
+        let fix = visit(1, &leads[0].id, 4, Some("v0"));
+        let visits = vec![old, fix];
+        let mut index = VisitIndex::of_visits(&visits, &leads);
+        assert_eq!(index.newest_first, [1, 0]);
+        let one = vec![visits[0].clone()];
+        index = VisitIndex::of_visits(&one, &leads);
+        index.add(&VisitRows::of(&visits), &leads, &leads[0].id, Some("v0"));
+        assert_eq!(index.newest_first, [1, 0], "added one by one alike");
     }
 }

@@ -150,11 +150,14 @@ impl Scanned {
         }
     }
 
-    /// The store gives visits in id order; the app's is time, then id.
+    /// The store gives visits in id order; the app's is time to the minute (as the list shows
+    /// it), then id (the order they were finalized): a correction made in the form keeps the
+    /// minute of the visit it corrects, not its seconds, and is still listed as the newer.
     fn in_time_order(mut self) -> Scanned {
         let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        let minute = |i: usize| listed_minute(self.rows.rows[i].at);
         order.sort_unstable_by(|&a, &b| {
-            (self.rows.rows[a].at, self.rows.id(a)).cmp(&(self.rows.rows[b].at, self.rows.id(b)))
+            (minute(a), self.rows.id(a)).cmp(&(minute(b), self.rows.id(b)))
         });
         if order.iter().enumerate().all(|(k, &i)| k == i) {
             return self;
@@ -177,6 +180,11 @@ impl Scanned {
         }
         sorted
     }
+}
+
+/// The minute a visit is listed at (the lists order by it, then by finalization).
+pub fn listed_minute(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(60)
 }
 
 #[cfg(test)]

@@ -124,7 +124,8 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State) {
         Constraint::Length(2),
         Constraint::Length(crate::model::Status::short_cells(lang)),
         Constraint::Length(if wide { 10 } else { 8 }),
-        Constraint::Fill(1),
+        // The creditor is what the list is read by: twice the debtor's share when both show.
+        Constraint::Fill(2),
         Constraint::Length(if wide { 10 } else { 6 }),
     ];
     if wide {

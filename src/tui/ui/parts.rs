@@ -158,6 +158,12 @@ pub fn form_text(
     hint: &str,
     focused: bool,
 ) {
+    // An empty field out of focus shows its hint where its text would start (the text area
+    // draws its placeholder one cell on, after the cursor's place).
+    if !focused && text.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled(hint.to_string(), DIM)), area);
+        return;
+    }
     let mut shown = text.clone();
     shown.set_placeholder_text(hint);
     shown.set_placeholder_style(DIM);
