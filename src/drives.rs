@@ -1,6 +1,6 @@
 //! Removable drives the operating system has mounted, for the export prompt: a USB stick is
-//! where a bundle goes. Linux: the mount points under `/media`, `/run/media` and `/mnt` in
-//! `/proc/mounts`; macOS: the volumes under `/Volumes`; Windows: the drive letters D: to Z: that
+//! where a bundle goes. Linux: the mount points of `/proc/mounts` where desktops put sticks
+//! (`/media/NAME`, `/media/USER/NAME`, `/run/media/USER/NAME`, `/mnt/NAME`); macOS: the volumes under `/Volumes`; Windows: the drive letters D: to Z: that
 //! exist. A list to choose from, never a guess acted on: the user still confirms the folder.
 
 use std::path::PathBuf;
@@ -31,13 +31,22 @@ pub fn from_mounts(text: &str) -> Vec<PathBuf> {
     text.lines()
         .filter_map(|line| line.split_whitespace().nth(1))
         .map(unescape)
-        .filter(|point| {
-            ["/media/", "/run/media/", "/mnt/"]
-                .iter()
-                .any(|root| point.starts_with(root) && point.len() > root.len())
-        })
+        .filter(|point| is_drive_place(point))
         .map(PathBuf::from)
         .collect()
+}
+
+/// Where desktops and people mount a stick: `/media/NAME` or `/media/USER/NAME`,
+/// `/run/media/USER/NAME`, `/mnt/NAME` — not deeper (a mount nested under one is a system's).
+fn is_drive_place(point: &str) -> bool {
+    let depth = |root: &str| {
+        point
+            .strip_prefix(root)
+            .map(|rest| rest.split('/').filter(|p| !p.is_empty()).count())
+    };
+    matches!(depth("/media/"), Some(1 | 2))
+        || depth("/run/media/") == Some(2)
+        || depth("/mnt/") == Some(1)
 }
 
 /// `/proc/mounts` writes a space as `\040`, a tab as `\011`, a backslash as `\134`.
@@ -87,6 +96,8 @@ proc /proc proc rw 0 0
 /dev/sdc1 /run/media/wang/U\\040\\345\\256\\211\\345\\205\\250 exfat rw 0 0
 /dev/sdd1 /mnt/usb ext4 rw 0 0
 tmpfs /media tmpfs rw 0 0
+overlay /mnt/sandbox/tools/v1 overlay ro 0 0
+/dev/sde1 /run/media/wang tmpfs rw 0 0
 ";
         assert_eq!(
             from_mounts(text),

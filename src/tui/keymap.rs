@@ -163,7 +163,7 @@ pub const BINDINGS: &[Binding] = &[
     // The import path prompt.
     bind(PROMPT, Sync, key(K::Enter), A::PromptAccept, "Enter", ("导入 / 导出到这里", "import / export here")),
     bind(PROMPT, Sync, key(K::Tab), A::PromptComplete, "Tab", ("补全文件夹和 .fcb 文件名", "complete a folder or a .fcb name")),
-    bind(PROMPT, Sync, key(K::F(2)), A::PromptDrive, "F2", ("导出时：选择可移动盘（U 盘）", "when exporting: pick a removable drive (USB stick)")),
+    bind(PROMPT, Sync, key(K::F(2)), A::PromptDrive, "F2", ("可移动盘（导出时）", "removable drive (export)")),
     bind(PROMPT, Sync, key(K::Backspace), A::PromptBackspace, "Backspace", ("删除一个字", "delete a character")),
     bind(PROMPT, Sync, key(K::Esc), A::PromptCancel, "Esc", ("取消", "cancel")),
     bind(PROMPT, Sync, CTRL_C, A::Quit, "Ctrl-C", ("退出", "quit")),
