@@ -222,4 +222,42 @@ mod in_the_app {
         assert_eq!(app.state.mode, Mode::List);
         assert_eq!(app.store.change_count().unwrap(), changes + 4);
     }
+
+    /// Ctrl-D in the visit form opens the same facts for the form's lead; saving or Esc goes
+    /// back to the form, whose typing is kept.
+    #[test]
+    fn ctrl_d_in_the_visit_form_sets_the_facts_and_returns() {
+        use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+        let mut app = app();
+        app.key(KeyCode::Char('v'));
+        assert_eq!(app.state.mode, Mode::Form);
+        app.state.form.as_mut().unwrap().focus = fieldcheck::tui::form::Field::Notes;
+        app.typed("门卫说财务不在");
+        let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
+        app.act(fieldcheck::tui::keymap::action(
+            app.state.mode,
+            app.state.tab,
+            &ctrl_d,
+        ));
+        assert_eq!(app.state.mode, Mode::Settings);
+        let facts = app.state.settings.as_ref().unwrap();
+        assert_eq!(facts.purpose, Purpose::Facts(PENGKUN.into()));
+        app.typed("重庆某某建设集团有限公司");
+        ctrl(&mut app, 's');
+        assert_eq!(app.state.mode, Mode::Form, "back to the form");
+        assert_eq!(
+            app.store.lead(PENGKUN).unwrap().debtor.as_deref(),
+            Some("重庆某某建设集团有限公司")
+        );
+        let form = app.state.form.as_ref().unwrap().to_visit_form();
+        assert_eq!(form.notes, "门卫说财务不在", "the form kept what was typed");
+        // Esc from the facts goes back to the form too.
+        app.act(fieldcheck::tui::keymap::action(
+            app.state.mode,
+            app.state.tab,
+            &ctrl_d,
+        ));
+        app.key(KeyCode::Esc);
+        assert_eq!(app.state.mode, Mode::Form);
+    }
 }

@@ -224,6 +224,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(FORM, Leads, key(K::Up), A::FormUp, "↑↓", ("上一栏 / 下一栏（多行栏内换行）", "previous / next field (lines in multi-line fields)")),
     bind(FORM, Leads, key(K::Down), A::FormDown, "", ("", "")),
     bind(FORM, Leads, key(K::Enter), A::FormEnter, "Enter", ("下一栏（多行栏内换行）", "next field (new line in multi-line fields)")),
+    bind(FORM, Leads, ctrl('d'), A::EditFacts, "Ctrl-D", ("债务人、金额、联系人（现场核实）", "debtor, amount, contact (found on site)")),
     bind(FORM, Leads, ctrl('k'), A::FormEvidenceKind, "Ctrl-K", ("证据栏：换证据种类", "evidence: change the kind")),
     bind(FORM, Leads, key(K::Esc), A::FormEsc, "Esc", ("放弃前询问", "ask, then discard")),
     bind(FORM, Leads, key(K::F(1)), A::ToggleHelp, "F1", ("帮助", "help")),

@@ -123,6 +123,8 @@ pub struct Settings {
     pub first: bool,
     /// The field that must change, and why (after Ctrl-S).
     pub problem: Option<(Part, &'static str, &'static str)>,
+    /// Opened from the visit form (Ctrl-D): closing goes back to it.
+    pub over_form: bool,
 }
 
 fn area(text: &str) -> TextArea<'static> {
@@ -145,6 +147,7 @@ impl Settings {
             focus: Part::Inspector,
             first,
             problem: None,
+            over_form: false,
         }
     }
 
@@ -166,6 +169,7 @@ impl Settings {
             focus: Part::Debtor,
             first: false,
             problem: None,
+            over_form: false,
         }
     }
 
@@ -190,6 +194,7 @@ impl Settings {
             focus: Part::Creditor,
             first: false,
             problem: None,
+            over_form: false,
         }
     }
 

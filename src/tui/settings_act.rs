@@ -29,8 +29,16 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::SettingsNext => step(state, 1),
         Action::SettingsPrev => step(state, -1),
         Action::EditFacts => {
-            if let Some(lead) = state.selected_lead() {
-                state.settings = Some(Settings::facts(lead));
+            // From the visit form (Ctrl-D): the form's lead, and back to the form after.
+            let in_form = state.mode == Mode::Form;
+            let lead = match state.form.as_ref().filter(|_| in_form) {
+                Some(form) => state.leads.get(form.lead).map(|l| &**l),
+                None => state.selected_lead(),
+            };
+            if let Some(lead) = lead {
+                let mut shown = Settings::facts(lead);
+                shown.over_form = in_form;
+                state.settings = Some(shown);
                 state.mode = Mode::Settings;
             }
         }
@@ -48,7 +56,9 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::SettingsSave => return save(state),
         Action::SettingsEsc => {
-            if state.settings.take().is_some_and(|s| s.first) {
+            let closed = state.settings.take();
+            state.mode = back(closed.as_ref());
+            if closed.is_some_and(|s| s.first) {
                 state.message = Some(Message {
                     text: lang
                         .pick(
@@ -59,7 +69,6 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                     error: false,
                 });
             }
-            state.mode = Mode::List;
         }
         Action::IdentitySaved {
             inspector,
@@ -90,6 +99,15 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Where closing a small form goes: back to the visit form it was opened from, else the list.
+fn back(settings: Option<&Settings>) -> Mode {
+    if settings.is_some_and(|s| s.over_form) {
+        Mode::Form
+    } else {
+        Mode::List
+    }
+}
+
 fn step(state: &mut State, by: isize) {
     if let Some(settings) = state.settings.as_mut() {
         settings.step(by);
@@ -118,8 +136,7 @@ fn save(state: &mut State) -> Vec<Effect> {
             district,
         }],
         Some(Checked::Facts { lead, fields }) => {
-            state.settings = None;
-            state.mode = Mode::List;
+            state.mode = back(state.settings.take().as_ref());
             let Some(now) = state.lead(&lead).cloned() else {
                 return Vec::new();
             };
