@@ -260,4 +260,18 @@ mod in_the_app {
         app.key(KeyCode::Esc);
         assert_eq!(app.state.mode, Mode::Form);
     }
+
+    /// Rule 8: the facts form shows a contact in clear, so on a confidential lead it opens only
+    /// once the lead is revealed (`u`, this lead only).
+    #[test]
+    fn d_on_a_confidential_lead_asks_to_reveal_it_first() {
+        let mut app = app();
+        app.key(KeyCode::Char('c')).key(KeyCode::Char('y'));
+        assert!(app.store.lead(PENGKUN).unwrap().confidential);
+        app.key(KeyCode::Char('D'));
+        assert_eq!(app.state.mode, Mode::List);
+        assert!(app.said().contains("保密线索"), "{}", app.said());
+        app.key(KeyCode::Char('u')).key(KeyCode::Char('D'));
+        assert_eq!(app.state.mode, Mode::Settings);
+    }
 }

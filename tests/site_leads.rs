@@ -129,9 +129,10 @@ fn a_lead_in_another_laptops_name_or_with_escapes_is_refused() {
     enrol(&a, &b, false);
     enrol(&b, &a, false);
     let victim = namespace(&id(&b));
+    let id_b = id(&b);
     let leads = b.leads().unwrap().len();
     type Spoil = Box<dyn Fn(&mut serde_json::Value) -> String>;
-    let hostile: [(&str, Spoil); 3] = [
+    let hostile: [(&str, Spoil); 7] = [
         (
             "B's next number, taken by A",
             Box::new(move |l| {
@@ -153,6 +154,40 @@ fn a_lead_in_another_laptops_name_or_with_escapes_is_refused() {
             Box::new(|l| {
                 l["notice"] = json!("cq-jfb-2022-3");
                 l["id"].as_str().unwrap().to_string()
+            }),
+        ),
+        (
+            "a number that is not its seq",
+            Box::new(|l| {
+                let id = l["id"].as_str().unwrap().replace("/1", "/4294967295");
+                l["id"] = json!(id);
+                id
+            }),
+        ),
+        (
+            "B's namespace in upper case",
+            Box::new(move |l| {
+                let taken = format!("{}/1", namespace(&id_b).to_uppercase());
+                l["id"] = json!(taken);
+                taken
+            }),
+        ),
+        (
+            "a notice's lead with an escape in its contact",
+            Box::new(|l| {
+                l["id"] = json!("cq-jfb-2022-3/a3/77");
+                l["notice"] = json!("cq-jfb-2022-3");
+                l["contact"] = json!("王\u{1b}[2J");
+                "cq-jfb-2022-3/a3/77".into()
+            }),
+        ),
+        (
+            "a notice's lead with an endless debtor",
+            Box::new(|l| {
+                l["id"] = json!("cq-jfb-2022-3/a3/78");
+                l["notice"] = json!("cq-jfb-2022-3");
+                l["debtor"] = json!("债".repeat(201));
+                "cq-jfb-2022-3/a3/78".into()
             }),
         ),
     ];
@@ -236,4 +271,32 @@ mod in_the_app {
         app.typed("mmjc");
         assert_eq!(app.selected(), new.id);
     }
+}
+
+/// A correction's reason carried by a bundle is text to show: a terminal escape in it, or an
+/// endless one, is refused with the bundle.
+#[test]
+fn a_hostile_correction_reason_is_refused() {
+    let (a, b) = (device("A"), device("B"));
+    enrol(&a, &b, false);
+    enrol(&b, &a, false);
+    let visit = |reason: &str| {
+        let visit_id = uuid::Uuid::now_v7().to_string();
+        let mut c = change(&id(&a), 1, None, now_ms());
+        c.entity = format!("visit:{visit_id}");
+        c.field = "visit".into();
+        c.value = json!({
+            "id": visit_id, "lead": "cq-jfb-2022-3/a3/1", "kind": "onsite", "finding": "unreachable",
+            "at": "2022-01-25T09:00:00Z", "inspector": "i", "amount_yuan": null,
+            "paid_yuan": null, "cause": null, "next": {"text": "再联系", "due": "2022-02-01"},
+            "supersedes": "01a23bc1-b6c4-73d4-80a2-03eacf535251", "reason": reason
+        });
+        signed(c, &a)
+    };
+    for reason in ["记错\u{1b}[2J".to_string(), "错".repeat(501)] {
+        assert!(try_import(&b, &bundle_of(&a, &[visit(&reason)])).is_err());
+    }
+    assert!(b.visits(None).unwrap().is_empty());
+    try_import(&b, &bundle_of(&a, &[visit("时间记错")])).unwrap();
+    assert_eq!(b.visits(None).unwrap()[0].reason, "时间记错");
 }

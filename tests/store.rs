@@ -613,6 +613,15 @@ fn a_store_of_schema_10_gains_contacts_and_reasons() {
             rows.len()
         };
         assert!(old(tables::LEADS, LEADS_V2, 2) >= 3);
+        // Schema 10 left a lead's search key as it was when a debtor was set later.
+        let stale = fieldcheck::model::Lead {
+            debtor: None,
+            ..leads[1].clone()
+        };
+        tx.open_table(tables::LEAD_SEARCH)
+            .unwrap()
+            .insert(stale.id.as_str(), key::lead_key(&stale).as_bytes())
+            .unwrap();
         assert_eq!(old(tables::VISITS, VISITS_V2, 1), 1);
         assert!(tx.delete_table(tables::LEADS).unwrap());
         assert!(tx.delete_table(tables::VISITS).unwrap());
@@ -631,6 +640,13 @@ fn a_store_of_schema_10_gains_contacts_and_reasons() {
     assert_eq!(
         store.lead("a3/2").unwrap().debtor.as_deref(),
         Some("某区城建公司")
+    );
+    let hits =
+        fieldcheck::search::search(&store, "城建", fieldcheck::search::Scope::Leads, 3).unwrap();
+    assert_eq!(
+        hits.first().map(|h| h.id.as_str()),
+        Some("cq-jfb-2022-3/a3/2"),
+        "the debtor found on site is searchable after the migration"
     );
     drop(store);
     let db = redb::Database::open(&path).unwrap();

@@ -56,3 +56,32 @@ fn c_on_the_visits_tab_corrects_the_latest_visit_and_refuses_an_older_one() {
     assert_eq!(app.state.tab, Tab::Visits);
     assert!(app.said().contains("只能更正"), "{}", app.said());
 }
+
+/// A correction whose time is left as the form shows it (to the minute) keeps the corrected
+/// visit's exact time, as `fieldcheck visit correct` does: both front ends list it alike.
+#[test]
+fn a_correction_keeps_the_exact_time_left_as_shown() {
+    let store = store();
+    let form = fieldcheck::model::form::VisitForm {
+        at: "2022-01-28T03:30:37Z".into(),
+        ..common::peers::visit_form(PENGKUN)
+    };
+    let today = today();
+    let old = store
+        .finalize(&form, fieldcheck::clock::now_on(today), today, false)
+        .unwrap()
+        .visit;
+    let mut app = App::over(store);
+    app.key(KeyCode::Down)
+        .key(KeyCode::Up)
+        .key(KeyCode::Char('C'));
+    assert_eq!(app.state.mode, Mode::Form, "{}", app.said());
+    app.act(Some(fieldcheck::tui::action::Action::Paste(
+        "结果选错".into(),
+    )));
+    ctrl(&mut app, 's');
+    assert_eq!(app.state.mode, Mode::List, "{}", app.said());
+    let visits = app.store.visits(Some(PENGKUN)).unwrap();
+    assert_eq!(visits[1].supersedes.as_deref(), Some(old.id.as_str()));
+    assert_eq!(visits[1].at, old.at);
+}

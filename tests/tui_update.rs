@@ -923,6 +923,10 @@ fn a_finalized_visit_is_corrected_in_the_app() {
     assert_eq!(visits.len(), 2, "both stay in the history");
     assert_eq!(visits[1].supersedes.as_deref(), Some(old.id.as_str()));
     assert_eq!(visits[1].reason, "只付了一部分");
+    assert_eq!(
+        visits[1].at, old.at,
+        "the time left as shown keeps its seconds"
+    );
     assert!(app.state.is_corrected(&old.id));
     assert!(app.store.verify().unwrap().is_empty());
     // Superseded in words too, in the Visits tab and the lead's history.

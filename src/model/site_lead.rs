@@ -1,6 +1,6 @@
 //! A lead recorded on site: a complaint an inspector receives during a visit, not a row of any
-//! notice. Its id is this device's own (`site-<12 hex of the device id>/<n>`), so two laptops
-//! never pick the same one, and a bundle cannot bring a lead in another device's name
+//! notice. Its id is this device's own (`site-<device id>/<n>`), so two laptops never pick the
+//! same one, and a bundle cannot bring a lead in another device's name
 //! (`Change::is_valid` checks the prefix against the change's device).
 
 use chrono::NaiveDate;
@@ -15,17 +15,18 @@ use crate::sync::LeadField;
 pub const MAX_CREDITOR_CHARS: usize = 200;
 pub const MAX_MATTER_CHARS: usize = 2000;
 
-/// The namespace of the leads a device records on site: `site-` and the last 12 hex digits of
-/// its id (the random part of a UUIDv7).
+/// The namespace of the leads a device records on site: `site-` and its id (a UUIDv7, lower
+/// case; the roster keeps one device per id, so no other device can claim it).
 pub fn namespace(device_id: &str) -> String {
-    let hex: String = device_id.chars().filter(char::is_ascii_hexdigit).collect();
-    let tail = hex.get(hex.len().saturating_sub(12)..).unwrap_or_default();
-    format!("site-{}", tail.to_ascii_lowercase())
+    format!("site-{}", device_id.to_ascii_lowercase())
 }
 
-/// Is `lead_id` a lead recorded on site by some device (`site-…/n`)?
+/// Is `lead_id` a lead recorded on site by some device (`site-…/n`, in any case: a bundle's
+/// `SITE-…` is judged as one)?
 pub fn is_site_lead(lead_id: &str) -> bool {
-    lead_id.starts_with("site-")
+    lead_id
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("site-"))
 }
 
 /// A new lead as typed: every field as text.
@@ -191,9 +192,10 @@ mod tests {
     fn a_typed_lead_becomes_a_lead_of_its_device() {
         let today = NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
         let space = namespace("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-        assert_eq!(space, "site-0c1d2e3f4a5b");
+        assert_eq!(space, "site-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
         let lead = typed().parse(&space, 3, today).unwrap();
-        assert_eq!(lead.id, "site-0c1d2e3f4a5b/3");
+        assert_eq!(lead.id, "site-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/3");
+        assert!(is_site_lead("SITE-x/1"));
         assert_eq!(lead.deadline, NaiveDate::from_ymd_opt(2022, 2, 12));
         assert_eq!(lead.kind, LeadKind::Arrears);
         assert_eq!(lead.contact.as_deref(), Some("李经理"));

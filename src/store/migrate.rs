@@ -208,6 +208,36 @@ const VISITS_V2: TableDefinition<&str, &[u8]> = TableDefinition::new("visits_v2"
 fn contact_and_reason(tx: &WriteTransaction) -> crate::error::Result<()> {
     move_rows(tx, LEADS_V2, tables::LEADS, super::lead_rows::upgrade_v2)?;
     move_rows(tx, VISITS_V2, tables::VISITS, super::visit_rows::upgrade_v2)?;
+    rekey_found_facts(tx)
+}
+
+/// Schema 10 did not rewrite a lead's search key when a debtor or an amount found on site was
+/// set: the leads with such a register get theirs now (the registers, not every lead).
+fn rekey_found_facts(tx: &WriteTransaction) -> crate::error::Result<()> {
+    let ids: Vec<String> = {
+        let heads = tx.open_table(tables::HEADS).map_err(db_err)?;
+        let mut ids = Vec::new();
+        for entry in heads.iter().map_err(db_err)? {
+            let (key, _) = entry.map_err(db_err)?;
+            let key = key.value();
+            let found = key
+                .strip_suffix("\u{1f}debtor")
+                .or_else(|| key.strip_suffix("\u{1f}amount_yuan"));
+            if let Some(id) = found.and_then(|e| e.strip_prefix("lead:")) {
+                ids.push(id.to_string());
+            }
+        }
+        ids
+    };
+    let leads = tx.open_table(tables::LEADS).map_err(db_err)?;
+    let mut keys = tx.open_table(tables::LEAD_SEARCH).map_err(db_err)?;
+    for id in ids {
+        if let Some(row) = leads.get(id.as_str()).map_err(db_err)? {
+            let lead = super::lead_rows::decode(&id, row.value())?;
+            keys.insert(id.as_str(), crate::search::key::lead_key(&lead).as_bytes())
+                .map_err(db_err)?;
+        }
+    }
     Ok(())
 }
 

@@ -113,17 +113,18 @@ impl Change {
 
 impl Change {
     /// A lead recorded on site may only be created by the device whose namespace its id is in
-    /// (a bundle cannot bring a lead in another laptop's name, nor take an id it will use), and
-    /// it holds no control characters.
+    /// (a bundle cannot bring a lead in another laptop's name, nor take an id it will use): the
+    /// device id as the roster spells it (lower case), the number after it the lead's `seq`, the
+    /// notice the namespace, a deadline (rule 4).
     fn own_site_lead(&self, lead: &crate::model::Lead) -> bool {
+        let canonical = !self.device.chars().any(|c| c.is_ascii_uppercase());
         let space = site_lead::namespace(&self.device);
-        let texts = [&lead.creditor, &lead.district, &lead.notice];
-        lead.id
+        let number = lead
+            .id
             .strip_prefix(&space)
-            .is_some_and(|n| n.starts_with('/'))
-            && lead.notice == space
-            && texts.iter().all(|t| !t.chars().any(char::is_control))
-            && !lead.matter.chars().any(|c| c.is_control() && c != '\n')
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|n| n.parse::<u32>().ok());
+        canonical && number == Some(lead.seq) && lead.notice == space && lead.deadline.is_some()
     }
 
     /// Is the value one its field can hold? (Checked before a bundle is applied, so a bad value
@@ -140,7 +141,9 @@ impl Change {
         match (kind, self.field.as_str()) {
             ("lead", "created") => {
                 serde_json::from_value::<crate::model::Lead>(value()).is_ok_and(|l| {
-                    l.id == id && (!site_lead::is_site_lead(id) || self.own_site_lead(&l))
+                    l.id == id
+                        && sound_lead(&l)
+                        && (!site_lead::is_site_lead(id) || self.own_site_lead(&l))
                 })
             }
             ("channel", "created") => {
@@ -148,9 +151,8 @@ impl Change {
             }
             ("notice", "created") => serde_json::from_value::<crate::model::NoticeMeta>(value())
                 .is_ok_and(|n| n.id == id),
-            ("visit", "visit") => {
-                serde_json::from_value::<crate::model::Visit>(value()).is_ok_and(|v| v.id == id)
-            }
+            ("visit", "visit") => serde_json::from_value::<crate::model::Visit>(value())
+                .is_ok_and(|v| v.id == id && is_text(&v.reason, MAX_REASON_CHARS)),
             ("lead", field) if is_register(field) => {
                 LeadField::from_change(field, &self.value).is_some()
             }
@@ -181,6 +183,42 @@ pub const MAX_CONTACT_CHARS: usize = 50;
 
 /// The longest phone number a change may carry, in characters.
 pub const MAX_PHONE_CHARS: usize = 40;
+
+/// The longest correction reason a visit may carry, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Text a change may carry: at most `max` characters, no control character but a line break
+/// or a tab (an escape sequence needs ESC or another control character).
+fn is_text(text: &str, max: usize) -> bool {
+    text.chars().count() <= max
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+}
+
+/// A lead a `created` change may bring: its text without control characters (a line break in
+/// the matter), of sane lengths, and its facts as their registers would take them.
+fn sound_lead(l: &Lead) -> bool {
+    let names = [&l.creditor, &l.district, &l.notice];
+    let facts = [
+        ("debtor", &l.debtor),
+        ("contact", &l.contact),
+        ("phone", &l.phone),
+        ("assignee", &l.assignee),
+    ];
+    names.iter().all(|t| is_text(t, 500) && !t.contains('\n'))
+        && is_text(&l.matter, 20_000)
+        && l.amount_yuan
+            .is_none_or(|a| (0..=MAX_AMOUNT_YUAN).contains(&a))
+        && facts.iter().all(|(field, value)| match value {
+            None => true,
+            Some(v) => {
+                !v.contains('\n')
+                    && is_text(v, MAX_DEBTOR_CHARS)
+                    && LeadField::from_change(field, &serde_json::Value::from(v.as_str())).is_some()
+            }
+        })
+}
 
 /// A name a change may carry: not blank, at most `max` characters, no control characters (a
 /// hostile bundle's terminal escapes never reach a screen).

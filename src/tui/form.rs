@@ -127,6 +127,9 @@ pub struct Form {
     /// Something was typed or chosen (or the form came from a draft): Esc asks before closing.
     pub touched: bool,
     pub supersedes: Option<String>,
+    /// A correction's time as the form shows it (to the minute) and the corrected visit's exact
+    /// time: left as shown, the correction keeps the exact time, as `visit correct` does.
+    pub kept_at: Option<(String, String)>,
 }
 
 fn text_area(text: &str) -> TextArea<'static> {
@@ -177,6 +180,7 @@ impl Form {
             confirm: false,
             touched: false,
             supersedes: f.supersedes.clone(),
+            kept_at: None,
         }
     }
 
@@ -218,7 +222,10 @@ impl Form {
                 .finding
                 .map(|f| f.code().to_string())
                 .unwrap_or_default(),
-            at: self.value(Field::At),
+            at: match &self.kept_at {
+                Some((shown, exact)) if self.value(Field::At) == *shown => exact.clone(),
+                _ => self.value(Field::At),
+            },
             inspector: String::new(),
             met: self.lines(Field::Met),
             amount_wan: self.value(Field::Amount),

@@ -35,6 +35,19 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 Some(form) => state.leads.get(form.lead).map(|l| &**l),
                 None => state.selected_lead(),
             };
+            // Rule 8: a confidential lead's contact is shown in the form only once revealed.
+            if lead.is_some_and(|l| l.confidential && !state.is_revealed(l)) {
+                state.message = Some(Message {
+                    text: lang
+                        .pick(
+                            "保密线索：先按 u 显示（仅当前线索），再核实债务人和联系人。",
+                            "a confidential lead: press u to reveal it (this lead only), then set its facts.",
+                        )
+                        .into(),
+                    error: true,
+                });
+                return Vec::new();
+            }
             if let Some(lead) = lead {
                 let mut shown = Settings::facts(lead);
                 shown.over_form = in_form;

@@ -106,7 +106,11 @@ impl State {
             None => Vec::new(),
             Some(hits) => {
                 let mut rows: Vec<usize> = hits.iter().map(|h| h.pos).collect();
-                let at = |i: usize| self.visits.get(i).map(|r| r.at);
+                let at = |i: usize| {
+                    self.visits
+                        .get(i)
+                        .map(|r| super::visit_rows::listed_minute(r.at))
+                };
                 for i in self.visits_searched..self.visits.len() {
                     if self.visit_matches(i, &words) {
                         let key = (at(i), i);

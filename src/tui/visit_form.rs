@@ -205,7 +205,8 @@ fn open_correction(state: &mut State, pos: usize, old: &crate::model::Visit) {
     prefill.evidence = evidence_lines(old, lang);
     prefill.at = crate::clock::local(old.at, "%Y-%m-%d %H:%M");
     prefill.supersedes = Some(old.id.clone());
-    let form = Form::new(pos, &lead, old.kind, Some(&prefill));
+    let mut form = Form::new(pos, &lead, old.kind, Some(&prefill));
+    form.kept_at = Some((prefill.at.clone(), old.at.to_rfc3339()));
     start(state, form);
     let text = lang.pick(
         "更正：先写原因；Ctrl-S 定稿后新记录取代旧记录，两条都保留。",
