@@ -3,27 +3,12 @@
 //! at once, they conflict like any other field; a hostile value (an endless name, a negative
 //! amount, a terminal escape in a name, letters for a phone) is refused with its bundle.
 
-use fieldcheck::store::{ExportOptions, ImportOptions, Store};
+use fieldcheck::store::Store;
 use fieldcheck::sync::LeadField;
 use serde_json::json;
 
 mod common;
-use common::peers::{LEADS, bundle_of, change, device, enrol, signed, try_import};
-
-/// `from`'s changes not exported yet, sealed to the devices it trusts, imported into `to`.
-fn send(from: &Store, to: &Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("b.fcb");
-    let options = ExportOptions {
-        out: Some(path.clone()),
-        ..ExportOptions::default()
-    };
-    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
-    from.export(&options, today).unwrap().unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    to.import(&bytes, "b.fcb", &ImportOptions::default())
-        .unwrap();
-}
+use common::peers::{LEADS, bundle_of, change, device, enrol, send, signed, try_import};
 
 fn pair() -> (Store, Store) {
     let (a, b) = (device("A"), device("B"));

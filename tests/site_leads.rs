@@ -4,12 +4,12 @@
 //! refused whole.
 
 use fieldcheck::model::site_lead::{NewLead, NewLeadProblem, namespace};
-use fieldcheck::store::{ExportOptions, ImportOptions, Store};
+use fieldcheck::store::Store;
 use fieldcheck::sync::Change;
 use serde_json::json;
 
 mod common;
-use common::peers::{bundle_of, change, device, enrol, id, now_ms, signed, try_import};
+use common::peers::{bundle_of, change, device, enrol, id, now_ms, send, signed, try_import};
 
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap()
@@ -26,22 +26,6 @@ fn typed() -> NewLead {
         phone: "13800000000".into(),
         ..NewLead::default()
     }
-}
-
-fn send(from: &Store, to: &Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("b.fcb");
-    let options = ExportOptions {
-        out: Some(path.clone()),
-        ..ExportOptions::default()
-    };
-    from.export(&options, today()).unwrap().unwrap();
-    to.import(
-        &std::fs::read(&path).unwrap(),
-        "b.fcb",
-        &ImportOptions::default(),
-    )
-    .unwrap();
 }
 
 #[test]

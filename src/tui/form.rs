@@ -22,22 +22,8 @@ pub trait Shown {
     fn hint(self, lang: Lang) -> &'static str;
 }
 
-/// The fields in the order Tab visits them.
-const FIELDS: [Field; 11] = [
-    Field::Kind,
-    Field::Finding,
-    Field::At,
-    Field::Met,
-    Field::Amount,
-    Field::Paid,
-    Field::Evidence,
-    Field::Cause,
-    Field::Next,
-    Field::Due,
-    Field::Notes,
-];
-
-/// A correction's fields: its reason first, then the visit's.
+/// The fields in the order Tab visits them: a correction's reason first, then the visit's (all a
+/// new visit has).
 const CORRECTION_FIELDS: [Field; 12] = [
     Field::Reason,
     Field::Kind,
@@ -245,7 +231,7 @@ impl Form {
         if self.supersedes.is_some() {
             &CORRECTION_FIELDS
         } else {
-            &FIELDS
+            &CORRECTION_FIELDS[1..]
         }
     }
 

@@ -272,37 +272,18 @@ impl Settings {
             Purpose::Facts(lead) => {
                 use crate::sync::LeadField;
                 let read = [
-                    (
-                        Part::Debtor,
-                        "debtor",
-                        "名称太长（最多 200 字）或含控制字符",
-                        "too long (200 characters at most) or holds control characters",
-                    ),
-                    (
-                        Part::Amount,
-                        "amount_yuan",
-                        "请写万元数，如 76.6（最多 4 位小数），或留空",
-                        "write 万元, like 76.6 (4 decimals at most), or leave it empty",
-                    ),
-                    (
-                        Part::Contact,
-                        "contact",
-                        "姓名太长（最多 50 字）或含控制字符",
-                        "too long (50 characters at most) or holds control characters",
-                    ),
-                    (
-                        Part::Phone,
-                        "phone",
-                        "请写电话号码（数字，可带 - 或 转），或留空",
-                        "write a phone number (digits, - or 转 between), or leave it empty",
-                    ),
+                    (Part::Debtor, "debtor", NewLeadProblem::Debtor),
+                    (Part::Amount, "amount_yuan", NewLeadProblem::Amount),
+                    (Part::Contact, "contact", NewLeadProblem::Contact),
+                    (Part::Phone, "phone", NewLeadProblem::Phone),
                 ];
                 let mut fields = Vec::with_capacity(read.len());
-                for (part, field, zh, en) in read {
+                for (part, field, problem) in read {
                     match LeadField::typed_fact(field, &self.value(part)) {
                         Some(field) => fields.push(field),
                         None => {
-                            self.refuse(Some((part, zh, en)));
+                            let why = (problem.message(Lang::Zh), problem.message(Lang::En));
+                            self.refuse(Some((part, why.0, why.1)));
                             return None;
                         }
                     }

@@ -125,3 +125,18 @@ pub fn visit_form(lead: &str) -> fieldcheck::model::form::VisitForm {
         ..fieldcheck::model::form::VisitForm::default()
     }
 }
+
+/// `from`'s changes not exported yet, sealed to the devices it trusts, imported into `to`.
+pub fn send(from: &Store, to: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.fcb");
+    let options = fieldcheck::store::ExportOptions {
+        out: Some(path.clone()),
+        ..fieldcheck::store::ExportOptions::default()
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 1, 28).unwrap();
+    from.export(&options, today).unwrap().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    to.import(&bytes, "b.fcb", &ImportOptions::default())
+        .unwrap();
+}
