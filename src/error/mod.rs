@@ -332,32 +332,7 @@ impl Error {
                     format!("The new lead was not recorded: {}. Nothing was changed.", problem.message(lang))
                 }
             }
-            Error::BadLeadFact { text, field } => {
-                use crate::sync::change::{MAX_CONTACT_CHARS, MAX_DEBTOR_CHARS};
-                let (zh_what, en_what) = match *field {
-                    "amount_yuan" => (
-                        "金额：请写万元数（如 76.6，最多 4 位小数）".to_string(),
-                        "amount: write 万元 (like 76.6, at most 4 decimals)".to_string(),
-                    ),
-                    "contact" => (
-                        format!("联系人：请写姓名（最多 {MAX_CONTACT_CHARS} 字，不含控制字符）"),
-                        format!("contact: write a name (at most {MAX_CONTACT_CHARS} characters, no control characters)"),
-                    ),
-                    "phone" => (
-                        "联系电话：请写号码（至少 3 位数字，可带 - + ( ) 空格或 转，最多 40 字）".to_string(),
-                        "phone: write a number (3 digits at least; - + ( ), spaces or 转 between; 40 characters at most)".to_string(),
-                    ),
-                    _ => (
-                        format!("债务人：请写名称（最多 {MAX_DEBTOR_CHARS} 字，不含控制字符）"),
-                        format!("debtor: write a name (at most {MAX_DEBTOR_CHARS} characters, no control characters)"),
-                    ),
-                };
-                if zh {
-                    format!("“{text}”无法作为线索的{zh_what}；none 清除。未做任何改动。")
-                } else {
-                    format!("“{text}” cannot be a lead's {en_what}; none clears it. Nothing was changed.")
-                }
-            }
+            Error::BadLeadFact { text, field } => texts::bad_lead_fact(text, field, lang),
             Error::BadDate { text } => {
                 if zh {
                     format!("日期“{text}”无法读取，请写 2022-02-10、today、+7 或 none。")

@@ -10,9 +10,9 @@ pub use super::busy::{Busy, Work};
 use super::form::Form;
 pub use super::lead_order::Sort;
 use super::lead_order::{row_order, sort_lead_rows};
+pub use super::list_view::{ListView, SearchHit};
 use crate::model::form::VisitForm;
 use crate::model::{Channel, Lead, Status, sort_by_id};
-use crate::search::FieldMatch;
 
 /// The smallest terminal the app draws in.
 pub const MIN_WIDTH: u16 = 80;
@@ -126,60 +126,6 @@ impl Filter {
             Filter::Status(s) => s.label(lang).into(),
             Filter::MyDistrict => lang.pick("本辖区", "my district").into(),
         }
-    }
-}
-
-/// A search result: the record's position in `State::leads` or `State::channels`, and what
-/// matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchHit {
-    pub pos: usize,
-    pub matches: Vec<FieldMatch>,
-}
-
-/// One list (leads or directory): its query, search results and selection.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListView {
-    pub query: String,
-    /// The ranked results of `query`, once they arrive; `None` without a query.
-    pub ranked: Option<Vec<SearchHit>>,
-    /// Positions of the records shown, in order.
-    pub rows: Vec<usize>,
-    pub selected: usize,
-    /// The first row shown: the window follows the selection.
-    pub offset: usize,
-    /// The search generation this list waits for.
-    pub generation: u64,
-}
-
-impl ListView {
-    /// Moves the window of `visible` rows so the selection is in it and no space is wasted.
-    pub fn follow(&mut self, visible: usize) {
-        let visible = visible.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + visible {
-            self.offset = self.selected + 1 - visible;
-        }
-        self.offset = self.offset.min(self.rows.len().saturating_sub(visible));
-    }
-
-    /// The records in the window of `visible` rows.
-    pub fn window(&self, visible: usize) -> impl Iterator<Item = usize> + '_ {
-        self.rows.iter().copied().skip(self.offset).take(visible)
-    }
-
-    /// The position of the selected record, if the list is not empty.
-    pub fn current(&self) -> Option<usize> {
-        self.rows.get(self.selected).copied()
-    }
-
-    /// What matched in a record shown (for highlighting).
-    pub fn matches(&self, pos: usize) -> &[FieldMatch] {
-        self.ranked
-            .as_ref()
-            .and_then(|r| r.iter().find(|h| h.pos == pos))
-            .map_or(&[], |h| h.matches.as_slice())
     }
 }
 
@@ -501,68 +447,6 @@ impl State {
                 plain.rows.insert(at, i);
             }
         }
-    }
-
-    /// The creditor as the screen shows it: a confidential lead's masked as the report masks it
-    /// (rule 8: the list may be seen over the inspector's shoulder), unless `u` revealed it and
-    /// it is the current lead.
-    pub fn creditor_shown<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
-        if !lead.confidential || self.is_revealed(lead) {
-            return std::borrow::Cow::Borrowed(&lead.creditor);
-        }
-        std::borrow::Cow::Owned(crate::report::mask(&lead.creditor))
-    }
-
-    /// The contact person and phone found on site, as the screen shows them (masked with the
-    /// lead: the family name, the last four digits), or `None` when neither is known.
-    pub fn contact_shown(&self, lead: &Lead) -> Option<String> {
-        let masked = lead.confidential && !self.is_revealed(lead);
-        let name = lead.contact.as_deref().map(|n| {
-            if masked {
-                crate::report::mask_person(n)
-            } else {
-                n.to_string()
-            }
-        });
-        let phone = lead.phone.as_deref().map(|p| {
-            if masked {
-                crate::report::mask_phone(p)
-            } else {
-                p.to_string()
-            }
-        });
-        match (name, phone) {
-            (None, None) => None,
-            (name, phone) => Some(
-                [name, phone]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            ),
-        }
-    }
-
-    /// The matter as the screen shows it: a masked lead's creditor named in it masked too (the
-    /// mask keeps every character's place, so the search's highlights still fit).
-    pub fn matter_shown<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
-        self.text_shown(lead, &lead.matter)
-    }
-
-    /// Any text about a lead (its matter, a visit's next step or notes) as the screen shows it:
-    /// the lead's creditor named in it masked while the lead is.
-    pub fn text_shown<'a>(&self, lead: &Lead, text: &'a str) -> std::borrow::Cow<'a, str> {
-        if !lead.confidential || self.is_revealed(lead) || lead.creditor.is_empty() {
-            return std::borrow::Cow::Borrowed(text);
-        }
-        let masked = crate::report::mask(&lead.creditor);
-        std::borrow::Cow::Owned(text.replace(&lead.creditor, &masked))
-    }
-
-    /// Is this confidential lead shown in full now?
-    pub fn is_revealed(&self, lead: &Lead) -> bool {
-        self.revealed.as_deref() == Some(lead.id.as_str())
-            && self.selected_lead().is_some_and(|l| l.id == lead.id)
     }
 
     pub fn selected_lead(&self) -> Option<&Lead> {
