@@ -16,7 +16,7 @@ pub enum Stage {
     Applying,
     /// Writing a bundle.
     Writing,
-    /// Replaying the log into a scratch store (`verify`).
+    /// Replaying the log, one entity at a time (`verify`).
     Replaying,
     /// Comparing the replay with the store (`verify`).
     Comparing,

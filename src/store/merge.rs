@@ -58,16 +58,40 @@ pub fn winner(heads: &[Head]) -> Option<&Head> {
         .max_by(|a, b| (a.clock, &a.device).cmp(&(b.clock, &b.device)))
 }
 
-/// The change with this id, if held.
-fn held(tx: &WriteTransaction, id: &str) -> Result<Option<Change>> {
-    let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
-    let Some(at) = ids.get(id).map_err(db_err)? else {
-        return Ok(None);
-    };
-    let (device, idx) = at.value();
-    let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
-    let json = changes.get((device, idx)).map_err(db_err)?;
-    json.map(|j| decode(id, j.value())).transpose()
+/// What merging a register needs of the log: the changes held so far. The store's own log is
+/// one (`WriteTransaction`); `verify` reads its log as it stood when each change was replayed.
+pub(super) trait Log {
+    /// The change with this id, if held.
+    fn held(&self, id: &str) -> Result<Option<Change>>;
+    /// The id of the device's nearest change held before `idx`.
+    fn held_before(&self, device: &str, idx: u64) -> Result<Option<String>>;
+}
+
+impl Log for WriteTransaction {
+    fn held(&self, id: &str) -> Result<Option<Change>> {
+        let ids = self.open_table(tables::CHANGE_IDS).map_err(db_err)?;
+        let Some(at) = ids.get(id).map_err(db_err)? else {
+            return Ok(None);
+        };
+        let (device, idx) = at.value();
+        let changes = self.open_table(tables::CHANGES).map_err(db_err)?;
+        let json = changes.get((device, idx)).map_err(db_err)?;
+        json.map(|j| decode(id, j.value())).transpose()
+    }
+
+    fn held_before(&self, device: &str, idx: u64) -> Result<Option<String>> {
+        if idx <= 1 {
+            return Ok(None);
+        }
+        let changes = self.open_table(tables::CHANGES).map_err(db_err)?;
+        let mut range = changes.range((device, 0)..(device, idx)).map_err(db_err)?;
+        let Some(entry) = range.next_back() else {
+            return Ok(None);
+        };
+        let (k, v) = entry.map_err(db_err)?;
+        let change: Change = decode(&format!("{device}/{}", k.value().1), v.value())?;
+        Ok(Some(change.id))
+    }
 }
 
 /// Does `descendant` build, through `base` and `merges`, on `ancestor`? A change's clock is
@@ -75,7 +99,7 @@ fn held(tx: &WriteTransaction, id: &str) -> Result<Option<Change>> {
 /// follow every clock seen), so the search never goes below the ancestor's clock.
 /// A device's log is sequential, so its later changes build on its earlier ones, even when a
 /// change between them has not arrived yet.
-fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result<bool> {
+fn descends(log: &impl Log, descendant: &Head, ancestor: &Head) -> Result<bool> {
     if descendant.device == ancestor.device {
         return Ok(descendant.idx > ancestor.idx);
     }
@@ -88,7 +112,7 @@ fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result
         if !seen.insert(id.clone()) {
             continue;
         }
-        let Some(change) = held(tx, &id)? else {
+        let Some(change) = log.held(&id)? else {
             continue;
         };
         if change.clock <= ancestor.clock {
@@ -105,31 +129,16 @@ fn descends(tx: &WriteTransaction, descendant: &Head, ancestor: &Head) -> Result
         }
         // A device's log is sequential: its nearest earlier change held is an ancestor too,
         // even when the change between them (that links them) has not arrived.
-        if let Some(earlier) = held_before(tx, &change.device, change.idx)? {
+        if let Some(earlier) = log.held_before(&change.device, change.idx)? {
             queue.push_back(earlier);
         }
     }
     Ok(false)
 }
 
-/// The id of the device's nearest change held before `idx`.
-fn held_before(tx: &WriteTransaction, device: &str, idx: u64) -> Result<Option<String>> {
-    if idx <= 1 {
-        return Ok(None);
-    }
-    let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
-    let mut range = changes.range((device, 0)..(device, idx)).map_err(db_err)?;
-    let Some(entry) = range.next_back() else {
-        return Ok(None);
-    };
-    let (k, v) = entry.map_err(db_err)?;
-    let change: Change = decode(&format!("{device}/{}", k.value().1), v.value())?;
-    Ok(Some(change.id))
-}
-
 /// Does `change` (held in memory) build on `ancestor`? Its own links are read first, so the
 /// usual case — it builds directly on the value it replaced — needs no lookup.
-fn builds_on(tx: &WriteTransaction, change: &Change, ancestor: &Head) -> Result<bool> {
+fn builds_on(log: &impl Log, change: &Change, ancestor: &Head) -> Result<bool> {
     // A device's log is sequential: its later change replaces its earlier one, whatever their
     // clocks say (a wall clock set back between the two).
     if change.device == ancestor.device {
@@ -143,7 +152,7 @@ fn builds_on(tx: &WriteTransaction, change: &Change, ancestor: &Head) -> Result<
             return Ok(true);
         }
     }
-    descends(tx, &Head::of(change), ancestor)
+    descends(log, &Head::of(change), ancestor)
 }
 
 /// Stores a change in the log (by device and idx, and by id) and applies it to the state.
@@ -365,47 +374,8 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
         }
         ("lead", field) if is_register(field) => {
             let key = head_key(&change.entity, field);
-            let heads = heads::read(tx, &key)?;
-            let new = Head::of(change);
-            let mut older = false;
-            for h in &heads {
-                if descends(tx, h, &new)? {
-                    older = true;
-                    break;
-                }
-            }
-            let mut kept: Vec<Head> = if older {
-                // Held values already build on this change; it may still link an older head
-                // to a newer one (it arrived late): a head this change builds on is superseded
-                // by the head that builds on this change, and the heads are rechecked among
-                // themselves.
-                let mut kept = Vec::new();
-                for h in &heads {
-                    let mut superseded = builds_on(tx, change, h)?;
-                    for other in heads.iter().filter(|o| o.id != h.id) {
-                        if superseded {
-                            break;
-                        }
-                        superseded = descends(tx, other, h)?;
-                    }
-                    if !superseded {
-                        kept.push(h.clone());
-                    }
-                }
-                kept
-            } else {
-                // The usual case: the new change replaces the heads it builds on.
-                let mut kept = Vec::new();
-                for h in heads {
-                    if !builds_on(tx, change, &h)? {
-                        kept.push(h);
-                    }
-                }
-                kept.push(new);
-                kept
-            };
-            kept.sort_by(|a, b| a.id.cmp(&b.id));
-            heads::write(tx, &key, &kept)?;
+            let heads = merge_register(tx, heads::read(tx, &key)?, change)?;
+            heads::write(tx, &key, &heads)?;
             return Ok(Some(key));
         }
         _ => {
@@ -416,6 +386,54 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
         }
     }
     Ok(None)
+}
+
+/// A register's heads once `change` joins them: it replaces the heads it builds on, unless a held
+/// value builds on it already (it arrived late), in id order. `log` holds `change`.
+pub(super) fn merge_register(
+    log: &impl Log,
+    heads: Vec<Head>,
+    change: &Change,
+) -> Result<Vec<Head>> {
+    let new = Head::of(change);
+    let mut older = false;
+    for h in &heads {
+        if descends(log, h, &new)? {
+            older = true;
+            break;
+        }
+    }
+    let mut kept: Vec<Head> = if older {
+        // Held values already build on this change; it may still link an older head to a newer
+        // one (it arrived late): a head this change builds on is superseded by the head that
+        // builds on this change, and the heads are rechecked among themselves.
+        let mut kept = Vec::new();
+        for h in &heads {
+            let mut superseded = builds_on(log, change, h)?;
+            for other in heads.iter().filter(|o| o.id != h.id) {
+                if superseded {
+                    break;
+                }
+                superseded = descends(log, other, h)?;
+            }
+            if !superseded {
+                kept.push(h.clone());
+            }
+        }
+        kept
+    } else {
+        // The usual case: the new change replaces the heads it builds on.
+        let mut kept = Vec::new();
+        for h in heads {
+            if !builds_on(log, change, &h)? {
+                kept.push(h);
+            }
+        }
+        kept.push(new);
+        kept
+    };
+    kept.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(kept)
 }
 
 /// Sets every register field of the leads `ids` from its heads (a migration that moved leads).

@@ -3,6 +3,7 @@
 mod backup;
 mod changes;
 mod devices;
+mod digest;
 mod export;
 mod heads;
 mod import;
@@ -15,6 +16,7 @@ pub mod private;
 mod quarantine;
 mod rebuild;
 mod records;
+mod replay;
 mod roster;
 mod rows;
 mod site_leads;
@@ -91,9 +93,6 @@ pub struct Store {
     keys: std::sync::OnceLock<std::sync::Arc<keys::Keys>>,
     /// The wall clock, milliseconds since the epoch: injected so that tests can set it.
     wall: WallClock,
-    /// The file of a scratch store, removed when the store is dropped (after `db`, which is
-    /// declared first and so dropped first).
-    scratch: Option<tempfile::TempPath>,
     /// Where long work (import, export, verify, a notice) reports its progress, if anywhere.
     progress: std::sync::RwLock<Option<crate::progress::Sink>>,
 }
@@ -226,22 +225,6 @@ impl Store {
         }
     }
 
-    /// A store in a temporary file, removed when it is dropped, seeded like a new store and
-    /// keeping its keys in memory only (`verify` rebuilds the state in one, with a bounded cache
-    /// where a store in memory would hold a whole second copy of the data).
-    pub(crate) fn scratch() -> Result<Store> {
-        let file = tempfile::NamedTempFile::new().map_err(|e| Error::Store {
-            detail: format!("cannot make a scratch store in the temporary folder: {e}"),
-        })?;
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(file.path())
-            .map_err(db_err)?;
-        let mut store = Store::prepare(db, PathBuf::from(MEMORY), &InitOptions::default())?;
-        store.scratch = Some(file.into_temp_path());
-        Ok(store)
-    }
-
     fn prepare(db: Database, path: PathBuf, init: &InitOptions) -> Result<Store> {
         Store::migrate(&db, &path, MIGRATIONS)?;
         let store = Store {
@@ -249,7 +232,6 @@ impl Store {
             path,
             keys: std::sync::OnceLock::new(),
             wall: std::sync::Arc::new(crate::sync::clock::now_ms),
-            scratch: None,
             progress: std::sync::RwLock::new(None),
         };
         store.initialise(init)?;

@@ -192,17 +192,22 @@ impl Store {
 /// The conflict a register's heads (`heads_v1` key and JSON) hold, if they hold one.
 pub(super) fn conflict_of(key: &str, json: &str) -> Result<Option<Conflict>> {
     let heads: Vec<Head> = decode(key, json)?;
+    Ok(conflict_from(key, heads))
+}
+
+/// The conflict a register's heads hold, if they hold one.
+pub(super) fn conflict_from(key: &str, heads: Vec<Head>) -> Option<Conflict> {
     if !is_conflict(&heads) {
-        return Ok(None);
+        return None;
     }
     let (entity, field) = key.split_once('\u{1f}').unwrap_or((key, ""));
-    Ok(winner(&heads).cloned().map(|current| Conflict {
+    winner(&heads).cloned().map(|current| Conflict {
         id: conflict_id(key),
         entity: entity.into(),
         field: field.into(),
         current,
         heads,
-    }))
+    })
 }
 
 pub(super) fn is_conflict(heads: &[Head]) -> bool {
