@@ -5,18 +5,20 @@
 //! depends only on its own entity and on the log as it stood when it was applied: a visit or a
 //! row is its first carrier in the replay order (clock, device, idx), a register merges its
 //! changes in that order, asking the log which changes descend from which. So the log is read
-//! once for each change's entity and place in the replay order (`LogIndex`, 40 bytes a change),
+//! once for each change's entity and place in the replay order (about 50 bytes a change),
 //! and each entity is rebuilt from its own changes when its stored row is compared, its
 //! registers merged by the same `merge_register` that imports use, against the log restricted to
 //! what came before in the replay order (`Earlier`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use redb::{ReadOnlyTable, ReadableTable, ReadableTableMetadata};
+use redb::ReadOnlyTable;
 
 use super::log_spans::LogSpan;
 use super::merge::{Head, Log, merge_register, replay_key};
@@ -41,12 +43,164 @@ struct Slot {
     idx: u64,
 }
 
-/// What a change's first reading needs: its entity and clock.
+/// A change read for its entity's rebuild: the row it carries, or (a register's) all of it.
+enum Loaded {
+    Carried(Carried),
+    Register(Change),
+}
+
+/// A change as its row holds it, its text borrowed and its value left unparsed: read as strictly
+/// as `Change` (a row `Change` cannot read is an error here too), made a `Change` only where the
+/// merge needs one.
+#[derive(serde::Deserialize)]
+struct Raw<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    device: Cow<'a, str>,
+    idx: u64,
+    #[serde(borrow)]
+    author: Cow<'a, str>,
+    clock: Hlc,
+    #[serde(borrow)]
+    entity: Cow<'a, str>,
+    #[serde(borrow)]
+    field: Cow<'a, str>,
+    #[serde(borrow)]
+    value: &'a serde_json::value::RawValue,
+    #[serde(default)]
+    base: Option<String>,
+    #[serde(default)]
+    merges: Vec<String>,
+    #[serde(default)]
+    prev: Option<String>,
+    #[serde(default, borrow)]
+    sig: Cow<'a, str>,
+}
+
+impl Raw<'_> {
+    fn owned(self) -> Result<Change> {
+        let value = serde_json::from_str(self.value.get()).map_err(|e| Error::Store {
+            detail: format!("change {} cannot be read: {e}", self.id),
+        })?;
+        Ok(Change {
+            id: self.id.into_owned(),
+            device: self.device.into_owned(),
+            idx: self.idx,
+            author: self.author.into_owned(),
+            clock: self.clock,
+            entity: self.entity.into_owned(),
+            field: self.field.into_owned(),
+            value,
+            base: self.base,
+            merges: self.merges,
+            prev: self.prev,
+            sig: self.sig.into_owned(),
+        })
+    }
+}
+
+/// A change's id and clock (a device's earlier change, looked for by the merge).
+#[derive(serde::Deserialize)]
+struct Stamp {
+    id: String,
+    clock: Hlc,
+}
+
+/// What a change's first reading needs: its entity and clock, and where it says it belongs.
 #[derive(serde::Deserialize)]
 struct Place<'a> {
     #[serde(borrow)]
     entity: Cow<'a, str>,
     clock: Hlc,
+    #[serde(borrow)]
+    device: Cow<'a, str>,
+    idx: u64,
+}
+
+/// What one thread's reading of part of the log found: its devices in key order, each change's
+/// slot (devices numbered in this part), each device's span.
+#[derive(Default)]
+struct Part {
+    devices: Vec<String>,
+    slots: Vec<Slot>,
+    spans: BTreeMap<String, LogSpan>,
+    /// Changes stored under another device's or idx's key than their own.
+    misplaced: Vec<Misplaced>,
+    /// Devices whose clock does not rise with their idx.
+    wayward: BTreeSet<String>,
+}
+
+/// A change stored under a key that is not its own: the key, and where the change says it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(super) struct Misplaced {
+    pub key: (String, u64),
+    pub says: (String, u64),
+}
+
+fn read_part<'k>(
+    changes: &Changes,
+    range: impl std::ops::RangeBounds<(&'k str, u64)>,
+    reading: &Mutex<Meter>,
+) -> Result<Part> {
+    let mut part = Part::default();
+    let mut span = LogSpan::default();
+    let mut counted = 0;
+    for entry in changes.range(range).map_err(db_err)? {
+        let (k, v) = entry.map_err(db_err)?;
+        let (device, idx) = k.value();
+        let place: Place = read(device, idx, v.value())?;
+        if place.device != device || place.idx != idx {
+            part.misplaced.push(Misplaced {
+                key: (device.to_string(), idx),
+                says: (place.device.to_string(), place.idx),
+            });
+        }
+        if part.devices.last().is_none_or(|d| d != device) {
+            if let Some(last) = part.devices.last() {
+                part.spans.insert(last.clone(), std::mem::take(&mut span));
+            }
+            part.devices.push(device.to_string());
+        } else if part.slots.last().is_some_and(|s| s.clock >= place.clock) {
+            part.wayward.insert(device.to_string());
+        }
+        span.add(idx);
+        part.slots.push(Slot {
+            entity: hash(&place.entity),
+            clock: place.clock,
+            device: u32::try_from(part.devices.len() - 1).unwrap_or(u32::MAX),
+            idx,
+        });
+        counted += 1;
+        if counted == 4096 {
+            if let Ok(mut meter) = reading.lock() {
+                meter.add(counted);
+            }
+            counted = 0;
+        }
+    }
+    if let Some(last) = part.devices.last() {
+        part.spans.insert(last.clone(), span);
+    }
+    if let Ok(mut meter) = reading.lock() {
+        meter.add(counted);
+    }
+    Ok(part)
+}
+
+/// The device at which the log's first half (by the devices' summaries) ends, if any.
+fn middle_device(tx: &redb::ReadTransaction) -> Result<Option<String>> {
+    let table = tx.open_table(tables::DEVICE_LOGS).map_err(db_err)?;
+    let spans = super::log_spans::all(&table)?;
+    let total: u64 = spans.iter().map(|(_, s)| s.highest).sum();
+    let mut seen = 0;
+    for (device, span) in spans {
+        if seen >= total / 2 && seen > 0 {
+            return Ok(Some(device));
+        }
+        seen += span.highest;
+    }
+    Ok(None)
 }
 
 /// A change of the log, read (its key named only when it cannot be).
@@ -83,55 +237,87 @@ pub(super) struct Replay {
     ids: Ids,
     devices: Vec<String>,
     slots: Vec<Slot>,
-    /// Each slot's entity hash, apart: the binary search over them stays in the cache.
+    /// Each slot's entity hash, apart: the binary search over them stays in the cache longer.
     hashes: Vec<u64>,
     /// The slots whose entity has been rebuilt (two threads compare at once).
     done: Vec<AtomicBool>,
     spans: BTreeMap<String, LogSpan>,
+    misplaced: Vec<Misplaced>,
+    /// Each wayward device's (idx, clock), in idx order.
+    wayward: HashMap<String, Vec<(u64, Hlc)>>,
     meter: Mutex<Meter>,
 }
 
 impl Replay {
     /// Reads the log once: `reading` counts the changes read, `meter` then the changes replayed.
-    pub(super) fn read(
-        tx: &redb::ReadTransaction,
-        mut reading: Meter,
-        meter: Meter,
-    ) -> Result<Replay> {
+    pub(super) fn read(tx: &redb::ReadTransaction, reading: Meter, meter: Meter) -> Result<Replay> {
         let changes = tx.open_table(tables::CHANGES).map_err(db_err)?;
         let ids = tx.open_table(tables::CHANGE_IDS).map_err(db_err)?;
-        let mut devices: Vec<String> = Vec::new();
-        let mut slots = Vec::with_capacity(changes.len().map_err(db_err)? as usize);
-        let mut spans: BTreeMap<String, LogSpan> = BTreeMap::new();
-        for entry in changes.iter().map_err(db_err)? {
-            let (k, v) = entry.map_err(db_err)?;
-            let (device, idx) = k.value();
-            let place: Place = read(device, idx, v.value())?;
-            if devices.last().is_none_or(|d| d != device) {
-                devices.push(device.to_string());
-            }
-            spans.entry(device.to_string()).or_default().add(idx);
-            slots.push(Slot {
-                entity: hash(&place.entity),
-                clock: place.clock,
-                device: u32::try_from(devices.len() - 1).unwrap_or(u32::MAX),
-                idx,
+        // Read on two threads, split between two devices where the summaries of the devices'
+        // logs say the log's middle is (a wrong summary only makes the halves uneven: every key
+        // is read by one of them).
+        let split = middle_device(tx)?;
+        let reading = Mutex::new(reading);
+        let (low, high) = std::thread::scope(|s| {
+            let high = s.spawn(|| match &split {
+                Some(d) => read_part(&changes, (d.as_str(), 0).., &reading),
+                None => Ok(Part::default()),
             });
-            reading.add(1);
+            let low = match &split {
+                Some(d) => read_part(&changes, ..(d.as_str(), 0), &reading),
+                None => read_part(&changes, .., &reading),
+            };
+            let high = high.join().unwrap_or_else(|_| {
+                Err(Error::Store {
+                    detail: "the reading of the log stopped".into(),
+                })
+            });
+            (low, high)
+        });
+        let (mut all, high) = (low?, high?);
+        // The high half's devices all sort after the low half's: numbered after them.
+        let offset = u32::try_from(all.devices.len()).unwrap_or(u32::MAX);
+        all.slots.extend(high.slots.into_iter().map(|s| Slot {
+            device: s.device.saturating_add(offset),
+            ..s
+        }));
+        all.devices.extend(high.devices);
+        all.spans.extend(high.spans);
+        all.misplaced.extend(high.misplaced);
+        all.wayward.extend(high.wayward);
+        // The clocks of wayward devices by idx: the merge asks for their earlier changes held
+        // at a point of the replay, which on such a device are not simply the previous one.
+        let mut wayward: HashMap<String, Vec<(u64, Hlc)>> = HashMap::new();
+        for s in &all.slots {
+            let device = &all.devices[s.device as usize];
+            if all.wayward.contains(device) {
+                wayward
+                    .entry(device.clone())
+                    .or_default()
+                    .push((s.idx, s.clock));
+            }
         }
+        let mut slots = all.slots;
         slots.sort_unstable();
-        let hashes = slots.iter().map(|s| s.entity).collect();
+        let hashes: Vec<u64> = slots.iter().map(|s| s.entity).collect();
         let done = slots.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(Replay {
             changes,
             ids,
-            devices,
+            devices: all.devices,
             slots,
             hashes,
             done,
-            spans,
+            spans: all.spans,
+            misplaced: all.misplaced,
+            wayward,
             meter: Mutex::new(meter),
         })
+    }
+
+    /// The changes stored under a key not their own.
+    pub(super) fn misplaced(&self) -> &[Misplaced] {
+        &self.misplaced
     }
 
     /// Each device's span of the log held, as the log's keys say.
@@ -146,7 +332,9 @@ impl Replay {
         start..start + len
     }
 
-    fn load(&self, at: usize) -> Result<Change> {
+    /// The change at `at`, read as what its entity's rebuild needs, if it is `entity`'s (`None`
+    /// for another entity's change in the same run: their hashes collide).
+    fn load(&self, at: usize, entity: Option<&str>) -> Result<Option<(String, Loaded)>> {
         let slot = self.slots[at];
         let device = self.devices[slot.device as usize].as_str();
         let row = self
@@ -159,22 +347,54 @@ impl Replay {
                     slot.idx
                 ),
             })?;
-        read(device, slot.idx, row.value())
+        let text = row.value();
+        let peek: Raw = read(device, slot.idx, text)?;
+        if entity.is_some_and(|e| e != peek.entity) {
+            return Ok(None);
+        }
+        let kind = peek.entity.split_once(':').map_or("", |(kind, _)| kind);
+        let bad = |what: &str| Error::Store {
+            detail: format!("change {} has {what}", peek.id),
+        };
+        let loaded = match (kind, peek.field.as_ref()) {
+            ("visit", "visit") => Loaded::Carried(Carried::Visit(
+                serde_json::from_str(peek.value.get()).map_err(|_| bad("an unreadable visit"))?,
+            )),
+            ("lead" | "channel" | "notice", "created") => {
+                Loaded::Carried(Carried::Row(Row::parse(&peek.id, kind, peek.value.get())?))
+            }
+            // A register's change takes part in the merge whole (its links, its device).
+            ("lead", field) if is_register(field) => {
+                let entity = peek.entity.to_string();
+                return Ok(Some((entity, Loaded::Register(peek.owned()?))));
+            }
+            _ => {
+                return Err(bad(&format!(
+                    "an unknown entity or field ({} {})",
+                    peek.entity, peek.field
+                )));
+            }
+        };
+        Ok(Some((peek.entity.into_owned(), loaded)))
     }
 
     /// Does the log hold changes of `entity`?
-    pub(super) fn holds(&self, entity: &str) -> bool {
-        !self.run(hash(entity)).is_empty()
+    pub(super) fn holds(&self, entity: &str) -> Result<bool> {
+        for at in self.run(hash(entity)) {
+            if self.load(at, Some(entity))?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// What `entity`'s changes rebuild, as a replay of the whole log would have.
     pub(super) fn entity(&self, entity: &str) -> Result<Rebuilt> {
         let mut mine = Vec::new();
         for at in self.run(hash(entity)) {
-            let change = self.load(at)?;
-            if change.entity == entity {
+            if let Some((_, loaded)) = self.load(at, Some(entity))? {
                 self.done[at].store(true, Ordering::Relaxed);
-                mine.push(change);
+                mine.push(loaded);
             }
         }
         if let Ok(mut meter) = self.meter.lock() {
@@ -189,44 +409,31 @@ impl Replay {
             if self.done[at].load(Ordering::Relaxed) {
                 continue;
             }
-            let entity = self.load(at)?.entity;
+            let Some((entity, _)) = self.load(at, None)? else {
+                continue;
+            };
             let rebuilt = self.entity(&entity)?;
             each(entity, rebuilt)?;
         }
         Ok(())
     }
 
-    /// Applies one entity's changes, in the replay order, as `merge::apply` does.
-    fn rebuild(&self, changes: Vec<Change>) -> Result<Rebuilt> {
+    /// Applies one entity's changes, in the replay order, as `merge::apply` does: the first row
+    /// carried stands, each register merges its changes.
+    fn rebuild(&self, changes: Vec<Loaded>) -> Result<Rebuilt> {
         let mut out = Rebuilt::default();
         let mut registers: BTreeMap<String, Vec<Change>> = BTreeMap::new();
         for change in changes {
-            let kind = change.entity.split_once(':').map_or("", |(kind, _)| kind);
-            let bad = |what: &str| Error::Store {
-                detail: format!("change {} has {what}", change.id),
-            };
-            let carried = match (kind, change.field.as_str()) {
-                ("visit", "visit") => Carried::Visit(
-                    serde_json::from_value(change.value.clone())
-                        .map_err(|_| bad("an unreadable visit"))?,
-                ),
-                ("lead" | "channel" | "notice", "created") => match Row::read(&change)? {
-                    Some(row) => Carried::Row(row),
-                    None => continue,
-                },
-                ("lead", field) if is_register(field) => {
-                    registers.entry(field.to_string()).or_default().push(change);
-                    continue;
+            match change {
+                Loaded::Carried(carried) => {
+                    if out.first.is_none() {
+                        out.first = Some(carried);
+                    }
                 }
-                _ => {
-                    return Err(bad(&format!(
-                        "an unknown entity or field ({} {})",
-                        change.entity, change.field
-                    )));
-                }
-            };
-            if out.first.is_none() {
-                out.first = Some(carried);
+                Loaded::Register(change) => registers
+                    .entry(change.field.clone())
+                    .or_default()
+                    .push(change),
             }
         }
         for (field, changes) in registers {
@@ -261,22 +468,40 @@ impl Log for Earlier<'_> {
             return Ok(None);
         };
         let change: Change = decode(id, row.value())?;
-        Ok((replay_key(&change) <= self.limit).then_some(change))
+        // The id of a change kept apart stays taken, naming the slot of the one applied there.
+        Ok((change.id == id && replay_key(&change) <= self.limit).then_some(change))
     }
 
     fn held_before(&self, device: &str, idx: u64) -> Result<Option<String>> {
-        let range = self
-            .replay
-            .changes
-            .range((device, 0)..(device, idx))
-            .map_err(db_err)?;
-        for entry in range.rev() {
-            let (k, v) = entry.map_err(db_err)?;
-            let change: Change = read(device, k.value().1, v.value())?;
-            if replay_key(&change) <= self.limit {
-                return Ok(Some(change.id));
+        let held = |i: u64, clock: Hlc| (clock, device, i) <= self.limit;
+        let found = match self.replay.wayward.get(device) {
+            Some(log) => {
+                let end = log.partition_point(|(i, _)| *i < idx);
+                log[..end]
+                    .iter()
+                    .rev()
+                    .find(|(i, c)| held(*i, *c))
+                    .map(|(i, _)| *i)
             }
-        }
-        Ok(None)
+            // Its clock rises with its idx: the nearest earlier change is held whenever a later
+            // one is.
+            None => self
+                .replay
+                .changes
+                .range((device, 0)..(device, idx))
+                .map_err(db_err)?
+                .next_back()
+                .transpose()
+                .map_err(db_err)?
+                .map(|(k, _)| k.value().1),
+        };
+        let Some(i) = found else {
+            return Ok(None);
+        };
+        let Some(row) = self.replay.changes.get((device, i)).map_err(db_err)? else {
+            return Ok(None);
+        };
+        let stamp: Stamp = read(device, i, row.value())?;
+        Ok(held(i, stamp.clock).then_some(stamp.id))
     }
 }

@@ -37,6 +37,18 @@ impl Row {
         }))
     }
 
+    /// The row of `kind` (`lead`, `channel`, `notice`) in a `created` change's JSON value.
+    pub(super) fn parse(change: &str, kind: &str, json: &str) -> Result<Row> {
+        let bad = |what: &str| Error::Store {
+            detail: format!("change {change} has an unreadable {what}"),
+        };
+        Ok(match kind {
+            "lead" => Row::Lead(serde_json::from_str(json).map_err(|_| bad("lead"))?),
+            "channel" => Row::Channel(serde_json::from_str(json).map_err(|_| bad("channel"))?),
+            _ => Row::Notice(serde_json::from_str(json).map_err(|_| bad("notice"))?),
+        })
+    }
+
     fn write(&self, tx: &WriteTransaction, id: &str) -> Result<()> {
         match self {
             Row::Lead(lead) => {

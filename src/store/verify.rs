@@ -73,6 +73,13 @@ impl Store {
         compare_conflicts(&mut out, &tx, &conflicts)?;
         meter.add(1);
         compare_spans(&mut out, &tx, replay.spans())?;
+        for m in replay.misplaced() {
+            out.push(Difference {
+                entity: format!("change:{}/{}", m.key.0, m.key.1),
+                stored: Some(json(&m.key)?),
+                rebuilt: Some(json(&m.says)?),
+            });
+        }
         meter.add(1);
         let rank = |d: &Difference| {
             let kind = d.entity.split_once(':').map_or("", |(k, _)| k);
@@ -219,7 +226,7 @@ impl<'r> Check<'r> {
         }
         for (entity, row) in lost {
             // One that changes touch was rebuilt with them (`rest`).
-            if !self.replay.holds(&entity) {
+            if !self.replay.holds(&entity)? {
                 self.out.push(Difference {
                     entity,
                     stored: None,
