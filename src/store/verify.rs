@@ -10,7 +10,7 @@ use super::merge::{head_key, winner};
 use super::records::{decode, encode};
 use super::replay::{Carried, Rebuilt, Replay};
 use super::rows::Row;
-use super::sync::{conflict_from, conflict_of};
+use super::sync::{conflict_from, conflict_of, is_conflict};
 use super::{Store, db_err, lead_rows, tables, visit_rows};
 use crate::error::{Error, Result};
 use crate::model::{Channel, Lead, Notice, NoticeMeta, Visit};
@@ -249,8 +249,10 @@ impl<'r> Check<'r> {
             },
         };
         for (field, heads) in &rebuilt.registers {
-            let key = head_key(entity, field);
-            if let Some(conflict) = conflict_from(&key, heads.clone()) {
+            // Most registers hold one head: only a conflict's heads are copied.
+            if is_conflict(heads)
+                && let Some(conflict) = conflict_from(&head_key(entity, field), heads.clone())
+            {
                 self.conflicts.insert(conflict.id.clone(), json(&conflict)?);
             }
             let Some(win) = winner(heads) else {
