@@ -7,11 +7,10 @@
 //!   heads are the changes no other held change descends from (through `base`/`merges`); the
 //!   value is the latest head's. Two heads with different values are a conflict for a person.
 
-use std::collections::{HashSet, VecDeque};
-
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+use super::ancestry::{Ancestry, Log};
 use super::records::{decode, encode};
 use super::rows::{Row, create_row};
 use super::{db_err, lead_rows, tables, visit_rows};
@@ -34,7 +33,7 @@ pub struct Head {
 }
 
 impl Head {
-    fn of(change: &Change) -> Head {
+    pub(super) fn of(change: &Change) -> Head {
         Head {
             id: change.id.clone(),
             clock: change.clock,
@@ -58,103 +57,6 @@ pub fn winner(heads: &[Head]) -> Option<&Head> {
         .max_by(|a, b| (a.clock, &a.device).cmp(&(b.clock, &b.device)))
 }
 
-/// What merging a register needs of the log: the changes held so far. The store's own log is
-/// one (`WriteTransaction`); `verify` reads its log as it stood when each change was replayed.
-pub(super) trait Log {
-    /// The change with this id, if held.
-    fn held(&self, id: &str) -> Result<Option<Change>>;
-    /// The id of the device's nearest change held before `idx`.
-    fn held_before(&self, device: &str, idx: u64) -> Result<Option<String>>;
-}
-
-impl Log for WriteTransaction {
-    fn held(&self, id: &str) -> Result<Option<Change>> {
-        let ids = self.open_table(tables::CHANGE_IDS).map_err(db_err)?;
-        let Some(at) = ids.get(id).map_err(db_err)? else {
-            return Ok(None);
-        };
-        let (device, idx) = at.value();
-        let changes = self.open_table(tables::CHANGES).map_err(db_err)?;
-        let json = changes.get((device, idx)).map_err(db_err)?;
-        json.map(|j| decode(id, j.value())).transpose()
-    }
-
-    fn held_before(&self, device: &str, idx: u64) -> Result<Option<String>> {
-        if idx <= 1 {
-            return Ok(None);
-        }
-        let changes = self.open_table(tables::CHANGES).map_err(db_err)?;
-        let mut range = changes.range((device, 0)..(device, idx)).map_err(db_err)?;
-        let Some(entry) = range.next_back() else {
-            return Ok(None);
-        };
-        let (k, v) = entry.map_err(db_err)?;
-        let change: Change = decode(&format!("{device}/{}", k.value().1), v.value())?;
-        Ok(Some(change.id))
-    }
-}
-
-/// Does `descendant` build, through `base` and `merges`, on `ancestor`? A change's clock is
-/// always later than those of the changes it builds on (hybrid logical clocks: local ticks
-/// follow every clock seen), so the search never goes below the ancestor's clock.
-/// A device's log is sequential, so its later changes build on its earlier ones, even when a
-/// change between them has not arrived yet.
-fn descends(log: &impl Log, descendant: &Head, ancestor: &Head) -> Result<bool> {
-    if descendant.device == ancestor.device {
-        return Ok(descendant.idx > ancestor.idx);
-    }
-    if descendant.clock <= ancestor.clock {
-        return Ok(false);
-    }
-    let mut queue: VecDeque<String> = VecDeque::from([descendant.id.clone()]);
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some(id) = queue.pop_front() {
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        let Some(change) = log.held(&id)? else {
-            continue;
-        };
-        if change.clock <= ancestor.clock {
-            continue;
-        }
-        if change.device == ancestor.device && change.idx > ancestor.idx {
-            return Ok(true);
-        }
-        for parent in change.base.iter().chain(&change.merges) {
-            if *parent == ancestor.id {
-                return Ok(true);
-            }
-            queue.push_back(parent.clone());
-        }
-        // A device's log is sequential: its nearest earlier change held is an ancestor too,
-        // even when the change between them (that links them) has not arrived.
-        if let Some(earlier) = log.held_before(&change.device, change.idx)? {
-            queue.push_back(earlier);
-        }
-    }
-    Ok(false)
-}
-
-/// Does `change` (held in memory) build on `ancestor`? Its own links are read first, so the
-/// usual case — it builds directly on the value it replaced — needs no lookup.
-fn builds_on(log: &impl Log, change: &Change, ancestor: &Head) -> Result<bool> {
-    // A device's log is sequential: its later change replaces its earlier one, whatever their
-    // clocks say (a wall clock set back between the two).
-    if change.device == ancestor.device {
-        return Ok(change.idx > ancestor.idx);
-    }
-    if change.clock <= ancestor.clock {
-        return Ok(false);
-    }
-    for parent in change.base.iter().chain(&change.merges) {
-        if *parent == ancestor.id {
-            return Ok(true);
-        }
-    }
-    descends(log, &Head::of(change), ancestor)
-}
-
 /// Stores a change in the log (by device and idx, and by id) and applies it to the state.
 pub(super) fn record(tx: &WriteTransaction, change: &Change) -> Result<()> {
     let mut batch = Batch::default();
@@ -167,17 +69,30 @@ pub(super) fn record(tx: &WriteTransaction, change: &Change) -> Result<()> {
 #[derive(Default)]
 pub(super) struct Batch {
     unsettled: std::collections::BTreeSet<String>,
+    ancestry: Ancestry,
+    /// Per device, the highest idx stored (read once; never lowered, so a change taken back
+    /// only makes more arrivals told than needed).
+    highest: std::collections::HashMap<String, u64>,
 }
 
 impl Batch {
     pub(super) fn record(&mut self, tx: &WriteTransaction, change: &Change) -> Result<()> {
+        let highest = match self.highest.get(&change.device) {
+            Some(h) => *h,
+            None => highest_held(tx, &change.device)?,
+        };
+        self.highest
+            .insert(change.device.clone(), highest.max(change.idx));
         store_change(tx, change)?;
+        if self.ancestry.missed(&change.id) || change.idx < highest {
+            self.ancestry.arrived(&change.id);
+        }
         self.reapply(tx, change)
     }
 
     /// Applies a change the log holds already (rebuilding a register).
     pub(super) fn reapply(&mut self, tx: &WriteTransaction, change: &Change) -> Result<()> {
-        if let Some(key) = apply(tx, change)? {
+        if let Some(key) = apply(tx, change, &mut self.ancestry)? {
             self.unsettled.insert(key);
         }
         Ok(())
@@ -268,6 +183,18 @@ pub(super) fn remove_row(tx: &WriteTransaction, entity: &str) -> Result<()> {
     Ok(())
 }
 
+/// The highest idx of the device's changes held (0: none).
+fn highest_held(tx: &WriteTransaction, device: &str) -> Result<u64> {
+    let table = tx.open_table(tables::CHANGES).map_err(db_err)?;
+    let mut held = table
+        .range((device, 0)..=(device, u64::MAX))
+        .map_err(db_err)?;
+    Ok(match held.next_back() {
+        Some(entry) => entry.map_err(db_err)?.0.value().1,
+        None => 0,
+    })
+}
+
 fn store_change(tx: &WriteTransaction, change: &Change) -> Result<()> {
     tx.open_table(tables::CHANGES)
         .map_err(db_err)?
@@ -336,7 +263,11 @@ pub(super) fn replay_key(c: &Change) -> (Hlc, &str, u64) {
 
 /// Brings the state up to date with one change already in the log. A register change returns
 /// its key: the caller sets the lead field from its heads (`settle`).
-fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
+fn apply(
+    tx: &WriteTransaction,
+    change: &Change,
+    ancestry: &mut Ancestry,
+) -> Result<Option<String>> {
     let kind = change.entity.split_once(':').map_or("", |(kind, _)| kind);
     let bad = |what: &str| Error::Store {
         detail: format!("change {} has {what}", change.id),
@@ -374,7 +305,7 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
         }
         ("lead", field) if is_register(field) => {
             let key = head_key(&change.entity, field);
-            let heads = merge_register(tx, heads::read(tx, &key)?, change)?;
+            let heads = merge_register(tx, ancestry, heads::read(tx, &key)?, change)?;
             heads::write(tx, &key, &heads)?;
             return Ok(Some(key));
         }
@@ -392,13 +323,14 @@ fn apply(tx: &WriteTransaction, change: &Change) -> Result<Option<String>> {
 /// value builds on it already (it arrived late), in id order. `log` holds `change`.
 pub(super) fn merge_register(
     log: &impl Log,
+    ancestry: &mut Ancestry,
     heads: Vec<Head>,
     change: &Change,
 ) -> Result<Vec<Head>> {
     let new = Head::of(change);
     let mut older = false;
     for h in &heads {
-        if descends(log, h, &new)? {
+        if ancestry.descends(log, h, &new)? {
             older = true;
             break;
         }
@@ -409,12 +341,12 @@ pub(super) fn merge_register(
         // builds on this change, and the heads are rechecked among themselves.
         let mut kept = Vec::new();
         for h in &heads {
-            let mut superseded = builds_on(log, change, h)?;
+            let mut superseded = ancestry.builds_on(log, change, h)?;
             for other in heads.iter().filter(|o| o.id != h.id) {
                 if superseded {
                     break;
                 }
-                superseded = descends(log, other, h)?;
+                superseded = ancestry.descends(log, other, h)?;
             }
             if !superseded {
                 kept.push(h.clone());
@@ -425,7 +357,7 @@ pub(super) fn merge_register(
         // The usual case: the new change replaces the heads it builds on.
         let mut kept = Vec::new();
         for h in heads {
-            if !builds_on(log, change, &h)? {
+            if !ancestry.builds_on(log, change, &h)? {
                 kept.push(h);
             }
         }

@@ -1,5 +1,6 @@
 //! The redb store: open or create, migrate, seed, read and write records.
 
+mod ancestry;
 mod backup;
 mod changes;
 mod devices;

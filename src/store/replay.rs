@@ -20,8 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use redb::ReadOnlyTable;
 
+use super::ancestry::{Ancestry, Log};
 use super::log_spans::LogSpan;
-use super::merge::{Head, Log, merge_register, replay_key};
+use super::merge::{Head, merge_register, replay_key};
 use super::records::decode;
 use super::rows::Row;
 use super::{db_err, tables};
@@ -245,6 +246,9 @@ pub(super) struct Replay {
     misplaced: Vec<Misplaced>,
     /// Each wayward device's (idx, clock), in idx order.
     wayward: HashMap<String, Vec<(u64, Hlc)>>,
+    /// The changes of wayward devices replayed after a later change of their device, by their
+    /// place in the replay order.
+    late: Vec<(Hlc, String, u64)>,
     meter: Mutex<Meter>,
 }
 
@@ -297,6 +301,7 @@ impl Replay {
                     .push((s.idx, s.clock));
             }
         }
+        let late = late_changes(&wayward);
         let mut slots = all.slots;
         slots.sort_unstable();
         let hashes: Vec<u64> = slots.iter().map(|s| s.entity).collect();
@@ -311,6 +316,7 @@ impl Replay {
             spans: all.spans,
             misplaced: all.misplaced,
             wayward,
+            late,
             meter: Mutex::new(meter),
         })
     }
@@ -438,17 +444,91 @@ impl Replay {
         }
         for (field, changes) in registers {
             let mut heads = Vec::new();
+            let mut ancestry = Ancestry::default();
+            let mut pending = BTreeMap::new();
+            let mut since = None;
             for change in &changes {
+                let limit = replay_key(change);
+                if let Some(since) = since.filter(|_| ancestry.remembers()) {
+                    self.arrivals(&mut ancestry, &mut pending, since, limit)?;
+                }
                 let earlier = Earlier {
                     replay: self,
-                    limit: replay_key(change),
+                    limit,
                 };
-                heads = merge_register(&earlier, heads, change)?;
+                heads = merge_register(&earlier, &mut ancestry, heads, change)?;
+                for id in ancestry.newly_missing() {
+                    if let Some(key) = self.key_of(&id)?.filter(|key| key_ref(key) > limit) {
+                        pending.insert(key, id);
+                    }
+                }
+                since = Some(limit);
             }
             out.registers.insert(field, heads);
         }
         Ok(out)
     }
+
+    /// Tells the ancestry search what became held between two points of the replay where a
+    /// change it remembers may reach it: a wayward device's change replayed after a later one of
+    /// its device, or a change under an id a search missed.
+    fn arrivals(
+        &self,
+        ancestry: &mut Ancestry,
+        pending: &mut BTreeMap<(Hlc, String, u64), String>,
+        since: (Hlc, &str, u64),
+        limit: (Hlc, &str, u64),
+    ) -> Result<()> {
+        let from = self.late.partition_point(|k| key_ref(k) <= since);
+        let to = self.late.partition_point(|k| key_ref(k) <= limit);
+        for (_, device, idx) in &self.late[from..to] {
+            if let Some(row) = self.changes.get((device.as_str(), *idx)).map_err(db_err)? {
+                let stamp: Stamp = read(device, *idx, row.value())?;
+                ancestry.arrived(&stamp.id);
+            }
+        }
+        while let Some(entry) = pending.first_entry() {
+            if key_ref(entry.key()) > limit {
+                break;
+            }
+            ancestry.arrived(&entry.remove());
+        }
+        Ok(())
+    }
+
+    /// The place in the replay order of the change with this id, if the log holds it.
+    fn key_of(&self, id: &str) -> Result<Option<(Hlc, String, u64)>> {
+        let Some(at) = self.ids.get(id).map_err(db_err)? else {
+            return Ok(None);
+        };
+        let (device, idx) = at.value();
+        let Some(row) = self.changes.get((device, idx)).map_err(db_err)? else {
+            return Ok(None);
+        };
+        let stamp: Stamp = read(device, idx, row.value())?;
+        Ok((stamp.id == id).then(|| (stamp.clock, device.to_string(), idx)))
+    }
+}
+
+fn key_ref(key: &(Hlc, String, u64)) -> (Hlc, &str, u64) {
+    (key.0, key.1.as_str(), key.2)
+}
+
+/// The changes of wayward devices that the replay reaches after a later change of their device
+/// (one dated before them), sorted by their place in the replay order.
+fn late_changes(wayward: &HashMap<String, Vec<(u64, Hlc)>>) -> Vec<(Hlc, String, u64)> {
+    let mut late = Vec::new();
+    for (device, log) in wayward {
+        let mut earliest_after: Option<Hlc> = None;
+        for (idx, clock) in log.iter().rev() {
+            if earliest_after.is_some_and(|e| e < *clock) {
+                late.push((*clock, device.clone(), *idx));
+            }
+            earliest_after = Some(earliest_after.map_or(*clock, |e| e.min(*clock)));
+        }
+    }
+    late.sort();
+    late
 }
 
 /// The log as it stood when the change at `limit` was replayed: the changes up to it in the
