@@ -3,7 +3,8 @@
 //! Each case is a log in which a remembered change is linked to the value only by a change
 //! replayed after it was remembered: the import settles the register (no conflict), and `verify`
 //! must agree with it. Forgetting to look at such a change makes `verify` report a conflict
-//! the store rightly does not hold.
+//! the store rightly does not hold. The last case is the import's: a change taken out of the
+//! log in the middle of an import.
 
 mod common;
 
@@ -65,4 +66,38 @@ fn a_change_a_search_looked_for_arrives_later_in_the_replay() {
     b2.value = json!(false);
     let b2 = signed(b2, &b);
     settled_and_verified(&hq, &b, &[a, c2, b1, b2]);
+}
+
+/// A change taken back in the middle of an import (its id reused) was where a remembered search
+/// stopped (dated before the value searched for); once it is out of the log, the device's later
+/// change reaches the value through the change before it. (Found by a review of the memory.)
+#[test]
+fn a_change_taken_back_mid_import_lets_a_search_go_further() {
+    let (hq, b, c) = stores();
+    let t = now_ms() - DAY_MS;
+    let a = signed(change(&id(&c), 1, None, t), &c); // R = LEADS[2]
+    let mut b1 = change(&id(&b), 1, None, t + 3_000);
+    b1.entity = format!("lead:{}", LEADS[1]);
+    b1.base = Some(a.id.clone());
+    let b1 = signed(b1, &b);
+    // Dated before `a`: a dead end (clock pruning) between b3 and b1.
+    let mut b2 = change(&id(&b), 2, Some(&b1), t - 1_000);
+    b2.entity = format!("lead:{}", LEADS[0]);
+    let b2 = signed(b2, &b);
+    let mut b3 = change(&id(&b), 3, Some(&b2), t + 5_000);
+    b3.value = json!(false);
+    let b3 = signed(b3, &b);
+    // Reuses b2's id: the id dispute takes b2 back out of the log, mid-import.
+    let mut b4 = change(&id(&b), 4, Some(&b3), t + 6_000);
+    b4.entity = format!("lead:{}", LEADS[0]);
+    b4.id = b2.id.clone();
+    let b4 = signed(b4, &b);
+    let mut b5 = change(&id(&b), 5, Some(&b4), t + 7_000);
+    b5.value = json!(false);
+    b5.base = Some(b3.id.clone());
+    let b5 = signed(b5, &b);
+    let imported = import(&hq, &bundle_of(&b, &[a, b1, b2, b3, b4, b5]));
+    assert_eq!(imported.kept_apart, 2, "{imported:?}");
+    assert_eq!(imported.conflicts, 0, "{imported:?}");
+    assert_eq!(hq.verify().unwrap(), Vec::new());
 }

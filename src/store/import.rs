@@ -283,6 +283,7 @@ impl Store {
         let mut applied_here = Vec::new();
         let mut batch = Batch::default();
         let mut touched = BTreeSet::new();
+        let mut take_backs = 0;
         let mut meter = self.meter(Stage::Applying, total);
         for i in order {
             meter.add(1);
@@ -296,6 +297,10 @@ impl Store {
                         Placed::Refused(problem) => refuse(problem),
                         Placed::Store(e) => e,
                     })?;
+            if placer.take_backs != take_backs {
+                take_backs = placer.take_backs;
+                batch.taken_out();
+            }
             if retry && !matches!(outcome, Outcome::Kept(_)) {
                 quarantine::release(&tx, change, &hashes[i])?;
             }

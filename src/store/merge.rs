@@ -85,9 +85,15 @@ impl Batch {
             .insert(change.device.clone(), highest.max(change.idx));
         store_change(tx, change)?;
         if self.ancestry.missed(&change.id) || change.idx < highest {
-            self.ancestry.arrived(&change.id);
+            self.ancestry
+                .arrived(&change.id, &change.device, change.idx);
         }
         self.reapply(tx, change)
+    }
+
+    /// Changes were taken out of the log: what the ancestry search remembers may no longer hold.
+    pub(super) fn taken_out(&mut self) {
+        self.ancestry.forget();
     }
 
     /// Applies a change the log holds already (rebuilding a register).

@@ -61,6 +61,8 @@ pub(super) struct Placer<'a> {
     any_dispute: bool,
     /// Did a dispute or a fork in this import take applied changes back?
     pub(super) took_back: bool,
+    /// How many times it did.
+    pub(super) take_backs: usize,
     /// Per device, the highest idx held in the log (as far as this import knows: never lower).
     highest: HashMap<String, u64>,
 }
@@ -77,6 +79,7 @@ impl<'a> Placer<'a> {
             kept: HashMap::new(),
             any_dispute: false,
             took_back: false,
+            take_backs: 0,
             highest: HashMap::new(),
         };
         placer.look_again()?;
@@ -226,6 +229,7 @@ impl<'a> Placer<'a> {
         }
         if reused || visit_twice || forked.is_some() {
             self.took_back = true;
+            self.take_backs += 1;
             self.look_again()?;
         }
         // The reasons in the order of their strength (`Reason::rank`).

@@ -108,6 +108,17 @@ struct Stamp {
     clock: Hlc,
 }
 
+/// A change's id and its place in the replay order, as it says.
+#[derive(serde::Deserialize)]
+struct Owned<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    clock: Hlc,
+    #[serde(borrow)]
+    device: Cow<'a, str>,
+    idx: u64,
+}
+
 /// What a change's first reading needs: its entity and clock, and where it says it belongs.
 #[derive(serde::Deserialize)]
 struct Place<'a> {
@@ -480,18 +491,20 @@ impl Replay {
         limit: (Hlc, &str, u64),
     ) -> Result<()> {
         let from = self.late.partition_point(|k| key_ref(k) <= since);
-        let to = self.late.partition_point(|k| key_ref(k) <= limit);
+        // (A change stored under another key than its own can put the limits out of order.)
+        let to = self.late.partition_point(|k| key_ref(k) <= limit).max(from);
         for (_, device, idx) in &self.late[from..to] {
             if let Some(row) = self.changes.get((device.as_str(), *idx)).map_err(db_err)? {
                 let stamp: Stamp = read(device, *idx, row.value())?;
-                ancestry.arrived(&stamp.id);
+                ancestry.arrived(&stamp.id, device, *idx);
             }
         }
         while let Some(entry) = pending.first_entry() {
             if key_ref(entry.key()) > limit {
                 break;
             }
-            ancestry.arrived(&entry.remove());
+            let ((_, device, idx), id) = entry.remove_entry();
+            ancestry.arrived(&id, &device, idx);
         }
         Ok(())
     }
@@ -505,8 +518,9 @@ impl Replay {
         let Some(row) = self.changes.get((device, idx)).map_err(db_err)? else {
             return Ok(None);
         };
-        let stamp: Stamp = read(device, idx, row.value())?;
-        Ok((stamp.id == id).then(|| (stamp.clock, device.to_string(), idx)))
+        // Its place as the change itself says, as `Earlier::held` judges it.
+        let own: Owned = read(device, idx, row.value())?;
+        Ok((own.id == id).then(|| (own.clock, own.device.to_string(), own.idx)))
     }
 }
 
