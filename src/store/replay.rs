@@ -108,20 +108,12 @@ struct Stamp {
     clock: Hlc,
 }
 
-/// A change's id and its place in the replay order, as it says.
-#[derive(serde::Deserialize)]
-struct Owned<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    clock: Hlc,
-    #[serde(borrow)]
-    device: Cow<'a, str>,
-    idx: u64,
-}
-
-/// What a change's first reading needs: its entity and clock, and where it says it belongs.
+/// What a change's first reading needs: its entity and clock, and where it says it belongs (and
+/// its id, for finding its place in the replay order by id).
 #[derive(serde::Deserialize)]
 struct Place<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
     #[serde(borrow)]
     entity: Cow<'a, str>,
     clock: Hlc,
@@ -519,7 +511,7 @@ impl Replay {
             return Ok(None);
         };
         // Its place as the change itself says, as `Earlier::held` judges it.
-        let own: Owned = read(device, idx, row.value())?;
+        let own: Place = read(device, idx, row.value())?;
         Ok((own.id == id).then(|| (own.clock, own.device.to_string(), own.idx)))
     }
 }
