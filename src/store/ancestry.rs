@@ -19,7 +19,9 @@
 //! before the memory is used again; if it reaches the earliest value asked about, that device's
 //! memory is dropped. Taking a change out of the log can make a search that stopped at it (dated
 //! before the ancestor) go further: the import forgets all it remembers when it takes changes
-//! back.
+//! back, or stores a change over another. What is remembered holds for ancestors the log holds:
+//! asked about a head a dispute has taken out (whose register is rebuilt at the end of the
+//! import), it may answer otherwise than a fresh search, and that answer is rebuilt away.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 

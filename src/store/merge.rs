@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::ancestry::{Ancestry, Log};
 use super::records::{decode, encode};
 use super::rows::{Row, create_row};
-use super::{db_err, lead_rows, tables, visit_rows};
+use super::{db_err, lead_rows, placement, tables, visit_rows};
 use super::{heads, log_spans};
 use crate::error::{Error, Result};
 use crate::model::Visit;
@@ -83,6 +83,14 @@ impl Batch {
         };
         self.highest
             .insert(change.device.clone(), highest.max(change.idx));
+        // A change stored over another at its slot (a signed one over an unsigned one of before
+        // signatures) takes that one out of the log.
+        if change.idx <= highest
+            && self.ancestry.remembers()
+            && placement::held_at(tx, &change.device, change.idx)?.is_some()
+        {
+            self.ancestry.forget();
+        }
         store_change(tx, change)?;
         if self.ancestry.missed(&change.id) || change.idx < highest {
             self.ancestry
