@@ -125,9 +125,9 @@ impl Row {
         self.latest_finding = facts.finding;
         self.evidence = facts.evidence();
         self.paid_yuan = facts.paid_yuan;
+        self.causes = facts.causes();
         (self.next, self.due) = facts.next.map_or((None, None), |n| (Some(n.text), n.due));
         self.overdue |= crate::model::due::next_step_late(self.status, self.due, today);
-        self.causes = facts.causes;
     }
 }
 

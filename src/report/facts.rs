@@ -11,7 +11,7 @@ use crate::model::{Cause, Finding};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
     /// How many visits were folded in.
-    visits: usize,
+    visits: u32,
     /// The latest visit's finding and next step: an older one was overtaken.
     pub finding: Option<Finding>,
     pub next: Option<NextAction>,
@@ -23,13 +23,58 @@ pub struct Facts {
     /// The latest amount paid that a visit recorded.
     pub paid_yuan: Option<i64>,
     /// In the order they were first found.
-    pub causes: Vec<Cause>,
+    causes: Causes,
+}
+
+/// The causes a lead's visits named, in the order first found: at most one of each, kept in
+/// place rather than in a list of its own (a province's report holds two `Facts` a lead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Causes([Option<Cause>; CAUSES]);
+
+const CAUSES: usize = Cause::ALL.len();
+
+impl Default for Causes {
+    fn default() -> Causes {
+        Causes([None; CAUSES])
+    }
+}
+
+impl Causes {
+    /// Adds a cause found after those held (if not held yet).
+    fn push(&mut self, cause: Cause) {
+        if self.0.contains(&Some(cause)) {
+            return;
+        }
+        if let Some(free) = self.0.iter_mut().find(|c| c.is_none()) {
+            *free = Some(cause);
+        }
+    }
+
+    /// Puts a cause found before those held first.
+    fn put_first(&mut self, cause: Cause) {
+        let mut out = [None; CAUSES];
+        out[0] = Some(cause);
+        let others = self.0.iter().flatten().filter(|c| **c != cause);
+        for (slot, c) in out.iter_mut().skip(1).zip(others) {
+            *slot = Some(*c);
+        }
+        self.0 = out;
+    }
+
+    fn list(&self) -> Vec<Cause> {
+        self.0.iter().flatten().copied().collect()
+    }
 }
 
 impl Facts {
     /// How many distinct evidence items the visits hold.
     pub fn evidence(&self) -> usize {
         self.evidence.len()
+    }
+
+    /// The causes the visits named, in the order first found.
+    pub fn causes(&self) -> Vec<Cause> {
+        self.causes.list()
     }
 
     /// Takes in a visit later than every one folded so far.
@@ -41,9 +86,7 @@ impl Facts {
         if visit.paid_yuan.is_some() {
             self.paid_yuan = visit.paid_yuan;
         }
-        if let Some(cause) = visit.cause
-            && !self.causes.contains(&cause)
-        {
+        if let Some(cause) = visit.cause {
             self.causes.push(cause);
         }
     }
@@ -61,8 +104,7 @@ impl Facts {
         self.add_evidence(&visit);
         // Found first here now: to the front.
         if let Some(cause) = visit.cause {
-            self.causes.retain(|c| *c != cause);
-            self.causes.insert(0, cause);
+            self.causes.put_first(cause);
         }
     }
 
@@ -80,10 +122,8 @@ impl Facts {
                 self.evidence.push(item);
             }
         }
-        for cause in later.causes {
-            if !self.causes.contains(&cause) {
-                self.causes.push(cause);
-            }
+        for cause in later.causes.list() {
+            self.causes.push(cause);
         }
     }
 
@@ -121,7 +161,7 @@ mod tests {
             prop::option::of(0..3usize),
             prop::option::of(1..4i64),
             prop::collection::vec(0..4usize, 0..3),
-            prop::option::of(0..3usize),
+            prop::option::of(0..Cause::ALL.len()),
             prop::option::of(0..3u8),
         )
             .prop_map(|(finding, paid, evidence, cause, next)| VisitFacts {
