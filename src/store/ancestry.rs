@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use redb::{ReadableTable, WriteTransaction};
 
-use super::merge::Head;
+use super::heads::Head;
 use super::records::decode;
 use super::{db_err, tables};
 use crate::error::Result;

@@ -2,12 +2,39 @@
 //! together here and nowhere else, so that the set always says which heads disagree.
 
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use serde::{Deserialize, Serialize};
 
-use super::merge::Head;
 use super::records::{decode, encode};
 use super::sync::is_conflict;
 use super::{db_err, tables};
 use crate::error::Result;
+use crate::sync::{Change, Hlc};
+
+/// One concurrent latest value of a register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub id: String,
+    pub clock: Hlc,
+    pub device: String,
+    /// The change's idx in its device's log.
+    #[serde(default)]
+    pub idx: u64,
+    pub author: String,
+    pub value: serde_json::Value,
+}
+
+impl Head {
+    pub(super) fn of(change: &Change) -> Head {
+        Head {
+            id: change.id.clone(),
+            clock: change.clock,
+            device: change.device.clone(),
+            idx: change.idx,
+            author: change.author.clone(),
+            value: change.value.clone(),
+        }
+    }
+}
 
 pub(super) fn read(tx: &WriteTransaction, key: &str) -> Result<Vec<Head>> {
     let table = tx.open_table(tables::HEADS).map_err(db_err)?;

@@ -8,42 +8,16 @@
 //!   value is the latest head's. Two heads with different values are a conflict for a person.
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
-use serde::{Deserialize, Serialize};
 
 use super::ancestry::{Ancestry, Log};
+use super::heads::{self, Head};
+use super::log_spans;
 use super::records::{decode, encode};
 use super::rows::{Row, create_row};
 use super::{db_err, lead_rows, placement, tables, visit_rows};
-use super::{heads, log_spans};
 use crate::error::{Error, Result};
 use crate::model::Visit;
 use crate::sync::{Change, Hlc, LeadField, is_register};
-
-/// One concurrent latest value of a register.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Head {
-    pub id: String,
-    pub clock: Hlc,
-    pub device: String,
-    /// The change's idx in its device's log.
-    #[serde(default)]
-    pub idx: u64,
-    pub author: String,
-    pub value: serde_json::Value,
-}
-
-impl Head {
-    pub(super) fn of(change: &Change) -> Head {
-        Head {
-            id: change.id.clone(),
-            clock: change.clock,
-            device: change.device.clone(),
-            idx: change.idx,
-            author: change.author.clone(),
-            value: change.value.clone(),
-        }
-    }
-}
 
 /// The key of a register in `heads_v1`.
 pub fn head_key(entity: &str, field: &str) -> String {

@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use redb::ReadOnlyTable;
 
 use super::ancestry::{Ancestry, Log};
+use super::heads::Head;
 use super::log_spans::LogSpan;
-use super::merge::{Head, merge_register, replay_key};
+use super::merge::{merge_register, replay_key};
 use super::records::decode;
 use super::rows::Row;
 use super::{db_err, tables};

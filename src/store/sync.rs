@@ -6,7 +6,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::changes::append_merging;
-use super::merge::{Batch, Head, winner};
+use super::heads::Head;
+use super::merge::{Batch, winner};
 use super::quarantine::{Dispute, Quarantined};
 use super::records::decode;
 use super::{Store, db_err, heads, log_spans, tables, tables::meta};
