@@ -74,6 +74,12 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
         bar.attach(&store);
         Ok::<Store, Error>(store)
     };
+    // A listing or a report reads its tables through once.
+    let open_to_read = || {
+        let store = Store::open_to_read_through(&path)?;
+        bar.attach(&store);
+        Ok::<Store, Error>(store)
+    };
     let Some(command) = &cli.command else {
         let store = open(&InitOptions::default())?;
         return render::overview(&store, lang);
@@ -118,7 +124,7 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
                 .as_deref()
                 .map(|s| Status::parse(s).ok_or_else(|| Error::BadStatus { text: s.into() }))
                 .transpose()?;
-            let store = open(&InitOptions::default())?;
+            let store = open_to_read()?;
             let filter = ledger::Filter {
                 status,
                 district: district.as_deref(),
@@ -204,7 +210,10 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
             visits::set(&store, id, &asked, today, lang, json.json)
         }
         Command::Visit(command) => {
-            let store = open(&InitOptions::default())?;
+            let store = match command {
+                VisitCommand::List { .. } => open_to_read()?,
+                _ => open(&InitOptions::default())?,
+            };
             match command {
                 VisitCommand::Add {
                     lead,
@@ -343,7 +352,7 @@ fn answer(cli: &Cli, bar: &progress::Bar, out: &mut dyn Write) -> Result<String>
             show_confidential,
             out: file,
         } => {
-            let store = open(&InitOptions::default())?;
+            let store = open_to_read()?;
             let asked = visits::ReportAsked {
                 format: *format,
                 district: district.as_deref(),

@@ -120,6 +120,11 @@ pub type WallClock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
 /// over a million leads does not hold the whole file in memory.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The page cache of a command that reads tables through once (a listing, a report): its scans
+/// gain nothing from a larger one (1M leads, 2M visits: `visit list` 352–355 MB with 64 MiB,
+/// 300–303 MB with 16 MiB, as fast).
+const READ_THROUGH_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// The path a store in memory reports.
 const MEMORY: &str = ":memory:";
 
@@ -156,6 +161,16 @@ fn open_err(path: &Path, e: std::io::Error) -> Error {
 impl Store {
     /// Opens the store at `path`, creating, migrating and seeding it as needed.
     pub fn open(path: &Path, init: &InitOptions) -> Result<Store> {
+        Store::open_with(path, init, CACHE_BYTES)
+    }
+
+    /// Opens the store at `path` as `open` does, for a command that reads its tables through
+    /// once (a listing, a report): with a smaller page cache.
+    pub fn open_to_read_through(path: &Path) -> Result<Store> {
+        Store::open_with(path, &InitOptions::default(), READ_THROUGH_CACHE_BYTES)
+    }
+
+    fn open_with(path: &Path, init: &InitOptions, cache: usize) -> Result<Store> {
         let open_err = |e| open_err(path, e);
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             private::create_dir(parent).map_err(open_err)?;
@@ -171,7 +186,7 @@ impl Store {
         if new {
             private::open_append(path).map_err(open_err)?;
         }
-        let opened = Store::open_file(path, init);
+        let opened = Store::open_file(path, init, cache);
         // A store that could not be made (a full disk, say) is removed with the key made for it,
         // so the next try starts afresh instead of finding a broken file. Not when another
         // process holds it: that process made it and is using it.
@@ -185,9 +200,9 @@ impl Store {
     }
 
     /// Opens (or initialises) the store file at `path`, which exists.
-    fn open_file(path: &Path, init: &InitOptions) -> Result<Store> {
+    fn open_file(path: &Path, init: &InitOptions, cache: usize) -> Result<Store> {
         let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
+            .set_cache_size(cache)
             .create(path)
             .map_err(|e| match e {
                 DatabaseError::DatabaseAlreadyOpen => Error::StoreInUse {
