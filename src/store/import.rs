@@ -347,7 +347,7 @@ impl Store {
         }
         // A dispute or fork found later in this import may have taken back changes applied
         // earlier in it: they count as kept apart, not applied.
-        if placer.took_back {
+        if placer.take_backs > 0 {
             for i in applied_here {
                 let change = &incoming[i];
                 let still = held_at(&tx, &change.device, change.idx)?

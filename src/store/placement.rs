@@ -59,9 +59,7 @@ pub(super) struct Placer<'a> {
     kept: HashMap<String, bool>,
     /// Does `disputes_v1` hold anything?
     any_dispute: bool,
-    /// Did a dispute or a fork in this import take applied changes back?
-    pub(super) took_back: bool,
-    /// How many times it did.
+    /// How many times a dispute or a fork in this import took applied changes back.
     pub(super) take_backs: usize,
     /// Per device, the highest idx held in the log (as far as this import knows: never lower).
     highest: HashMap<String, u64>,
@@ -78,7 +76,6 @@ impl<'a> Placer<'a> {
             rebuild: Rebuild::default(),
             kept: HashMap::new(),
             any_dispute: false,
-            took_back: false,
             take_backs: 0,
             highest: HashMap::new(),
         };
@@ -228,7 +225,6 @@ impl<'a> Placer<'a> {
             quarantine::fork(tx, &change.device, from, &[change])?;
         }
         if reused || visit_twice || forked.is_some() {
-            self.took_back = true;
             self.take_backs += 1;
             self.look_again()?;
         }
